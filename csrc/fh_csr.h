@@ -1,0 +1,39 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Per-row CSR helpers: hash -> (column, sign) keys, sort, sum duplicates, normalise. */
+#pragma once
+#include <stdint.h>
+
+/* Column and sign of a 32-bit murmur hash h read as int32, as scikit-learn computes them:
+ * column |h| mod n_features, with h == INT32_MIN mapping to 2**31 mod n_features; negative
+ * iff alternate_sign and h < 0. Packed as (column << 1) | negative; requires
+ * 1 <= n_features <= 2**31 - 1. pow2_mask is n_features - 1 when n_features is a power of
+ * two, else 0. Pure, O(1). */
+static inline uint32_t fh_feature_key(uint32_t h, uint32_t n_features, uint32_t pow2_mask,
+                                      int alternate_sign)
+{
+    uint32_t neg = h >> 31; /* int32 h < 0 */
+    uint32_t mag = neg ? (uint32_t)0 - h : h; /* |h| as uint32: 2**31 for INT32_MIN */
+    uint32_t col = pow2_mask ? (mag & pow2_mask) : (mag % n_features);
+    return (col << 1) | (neg & (uint32_t)(alternate_sign != 0));
+}
+
+/* Sort n keys ascending. tmp is scratch of n entries. max_key bounds every key (it limits
+ * the radix passes). Pure on its arguments; O(n) passes of a byte each, insertion sort for
+ * short rows. */
+void fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key);
+
+/* Sum duplicates of sorted keys: writes each distinct column once to cols and the sum of
+ * its signs (+1 or -1 each) to counts; returns the number of distinct columns. Explicit
+ * zeros (a +1 and a -1 in one column) are kept. O(n). */
+int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts);
+
+enum { FH_NORM_NONE = 0, FH_NORM_L1 = 1, FH_NORM_L2 = 2 };
+
+/* Normalise one row in place exactly as sklearn.preprocessing.normalize does for CSR data:
+ * accumulate in double in stored order (squares of float32 values rounded to float32 first),
+ * leave the row untouched if the sum is 0, else divide each value in double and round to
+ * the storage type. */
+void fh_normalize_f64(double *v, int64_t n, int norm);
+void fh_normalize_f32(float *v, int64_t n, int norm);

@@ -1,0 +1,524 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "fh_hashing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh_murmur3.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Chunks of documents are the unit of parallel work. Their boundaries depend on the
+ * documents only (never on the thread count), each chunk has its own output buffers, and
+ * chunks are concatenated in order: so any schedule gives the same bytes. */
+#define FH_CHUNK_UNITS ((int64_t)1 << 17)
+#define FH_CHUNK_MAX_DOCS 4096
+#define FH_FEATURE_UNITS 16
+
+/* ---------------------------------------------------------------- per-thread scratch */
+
+typedef struct {
+    fh_tokbuf tb;
+    uint32_t *keys, *tmp;
+    int64_t nkeys, cap_keys;
+    int32_t *cols;
+    int64_t *counts;
+    int64_t cap_merge;
+    uint8_t *u8;
+    int64_t cap_u8;
+    /* fh_doc_features only: collected feature bytes */
+    int debug;
+    uint8_t *dbuf;
+    int64_t dlen, dcap;
+    int64_t *doff;
+    int64_t dn, dcap_off;
+} scratch;
+
+static void scratch_free(scratch *sc)
+{
+    fh_tokbuf_free(&sc->tb);
+    free(sc->keys);
+    free(sc->tmp);
+    free(sc->cols);
+    free(sc->counts);
+    free(sc->u8);
+    free(sc->dbuf);
+    free(sc->doff);
+    memset(sc, 0, sizeof *sc);
+}
+
+static fh_status grow_keys(scratch *sc)
+{
+    int64_t ncap = sc->cap_keys ? 2 * sc->cap_keys : 1024;
+    uint32_t *k = realloc(sc->keys, sizeof(uint32_t) * (size_t)ncap);
+    if (!k)
+        return FH_ERR_NOMEM;
+    sc->keys = k;
+    sc->cap_keys = ncap;
+    return FH_OK;
+}
+
+typedef struct {
+    uint32_t n_features, pow2_mask, max_key;
+    int alternate_sign;
+} hash_params;
+
+static fh_status debug_append(scratch *sc, const uint8_t *p, int64_t len)
+{
+    if (sc->dn + 2 > sc->dcap_off) {
+        int64_t ncap = sc->dcap_off ? 2 * sc->dcap_off : 64;
+        int64_t *o = realloc(sc->doff, sizeof(int64_t) * (size_t)ncap);
+        if (!o)
+            return FH_ERR_NOMEM;
+        sc->doff = o;
+        sc->dcap_off = ncap;
+    }
+    if (sc->dlen + len > sc->dcap) {
+        int64_t ncap = sc->dcap ? sc->dcap : 256;
+        while (ncap < sc->dlen + len)
+            ncap *= 2;
+        uint8_t *b = realloc(sc->dbuf, (size_t)ncap);
+        if (!b)
+            return FH_ERR_NOMEM;
+        sc->dbuf = b;
+        sc->dcap = ncap;
+    }
+    if (sc->dn == 0)
+        sc->doff[0] = 0;
+    if (len)
+        memcpy(sc->dbuf + sc->dlen, p, (size_t)len);
+    sc->dlen += len;
+    sc->doff[++sc->dn] = sc->dlen;
+    return FH_OK;
+}
+
+/* One feature: its UTF-8 bytes p[0..len) and their murmur3 hash h. */
+static inline fh_status emit(scratch *sc, const hash_params *hp, const uint8_t *p, int64_t len,
+                             uint32_t h)
+{
+    if (sc->debug)
+        return debug_append(sc, p, len);
+    if (sc->nkeys == sc->cap_keys && grow_keys(sc) != FH_OK)
+        return FH_ERR_NOMEM;
+    sc->keys[sc->nkeys++] = fh_feature_key(h, hp->n_features, hp->pow2_mask, hp->alternate_sign);
+    return FH_OK;
+}
+
+/* scikit-learn's _word_ngrams on the tokens in sc->tb (already stop-filtered). */
+static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp)
+{
+    const fh_tokbuf *tb = &sc->tb;
+    int64_t N = tb->n;
+    fh_status st;
+    if (o->max_n == 1) {
+        for (int64_t i = 0; i < N; i++)
+            if ((st = emit(sc, hp, tb->buf + tb->off[i], tb->tlen[i], tb->hash[i])) != FH_OK)
+                return st;
+        return FH_OK;
+    }
+    int64_t lo = o->min_n;
+    int64_t hi = o->max_n < N ? o->max_n : N; /* range(min_n, min(max_n + 1, N + 1)) */
+    for (int64_t n = lo; n <= hi; n++) {
+        if (n == 1) {
+            for (int64_t i = 0; i < N; i++)
+                if ((st = emit(sc, hp, tb->buf + tb->off[i], tb->tlen[i], tb->hash[i])) != FH_OK)
+                    return st;
+        } else if (n > 1) {
+            for (int64_t i = 0; i + n <= N; i++) {
+                const uint8_t *p = tb->buf + tb->off[i];
+                int64_t len = tb->off[i + n - 1] + tb->tlen[i + n - 1] - tb->off[i];
+                if ((st = emit(sc, hp, p, len, fh_murmur3_32(p, (size_t)len, 0))) != FH_OK)
+                    return st;
+            }
+        } else {
+            /* n <= 0: " ".join(tokens[i:i + n]) for i in range(N - n + 1), Python slices. */
+            for (int64_t i = 0; i < N - n + 1; i++) {
+                int64_t start = i < N ? i : N;
+                int64_t stop = i + n;
+                if (stop < 0)
+                    stop += N;
+                if (stop < 0)
+                    stop = 0;
+                if (stop > N)
+                    stop = N;
+                if (stop <= start) {
+                    st = emit(sc, hp, (const uint8_t *)"", 0, 0u);
+                } else {
+                    const uint8_t *p = tb->buf + tb->off[start];
+                    int64_t len = tb->off[stop - 1] + tb->tlen[stop - 1] - tb->off[start];
+                    st = emit(sc, hp, p, len, fh_murmur3_32(p, (size_t)len, 0));
+                }
+                if (st != FH_OK)
+                    return st;
+            }
+        }
+    }
+    return FH_OK;
+}
+
+/* The features of one document, emitted into sc (keys, or bytes in debug mode). */
+static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *features,
+                             const fh_opts *o, const hash_params *hp)
+{
+    fh_status st;
+    if (d->mode == FH_DOC_WORDS) {
+        if ((st = fh_word_tokens(&d->text, o->lowercase, o->stop, &sc->tb)) != FH_OK)
+            return st;
+        return emit_words(sc, o, hp);
+    }
+    if (d->mode != FH_DOC_FEATURES)
+        return FH_ERR_BADARG;
+    for (int64_t k = 0; k < d->n_feat; k++) {
+        const fh_text *f = &features[d->feat_start + k];
+        const uint8_t *p;
+        int64_t len;
+        if (f->kind == FH_KIND_BYTES || (f->kind == FH_KIND_UCS1 && f->ascii)) {
+            p = f->data;
+            len = f->len;
+        } else {
+            if ((st = fh_text_utf8(f, &sc->u8, &sc->cap_u8, &len)) != FH_OK)
+                return st;
+            p = sc->u8;
+        }
+        if ((st = emit(sc, hp, p, len, fh_murmur3_32(p, (size_t)len, 0))) != FH_OK)
+            return st;
+    }
+    return FH_OK;
+}
+
+/* ---------------------------------------------------------------- batch */
+
+typedef struct {
+    int64_t lo, hi; /* documents [lo, hi) */
+    int32_t *cols;
+    uint8_t *vals;
+    int64_t nnz, cap, raw;
+    int64_t bad_row;
+    fh_status st;
+} chunk;
+
+struct fh_batch {
+    int64_t n_docs;
+    int64_t *row_nnz;
+    chunk *chunks;
+    int64_t n_chunks;
+    int64_t nnz, raw;
+    int elem; /* bytes per value */
+};
+
+static size_t elem_size(int out_type) { return out_type == FH_OUT_F32 ? 4 : 8; }
+
+static fh_status chunk_reserve(chunk *c, int64_t need, size_t elem)
+{
+    if (need <= c->cap)
+        return FH_OK;
+    int64_t ncap = c->cap ? c->cap : 4096;
+    while (ncap < need)
+        ncap *= 2;
+    int32_t *cols = realloc(c->cols, sizeof(int32_t) * (size_t)ncap);
+    if (!cols)
+        return FH_ERR_NOMEM;
+    c->cols = cols;
+    uint8_t *vals = realloc(c->vals, elem * (size_t)ncap);
+    if (!vals)
+        return FH_ERR_NOMEM;
+    c->vals = vals;
+    c->cap = ncap;
+    return FH_OK;
+}
+
+static fh_status reserve_merge(scratch *sc, int64_t n)
+{
+    if (n <= sc->cap_merge)
+        return FH_OK;
+    int64_t ncap = sc->cap_merge ? sc->cap_merge : 1024;
+    while (ncap < n)
+        ncap *= 2;
+    uint32_t *tmp = realloc(sc->tmp, sizeof(uint32_t) * (size_t)ncap);
+    if (!tmp)
+        return FH_ERR_NOMEM;
+    sc->tmp = tmp;
+    int32_t *cols = realloc(sc->cols, sizeof(int32_t) * (size_t)ncap);
+    if (!cols)
+        return FH_ERR_NOMEM;
+    sc->cols = cols;
+    int64_t *counts = realloc(sc->counts, sizeof(int64_t) * (size_t)ncap);
+    if (!counts)
+        return FH_ERR_NOMEM;
+    sc->counts = counts;
+    sc->cap_merge = ncap;
+    return FH_OK;
+}
+
+/* Hash one document and append its canonical row to the chunk. */
+static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int64_t i,
+                             const fh_opts *o, const hash_params *hp, int64_t *row_nnz)
+{
+    fh_status st;
+    sc->nkeys = 0;
+    if ((st = analyse_doc(sc, &corpus->docs[i], corpus->features, o, hp)) != FH_OK)
+        return st;
+    int64_t n = sc->nkeys;
+    c->raw += n;
+    if ((st = reserve_merge(sc, n)) != FH_OK)
+        return st;
+    fh_sort_keys(sc->keys, sc->tmp, n, hp->max_key);
+    int64_t m = fh_sum_sorted_keys(sc->keys, n, sc->cols, sc->counts);
+    size_t elem = elem_size(o->out_type);
+    if ((st = chunk_reserve(c, c->nnz + m, elem)) != FH_OK)
+        return st;
+    memcpy(c->cols + c->nnz, sc->cols, sizeof(int32_t) * (size_t)m);
+    if (o->out_type == FH_OUT_F64) {
+        double *v = (double *)(void *)c->vals + c->nnz;
+        for (int64_t k = 0; k < m; k++)
+            v[k] = o->binary ? 1.0 : (double)sc->counts[k];
+        fh_normalize_f64(v, m, o->norm);
+    } else if (o->out_type == FH_OUT_F32) {
+        float *v = (float *)(void *)c->vals + c->nnz;
+        for (int64_t k = 0; k < m; k++)
+            v[k] = o->binary ? 1.0f : (float)sc->counts[k];
+        fh_normalize_f32(v, m, o->norm);
+    } else {
+        int64_t *v = (int64_t *)(void *)c->vals + c->nnz;
+        for (int64_t k = 0; k < m; k++)
+            v[k] = o->binary ? 1 : sc->counts[k];
+    }
+    c->nnz += m;
+    row_nnz[i] = m;
+    return FH_OK;
+}
+
+static hash_params make_hash_params(const fh_opts *o)
+{
+    hash_params hp;
+    hp.n_features = o->n_features;
+    hp.pow2_mask = (o->n_features & (o->n_features - 1)) == 0 ? o->n_features - 1 : 0;
+    if (o->n_features == 1)
+        hp.pow2_mask = 0; /* mag % 1 == 0; a zero mask would read as "not a power of two" */
+    hp.max_key = ((o->n_features - 1) << 1) | 1u;
+    hp.alternate_sign = o->alternate_sign != 0;
+    return hp;
+}
+
+fh_status fh_opts_check(const fh_opts *o)
+{
+    if (!o || o->n_features < 1 || o->n_features > 2147483647u)
+        return FH_ERR_BADARG;
+    if (o->out_type != FH_OUT_F64 && o->out_type != FH_OUT_F32 && o->out_type != FH_OUT_I64)
+        return FH_ERR_BADARG;
+    if (o->norm != FH_NORM_NONE && o->norm != FH_NORM_L1 && o->norm != FH_NORM_L2)
+        return FH_ERR_BADARG;
+    if (o->out_type == FH_OUT_I64 && o->norm != FH_NORM_NONE)
+        return FH_ERR_BADARG;
+    if (o->max_n != 1 && o->min_n > o->max_n)
+        return FH_ERR_BADARG;
+    return FH_OK;
+}
+
+static int64_t doc_units(const fh_doc *d)
+{
+    return d->mode == FH_DOC_FEATURES ? d->n_feat * FH_FEATURE_UNITS + 1 : d->text.len + 1;
+}
+
+void fh_batch_free(fh_batch *b)
+{
+    if (!b)
+        return;
+    if (b->chunks) {
+        for (int64_t c = 0; c < b->n_chunks; c++) {
+            free(b->chunks[c].cols);
+            free(b->chunks[c].vals);
+        }
+    }
+    free(b->chunks);
+    free(b->row_nnz);
+    free(b);
+}
+
+fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                       fh_batch **out, int64_t *bad_row)
+{
+    fh_status st;
+    fh_batch *b = NULL;
+    *out = NULL;
+    *bad_row = -1;
+    if (!corpus || corpus->n_docs < 0 || (corpus->n_docs > 0 && !corpus->docs))
+        return FH_ERR_BADARG;
+    if ((st = fh_opts_check(opts)) != FH_OK)
+        return st;
+    if (n_threads < 1)
+        n_threads = 1;
+
+    st = FH_ERR_NOMEM;
+    b = calloc(1, sizeof *b);
+    if (!b)
+        goto cleanup;
+    int64_t n = corpus->n_docs;
+    b->n_docs = n;
+    b->elem = (int)elem_size(opts->out_type);
+    b->row_nnz = calloc((size_t)(n > 0 ? n : 1), sizeof(int64_t));
+    if (!b->row_nnz)
+        goto cleanup;
+
+    /* Chunk boundaries (serial, data-dependent only). */
+    int64_t n_chunks = 0, units = 0, start = 0;
+    for (int64_t i = 0; i < n; i++) {
+        units += doc_units(&corpus->docs[i]);
+        if (units >= FH_CHUNK_UNITS || i + 1 - start >= FH_CHUNK_MAX_DOCS || i + 1 == n) {
+            n_chunks++;
+            units = 0;
+            start = i + 1;
+        }
+    }
+    b->chunks = calloc((size_t)(n_chunks > 0 ? n_chunks : 1), sizeof(chunk));
+    if (!b->chunks)
+        goto cleanup;
+    b->n_chunks = n_chunks;
+    units = 0;
+    start = 0;
+    for (int64_t i = 0, c = 0; i < n; i++) {
+        units += doc_units(&corpus->docs[i]);
+        if (units >= FH_CHUNK_UNITS || i + 1 - start >= FH_CHUNK_MAX_DOCS || i + 1 == n) {
+            b->chunks[c].lo = start;
+            b->chunks[c].hi = i + 1;
+            b->chunks[c].bad_row = -1;
+            c++;
+            units = 0;
+            start = i + 1;
+        }
+    }
+
+    hash_params hp = make_hash_params(opts);
+    if (n_threads > n_chunks)
+        n_threads = n_chunks > 0 ? (int)n_chunks : 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(n_threads)
+#endif
+    {
+        scratch sc;
+        memset(&sc, 0, sizeof sc);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (int64_t c = 0; c < n_chunks; c++) {
+            chunk *ch = &b->chunks[c];
+            for (int64_t i = ch->lo; i < ch->hi; i++) {
+                fh_status s = process_doc(&sc, ch, corpus, i, opts, &hp, b->row_nnz);
+                if (s != FH_OK) {
+                    ch->st = s;
+                    ch->bad_row = i;
+                    break;
+                }
+            }
+        }
+        scratch_free(&sc);
+    }
+
+    /* Serial: the lowest failing row, whatever the schedule was. */
+    for (int64_t c = 0; c < n_chunks; c++) {
+        if (b->chunks[c].st != FH_OK) {
+            st = b->chunks[c].st;
+            *bad_row = b->chunks[c].bad_row;
+            goto cleanup;
+        }
+        b->nnz += b->chunks[c].nnz;
+        b->raw += b->chunks[c].raw;
+    }
+    *out = b;
+    b = NULL;
+    st = FH_OK;
+cleanup:
+    fh_batch_free(b);
+    return st;
+}
+
+int64_t fh_batch_nnz(const fh_batch *b) { return b->nnz; }
+int64_t fh_batch_raw(const fh_batch *b) { return b->raw; }
+int64_t fh_batch_n_docs(const fh_batch *b) { return b->n_docs; }
+
+fh_status fh_batch_copy(const fh_batch *b, int n_threads, int64_t *indptr, int32_t *indices,
+                        void *data)
+{
+    if (!b || !indptr)
+        return FH_ERR_BADARG;
+    indptr[0] = 0;
+    for (int64_t i = 0; i < b->n_docs; i++)
+        indptr[i + 1] = indptr[i] + b->row_nnz[i];
+    if (b->nnz > 0 && (!indices || !data))
+        return FH_ERR_BADARG;
+    if (n_threads < 1)
+        n_threads = 1;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+#endif
+    for (int64_t c = 0; c < b->n_chunks; c++) {
+        const chunk *ch = &b->chunks[c];
+        int64_t at = indptr[ch->lo];
+        if (ch->nnz > 0) {
+            memcpy(indices + at, ch->cols, sizeof(int32_t) * (size_t)ch->nnz);
+            memcpy((uint8_t *)data + (size_t)at * (size_t)b->elem, ch->vals,
+                   (size_t)b->elem * (size_t)ch->nnz);
+        }
+    }
+    return FH_OK;
+}
+
+fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_opts *opts,
+                          uint8_t **buf, int64_t **offsets, int64_t *n_features)
+{
+    fh_status st;
+    scratch sc;
+    *buf = NULL;
+    *offsets = NULL;
+    *n_features = 0;
+    if ((st = fh_opts_check(opts)) != FH_OK)
+        return st;
+    memset(&sc, 0, sizeof sc);
+    sc.debug = 1;
+    hash_params hp = make_hash_params(opts);
+    st = analyse_doc(&sc, doc, features, opts, &hp);
+    if (st == FH_OK && sc.dn == 0) {
+        sc.doff = malloc(sizeof(int64_t));
+        if (!sc.doff)
+            st = FH_ERR_NOMEM;
+        else
+            sc.doff[0] = 0;
+    }
+    if (st == FH_OK) {
+        *buf = sc.dbuf ? sc.dbuf : malloc(1);
+        *offsets = sc.doff;
+        *n_features = sc.dn;
+        if (!*buf) {
+            st = FH_ERR_NOMEM;
+            *offsets = NULL;
+        } else {
+            sc.dbuf = NULL;
+            sc.doff = NULL;
+        }
+    }
+    scratch_free(&sc);
+    return st;
+}
+
+void fh_free(void *p) { free(p); }
+
+int fh_openmp_enabled(void)
+{
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int fh_openmp_max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}

@@ -1,0 +1,96 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The batch kernel: documents -> canonical CSR rows, in parallel over documents.
+ *
+ * Usage: fh_batch_run() analyses and hashes every document of a corpus into per-chunk
+ * buffers (OpenMP over chunks of documents; chunk boundaries depend on the documents only,
+ * never on the thread count); the caller allocates output arrays of fh_batch_nnz() entries
+ * and fh_batch_copy() places the rows (a serial prefix sum, then parallel copies of disjoint
+ * slices). The output is bitwise identical for every thread count. */
+#pragma once
+#include <stdint.h>
+
+#include "fh_csr.h"
+#include "fh_status.h"
+#include "fh_tokenize.h"
+
+/* How a document is turned into features. */
+enum {
+    FH_DOC_WORDS = 0,    /* analyse text natively: word tokens (default token_pattern) */
+    FH_DOC_FEATURES = 1  /* already analysed (in Python): a list of features to hash */
+};
+
+/* One document: either a text to analyse, or a slice of the corpus' feature list. */
+typedef struct {
+    fh_text text;        /* FH_DOC_WORDS */
+    int64_t feat_start;  /* FH_DOC_FEATURES: features[feat_start .. feat_start + n_feat) */
+    int64_t n_feat;
+    int32_t mode;        /* FH_DOC_* */
+    int32_t _pad;
+} fh_doc;
+
+typedef struct {
+    const fh_doc *docs;       /* n_docs entries */
+    const fh_text *features;  /* pre-analysed features (str views or bytes) */
+    int64_t n_docs;
+} fh_corpus;
+
+/* Type of the values the kernel stores. */
+enum {
+    FH_OUT_F64 = 0, /* float64, normalised in C */
+    FH_OUT_F32 = 1, /* float32, normalised in C */
+    FH_OUT_I64 = 2  /* int64 sums of signs (binary: 1); the caller casts and normalises */
+};
+
+typedef struct {
+    int64_t min_n, max_n;    /* word n-gram range, scikit-learn's semantics incl. min_n <= 0 */
+    uint32_t n_features;     /* 1 .. 2**31 - 1 */
+    int32_t lowercase;
+    int32_t alternate_sign;
+    int32_t binary;
+    int32_t norm;            /* FH_NORM_*; must be NONE for FH_OUT_I64 */
+    int32_t out_type;        /* FH_OUT_* */
+    const fh_stopset *stop;  /* may be NULL */
+} fh_opts;
+
+/* Validate options. Returns FH_OK or FH_ERR_BADARG. Pure. */
+fh_status fh_opts_check(const fh_opts *opts);
+
+typedef struct fh_batch fh_batch;
+
+/* Analyse and hash every document of corpus. On FH_OK, *out owns the rows (fh_batch_free).
+ * On failure *out is NULL and *bad_row is the lowest failing document (FH_ERR_NOMEM,
+ * FH_ERR_ENCODE for a lone surrogate in a pre-analysed str feature, FH_ERR_BADARG).
+ * Uses up to n_threads OpenMP threads (ignored without OpenMP). Reentrant; reads corpus
+ * and opts only. O(total text + features * log). */
+fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                       fh_batch **out, int64_t *bad_row);
+
+/* Stored entries (after summing duplicates) and raw entries (before) of a batch. */
+int64_t fh_batch_nnz(const fh_batch *b);
+int64_t fh_batch_raw(const fh_batch *b);
+int64_t fh_batch_n_docs(const fh_batch *b);
+
+/* Write the batch as CSR: indptr (n_docs + 1 entries, starting at 0), indices (nnz) and
+ * data (nnz values of the batch's out_type: 8 bytes for F64/I64, 4 for F32). Buffers are
+ * caller-owned. Uses up to n_threads threads. */
+fh_status fh_batch_copy(const fh_batch *b, int n_threads, int64_t *indptr, int32_t *indices,
+                        void *data);
+
+void fh_batch_free(fh_batch *b);
+
+/* Features of one document as scikit-learn's analyzer would list them (for tests and
+ * debugging): their UTF-8 bytes concatenated in *buf and their bounds in *offsets
+ * (*n_features + 1 entries). Both are malloc'ed and owned by the caller (fh_free).
+ * Returns FH_OK, FH_ERR_NOMEM or FH_ERR_BADARG. */
+fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_opts *opts,
+                          uint8_t **buf, int64_t **offsets, int64_t *n_features);
+
+void fh_free(void *p);
+
+/* Nonzero iff the core was compiled with OpenMP. */
+int fh_openmp_enabled(void);
+/* omp_get_max_threads() (1 without OpenMP): reflects OMP_NUM_THREADS and runtime limits
+ * such as threadpoolctl's. */
+int fh_openmp_max_threads(void);

@@ -1,0 +1,366 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "fh_tokenize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh_murmur3.h"
+#include "fh_unicode_impl.h"
+
+/* ---------------------------------------------------------------- stop words */
+
+struct fh_stopset {
+    uint8_t *bytes;
+    int64_t *off;    /* n + 1 */
+    uint32_t *hash;  /* n */
+    int64_t *slots;  /* mask + 1 entries: word index or -1 */
+    uint64_t mask;
+    int64_t n;
+};
+
+fh_status fh_stopset_new(const uint8_t *bytes, const int64_t *offsets, int64_t n, fh_stopset **out)
+{
+    fh_status st = FH_ERR_NOMEM;
+    *out = NULL;
+    if (n < 0 || (n > 0 && (bytes == NULL || offsets == NULL)))
+        return FH_ERR_BADARG;
+    fh_stopset *s = calloc(1, sizeof *s);
+    if (!s)
+        return FH_ERR_NOMEM;
+    int64_t total = n > 0 ? offsets[n] : 0;
+    uint64_t size = 16;
+    while (size < (uint64_t)n * 2)
+        size <<= 1;
+    s->n = n;
+    s->mask = size - 1;
+    s->bytes = malloc((size_t)total + 1);
+    s->off = malloc(sizeof(int64_t) * (size_t)(n + 1));
+    s->hash = malloc(sizeof(uint32_t) * (size_t)(n + 1));
+    s->slots = malloc(sizeof(int64_t) * (size_t)size);
+    if (!s->bytes || !s->off || !s->hash || !s->slots)
+        goto cleanup;
+    if (total > 0)
+        memcpy(s->bytes, bytes, (size_t)total);
+    s->off[0] = 0;
+    for (uint64_t k = 0; k < size; k++)
+        s->slots[k] = -1;
+    for (int64_t i = 0; i < n; i++) {
+        s->off[i + 1] = offsets[i + 1];
+        int64_t len = offsets[i + 1] - offsets[i];
+        uint32_t h = fh_murmur3_32(s->bytes + offsets[i], (size_t)len, 0);
+        s->hash[i] = h;
+        if (fh_stopset_contains(s, s->bytes + offsets[i], len, h))
+            continue; /* duplicate */
+        uint64_t k = h & s->mask;
+        while (s->slots[k] >= 0)
+            k = (k + 1) & s->mask;
+        s->slots[k] = i;
+    }
+    *out = s;
+    st = FH_OK;
+cleanup:
+    if (st != FH_OK)
+        fh_stopset_free(s);
+    return st;
+}
+
+void fh_stopset_free(fh_stopset *s)
+{
+    if (!s)
+        return;
+    free(s->bytes);
+    free(s->off);
+    free(s->hash);
+    free(s->slots);
+    free(s);
+}
+
+int fh_stopset_contains(const fh_stopset *s, const uint8_t *word, int64_t len, uint32_t h)
+{
+    uint64_t k = h & s->mask;
+    for (;;) {
+        int64_t i = s->slots[k];
+        if (i < 0)
+            return 0;
+        if (s->hash[i] == h && s->off[i + 1] - s->off[i] == len &&
+            (len == 0 || memcmp(s->bytes + s->off[i], word, (size_t)len) == 0))
+            return 1;
+        k = (k + 1) & s->mask;
+    }
+}
+
+/* ---------------------------------------------------------------- token buffer */
+
+void fh_tokbuf_init(fh_tokbuf *tb) { memset(tb, 0, sizeof *tb); }
+
+void fh_tokbuf_free(fh_tokbuf *tb)
+{
+    free(tb->buf);
+    free(tb->off);
+    free(tb->tlen);
+    free(tb->hash);
+    fh_tokbuf_init(tb);
+}
+
+static fh_status reserve_bytes(uint8_t **buf, int64_t *cap, int64_t need)
+{
+    if (need <= *cap)
+        return FH_OK;
+    int64_t ncap = *cap ? *cap : 256;
+    while (ncap < need)
+        ncap *= 2;
+    uint8_t *p = realloc(*buf, (size_t)ncap);
+    if (!p)
+        return FH_ERR_NOMEM;
+    *buf = p;
+    *cap = ncap;
+    return FH_OK;
+}
+
+static fh_status reserve_tokens(fh_tokbuf *tb, int64_t need)
+{
+    if (need <= tb->cap_tok)
+        return FH_OK;
+    int64_t ncap = tb->cap_tok ? tb->cap_tok : 64;
+    while (ncap < need)
+        ncap *= 2;
+    int64_t *off = realloc(tb->off, sizeof(int64_t) * (size_t)ncap);
+    if (!off)
+        return FH_ERR_NOMEM;
+    tb->off = off;
+    int64_t *tlen = realloc(tb->tlen, sizeof(int64_t) * (size_t)ncap);
+    if (!tlen)
+        return FH_ERR_NOMEM;
+    tb->tlen = tlen;
+    uint32_t *hash = realloc(tb->hash, sizeof(uint32_t) * (size_t)ncap);
+    if (!hash)
+        return FH_ERR_NOMEM;
+    tb->hash = hash;
+    tb->cap_tok = ncap;
+    return FH_OK;
+}
+
+/* The token occupies buf[start .. tb->len): keep it (append ' ') unless it is a stop word. */
+static inline fh_status finish_token(fh_tokbuf *tb, int64_t start, const fh_stopset *stop)
+{
+    int64_t len = tb->len - start;
+    uint32_t h = fh_murmur3_32(tb->buf + start, (size_t)len, 0);
+    if (stop && fh_stopset_contains(stop, tb->buf + start, len, h)) {
+        tb->len = start;
+        return FH_OK;
+    }
+    if (tb->n == tb->cap_tok && reserve_tokens(tb, tb->n + 1) != FH_OK)
+        return FH_ERR_NOMEM;
+    tb->off[tb->n] = start;
+    tb->tlen[tb->n] = len;
+    tb->hash[tb->n] = h;
+    tb->n++;
+    tb->buf[tb->len++] = ' '; /* room reserved by the caller */
+    return FH_OK;
+}
+
+static inline uint8_t ascii_word(uint8_t c, int lowercase)
+{
+    if ((uint8_t)(c - '0') < 10 || c == '_')
+        return c;
+    uint8_t l = (uint8_t)(c | 0x20);
+    if ((uint8_t)(l - 'a') < 26)
+        return lowercase ? l : c;
+    return 0;
+}
+
+static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
+                                   const fh_stopset *stop, fh_tokbuf *tb)
+{
+    /* Every token byte is one input byte, plus one separator per token: n + 1 bytes. */
+    if (reserve_bytes(&tb->buf, &tb->cap, n + 1) != FH_OK)
+        return FH_ERR_NOMEM;
+    uint8_t *out = tb->buf;
+    int64_t i = 0;
+    while (i < n) {
+        while (i < n && !ascii_word(s[i], lowercase))
+            i++;
+        int64_t start = tb->len, w = 0;
+        uint8_t c;
+        while (i < n && (c = ascii_word(s[i], lowercase)) != 0) {
+            out[start + w++] = c;
+            i++;
+        }
+        if (w >= 2) {
+            tb->len = start + w;
+            if (finish_token(tb, start, stop) != FH_OK)
+                return FH_ERR_NOMEM;
+        }
+    }
+    return FH_OK;
+}
+
+static inline int put_utf8(uint8_t *p, uint32_t cp)
+{
+    if (cp < 0x80) {
+        p[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        p[0] = (uint8_t)(0xC0 | (cp >> 6));
+        p[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        p[0] = (uint8_t)(0xE0 | (cp >> 12));
+        p[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        p[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    p[0] = (uint8_t)(0xF0 | (cp >> 18));
+    p[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    p[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    p[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* CPython's rule (unicodeobject.c, handle_capital_sigma): U+03A3 at i lowers to final sigma
+ * iff cased case-ignorable* SIGMA !(case-ignorable* cased), judged on the original text. */
+#define DEFINE_FINAL_SIGMA(NAME, T)                                                       \
+    static int NAME(const T *s, int64_t n, int64_t i)                                    \
+    {                                                                                     \
+        int64_t j;                                                                        \
+        int f = 0;                                                                        \
+        for (j = i - 1; j >= 0; j--) {                                                    \
+            f = fh_u_flags(s[j]);                                                         \
+            if (!(f & FH_U_CASE_IGNORABLE))                                               \
+                break;                                                                    \
+        }                                                                                 \
+        if (!(j >= 0 && (f & FH_U_CASED)))                                                \
+            return 0;                                                                     \
+        for (j = i + 1; j < n; j++) {                                                     \
+            f = fh_u_flags(s[j]);                                                         \
+            if (!(f & FH_U_CASE_IGNORABLE))                                               \
+                break;                                                                    \
+        }                                                                                 \
+        return j == n || !(f & FH_U_CASED);                                               \
+    }
+
+/* Generic tokenizer over code points of type T (1, 2 or 4 bytes). The lowercase mapping is
+ * applied first, then the word class is tested on each *output* code point, exactly as
+ * re.findall runs on str.lower()'s result. */
+#define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW)                                   \
+    static fh_status NAME(const T *s, int64_t n, int lowercase, const fh_stopset *stop,  \
+                          fh_tokbuf *tb)                                                  \
+    {                                                                                     \
+        /* Token bytes (<= MAXLOW per input code point) plus one separator per token. */  \
+        int64_t bound = ((MAXLOW > RAW ? MAXLOW : RAW) + 1) * n + 2;                      \
+        if (reserve_bytes(&tb->buf, &tb->cap, bound) != FH_OK)                            \
+            return FH_ERR_NOMEM;                                                          \
+        uint8_t *out = tb->buf;                                                           \
+        int64_t start = 0, run = 0;                                                       \
+        for (int64_t i = 0; i <= n; i++) {                                                \
+            uint32_t lo[3];                                                               \
+            int nlo;                                                                      \
+            if (i == n) {                                                                 \
+                nlo = 1;                                                                  \
+                lo[0] = 0x20; /* sentinel: ends the last run */                           \
+            } else {                                                                      \
+                uint32_t cp = s[i];                                                       \
+                if (!lowercase) {                                                         \
+                    nlo = 1;                                                              \
+                    lo[0] = cp;                                                           \
+                } else if (cp == 0x3A3) {                                                 \
+                    nlo = 1;                                                              \
+                    lo[0] = SIGMA(s, n, i) ? 0x3C2 : 0x3C3;                               \
+                } else {                                                                  \
+                    const fh_u_record *r = fh_u_rec(cp);                                  \
+                    if (r->nlower == 1) {                                                 \
+                        nlo = 1;                                                          \
+                        lo[0] = (uint32_t)((int32_t)cp + r->lower);                       \
+                    } else {                                                              \
+                        nlo = r->nlower;                                                  \
+                        for (int k = 0; k < nlo; k++)                                     \
+                            lo[k] = fh_u_lower_ext[r->lower + k];                         \
+                    }                                                                     \
+                }                                                                         \
+            }                                                                             \
+            for (int k = 0; k < nlo; k++) {                                               \
+                uint32_t c = lo[k];                                                       \
+                if (fh_u_flags(c) & FH_U_WORD) {                                          \
+                    if (run == 0)                                                         \
+                        start = tb->len;                                                  \
+                    tb->len += put_utf8(out + tb->len, c);                                \
+                    run++;                                                                \
+                } else if (run) {                                                         \
+                    if (run >= 2) {                                                       \
+                        if (finish_token(tb, start, stop) != FH_OK)                       \
+                            return FH_ERR_NOMEM;                                          \
+                    } else {                                                              \
+                        tb->len = start;                                                  \
+                    }                                                                     \
+                    run = 0;                                                              \
+                }                                                                         \
+            }                                                                             \
+        }                                                                                 \
+        return FH_OK;                                                                     \
+    }
+
+DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
+DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
+DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
+DEFINE_WORD_TOKENS(word_tokens_1, uint8_t, final_sigma_1, FH_U_MAX_LOWER_UTF8_1, 2)
+DEFINE_WORD_TOKENS(word_tokens_2, uint16_t, final_sigma_2, FH_U_MAX_LOWER_UTF8_2, 3)
+DEFINE_WORD_TOKENS(word_tokens_4, uint32_t, final_sigma_4, FH_U_MAX_LOWER_UTF8_4, 4)
+
+fh_status fh_word_tokens(const fh_text *doc, int lowercase, const fh_stopset *stop, fh_tokbuf *tb)
+{
+    tb->len = 0;
+    tb->n = 0;
+    if (doc->len == 0)
+        return FH_OK;
+    switch (doc->kind) {
+    case FH_KIND_UCS1:
+        if (doc->ascii)
+            return word_tokens_ascii(doc->data, doc->len, lowercase, stop, tb);
+        return word_tokens_1(doc->data, doc->len, lowercase, stop, tb);
+    case FH_KIND_UCS2:
+        return word_tokens_2(doc->data, doc->len, lowercase, stop, tb);
+    case FH_KIND_UCS4:
+        return word_tokens_4(doc->data, doc->len, lowercase, stop, tb);
+    default:
+        return FH_ERR_BADARG;
+    }
+}
+
+#define DEFINE_UTF8(NAME, T)                                                              \
+    static fh_status NAME(const T *s, int64_t n, uint8_t *out, int64_t *len)             \
+    {                                                                                     \
+        int64_t k = 0;                                                                    \
+        for (int64_t i = 0; i < n; i++) {                                                 \
+            uint32_t c = s[i];                                                            \
+            if (c >= 0xD800 && c <= 0xDFFF)                                               \
+                return FH_ERR_ENCODE;                                                     \
+            k += put_utf8(out + k, c);                                                    \
+        }                                                                                 \
+        *len = k;                                                                         \
+        return FH_OK;                                                                     \
+    }
+DEFINE_UTF8(utf8_1, uint8_t)
+DEFINE_UTF8(utf8_2, uint16_t)
+DEFINE_UTF8(utf8_4, uint32_t)
+
+fh_status fh_text_utf8(const fh_text *t, uint8_t **buf, int64_t *cap, int64_t *len)
+{
+    int64_t bound = (t->kind == FH_KIND_BYTES || t->ascii) ? t->len : 4 * t->len;
+    if (reserve_bytes(buf, cap, bound + 1) != FH_OK)
+        return FH_ERR_NOMEM;
+    if (t->kind == FH_KIND_BYTES || (t->kind == FH_KIND_UCS1 && t->ascii)) {
+        if (t->len)
+            memcpy(*buf, t->data, (size_t)t->len);
+        *len = t->len;
+        return FH_OK;
+    }
+    switch (t->kind) {
+    case FH_KIND_UCS1: return utf8_1(t->data, t->len, *buf, len);
+    case FH_KIND_UCS2: return utf8_2(t->data, t->len, *buf, len);
+    case FH_KIND_UCS4: return utf8_4(t->data, t->len, *buf, len);
+    default: return FH_ERR_BADARG;
+    }
+}

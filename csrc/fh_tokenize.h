@@ -1,0 +1,60 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Text views, stop-word sets and the word tokenizer of scikit-learn's default analyzer. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fh_status.h"
+
+/* Kinds of text a view can hold. 1, 2, 4 are CPython's PEP 393 kinds (code units of 1, 2 or
+ * 4 bytes, each one code point); BYTES are raw bytes hashed verbatim. */
+enum { FH_KIND_BYTES = 0, FH_KIND_UCS1 = 1, FH_KIND_UCS2 = 2, FH_KIND_UCS4 = 4 };
+
+/* A read-only view of one text. The memory is owned by the caller (a Python str or bytes
+ * kept alive for the duration of the call). */
+typedef struct {
+    const void *data; /* code units (or bytes); may be NULL when len == 0 */
+    int64_t len;      /* number of code units */
+    int32_t kind;     /* FH_KIND_* */
+    int32_t ascii;    /* nonzero: every code unit < 0x80 (a hint that enables fast paths) */
+} fh_text;
+
+/* An immutable set of stop words (UTF-8 byte strings), matched exactly. */
+typedef struct fh_stopset fh_stopset;
+
+/* Build a stop set from n words: word i is bytes[offsets[i] .. offsets[i+1]). The bytes are
+ * copied. *out is owned by the caller (fh_stopset_free). Returns FH_OK or FH_ERR_NOMEM.
+ * O(total bytes). The result is immutable and may be shared by threads. */
+fh_status fh_stopset_new(const uint8_t *bytes, const int64_t *offsets, int64_t n, fh_stopset **out);
+void fh_stopset_free(fh_stopset *set);
+/* Nonzero iff the word (UTF-8, len bytes, murmur3 hash h with seed 0) is in the set. */
+int fh_stopset_contains(const fh_stopset *set, const uint8_t *word, int64_t len, uint32_t h);
+
+/* Tokens of one document: the UTF-8 of each kept token, each followed by one ASCII space, so
+ * any run of consecutive tokens i..j is the contiguous, space-joined text
+ * buf[off[i] .. off[j] + tlen[j]) -- the word n-gram scikit-learn builds with " ".join. */
+typedef struct {
+    uint8_t *buf;
+    int64_t len, cap;
+    int64_t *off;
+    int64_t *tlen;
+    uint32_t *hash; /* murmur3_32(token, seed 0) */
+    int64_t n, cap_tok;
+} fh_tokbuf;
+
+void fh_tokbuf_init(fh_tokbuf *tb);
+void fh_tokbuf_free(fh_tokbuf *tb);
+
+/* scikit-learn's word tokens with the default token_pattern (?u)\b\w\w+\b: the maximal runs of
+ * two or more word characters, after str.lower() (full case mapping incl. final sigma) when
+ * lowercase is nonzero, minus the words in stop (may be NULL). Replaces tb's content.
+ * doc->kind must be 1, 2 or 4. Reentrant (tb is per-thread scratch). Returns FH_OK or
+ * FH_ERR_NOMEM. O(doc length). */
+fh_status fh_word_tokens(const fh_text *doc, int lowercase, const fh_stopset *stop, fh_tokbuf *tb);
+
+/* UTF-8 encode a text view into *buf (grown with realloc; *cap updated), length in *len.
+ * Returns FH_OK, FH_ERR_NOMEM, or FH_ERR_ENCODE for a lone surrogate (like Python's strict
+ * "utf-8" codec). BYTES views are copied verbatim. */
+fh_status fh_text_utf8(const fh_text *t, uint8_t **buf, int64_t *cap, int64_t *len);

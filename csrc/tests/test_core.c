@@ -1,0 +1,169 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * C-level tests of the core: hash vectors, keys, sort, tokenizer, stop words, error paths. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh_csr.h"
+#include "fh_hashing.h"
+#include "fh_murmur3.h"
+#include "fh_tokenize.h"
+#include "fh_unicode.h"
+
+static int failures = 0;
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        if (!(cond)) {                                                                 \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+            failures++;                                                                \
+        }                                                                              \
+    } while (0)
+
+static fh_text ascii(const char *s)
+{
+    fh_text t = {s, (int64_t)strlen(s), FH_KIND_UCS1, 1};
+    return t;
+}
+
+static void test_murmur(void)
+{
+    /* Keys crafted against scikit-learn's murmurhash3_32 (signed reading). */
+    CHECK((int32_t)fh_murmur3_32("", 0, 0) == 0);
+    CHECK((int32_t)fh_murmur3_32("aivlts3m", 8, 0) == INT32_MIN);
+    CHECK((int32_t)fh_murmur3_32("acdia99h", 8, 0) == 0);
+    CHECK((int32_t)fh_murmur3_32("acqerwwr", 8, 0) == 2147483647);
+    CHECK((int32_t)fh_murmur3_32("abxnxwpw", 8, 0) == -2147483647);
+    CHECK((int32_t)fh_murmur3_32("aaum2erp", 8, 0) == -1);
+}
+
+static void test_keys(void)
+{
+    uint32_t hmin = 0x80000000u;
+    CHECK(fh_feature_key(hmin, 3, 0, 1) >> 1 == 2147483648u % 3);
+    CHECK(fh_feature_key(hmin, 1000, 0, 1) >> 1 == 648);
+    CHECK(fh_feature_key(hmin, 1u << 20, (1u << 20) - 1, 1) == 1);  /* column 0, negative */
+    CHECK(fh_feature_key(hmin, 1u << 20, (1u << 20) - 1, 0) == 0);  /* no alternate sign */
+    CHECK(fh_feature_key(0, 10, 0, 1) == 0);                        /* h == 0 is positive */
+    CHECK(fh_feature_key(0xFFFFFFFFu, 10, 0, 1) == ((1u << 1) | 1u)); /* h == -1 */
+}
+
+static void test_sort_and_sum(void)
+{
+    enum { N = 1000 };
+    uint32_t keys[N], tmp[N];
+    unsigned s = 12345;
+    for (int i = 0; i < N; i++) {
+        s = s * 1103515245u + 12345u;
+        keys[i] = (s >> 8) & 0x1FFFFF;
+    }
+    fh_sort_keys(keys, tmp, N, 0x1FFFFF);
+    int sorted = 1;
+    for (int i = 1; i < N; i++)
+        sorted &= keys[i - 1] <= keys[i];
+    CHECK(sorted);
+    uint32_t k2[4] = {(5u << 1) | 1u, 5u << 1, 7u << 1, 7u << 1};
+    int32_t cols[4];
+    int64_t counts[4];
+    CHECK(fh_sum_sorted_keys(k2, 4, cols, counts) == 2);
+    CHECK(cols[0] == 5 && counts[0] == 0); /* explicit zero kept */
+    CHECK(cols[1] == 7 && counts[1] == 2);
+}
+
+static int tokens_equal(fh_tokbuf *tb, const char **want, int n)
+{
+    if (tb->n != n)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (tb->tlen[i] != (int64_t)strlen(want[i]) ||
+            memcmp(tb->buf + tb->off[i], want[i], strlen(want[i])) != 0)
+            return 0;
+    return 1;
+}
+
+static void test_tokenizer(void)
+{
+    fh_tokbuf tb;
+    fh_tokbuf_init(&tb);
+    fh_text t = ascii("a_b __ 1.5 3.14 Don't e-MAIL x");
+    CHECK(fh_word_tokens(&t, 1, NULL, &tb) == FH_OK);
+    const char *want[] = {"a_b", "__", "14", "don", "mail"};
+    CHECK(tokens_equal(&tb, want, 5));
+
+    /* UCS-2: Greek capitals lower to a final sigma by context. */
+    uint16_t greek[] = {0x39F, 0x394, 0x39F, 0x3A3, 0x20, 0x3A3, 0x391, 0x3A3};
+    fh_text g = {greek, 8, FH_KIND_UCS2, 0};
+    CHECK(fh_word_tokens(&g, 1, NULL, &tb) == FH_OK);
+    const char *gw[] = {"\xce\xbf\xce\xb4\xce\xbf\xcf\x82", "\xcf\x83\xce\xb1\xcf\x82"};
+    CHECK(tokens_equal(&tb, gw, 2));
+
+    /* Stop words are matched after lowercasing. */
+    const char *words = "theand";
+    int64_t offs[] = {0, 3, 6};
+    fh_stopset *stop = NULL;
+    CHECK(fh_stopset_new((const uint8_t *)words, offs, 2, &stop) == FH_OK);
+    fh_text q = ascii("The quick AND the brown");
+    CHECK(fh_word_tokens(&q, 1, stop, &tb) == FH_OK);
+    const char *qw[] = {"quick", "brown"};
+    CHECK(tokens_equal(&tb, qw, 2));
+    /* n-grams bridge removed words: the kept tokens are space-joined in the buffer */
+    CHECK(memcmp(tb.buf, "quick brown", 11) == 0);
+    fh_stopset_free(stop);
+    fh_tokbuf_free(&tb);
+}
+
+static void test_errors(void)
+{
+    fh_opts o;
+    memset(&o, 0, sizeof o);
+    o.min_n = o.max_n = 1;
+    o.n_features = 0;
+    CHECK(fh_opts_check(&o) == FH_ERR_BADARG);
+    o.n_features = 16;
+    o.out_type = FH_OUT_I64;
+    o.norm = FH_NORM_L2;
+    CHECK(fh_opts_check(&o) == FH_ERR_BADARG);
+    o.norm = FH_NORM_NONE;
+    CHECK(fh_opts_check(&o) == FH_OK);
+
+    /* A lone surrogate in a pre-analysed feature is reported with its row. */
+    uint16_t sur[] = {0x61, 0xD800};
+    fh_text feats[2] = {ascii("ok"), {sur, 2, FH_KIND_UCS2, 0}};
+    fh_doc docs[2];
+    memset(docs, 0, sizeof docs);
+    docs[0].mode = FH_DOC_FEATURES;
+    docs[0].feat_start = 0;
+    docs[0].n_feat = 1;
+    docs[1].mode = FH_DOC_FEATURES;
+    docs[1].feat_start = 1;
+    docs[1].n_feat = 1;
+    fh_corpus c = {docs, feats, 2};
+    fh_batch *b = NULL;
+    int64_t bad = -1;
+    CHECK(fh_batch_run(&c, &o, 2, &b, &bad) == FH_ERR_ENCODE);
+    CHECK(b == NULL && bad == 1);
+
+    /* A valid batch: explicit zeros survive, indptr is a prefix sum. */
+    c.n_docs = 1;
+    CHECK(fh_batch_run(&c, &o, 2, &b, &bad) == FH_OK);
+    CHECK(fh_batch_nnz(b) == 1 && fh_batch_raw(b) == 1);
+    int64_t indptr[2];
+    int32_t indices[1];
+    int64_t data[1];
+    CHECK(fh_batch_copy(b, 1, indptr, indices, data) == FH_OK);
+    CHECK(indptr[0] == 0 && indptr[1] == 1);
+    fh_batch_free(b);
+}
+
+int main(void)
+{
+    test_murmur();
+    test_keys();
+    test_sort_and_sum();
+    test_tokenizer();
+    test_errors();
+    printf("unicode %s, openmp %d: %s\n", fh_unicode_version(), fh_openmp_enabled(),
+           failures ? "FAILED" : "ok");
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,2 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause

@@ -1,0 +1,60 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Type stubs of the compiled module ``fasthash._lib._hashing``."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+OUT_F64: int
+OUT_F32: int
+OUT_I64: int
+NORM_NONE: int
+NORM_L1: int
+NORM_L2: int
+
+def check_status(status: int, row: int = ...) -> None: ...
+
+class Options:
+    def __init__(
+        self,
+        *,
+        min_n: int,
+        max_n: int,
+        n_features: int,
+        lowercase: bool,
+        alternate_sign: bool,
+        binary: bool,
+        norm: int,
+        out_type: int,
+        stop_words: list[bytes] | None = ...,
+    ) -> None: ...
+
+class Batch:
+    @property
+    def n_docs(self) -> int: ...
+    @property
+    def exhausted(self) -> bool: ...
+
+def collect(
+    iterator: Iterator[Any],
+    max_docs: int,
+    max_units: int,
+    prepare: Callable[[Any], tuple[bool, Any]],
+    fast_str: bool,
+) -> Batch: ...
+def hash_batch(
+    batch: Batch, opts: Options, n_threads: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[Any], int]: ...
+def doc_features(text: str, opts: Options) -> list[bytes]: ...
+def unicode_version() -> str: ...
+def unicode_lookup(cp: int) -> tuple[int, str]: ...
+def openmp_enabled() -> bool: ...
+def openmp_max_threads() -> int: ...
+def _murmurhash3_int_u32(key: int, seed: int) -> int: ...
+def _murmurhash3_int_s32(key: int, seed: int) -> int: ...
+def _murmurhash3_bytes_u32(key: bytes, seed: int) -> int: ...
+def _murmurhash3_bytes_s32(key: bytes, seed: int) -> int: ...
+def _murmurhash3_array(key: npt.NDArray[np.int32], seed: int, positive: bool) -> npt.NDArray[Any]: ...

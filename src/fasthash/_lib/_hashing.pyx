@@ -1,0 +1,351 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+# cython: freethreading_compatible = False
+"""Cython boundary of the hashing kernels.
+
+Marshals Python documents into C views (a ``str`` is read in place: PEP 393 pointer, kind
+and length; references are held by the batch), runs one ``nogil`` kernel call per batch and
+maps C statuses to Python exceptions. No policy lives here: what to analyse natively, how
+to decode, which dtype and norm apply are decided by the Python layer.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_Check
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
+
+cimport numpy as cnp
+import numpy as np
+
+from .fh_core cimport *
+
+cnp.import_array()
+
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object o)
+    void *PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    int PyUnicode_IS_ASCII(object o)
+    bint PyUnicode_CheckExact(object o)
+
+cdef object _END = object()
+
+
+OUT_F64 = FH_OUT_F64
+OUT_F32 = FH_OUT_F32
+OUT_I64 = FH_OUT_I64
+NORM_NONE = FH_NORM_NONE
+NORM_L1 = FH_NORM_L1
+NORM_L2 = FH_NORM_L2
+
+
+cdef int _check(fh_status status, int64_t row) except -1:
+    """The one translator of C statuses to Python exceptions."""
+    if status == FH_OK:
+        return 0
+    if status == FH_ERR_NOMEM:
+        raise MemoryError()
+    if status == FH_ERR_OVERFLOW:
+        raise OverflowError(
+            f"document {row}: the number of features exceeds the int64 index range")
+    if status == FH_ERR_ENCODE:
+        raise UnicodeEncodeError(
+            "utf-8", "", 0, 0, f"document {row}: a feature holds a lone surrogate")
+    raise RuntimeError(
+        f"fasthash internal error ({fh_status_message(status).decode()}, document {row}); "
+        "please report")
+
+
+def check_status(int status, int64_t row=-1):
+    """Raise the Python exception of a C status (used by the tests of the mapping)."""
+    _check(<fh_status>status, row)
+
+
+cdef class Options:
+    """Validated kernel options (the Python layer decides their values)."""
+    cdef fh_opts c
+    cdef fh_stopset *stop
+
+    def __cinit__(self, *, int64_t min_n, int64_t max_n, uint32_t n_features, bint lowercase,
+                  bint alternate_sign, bint binary, int norm, int out_type, stop_words=None):
+        memset(&self.c, 0, sizeof(fh_opts))
+        self.stop = NULL
+        self.c.min_n = min_n
+        self.c.max_n = max_n
+        self.c.n_features = n_features
+        self.c.lowercase = lowercase
+        self.c.alternate_sign = alternate_sign
+        self.c.binary = binary
+        self.c.norm = norm
+        self.c.out_type = out_type
+        _check(fh_opts_check(&self.c), -1)
+        if stop_words is not None:
+            self._set_stop_words(stop_words)
+
+    cdef int _set_stop_words(self, list words) except -1:
+        """words: list of UTF-8 bytes."""
+        cdef bytes joined = b"".join(words)
+        cdef int64_t[::1] offsets = np.zeros(len(words) + 1, dtype=np.int64)
+        cdef Py_ssize_t i
+        for i in range(len(words)):
+            offsets[i + 1] = offsets[i] + len(<bytes>words[i])
+        _check(fh_stopset_new(<const uint8_t *>PyBytes_AS_STRING(joined), &offsets[0],
+                              len(words), &self.stop), -1)
+        self.c.stop = self.stop
+        return 0
+
+    def __dealloc__(self):
+        fh_stopset_free(self.stop)
+
+
+cdef inline int _view(object s, fh_text *t) except -1:
+    """Fill t with an in-place view of a str or bytes object (the caller holds a reference)."""
+    if PyUnicode_Check(s):
+        t.data = PyUnicode_DATA(s)
+        t.len = PyUnicode_GET_LENGTH(s)
+        t.kind = PyUnicode_KIND(s)
+        t.ascii = PyUnicode_IS_ASCII(s)
+    else:
+        t.data = PyBytes_AS_STRING(s)
+        t.len = PyBytes_GET_SIZE(s)
+        t.kind = FH_KIND_BYTES
+        t.ascii = 0
+    return 0
+
+
+cdef bint _has_surrogate(fh_text *t) noexcept:
+    cdef Py_ssize_t i
+    cdef const uint16_t *s2
+    cdef const uint32_t *s4
+    if t.kind == FH_KIND_UCS2:
+        s2 = <const uint16_t *>t.data
+        for i in range(t.len):
+            if 0xD800 <= s2[i] <= 0xDFFF:
+                return True
+    elif t.kind == FH_KIND_UCS4:
+        s4 = <const uint32_t *>t.data
+        for i in range(t.len):
+            if 0xD800 <= s4[i] <= 0xDFFF:
+                return True
+    return False
+
+
+cdef class Batch:
+    """Documents of one batch as C views, with the references that keep them alive."""
+    cdef fh_doc *docs
+    cdef Py_ssize_t cap_docs
+    cdef fh_text *feats
+    cdef Py_ssize_t n_feats, cap_feats
+    cdef list refs
+    cdef readonly Py_ssize_t n_docs
+    cdef readonly bint exhausted
+
+    def __cinit__(self):
+        self.docs = NULL
+        self.feats = NULL
+        self.n_docs = self.cap_docs = self.n_feats = self.cap_feats = 0
+        self.refs = []
+        self.exhausted = False
+
+    def __dealloc__(self):
+        free(self.docs)
+        free(self.feats)
+
+    cdef fh_doc *_new_doc(self) except NULL:
+        cdef Py_ssize_t ncap
+        cdef fh_doc *p
+        if self.n_docs == self.cap_docs:
+            ncap = 2 * self.cap_docs if self.cap_docs else 256
+            p = <fh_doc *>realloc(self.docs, ncap * sizeof(fh_doc))
+            if p == NULL:
+                raise MemoryError()
+            self.docs = p
+            self.cap_docs = ncap
+        p = &self.docs[self.n_docs]
+        memset(p, 0, sizeof(fh_doc))
+        self.n_docs += 1
+        return p
+
+    cdef int _add_text(self, object text) except -1:
+        if not PyUnicode_Check(text):
+            raise TypeError(f"internal: native analysis needs a str, got {type(text)!r}")
+        cdef fh_doc *d = self._new_doc()
+        d.mode = FH_DOC_WORDS
+        _view(text, &d.text)
+        self.refs.append(text)
+        return 0
+
+    cdef Py_ssize_t _add_features(self, object features) except -1:
+        """Append a pre-analysed document; returns its number of features."""
+        cdef fh_doc *d
+        cdef fh_text *t
+        cdef Py_ssize_t start = self.n_feats, ncap
+        cdef fh_text *p
+        feats = features if type(features) is list else list(features)
+        for f in feats:
+            if self.n_feats == self.cap_feats:
+                ncap = 2 * self.cap_feats if self.cap_feats else 1024
+                p = <fh_text *>realloc(self.feats, ncap * sizeof(fh_text))
+                if p == NULL:
+                    raise MemoryError()
+                self.feats = p
+                self.cap_feats = ncap
+            t = &self.feats[self.n_feats]
+            if isinstance(f, str):
+                _view(f, t)
+                if _has_surrogate(t):
+                    f.encode("utf-8")  # raises Python's exact UnicodeEncodeError
+            elif isinstance(f, bytes):
+                _view(f, t)
+            else:
+                raise TypeError("feature names must be strings")
+            self.n_feats += 1
+        d = self._new_doc()
+        d.mode = FH_DOC_FEATURES
+        d.feat_start = start
+        d.n_feat = self.n_feats - start
+        self.refs.append(feats)
+        return d.n_feat
+
+
+def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint fast_str):
+    """Pull documents from ``iterator`` into a new :class:`Batch`.
+
+    Stops after ``max_docs`` documents or once ``max_units`` code units (or features) were
+    collected, or when the iterator is exhausted (``batch.exhausted``). With ``fast_str``,
+    a document whose type is exactly ``str`` is analysed natively as it is; any other
+    document goes through ``prepare(doc)``, which returns ``(True, text)`` to analyse
+    ``text`` natively or ``(False, features)`` with the features of an analysis done in
+    Python. Exceptions from the iterator or from ``prepare`` propagate.
+    """
+    cdef Batch b = Batch()
+    cdef Py_ssize_t units = 0
+    while b.n_docs < max_docs and units < max_units:
+        doc = next(iterator, _END)
+        if doc is _END:
+            b.exhausted = True
+            break
+        if fast_str and PyUnicode_CheckExact(doc):
+            b._add_text(doc)
+            units += PyUnicode_GET_LENGTH(doc) + 1
+            continue
+        native, value = prepare(doc)
+        if native:
+            b._add_text(value)
+            units += PyUnicode_GET_LENGTH(value) + 1
+        else:
+            units += 16 * b._add_features(value) + 1
+    return b
+
+
+_OUT_DTYPES = {FH_OUT_F64: np.float64, FH_OUT_F32: np.float32, FH_OUT_I64: np.int64}
+
+
+def hash_batch(Batch batch, Options opts, int n_threads):
+    """Analyse and hash a batch: returns ``(indptr, indices, data, n_raw)``.
+
+    ``indptr`` is int64 (n_docs + 1), ``indices`` int32, ``data`` float64, float32 or int64
+    (the options' out type); ``n_raw`` counts the entries before duplicates were summed.
+    The GIL is released for the whole computation, which uses up to ``n_threads`` threads.
+    """
+    cdef fh_corpus corpus
+    cdef fh_batch *res = NULL
+    cdef int64_t bad = -1
+    cdef fh_status st
+    cdef int64_t nnz, raw
+    cdef cnp.ndarray indptr, indices, data
+    corpus.docs = batch.docs
+    corpus.features = batch.feats
+    corpus.n_docs = batch.n_docs
+    with nogil:
+        st = fh_batch_run(&corpus, &opts.c, n_threads, &res, &bad)
+    _check(st, bad)
+    try:
+        nnz = fh_batch_nnz(res)
+        raw = fh_batch_raw(res)
+        indptr = np.empty(batch.n_docs + 1, dtype=np.int64)
+        indices = np.empty(nnz, dtype=np.int32)
+        data = np.empty(nnz, dtype=_OUT_DTYPES[opts.c.out_type])
+        with nogil:
+            st = fh_batch_copy(res, n_threads, <int64_t *>cnp.PyArray_DATA(indptr),
+                               <int32_t *>cnp.PyArray_DATA(indices), cnp.PyArray_DATA(data))
+        _check(st, -1)
+    finally:
+        fh_batch_free(res)
+    return indptr, indices, data, raw
+
+
+def doc_features(text, Options opts):
+    """Features the native analyser emits for one str (UTF-8 bytes, in emission order)."""
+    cdef fh_doc d
+    cdef uint8_t *buf = NULL
+    cdef int64_t *off = NULL
+    cdef int64_t n = 0, i
+    if not isinstance(text, str):
+        raise TypeError("text must be a str")
+    memset(&d, 0, sizeof(fh_doc))
+    d.mode = FH_DOC_WORDS
+    _view(text, &d.text)
+    _check(fh_doc_features(&d, NULL, &opts.c, &buf, &off, &n), 0)
+    try:
+        return [buf[off[i]:off[i + 1]] for i in range(n)]
+    finally:
+        fh_free(buf)
+        fh_free(off)
+
+
+def unicode_version():
+    """Unicode version of the C tables (that of the interpreter the core was built with)."""
+    return fh_unicode_version().decode()
+
+
+def unicode_lookup(uint32_t cp):
+    """``(flags, lower)`` of a code point in the C tables (for the table tests)."""
+    cdef int flags = 0
+    cdef uint32_t lower[3]
+    cdef int n = fh_unicode_lookup(cp, &flags, lower)
+    if n < 0:
+        raise ValueError(f"not a code point: {cp}")
+    return flags, "".join([chr(lower[i]) for i in range(n)])
+
+
+def openmp_enabled():
+    """Whether the C core was compiled with OpenMP."""
+    return bool(fh_openmp_enabled())
+
+
+def openmp_max_threads():
+    """``omp_get_max_threads()`` of the core's OpenMP runtime (1 without OpenMP)."""
+    return fh_openmp_max_threads()
+
+
+# ------------------------------------------------------------------ murmurhash3_32
+
+cpdef uint32_t _murmurhash3_int_u32(int key, unsigned int seed):
+    return fh_murmur3_32(&key, sizeof(int), seed)
+
+
+cpdef int32_t _murmurhash3_int_s32(int key, unsigned int seed):
+    return <int32_t>fh_murmur3_32(&key, sizeof(int), seed)
+
+
+cpdef uint32_t _murmurhash3_bytes_u32(bytes key, unsigned int seed):
+    return fh_murmur3_32(PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key), seed)
+
+
+cpdef int32_t _murmurhash3_bytes_s32(bytes key, unsigned int seed):
+    return <int32_t>fh_murmur3_32(PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key), seed)
+
+
+def _murmurhash3_array(const int32_t[::1] key, unsigned int seed, bint positive):
+    cdef Py_ssize_t i, n = key.shape[0]
+    cdef uint32_t[::1] out = np.empty(n, dtype=np.uint32)
+    cdef int k
+    with nogil:
+        for i in range(n):
+            k = key[i]
+            out[i] = fh_murmur3_32(&k, sizeof(int), seed)
+    res = np.asarray(out)
+    return res if positive else res.view(np.int32)

@@ -1,0 +1,93 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+# Declarations of the C core (csrc/). Externs are nogil and noexcept.
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+
+
+cdef extern from "fh_status.h" nogil:
+    ctypedef enum fh_status:
+        FH_OK
+        FH_ERR_NOMEM
+        FH_ERR_BADARG
+        FH_ERR_OVERFLOW
+        FH_ERR_ENCODE
+    const char *fh_status_message(fh_status status)
+
+
+cdef extern from "fh_murmur3.h" nogil:
+    uint32_t fh_murmur3_32(const void *key, size_t len, uint32_t seed)
+
+
+cdef extern from "fh_unicode.h" nogil:
+    const char *fh_unicode_version()
+    int fh_unicode_lookup(uint32_t cp, int *flags, uint32_t *lower)
+
+
+cdef extern from "fh_tokenize.h" nogil:
+    enum:
+        FH_KIND_BYTES
+        FH_KIND_UCS1
+        FH_KIND_UCS2
+        FH_KIND_UCS4
+    ctypedef struct fh_text:
+        const void *data
+        int64_t len
+        int32_t kind
+        int32_t ascii
+    ctypedef struct fh_stopset:
+        pass
+    fh_status fh_stopset_new(const uint8_t *bytes, const int64_t *offsets, int64_t n,
+                             fh_stopset **out)
+    void fh_stopset_free(fh_stopset *set)
+
+
+cdef extern from "fh_csr.h" nogil:
+    enum:
+        FH_NORM_NONE
+        FH_NORM_L1
+        FH_NORM_L2
+
+
+cdef extern from "fh_hashing.h" nogil:
+    enum:
+        FH_DOC_WORDS
+        FH_DOC_FEATURES
+    enum:
+        FH_OUT_F64
+        FH_OUT_F32
+        FH_OUT_I64
+    ctypedef struct fh_doc:
+        fh_text text
+        int64_t feat_start
+        int64_t n_feat
+        int32_t mode
+    ctypedef struct fh_corpus:
+        const fh_doc *docs
+        const fh_text *features
+        int64_t n_docs
+    ctypedef struct fh_opts:
+        int64_t min_n
+        int64_t max_n
+        uint32_t n_features
+        int32_t lowercase
+        int32_t alternate_sign
+        int32_t binary
+        int32_t norm
+        int32_t out_type
+        const fh_stopset *stop
+    ctypedef struct fh_batch:
+        pass
+    fh_status fh_opts_check(const fh_opts *opts)
+    fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                           fh_batch **out, int64_t *bad_row)
+    int64_t fh_batch_nnz(const fh_batch *b)
+    int64_t fh_batch_raw(const fh_batch *b)
+    int64_t fh_batch_n_docs(const fh_batch *b)
+    fh_status fh_batch_copy(const fh_batch *b, int n_threads, int64_t *indptr,
+                            int32_t *indices, void *data)
+    void fh_batch_free(fh_batch *b)
+    fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_opts *opts,
+                              uint8_t **buf, int64_t **offsets, int64_t *n_features)
+    void fh_free(void *p)
+    int fh_openmp_enabled()
+    int fh_openmp_max_threads()

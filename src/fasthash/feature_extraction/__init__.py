@@ -1,0 +1,7 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Feature extraction drop-ins (mirrors :mod:`sklearn.feature_extraction`)."""
+
+from fasthash.feature_extraction.text import HashingVectorizer
+
+__all__ = ["HashingVectorizer"]

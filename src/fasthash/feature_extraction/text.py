@@ -1,0 +1,427 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Drop-in replacement for :class:`sklearn.feature_extraction.text.HashingVectorizer`."""
+
+import functools
+import numbers
+import unicodedata
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn import get_config
+from sklearn.feature_extraction import text as _sk_text
+from sklearn.preprocessing import normalize
+
+from fasthash._lib import _hashing
+from fasthash.utils._sklearn_compat import InvalidParameterError, align_api_if_sparse
+from fasthash.utils._threads import effective_n_jobs
+
+__all__ = ["HashingVectorizer"]
+
+_DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+_INT32_MAX = int(np.iinfo(np.int32).max)
+# A batch is bounded in documents and in code units (features count 16 units each): it
+# bounds the memory beyond the output and the time between two checks for Ctrl-C.
+_BATCH_MAX_DOCS = 1 << 16
+_BATCH_MAX_UNITS = 1 << 24
+# n-gram lengths below this are analysed in Python (sklearn would emit ~N - min_n empty
+# strings per document: a configuration for tests, not for speed).
+_MIN_NATIVE_MIN_N = -(1 << 16)
+_NORMS = {None: _hashing.NORM_NONE, "l1": _hashing.NORM_L1, "l2": _hashing.NORM_L2}
+_UNICODE_MATCHES = _hashing.unicode_version() == unicodedata.unidata_version
+
+
+class HashingVectorizer(_sk_text.HashingVectorizer):
+    r"""Convert text documents to a matrix of hashed token occurrences, on every core.
+
+    A drop-in replacement for :class:`sklearn.feature_extraction.text.HashingVectorizer`:
+    same parameters, defaults and methods, and output equal to scikit-learn's in every bit
+    (container, shape, dtypes, indices, explicit zeros, values), with the same exceptions.
+    The work runs in C with the GIL released, on ``n_jobs`` threads.
+
+    The word analyzer with the default ``token_pattern`` (any ``lowercase``,
+    ``stop_words``, ``ngram_range``, ``binary``, ``norm``, ``alternate_sign``,
+    ``n_features``, ``dtype`` and ``input``) is analysed natively. Other configurations
+    (character analyzers, ``strip_accents``, a custom ``token_pattern``, callables) are
+    analysed by scikit-learn's Python code, lazily and in document order, and hashed in C:
+    the output is the same.
+
+    Parameters
+    ----------
+    input : {'filename', 'file', 'content'}, default='content'
+        As in scikit-learn.
+    encoding : str, default='utf-8'
+        Encoding used to decode bytes documents.
+    decode_error : {'strict', 'ignore', 'replace'}, default='strict'
+        What to do with bytes that cannot be decoded.
+    strip_accents : {'ascii', 'unicode'} or callable, default=None
+        Accent removal during preprocessing.
+    lowercase : bool, default=True
+        Convert characters to lowercase (full Unicode case mapping) before tokenizing.
+    preprocessor : callable, default=None
+        Overrides the preprocessing (lowercasing, accent stripping) stage.
+    tokenizer : callable, default=None
+        Overrides the tokenization stage.
+    stop_words : {'english'}, list, default=None
+        Words removed from the tokens (only with ``analyzer='word'``).
+    token_pattern : str or None, default=r"(?u)\\b\\w\\w+\\b"
+        Regular expression denoting a token.
+    ngram_range : tuple (min_n, max_n), default=(1, 1)
+        Range of n-gram lengths.
+    analyzer : {'word', 'char', 'char_wb'} or callable, default='word'
+        Whether features are word or character n-grams.
+    n_features : int, default=2**20
+        Number of columns of the output.
+    binary : bool, default=False
+        If True, every non-zero count (and every explicit zero) is set to 1.
+    norm : {'l1', 'l2'}, default='l2'
+        Row normalisation; None for none.
+    alternate_sign : bool, default=True
+        Add an alternating sign to the features (sign of the hash).
+    dtype : type, default=np.float64
+        Type of the output values.
+    n_jobs : int, default=None
+        Threads used by ``transform``: None means every CPU this process may use (its
+        affinity mask, within ``OMP_NUM_THREADS`` and threadpoolctl limits), ``k > 0``
+        exactly ``k``, ``-1`` all CPUs, ``-k`` all but ``k - 1``. The output never
+        depends on it.
+
+    See Also
+    --------
+    sklearn.feature_extraction.text.HashingVectorizer : The reference implementation.
+
+    Notes
+    -----
+    Deliberate differences from scikit-learn, each where scikit-learn crashes or raises an
+    odd error, are listed in ``docs/differences.md``: ``n_features=0`` raises a
+    ``ValueError`` (scikit-learn dies with SIGFPE) and an empty input raises
+    ``ValueError("Cannot vectorize empty sequence.")`` (scikit-learn: a bare
+    ``StopIteration``).
+
+    Examples
+    --------
+    >>> from fasthash import HashingVectorizer
+    >>> corpus = [
+    ...     'This is the first document.',
+    ...     'This document is the second document.',
+    ...     'And this is the third one.',
+    ...     'Is this the first document?',
+    ... ]
+    >>> vectorizer = HashingVectorizer(n_features=2**4, n_jobs=2)
+    >>> X = vectorizer.fit_transform(corpus)
+    >>> print(X.shape)
+    (4, 16)
+    """
+
+    _parameter_constraints: dict = {
+        **_sk_text.HashingVectorizer._parameter_constraints,
+        "n_jobs": [numbers.Integral, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        input="content",
+        encoding="utf-8",
+        decode_error="strict",
+        strip_accents=None,
+        lowercase=True,
+        preprocessor=None,
+        tokenizer=None,
+        stop_words=None,
+        token_pattern=r"(?u)\b\w\w+\b",
+        ngram_range=(1, 1),
+        analyzer="word",
+        n_features=(2**20),
+        binary=False,
+        norm="l2",
+        alternate_sign=True,
+        dtype=np.float64,
+        n_jobs=None,
+    ):
+        super().__init__(
+            input=input,
+            encoding=encoding,
+            decode_error=decode_error,
+            strip_accents=strip_accents,
+            lowercase=lowercase,
+            preprocessor=preprocessor,
+            tokenizer=tokenizer,
+            stop_words=stop_words,
+            token_pattern=token_pattern,
+            ngram_range=ngram_range,
+            analyzer=analyzer,
+            n_features=n_features,
+            binary=binary,
+            norm=norm,
+            alternate_sign=alternate_sign,
+            dtype=dtype,
+        )
+        self.n_jobs = n_jobs
+
+    def transform(self, X):
+        """Transform a sequence of documents to a document-term matrix.
+
+        Parameters
+        ----------
+        X : iterable over raw text documents, length = n_samples
+            Samples. Each sample must be a text document (either bytes or unicode
+            strings, file name or file object depending on the constructor argument)
+            which will be tokenized and hashed. Any iterable works, including a
+            generator of any length: it is consumed once, in batches.
+
+        Returns
+        -------
+        X : sparse matrix of shape (n_samples, n_features)
+            Document-term matrix (``csr_matrix``, or ``csr_array`` under scikit-learn's
+            ``sparse_interface="sparray"``).
+
+        Examples
+        --------
+        >>> from fasthash import HashingVectorizer
+        >>> HashingVectorizer(n_features=8).transform(["a bb bb", "ccc"]).toarray().round(3)
+        array([[ 0.   ,  0.   ,  0.   ,  0.   ,  0.   ,  0.   ,  0.   , -1.   ],
+               [ 0.   ,  0.   , -1.   ,  0.   ,  0.   ,  0.   ,  0.   ,  0.   ]])
+        """
+        if isinstance(X, str):
+            raise ValueError(
+                "Iterable over raw text documents expected, string object received."
+            )
+        plan = _Plan(self)
+        if plan.sklearn_only:
+            return super().transform(X)
+        self._validate_ngram_range()
+        analyzer = self.build_analyzer()  # scikit-learn's side effects, warnings and errors
+        prepare = plan.preparer(self, analyzer)
+        if prepare is None:
+            return super().transform(X)
+        n_threads = effective_n_jobs(self.n_jobs)
+
+        parts = []
+        n_raw = 0
+        iterator = iter(X)
+        while True:
+            batch = _hashing.collect(
+                iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
+            )
+            if batch.n_docs:
+                indptr, indices, data, raw = _hashing.hash_batch(batch, plan.options, n_threads)
+                parts.append((indptr, indices, data))
+                n_raw += raw
+            exhausted = batch.exhausted
+            del batch  # release the documents of this batch before the next one is read
+            if exhausted:
+                break
+        if not parts:
+            raise ValueError("Cannot vectorize empty sequence.")
+        return plan.finish(parts, n_raw)
+
+
+def _native_reason(vectorizer):
+    """Why ``vectorizer`` analyses documents in Python, or None if analysis is native.
+
+    For tests and diagnostics (the output is the same either way).
+    """
+    return _Plan(vectorizer).reason
+
+
+class _Plan:
+    """How one ``transform`` call runs: native or Python analysis, kernel options, dtypes.
+
+    Decided from the parameters only (never from the documents).
+    """
+
+    def __init__(self, vec):
+        self.sklearn_only = False
+        self.reason = None
+        n_features = vec.n_features
+        if isinstance(n_features, numbers.Integral) and int(n_features) == 0:
+            raise InvalidParameterError(
+                "The 'n_features' parameter of HashingVectorizer must be an int in the range "
+                "[1, 2147483647). Got 0 instead. (scikit-learn would crash the interpreter "
+                "with a division by zero here.)"
+            )
+        try:
+            dtype = np.dtype(vec.dtype)
+        except TypeError:
+            dtype = None
+        # Configurations left to scikit-learn entirely (they fail there, or are exotic).
+        if not (isinstance(n_features, numbers.Integral) and 1 <= n_features <= _INT32_MAX):
+            self._sklearn_only("n_features outside [1, 2**31 - 1]")
+            return
+        if dtype is None or not _supported_dtype(dtype, vec.alternate_sign):
+            self._sklearn_only(f"dtype {vec.dtype!r}")
+            return
+        self.n_features = int(n_features)
+        self.dtype = dtype
+        self.alternate_sign = bool(vec.alternate_sign)
+        self.binary = bool(vec.binary)
+        self.norm = vec.norm
+        if dtype == np.float64:
+            out_type = _hashing.OUT_F64
+        elif dtype == np.float32:
+            out_type = _hashing.OUT_F32
+        else:
+            out_type = _hashing.OUT_I64
+        # Norms the kernel applies itself (bit-identical to sklearn's normalize); anything
+        # else is left to sklearn.preprocessing.normalize afterwards.
+        self.c_norm = out_type != _hashing.OUT_I64 and self.norm in ("l1", "l2")
+        self.out_type = out_type
+        self.reason = _python_analysis_reason(vec)
+        self.native = self.reason is None
+        self.fast_str = self.native and vec.input == "content"
+        min_n, max_n = (1, 1)
+        stop = None
+        if self.native:
+            min_n, max_n = vec.ngram_range
+            if max_n == 1:
+                min_n = max_n = 1
+            stop = vec.get_stop_words()
+            if stop is not None:
+                stop = [w.encode("utf-8") for w in stop if _encodable(w)]
+            max_n = min(int(max_n), 1 << 62)
+        self.options = _hashing.Options(
+            min_n=int(min_n),
+            max_n=int(max_n),
+            n_features=self.n_features,
+            lowercase=bool(vec.lowercase),
+            alternate_sign=self.alternate_sign,
+            binary=self.binary,
+            norm=_NORMS[self.norm] if self.c_norm else _hashing.NORM_NONE,
+            out_type=out_type,
+            stop_words=stop,
+        )
+
+    def _sklearn_only(self, why):
+        self.sklearn_only = True
+        self.reason = f"scikit-learn's own transform ({why})"
+
+    def preparer(self, vec, analyzer):
+        """The per-document callback of ``_hashing.collect`` (None: use sklearn's transform).
+
+        It decodes exactly as scikit-learn does (files, bytes, the np.nan check); then a
+        ``str`` goes to the native analyser, anything else to scikit-learn's analysis.
+        """
+        if not (
+            isinstance(analyzer, functools.partial) and "decoder" in analyzer.keywords
+        ):  # pragma: no cover - a future scikit-learn building analyzers differently
+            return None
+        keywords = {k: v for k, v in analyzer.keywords.items() if k != "decoder"}
+        analyze = functools.partial(analyzer.func, *analyzer.args, **keywords)
+        decode = vec.decode
+        native = self.native
+        lowercase = bool(vec.lowercase)
+        first = [True]
+
+        def prepare(doc):
+            doc = decode(doc)
+            if native and isinstance(doc, str) and (not lowercase or type(doc).lower is str.lower):
+                first[0] = False
+                return True, doc
+            features = analyze(doc)
+            if first[0]:
+                first[0] = False
+                if isinstance(features, str):
+                    raise ValueError(
+                        "Samples can not be a single string. The input must be an iterable"
+                        " over iterables of strings."
+                    )
+            return False, features
+
+        return prepare
+
+    def finish(self, parts, n_raw):
+        """Assemble the batches into scikit-learn's exact container, dtypes and values."""
+        # scikit-learn chooses int64 indices when the entries *before* summing duplicates
+        # exceed the int32 range (R3a).
+        index_dtype = np.int64 if n_raw > _INT32_MAX else np.int32
+        indptr, indices, data = _concat(parts, index_dtype)
+        if self.out_type == _hashing.OUT_I64:
+            if self.dtype == np.bool_:
+                data = np.ones(data.shape[0], dtype=np.bool_)  # summing booleans is OR
+            else:
+                data = data.astype(self.dtype)  # integer types wrap as sklearn's sums do
+        n_rows = indptr.shape[0] - 1
+        container = sp.csr_array if get_config()["sparse_interface"] == "sparray" else sp.csr_matrix
+        X = container((data, indices, indptr), shape=(n_rows, self.n_features), copy=False)
+        X.has_sorted_indices = True
+        X.has_canonical_format = True
+        if self.norm is not None and not self.c_norm:
+            X = normalize(X, norm=self.norm, copy=False)
+        return align_api_if_sparse(X)
+
+
+def _concat(parts, index_dtype):
+    """Concatenate CSR batches, freeing each batch once copied (peak ~ output + 1 batch)."""
+    if len(parts) == 1:
+        indptr, indices, data = parts.pop()
+        return indptr.astype(index_dtype), indices.astype(index_dtype, copy=False), data
+    n_rows = sum(p[0].shape[0] - 1 for p in parts)
+    nnz = sum(p[1].shape[0] for p in parts)
+    indptr = np.empty(n_rows + 1, dtype=index_dtype)
+    indices = np.empty(nnz, dtype=index_dtype)
+    data = np.empty(nnz, dtype=parts[0][2].dtype)
+    indptr[0] = 0
+    row = at = 0
+    parts.reverse()
+    while parts:
+        p_indptr, p_indices, p_data = parts.pop()
+        n = p_indptr.shape[0] - 1
+        m = p_indices.shape[0]
+        indptr[row + 1 : row + n + 1] = p_indptr[1:] + at
+        indices[at : at + m] = p_indices
+        data[at : at + m] = p_data
+        row += n
+        at += m
+        del p_indptr, p_indices, p_data
+    return indptr, indices, data
+
+
+def _supported_dtype(dtype, alternate_sign):
+    if dtype in (np.float64, np.float32, np.bool_):
+        return True
+    if dtype.kind == "i":
+        return True
+    if dtype.kind == "u":
+        return not alternate_sign  # sklearn raises OverflowError on the first -1: its path
+    if dtype.kind == "c" or (dtype.kind == "f" and dtype.itemsize > 8):
+        return True  # complex, longdouble: exact from integer counts
+    return False
+
+
+def _encodable(word):
+    if not isinstance(word, str):
+        return False  # a non-str never equals a (str) token
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False  # holds a lone surrogate: never equal to a token (\w excludes them)
+    return True
+
+
+def _python_analysis_reason(vec):
+    """None when the C core analyses this configuration itself, else why it does not."""
+    if not _UNICODE_MATCHES:
+        return (
+            f"the core's Unicode tables ({_hashing.unicode_version()}) differ from this "
+            f"interpreter's ({unicodedata.unidata_version})"
+        )
+    if callable(vec.analyzer):
+        return "callable analyzer"
+    if vec.analyzer != "word":
+        return f"analyzer={vec.analyzer!r}"
+    if vec.preprocessor is not None:
+        return "custom preprocessor"
+    if vec.tokenizer is not None:
+        return "custom tokenizer"
+    if vec.strip_accents:
+        return f"strip_accents={vec.strip_accents!r}"
+    if not (isinstance(vec.token_pattern, str) and vec.token_pattern == _DEFAULT_TOKEN_PATTERN):
+        return "custom token_pattern"
+    min_n, max_n = vec.ngram_range
+    if max_n != 1:
+        if not all(isinstance(v, numbers.Integral) for v in (min_n, max_n)):
+            return "non-integer ngram_range"
+        if min_n < _MIN_NATIVE_MIN_N:
+            return "ngram_range with a very negative min_n"
+    return None
