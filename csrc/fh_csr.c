@@ -18,12 +18,54 @@ static void insertion_sort(uint32_t *a, int64_t n)
     }
 }
 
-void fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key)
+static int bit_length(uint64_t x)
 {
-    if (n <= 48) {
-        insertion_sort(keys, n);
-        return;
+    int b = 0;
+    while (x) {
+        b++;
+        x >>= 1;
     }
+    return b;
+}
+
+/* Rows of up to this many keys are distributed into about n/2 buckets by their high bits,
+ * then insertion-sorted: every key moves only within its bucket, so this is ~O(n) for
+ * hashed (uniform) keys, and bounded by n * bucket width otherwise. Longer rows use an
+ * LSD radix sort, O(n) whatever the keys. */
+#define FH_BUCKET_SORT_MAX 4096
+
+static const uint32_t *bucket_sort(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key)
+{
+    uint32_t counts[FH_BUCKET_SORT_MAX / 2];
+    int kbits = bit_length(max_key);
+    int bbits = bit_length((uint64_t)n) - 2; /* n / 4 < 2**bbits <= n / 2 */
+    if (bbits > kbits)
+        bbits = kbits;
+    int shift = kbits - bbits;
+    int64_t nb = (int64_t)1 << bbits;
+    memset(counts, 0, sizeof(uint32_t) * (size_t)nb);
+    for (int64_t i = 0; i < n; i++)
+        counts[keys[i] >> shift]++;
+    uint32_t sum = 0;
+    for (int64_t b = 0; b < nb; b++) {
+        uint32_t c = counts[b];
+        counts[b] = sum;
+        sum += c;
+    }
+    for (int64_t i = 0; i < n; i++)
+        tmp[counts[keys[i] >> shift]++] = keys[i];
+    insertion_sort(tmp, n);
+    return tmp;
+}
+
+const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key)
+{
+    if (n <= 32) {
+        insertion_sort(keys, n);
+        return keys;
+    }
+    if (n <= FH_BUCKET_SORT_MAX)
+        return bucket_sort(keys, tmp, n, max_key);
     int passes = 1;
     while (passes < 4 && (max_key >> (8 * passes)) != 0)
         passes++;
@@ -57,24 +99,28 @@ void fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key)
         src = dst;
         dst = t;
     }
-    if (src != keys)
-        memcpy(keys, src, sizeof(uint32_t) * (size_t)n);
+    return src;
 }
 
 int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts)
 {
-    int64_t m = 0, i = 0;
-    while (i < n) {
-        uint32_t col = keys[i] >> 1;
-        int64_t c = 0;
-        while (i < n && (keys[i] >> 1) == col) {
-            c += 1 - 2 * (int64_t)(keys[i] & 1u);
-            i++;
+    if (n == 0)
+        return 0;
+    int64_t m = 0;
+    uint32_t col = keys[0] >> 1;
+    int64_t c = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t k = keys[i];
+        if ((k >> 1) != col) {
+            cols[m] = (int32_t)col;
+            counts[m++] = c;
+            col = k >> 1;
+            c = 0;
         }
-        cols[m] = (int32_t)col;
-        counts[m] = c;
-        m++;
+        c += 1 - 2 * (int64_t)(k & 1u);
     }
+    cols[m] = (int32_t)col;
+    counts[m++] = c;
     return m;
 }
 

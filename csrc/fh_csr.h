@@ -13,16 +13,17 @@
 static inline uint32_t fh_feature_key(uint32_t h, uint32_t n_features, uint32_t pow2_mask,
                                       int alternate_sign)
 {
-    uint32_t neg = h >> 31; /* int32 h < 0 */
-    uint32_t mag = neg ? (uint32_t)0 - h : h; /* |h| as uint32: 2**31 for INT32_MIN */
+    uint32_t neg = h >> 31;                  /* int32 h < 0 */
+    uint32_t mag = (h ^ (0u - neg)) + neg;   /* |h| as uint32: 2**31 for INT32_MIN */
     uint32_t col = pow2_mask ? (mag & pow2_mask) : (mag % n_features);
     return (col << 1) | (neg & (uint32_t)(alternate_sign != 0));
 }
 
-/* Sort n keys ascending. tmp is scratch of n entries. max_key bounds every key (it limits
- * the radix passes). Pure on its arguments; O(n) passes of a byte each, insertion sort for
- * short rows. */
-void fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key);
+/* Sort n keys ascending. tmp is scratch of n entries; max_key bounds every key. Returns the
+ * sorted keys: keys or tmp (the other one is clobbered). Short rows: insertion sort; up to
+ * 4096 keys: distribution by high bits + insertion sort; longer: LSD radix. O(n) for
+ * hashed keys. Pure on its arguments. */
+const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key);
 
 /* Sum duplicates of sorted keys: writes each distinct column once to cols and the sum of
  * its signs (+1 or -1 each) to counts; returns the number of distinct columns. Explicit

@@ -24,7 +24,6 @@ typedef struct {
     fh_tokbuf tb;
     uint32_t *keys, *tmp;
     int64_t nkeys, cap_keys;
-    int32_t *cols;
     int64_t *counts;
     int64_t cap_merge;
     uint8_t *u8;
@@ -42,7 +41,6 @@ static void scratch_free(scratch *sc)
     fh_tokbuf_free(&sc->tb);
     free(sc->keys);
     free(sc->tmp);
-    free(sc->cols);
     free(sc->counts);
     free(sc->u8);
     free(sc->dbuf);
@@ -107,30 +105,91 @@ static inline fh_status emit(scratch *sc, const hash_params *hp, const uint8_t *
     return FH_OK;
 }
 
+/* The bytes of " ".join(tokens[i .. i + n)) (n >= 1): a slice of the text when the tokens
+ * are separated by single spaces, else joined in sc->u8. */
+static fh_status ngram_bytes(scratch *sc, const fh_tokbuf *tb, int64_t i, int64_t n,
+                             const uint8_t **p, int64_t *len)
+{
+    int64_t j = i + n - 1;
+    int64_t k = i;
+    while (k < j && tb->sp[k])
+        k++;
+    if (k == j) {
+        *p = tb->base + tb->off[i];
+        *len = tb->off[j] + tb->tlen[j] - tb->off[i];
+        return FH_OK;
+    }
+    int64_t total = n - 1;
+    for (k = i; k <= j; k++)
+        total += tb->tlen[k];
+    if (total > sc->cap_u8) {
+        int64_t ncap = sc->cap_u8 ? sc->cap_u8 : 256;
+        while (ncap < total)
+            ncap *= 2;
+        uint8_t *u = realloc(sc->u8, (size_t)ncap);
+        if (!u)
+            return FH_ERR_NOMEM;
+        sc->u8 = u;
+        sc->cap_u8 = ncap;
+    }
+    int64_t at = 0;
+    for (k = i; k <= j; k++) {
+        if (k > i)
+            sc->u8[at++] = ' ';
+        memcpy(sc->u8 + at, tb->base + tb->off[k], (size_t)tb->tlen[k]);
+        at += tb->tlen[k];
+    }
+    *p = sc->u8;
+    *len = total;
+    return FH_OK;
+}
+
+static fh_status reserve_keys(scratch *sc, int64_t need)
+{
+    while (sc->cap_keys < need)
+        if (grow_keys(sc) != FH_OK)
+            return FH_ERR_NOMEM;
+    return FH_OK;
+}
+
 /* scikit-learn's _word_ngrams on the tokens in sc->tb (already stop-filtered). */
 static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp)
 {
     const fh_tokbuf *tb = &sc->tb;
     int64_t N = tb->n;
     fh_status st;
-    if (o->max_n == 1) {
-        for (int64_t i = 0; i < N; i++)
-            if ((st = emit(sc, hp, tb->buf + tb->off[i], tb->tlen[i], tb->hash[i])) != FH_OK)
-                return st;
+    if (o->max_n == 1 && !sc->debug) {
+        /* Unigrams, the common case: one tight loop. */
+        if ((st = reserve_keys(sc, sc->nkeys + N)) != FH_OK)
+            return st;
+        uint32_t *keys = sc->keys + sc->nkeys;
+        const uint32_t *hash = tb->hash;
+        if (hp->pow2_mask) {
+            for (int64_t i = 0; i < N; i++)
+                keys[i] = fh_feature_key(hash[i], hp->n_features, hp->pow2_mask, hp->alternate_sign);
+        } else {
+            for (int64_t i = 0; i < N; i++)
+                keys[i] = fh_feature_key(hash[i], hp->n_features, 0, hp->alternate_sign);
+        }
+        sc->nkeys += N;
         return FH_OK;
     }
-    int64_t lo = o->min_n;
-    int64_t hi = o->max_n < N ? o->max_n : N; /* range(min_n, min(max_n + 1, N + 1)) */
+    int64_t lo = o->max_n == 1 ? 1 : o->min_n;
+    int64_t hi = o->max_n == 1 ? 1 : o->max_n; /* range(min_n, min(max_n + 1, N + 1)) */
+    if (hi > N)
+        hi = N;
     for (int64_t n = lo; n <= hi; n++) {
         if (n == 1) {
             for (int64_t i = 0; i < N; i++)
-                if ((st = emit(sc, hp, tb->buf + tb->off[i], tb->tlen[i], tb->hash[i])) != FH_OK)
+                if ((st = emit(sc, hp, tb->base + tb->off[i], tb->tlen[i], tb->hash[i])) != FH_OK)
                     return st;
         } else if (n > 1) {
             for (int64_t i = 0; i + n <= N; i++) {
-                const uint8_t *p = tb->buf + tb->off[i];
-                int64_t len = tb->off[i + n - 1] + tb->tlen[i + n - 1] - tb->off[i];
-                if ((st = emit(sc, hp, p, len, fh_murmur3_32(p, (size_t)len, 0))) != FH_OK)
+                const uint8_t *p;
+                int64_t len;
+                if ((st = ngram_bytes(sc, tb, i, n, &p, &len)) != FH_OK)
+                    return st;
+                if ((st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0))) != FH_OK)
                     return st;
             }
         } else {
@@ -147,9 +206,11 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
                 if (stop <= start) {
                     st = emit(sc, hp, (const uint8_t *)"", 0, 0u);
                 } else {
-                    const uint8_t *p = tb->buf + tb->off[start];
-                    int64_t len = tb->off[stop - 1] + tb->tlen[stop - 1] - tb->off[start];
-                    st = emit(sc, hp, p, len, fh_murmur3_32(p, (size_t)len, 0));
+                    const uint8_t *p;
+                    int64_t len;
+                    if ((st = ngram_bytes(sc, tb, start, stop - start, &p, &len)) != FH_OK)
+                        return st;
+                    st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
                 }
                 if (st != FH_OK)
                     return st;
@@ -183,7 +244,7 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
                 return st;
             p = sc->u8;
         }
-        if ((st = emit(sc, hp, p, len, fh_murmur3_32(p, (size_t)len, 0))) != FH_OK)
+        if ((st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0))) != FH_OK)
             return st;
     }
     return FH_OK;
@@ -241,10 +302,6 @@ static fh_status reserve_merge(scratch *sc, int64_t n)
     if (!tmp)
         return FH_ERR_NOMEM;
     sc->tmp = tmp;
-    int32_t *cols = realloc(sc->cols, sizeof(int32_t) * (size_t)ncap);
-    if (!cols)
-        return FH_ERR_NOMEM;
-    sc->cols = cols;
     int64_t *counts = realloc(sc->counts, sizeof(int64_t) * (size_t)ncap);
     if (!counts)
         return FH_ERR_NOMEM;
@@ -265,12 +322,11 @@ static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int
     c->raw += n;
     if ((st = reserve_merge(sc, n)) != FH_OK)
         return st;
-    fh_sort_keys(sc->keys, sc->tmp, n, hp->max_key);
-    int64_t m = fh_sum_sorted_keys(sc->keys, n, sc->cols, sc->counts);
+    const uint32_t *sorted = fh_sort_keys(sc->keys, sc->tmp, n, hp->max_key);
     size_t elem = elem_size(o->out_type);
-    if ((st = chunk_reserve(c, c->nnz + m, elem)) != FH_OK)
+    if ((st = chunk_reserve(c, c->nnz + n, elem)) != FH_OK)
         return st;
-    memcpy(c->cols + c->nnz, sc->cols, sizeof(int32_t) * (size_t)m);
+    int64_t m = fh_sum_sorted_keys(sorted, n, c->cols + c->nnz, sc->counts);
     if (o->out_type == FH_OUT_F64) {
         double *v = (double *)(void *)c->vals + c->nnz;
         for (int64_t k = 0; k < m; k++)

@@ -8,6 +8,10 @@
 #include "fh_murmur3.h"
 #include "fh_unicode_impl.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* ---------------------------------------------------------------- stop words */
 
 struct fh_stopset {
@@ -100,6 +104,8 @@ void fh_tokbuf_free(fh_tokbuf *tb)
     free(tb->off);
     free(tb->tlen);
     free(tb->hash);
+    free(tb->sp);
+    free(tb->mask);
     fh_tokbuf_init(tb);
 }
 
@@ -137,61 +143,147 @@ static fh_status reserve_tokens(fh_tokbuf *tb, int64_t need)
     if (!hash)
         return FH_ERR_NOMEM;
     tb->hash = hash;
+    uint8_t *sp = realloc(tb->sp, (size_t)ncap);
+    if (!sp)
+        return FH_ERR_NOMEM;
+    tb->sp = sp;
     tb->cap_tok = ncap;
     return FH_OK;
 }
 
-/* The token occupies buf[start .. tb->len): keep it (append ' ') unless it is a stop word. */
-static inline fh_status finish_token(fh_tokbuf *tb, int64_t start, const fh_stopset *stop)
+/* Token base[start .. start + len): keep it unless it is a stop word. */
+static inline fh_status add_token(fh_tokbuf *tb, int64_t start, int64_t len,
+                                  const fh_stopset *stop)
 {
-    int64_t len = tb->len - start;
-    uint32_t h = fh_murmur3_32(tb->buf + start, (size_t)len, 0);
-    if (stop && fh_stopset_contains(stop, tb->buf + start, len, h)) {
-        tb->len = start;
+    uint32_t h = fh_murmur3_32_inline(tb->base + start, (size_t)len, 0);
+    if (stop && fh_stopset_contains(stop, tb->base + start, len, h))
         return FH_OK;
-    }
-    if (tb->n == tb->cap_tok && reserve_tokens(tb, tb->n + 1) != FH_OK)
+    int64_t n = tb->n;
+    if (n == tb->cap_tok && reserve_tokens(tb, n + 1) != FH_OK)
         return FH_ERR_NOMEM;
-    tb->off[tb->n] = start;
-    tb->tlen[tb->n] = len;
-    tb->hash[tb->n] = h;
-    tb->n++;
-    tb->buf[tb->len++] = ' '; /* room reserved by the caller */
+    if (n > 0) {
+        int64_t end = tb->off[n - 1] + tb->tlen[n - 1];
+        tb->sp[n - 1] = (uint8_t)(start == end + 1 && tb->base[end] == ' ');
+    }
+    tb->off[n] = start;
+    tb->tlen[n] = len;
+    tb->hash[n] = h;
+    tb->sp[n] = 0;
+    tb->n = n + 1;
     return FH_OK;
 }
 
-static inline uint8_t ascii_word(uint8_t c, int lowercase)
+/* ASCII: bit i of mask is set iff s[i] is a word character ([0-9A-Za-z_]); bits past n
+ * are clear. */
+static void ascii_word_mask(const uint8_t *s, int64_t n, uint64_t *mask)
 {
-    if ((uint8_t)(c - '0') < 10 || c == '_')
-        return c;
-    uint8_t l = (uint8_t)(c | 0x20);
-    if ((uint8_t)(l - 'a') < 26)
-        return lowercase ? l : c;
-    return 0;
+    int64_t nw = (n + 63) / 64;
+    int64_t i = 0;
+    for (int64_t w = 0; w < nw; w++) {
+        uint64_t m = 0;
+        int64_t base = w * 64;
+#ifdef __SSE2__
+        if (base + 64 <= n) {
+            const __m128i lo0 = _mm_set1_epi8('0' - 1), hi0 = _mm_set1_epi8('9' + 1);
+            const __m128i loa = _mm_set1_epi8('a' - 1), hia = _mm_set1_epi8('z' + 1);
+            const __m128i x20 = _mm_set1_epi8(0x20), us = _mm_set1_epi8('_');
+            for (int k = 0; k < 4; k++) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + base + 16 * k));
+                __m128i dig = _mm_and_si128(_mm_cmpgt_epi8(v, lo0), _mm_cmplt_epi8(v, hi0));
+                __m128i l = _mm_or_si128(v, x20);
+                __m128i alp = _mm_and_si128(_mm_cmpgt_epi8(l, loa), _mm_cmplt_epi8(l, hia));
+                __m128i wc = _mm_or_si128(_mm_or_si128(dig, alp), _mm_cmpeq_epi8(v, us));
+                m |= (uint64_t)(uint32_t)_mm_movemask_epi8(wc) << (16 * k);
+            }
+            mask[w] = m;
+            i = base + 64;
+            continue;
+        }
+#endif
+        int64_t lim = base + 64 < n ? base + 64 : n;
+        for (i = base; i < lim; i++)
+            m |= (uint64_t)(fh_ascii_word[s[i]] != 0) << (i - base);
+        mask[w] = m;
+    }
+    (void)i;
+}
+
+static void ascii_lower(const uint8_t *s, int64_t n, uint8_t *out)
+{
+    int64_t i = 0;
+#ifdef __SSE2__
+    const __m128i loA = _mm_set1_epi8('A' - 1), hiZ = _mm_set1_epi8('Z' + 1);
+    const __m128i x20 = _mm_set1_epi8(0x20);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, loA), _mm_cmplt_epi8(v, hiZ));
+        _mm_storeu_si128((__m128i *)(void *)(out + i), _mm_add_epi8(v, _mm_and_si128(up, x20)));
+    }
+#endif
+    for (; i < n; i++)
+        out[i] = (uint8_t)(s[i] + (((uint8_t)(s[i] - 'A') < 26) << 5));
+}
+
+static inline int64_t ctz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(x);
+#else
+    int64_t r = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        r++;
+    }
+    return r;
+#endif
+}
+
+/* First position >= pos whose bit equals want (1 or 0), or n. */
+static inline int64_t next_bit(const uint64_t *mask, int64_t pos, int64_t n, int want)
+{
+    int64_t nw = (n + 63) / 64;
+    int64_t w = pos >> 6;
+    if (w >= nw)
+        return n;
+    uint64_t flip = want ? 0 : ~(uint64_t)0;
+    uint64_t x = (mask[w] ^ flip) & (~(uint64_t)0 << (pos & 63));
+    while (x == 0) {
+        if (++w >= nw)
+            return n;
+        x = mask[w] ^ flip;
+    }
+    int64_t r = (w << 6) + ctz64(x);
+    return r < n ? r : n;
 }
 
 static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
                                    const fh_stopset *stop, fh_tokbuf *tb)
 {
-    /* Every token byte is one input byte, plus one separator per token: n + 1 bytes. */
-    if (reserve_bytes(&tb->buf, &tb->cap, n + 1) != FH_OK)
-        return FH_ERR_NOMEM;
-    uint8_t *out = tb->buf;
-    int64_t i = 0;
-    while (i < n) {
-        while (i < n && !ascii_word(s[i], lowercase))
-            i++;
-        int64_t start = tb->len, w = 0;
-        uint8_t c;
-        while (i < n && (c = ascii_word(s[i], lowercase)) != 0) {
-            out[start + w++] = c;
-            i++;
-        }
-        if (w >= 2) {
-            tb->len = start + w;
-            if (finish_token(tb, start, stop) != FH_OK)
-                return FH_ERR_NOMEM;
-        }
+    int64_t nw = (n + 63) / 64;
+    if (nw > tb->cap_mask) {
+        uint64_t *m = realloc(tb->mask, sizeof(uint64_t) * (size_t)nw);
+        if (!m)
+            return FH_ERR_NOMEM;
+        tb->mask = m;
+        tb->cap_mask = nw;
+    }
+    ascii_word_mask(s, n, tb->mask);
+    tb->base = s;
+    if (lowercase) {
+        if (reserve_bytes(&tb->buf, &tb->cap, n) != FH_OK)
+            return FH_ERR_NOMEM;
+        ascii_lower(s, n, tb->buf);
+        tb->base = tb->buf;
+    }
+    int64_t pos = 0;
+    while (pos < n) {
+        int64_t a = next_bit(tb->mask, pos, n, 1);
+        if (a >= n)
+            break;
+        int64_t b = next_bit(tb->mask, a, n, 0);
+        if (b - a >= 2 && add_token(tb, a, b - a, stop) != FH_OK)
+            return FH_ERR_NOMEM;
+        pos = b;
     }
     return FH_OK;
 }
@@ -255,6 +347,8 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
             return FH_ERR_NOMEM;                                                          \
         uint8_t *out = tb->buf;                                                           \
         int64_t start = 0, run = 0;                                                       \
+        tb->base = out;                                                                   \
+        tb->len = 0;                                                                      \
         for (int64_t i = 0; i <= n; i++) {                                                \
             uint32_t lo[3];                                                               \
             int nlo;                                                                      \
@@ -290,8 +384,13 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
                     run++;                                                                \
                 } else if (run) {                                                         \
                     if (run >= 2) {                                                       \
-                        if (finish_token(tb, start, stop) != FH_OK)                       \
+                        int64_t tn = tb->n;                                               \
+                        if (add_token(tb, start, tb->len - start, stop) != FH_OK)         \
                             return FH_ERR_NOMEM;                                          \
+                        if (tb->n > tn)                                                   \
+                            out[tb->len++] = ' '; /* kept: separate it from the next */  \
+                        else                                                              \
+                            tb->len = start; /* a stop word: forget its bytes */          \
                     } else {                                                              \
                         tb->len = start;                                                  \
                     }                                                                     \
@@ -313,6 +412,7 @@ fh_status fh_word_tokens(const fh_text *doc, int lowercase, const fh_stopset *st
 {
     tb->len = 0;
     tb->n = 0;
+    tb->base = tb->buf;
     if (doc->len == 0)
         return FH_OK;
     switch (doc->kind) {

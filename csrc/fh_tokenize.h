@@ -32,16 +32,22 @@ void fh_stopset_free(fh_stopset *set);
 /* Nonzero iff the word (UTF-8, len bytes, murmur3 hash h with seed 0) is in the set. */
 int fh_stopset_contains(const fh_stopset *set, const uint8_t *word, int64_t len, uint32_t h);
 
-/* Tokens of one document: the UTF-8 of each kept token, each followed by one ASCII space, so
- * any run of consecutive tokens i..j is the contiguous, space-joined text
- * buf[off[i] .. off[j] + tlen[j]) -- the word n-gram scikit-learn builds with " ".join. */
+/* Tokens of one document. Token i is base[off[i] .. off[i] + tlen[i]) (UTF-8), where base
+ * is the document itself, a lowercased copy of it, or the buffer buf. sp[i] is nonzero
+ * when token i + 1 follows token i after exactly one ASCII space, so that the n-gram
+ * " ".join(tokens[i..j]) is the contiguous text base[off[i] .. off[j] + tlen[j]) whenever
+ * sp[i..j-1] are all nonzero (scikit-learn joins word n-grams with one space). */
 typedef struct {
-    uint8_t *buf;
-    int64_t len, cap;
+    const uint8_t *base;
     int64_t *off;
     int64_t *tlen;
     uint32_t *hash; /* murmur3_32(token, seed 0) */
+    uint8_t *sp;
     int64_t n, cap_tok;
+    uint8_t *buf; /* scratch: lowercased text or tokens */
+    int64_t len, cap;
+    uint64_t *mask; /* scratch: word-character bitmap */
+    int64_t cap_mask;
 } fh_tokbuf;
 
 void fh_tokbuf_init(fh_tokbuf *tb);

@@ -120,6 +120,11 @@ def main(path):
         out.append(f"    {{{value}, {flags}, {nlower}}},")
     out.append("};")
     emit_array(out, "uint32_t", "fh_u_lower_ext", lower_ext or [0])
+    # ASCII fast path: the byte itself (or its lowercase) if it is a word character, else 0.
+    word = [cp if chr(cp).isalnum() or cp == 0x5F else 0 for cp in range(128)] + [0] * 128
+    word_lower = [ord(chr(c).lower()) if c else 0 for c in word]
+    emit_array(out, "uint8_t", "fh_ascii_word", word)
+    emit_array(out, "uint8_t", "fh_ascii_word_lower", word_lower)
     with open(path, "w", encoding="ascii") as fh:
         fh.write("\n".join(out) + "\n")
 

@@ -8,7 +8,6 @@ import unicodedata
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn import get_config
 from sklearn.feature_extraction import text as _sk_text
 from sklearn.preprocessing import normalize
 
@@ -19,6 +18,9 @@ from fasthash.utils._threads import effective_n_jobs
 __all__ = ["HashingVectorizer"]
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+_N_FEATURES_MAX = 2**31 - 1
+# Above this many entries (before duplicates are summed) the output gets int64 indices, as
+# scikit-learn's (a module constant so tests can lower it).
 _INT32_MAX = int(np.iinfo(np.int32).max)
 # A batch is bounded in documents and in code units (features count 16 units each): it
 # bounds the memory beyond the output and the time between two checks for Ctrl-C.
@@ -31,7 +33,7 @@ _NORMS = {None: _hashing.NORM_NONE, "l1": _hashing.NORM_L1, "l2": _hashing.NORM_
 _UNICODE_MATCHES = _hashing.unicode_version() == unicodedata.unidata_version
 
 
-class HashingVectorizer(_sk_text.HashingVectorizer):
+class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     r"""Convert text documents to a matrix of hashed token occurrences, on every core.
 
     A drop-in replacement for :class:`sklearn.feature_extraction.text.HashingVectorizer`:
@@ -246,7 +248,7 @@ class _Plan:
         except TypeError:
             dtype = None
         # Configurations left to scikit-learn entirely (they fail there, or are exotic).
-        if not (isinstance(n_features, numbers.Integral) and 1 <= n_features <= _INT32_MAX):
+        if not (isinstance(n_features, numbers.Integral) and 1 <= n_features <= _N_FEATURES_MAX):
             self._sklearn_only("n_features outside [1, 2**31 - 1]")
             return
         if dtype is None or not _supported_dtype(dtype, vec.alternate_sign):
@@ -342,8 +344,9 @@ class _Plan:
             else:
                 data = data.astype(self.dtype)  # integer types wrap as sklearn's sums do
         n_rows = indptr.shape[0] - 1
-        container = sp.csr_array if get_config()["sparse_interface"] == "sparray" else sp.csr_matrix
-        X = container((data, indices, indptr), shape=(n_rows, self.n_features), copy=False)
+        # As scikit-learn: a csr_array (which keeps int64 indices), converted to the
+        # configured container at the end (the conversion shares the arrays).
+        X = sp.csr_array((data, indices, indptr), shape=(n_rows, self.n_features), copy=False)
         X.has_sorted_indices = True
         X.has_canonical_format = True
         if self.norm is not None and not self.c_norm:

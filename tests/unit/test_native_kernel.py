@@ -1,0 +1,187 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The native path's own mechanisms: batching, chunking, index dtypes, n_jobs, statuses."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
+from threadpoolctl import threadpool_limits
+
+import fasthash.feature_extraction.text as fh_text
+from fasthash import HashingVectorizer
+from fasthash._lib import _hashing
+from fasthash.utils._threads import cpu_count, effective_n_jobs
+
+DOCS = [
+    "The quick brown fox jumps over the lazy dog",
+    "",
+    "fox fox FOX t0 t14 tt",
+    "ΟΔΟΣ ΣΑΣ İstanbul naïve cafe\u0301 中文分词 emoji😀emoji",
+    "a_b __ 1.5 3.14 don't e-mail x",
+] * 7
+
+
+def assert_same(got, want):
+    assert type(got) is type(want)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert got.indices.dtype == want.indices.dtype and got.indptr.dtype == want.indptr.dtype
+    np.testing.assert_array_equal(got.indptr, want.indptr)
+    np.testing.assert_array_equal(got.indices, want.indices)
+    assert got.data.tobytes() == want.data.tobytes()
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 3), (0, 2), (-2, 2)])
+def test_many_small_batches_equal_one(monkeypatch, ngram_range):
+    want = SkHashingVectorizer(ngram_range=ngram_range).transform(DOCS)
+    monkeypatch.setattr(fh_text, "_BATCH_MAX_DOCS", 3)
+    got = HashingVectorizer(ngram_range=ngram_range, n_jobs=2).transform(iter(DOCS))
+    assert_same(got, want)
+    monkeypatch.setattr(fh_text, "_BATCH_MAX_UNITS", 10)
+    assert_same(HashingVectorizer(ngram_range=ngram_range).transform(DOCS), want)
+
+
+def test_many_chunks_and_threads():
+    # more documents than one C chunk holds (4096) and long documents: several chunks per
+    # batch, scheduled dynamically; the output must not depend on the thread count
+    rng = np.random.default_rng(0)
+    words = np.array(["w%d" % i for i in range(3000)] + ["The", "OF", "and"])
+    docs = [" ".join(rng.choice(words, size=rng.integers(0, 40))) for _ in range(9000)]
+    docs += [" ".join(rng.choice(words, size=30000))]  # > 4096 keys: radix sort path
+    want = SkHashingVectorizer(ngram_range=(1, 2)).transform(docs)
+    for n_jobs in (1, 2, 3, 4):
+        assert_same(HashingVectorizer(ngram_range=(1, 2), n_jobs=n_jobs).transform(docs), want)
+
+
+def test_int64_indices_when_raw_entries_exceed_int32(monkeypatch):
+    """sklearn switches both index arrays to int64 when the entries *before* summing
+    duplicates exceed the int32 range (spec R3a); exercised with a lowered threshold."""
+    monkeypatch.setattr(fh_text, "_INT32_MAX", 5)
+    hv = HashingVectorizer(norm=None)
+    small = hv.transform(["aa bb aa", "cc dd"])  # 5 raw entries: int32
+    assert small.indices.dtype == np.int32 and small.indptr.dtype == np.int32
+    big = hv.transform(["aa bb aa", "cc dd ee"])  # 6 raw, 5 after merging: int64
+    assert big.indices.dtype == np.int64 and big.indptr.dtype == np.int64
+    want = SkHashingVectorizer(norm=None).transform(["aa bb aa", "cc dd ee"])
+    np.testing.assert_array_equal(big.indptr, want.indptr)
+    np.testing.assert_array_equal(big.indices, want.indices)
+    np.testing.assert_array_equal(big.data, want.data)
+
+
+def test_n_jobs_semantics():
+    assert effective_n_jobs(3) == 3
+    assert effective_n_jobs(-1) == cpu_count()
+    assert effective_n_jobs(-cpu_count() - 5) == 1
+    assert 1 <= effective_n_jobs(None) <= cpu_count()
+    with pytest.raises(ValueError, match="n_jobs == 0"):
+        effective_n_jobs(0)
+    with pytest.raises(TypeError, match="n_jobs must be an int or None"):
+        effective_n_jobs(1.5)
+    with pytest.raises(TypeError):
+        effective_n_jobs(True)
+    with pytest.raises(ValueError, match="n_jobs == 0"):
+        HashingVectorizer(n_jobs=0).transform(["a b"])
+
+
+@pytest.mark.skipif(not _hashing.openmp_enabled(), reason="built without OpenMP")
+def test_n_jobs_none_respects_threadpoolctl_limits():
+    with threadpool_limits(limits=1, user_api="openmp"):
+        assert effective_n_jobs(None) == 1
+        assert effective_n_jobs(2) == 2  # an explicit count is exact
+
+
+def test_status_mapping():
+    with pytest.raises(MemoryError):
+        _hashing.check_status(1)
+    with pytest.raises(RuntimeError, match="internal error.*please report"):
+        _hashing.check_status(2, 7)
+    with pytest.raises(OverflowError, match="document 3"):
+        _hashing.check_status(3, 3)
+    with pytest.raises(UnicodeEncodeError):
+        _hashing.check_status(4, 0)
+    _hashing.check_status(0)
+
+
+def test_bad_kernel_options_are_internal_errors():
+    with pytest.raises(RuntimeError, match="please report"):
+        _hashing.Options(min_n=1, max_n=1, n_features=0, lowercase=True, alternate_sign=True,
+                         binary=False, norm=0, out_type=0)
+
+
+def test_deliberate_differences():
+    with pytest.raises(ValueError, match="Cannot vectorize empty sequence"):
+        HashingVectorizer().transform([])
+    with pytest.raises(ValueError, match="Cannot vectorize empty sequence"):
+        HashingVectorizer().transform(iter([]))
+    with pytest.raises(ValueError, match="'n_features' parameter"):
+        HashingVectorizer(n_features=0).transform(["a b"])
+
+
+def test_native_reason():
+    reason = fh_text._native_reason
+    assert reason(HashingVectorizer()) is None
+    assert reason(HashingVectorizer(lowercase=False, stop_words="english", ngram_range=(2, 5),
+                                    norm="l1", dtype=np.float32, binary=True,
+                                    input="filename")) is None
+    assert reason(HashingVectorizer(analyzer="char")) == "analyzer='char'"
+    assert reason(HashingVectorizer(token_pattern=r"\S+")) == "custom token_pattern"
+    assert reason(HashingVectorizer(n_features=2**31)).startswith("scikit-learn's own")
+    assert reason(HashingVectorizer(dtype=np.float16)).startswith("scikit-learn's own")
+
+
+def test_str_subclass_overriding_lower_is_analysed_in_python():
+    class Shouty(str):
+        def lower(self):
+            return str.upper(self)
+
+    docs = [Shouty("Hello World"), "plain text"]
+    want = SkHashingVectorizer().transform(docs)
+    assert_same(HashingVectorizer().transform(docs), want)
+
+
+def test_ctrl_c_interrupts_an_endless_stream():
+    """KeyboardInterrupt reaches the caller while documents are being consumed and hashed
+    (each C call is bounded by a batch), instead of the call running on."""
+    def endless():
+        i = 0
+        while True:
+            i += 1
+            yield "lorem ipsum dolor sit amet %d " % i * 20
+
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            HashingVectorizer(n_jobs=2).transform(endless())
+    finally:
+        timer.cancel()
+
+
+def test_peak_memory_on_a_long_generator_is_bounded():
+    """A generator is consumed in batches: peak memory stays near the output size, far
+    below the size of the whole input (which is never materialised)."""
+    code = textwrap.dedent(
+        """
+        import resource, sys
+        from fasthash import HashingVectorizer
+        def docs():
+            for i in range(120000):
+                yield ("document %d " % i) + "lorem ipsum dolor sit amet %d " % (i % 97) * 60
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        X = HashingVectorizer(n_jobs=2).transform(docs())
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+        text = sum(len(d) for d in docs())
+        print((after - before) * 1024, out, text)
+        """
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    grown, out, text = map(int, res.stdout.split())
+    assert text > 4 * out  # the input is much larger than the output...
+    assert grown < 1.5 * out + 64 * 2**20, (grown, out, text)  # ...and never held whole

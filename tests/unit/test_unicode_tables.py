@@ -1,0 +1,73 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The C Unicode tables equal the running interpreter over all 0x110000 code points."""
+
+import unicodedata
+import warnings
+
+import pytest
+from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
+
+from fasthash._lib import _hashing
+
+WORD, SPACE = 1, 2
+ALL = range(0x110000)
+
+
+def test_unicode_version_matches_interpreter():
+    assert _hashing.unicode_version() == unicodedata.unidata_version
+
+
+def test_tables_equal_str_methods_on_every_code_point():
+    bad = []
+    for cp in ALL:
+        c = chr(cp)
+        flags, lower = _hashing.unicode_lookup(cp)
+        if (
+            lower != c.lower()
+            or bool(flags & WORD) != (c.isalnum() or c == "_")
+            or bool(flags & SPACE) != c.isspace()
+        ):
+            bad.append(hex(cp))
+    assert bad == []
+
+
+def test_lookup_rejects_non_code_points():
+    with pytest.raises(ValueError):
+        _hashing.unicode_lookup(0x110000)
+
+
+def _options(lowercase):
+    return _hashing.Options(
+        min_n=1, max_n=1, n_features=16, lowercase=lowercase, alternate_sign=True,
+        binary=False, norm=_hashing.NORM_NONE, out_type=_hashing.OUT_F64,
+    )
+
+
+def _contexts(c):
+    # word runs around c, c doubled, and both sides of a capital sigma (final-sigma rule,
+    # which depends on the Cased / Case_Ignorable properties of c)
+    return f"a{c}b {c}{c} Ab{c}\u03a3 \u0391{c}\u03a3 \u03a3{c}\u0391 \u0391\u03a3{c} x{c}y{c}"
+
+
+@pytest.mark.parametrize("lowercase", [True, False])
+def test_native_word_analysis_equals_sklearn_on_every_code_point(lowercase):
+    """Every code point (surrogates included) in contexts that exercise \\w, str.lower
+    (special casing, final sigma) and their interaction, through the native analyser."""
+    analyzer = SkHashingVectorizer(lowercase=lowercase).build_analyzer()
+    opts = _options(lowercase)
+    bad = []
+    step = 128
+    for start in range(0, 0x110000, step):
+        text = " ".join(_contexts(chr(cp)) for cp in range(start, start + step))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            want = [t.encode("utf-8") for t in analyzer(text)]
+        got = _hashing.doc_features(text, opts)
+        if got != want:
+            # narrow down to the code point for a useful failure message
+            for cp in range(start, start + step):
+                t = _contexts(chr(cp))
+                if _hashing.doc_features(t, opts) != [x.encode() for x in analyzer(t)]:
+                    bad.append(hex(cp))
+    assert bad == []
