@@ -164,12 +164,15 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
             return st;
         uint32_t *keys = sc->keys + sc->nkeys;
         const uint32_t *hash = tb->hash;
-        if (hp->pow2_mask) {
+        /* locals: the stores to keys[] could alias *hp, which would force reloads */
+        const uint32_t nf = hp->n_features, mask = hp->pow2_mask;
+        const int alt = hp->alternate_sign;
+        if (mask) {
             for (int64_t i = 0; i < N; i++)
-                keys[i] = fh_feature_key(hash[i], hp->n_features, hp->pow2_mask, hp->alternate_sign);
+                keys[i] = fh_feature_key(hash[i], nf, mask, alt);
         } else {
             for (int64_t i = 0; i < N; i++)
-                keys[i] = fh_feature_key(hash[i], hp->n_features, 0, hp->alternate_sign);
+                keys[i] = fh_feature_key(hash[i], nf, 0, alt);
         }
         sc->nkeys += N;
         return FH_OK;
@@ -226,6 +229,7 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
 {
     fh_status st;
     if (d->mode == FH_DOC_WORDS) {
+        sc->tb.hash_only = o->max_n == 1 && !sc->debug;
         if ((st = fh_word_tokens(&d->text, o->lowercase, o->stop, &sc->tb)) != FH_OK)
             return st;
         return emit_words(sc, o, hp);
@@ -254,6 +258,7 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
 
 typedef struct {
     int64_t lo, hi; /* documents [lo, hi) */
+    int64_t size_hint; /* first capacity: about the entries its text yields */
     int32_t *cols;
     uint8_t *vals;
     int64_t nnz, cap, raw;
@@ -276,7 +281,7 @@ static fh_status chunk_reserve(chunk *c, int64_t need, size_t elem)
 {
     if (need <= c->cap)
         return FH_OK;
-    int64_t ncap = c->cap ? c->cap : 4096;
+    int64_t ncap = c->cap ? c->cap : (c->size_hint > 4096 ? c->size_hint : 4096);
     while (ncap < need)
         ncap *= 2;
     int32_t *cols = realloc(c->cols, sizeof(int32_t) * (size_t)ncap);
@@ -440,6 +445,8 @@ fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threa
         if (units >= FH_CHUNK_UNITS || i + 1 - start >= FH_CHUNK_MAX_DOCS || i + 1 == n) {
             b->chunks[c].lo = start;
             b->chunks[c].hi = i + 1;
+            /* a word unigram takes >= 3 code units (2 characters and a separator) */
+            b->chunks[c].size_hint = units / 3 + 16;
             b->chunks[c].bad_row = -1;
             c++;
             units = 0;

@@ -161,6 +161,11 @@ static inline fh_status add_token(fh_tokbuf *tb, int64_t start, int64_t len,
     int64_t n = tb->n;
     if (n == tb->cap_tok && reserve_tokens(tb, n + 1) != FH_OK)
         return FH_ERR_NOMEM;
+    if (tb->hash_only) {
+        tb->hash[n] = h;
+        tb->n = n + 1;
+        return FH_OK;
+    }
     if (n > 0) {
         int64_t end = tb->off[n - 1] + tb->tlen[n - 1];
         tb->sp[n - 1] = (uint8_t)(start == end + 1 && tb->base[end] == ' ');
@@ -201,7 +206,23 @@ static void ascii_word_mask(const uint8_t *s, int64_t n, uint64_t *mask)
         }
 #endif
         int64_t lim = base + 64 < n ? base + 64 : n;
-        for (i = base; i < lim; i++)
+        i = base;
+#ifdef __SSE2__
+        {
+            const __m128i lo0 = _mm_set1_epi8('0' - 1), hi0 = _mm_set1_epi8('9' + 1);
+            const __m128i loa = _mm_set1_epi8('a' - 1), hia = _mm_set1_epi8('z' + 1);
+            const __m128i x20 = _mm_set1_epi8(0x20), us = _mm_set1_epi8('_');
+            for (; i + 16 <= lim; i += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+                __m128i dig = _mm_and_si128(_mm_cmpgt_epi8(v, lo0), _mm_cmplt_epi8(v, hi0));
+                __m128i l = _mm_or_si128(v, x20);
+                __m128i alp = _mm_and_si128(_mm_cmpgt_epi8(l, loa), _mm_cmplt_epi8(l, hia));
+                __m128i wc = _mm_or_si128(_mm_or_si128(dig, alp), _mm_cmpeq_epi8(v, us));
+                m |= (uint64_t)(uint32_t)_mm_movemask_epi8(wc) << (i - base);
+            }
+        }
+#endif
+        for (; i < lim; i++)
             m |= (uint64_t)(fh_ascii_word[s[i]] != 0) << (i - base);
         mask[w] = m;
     }
@@ -238,24 +259,6 @@ static inline int64_t ctz64(uint64_t x)
 #endif
 }
 
-/* First position >= pos whose bit equals want (1 or 0), or n. */
-static inline int64_t next_bit(const uint64_t *mask, int64_t pos, int64_t n, int want)
-{
-    int64_t nw = (n + 63) / 64;
-    int64_t w = pos >> 6;
-    if (w >= nw)
-        return n;
-    uint64_t flip = want ? 0 : ~(uint64_t)0;
-    uint64_t x = (mask[w] ^ flip) & (~(uint64_t)0 << (pos & 63));
-    while (x == 0) {
-        if (++w >= nw)
-            return n;
-        x = mask[w] ^ flip;
-    }
-    int64_t r = (w << 6) + ctz64(x);
-    return r < n ? r : n;
-}
-
 static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
                                    const fh_stopset *stop, fh_tokbuf *tb)
 {
@@ -275,16 +278,36 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
         ascii_lower(s, n, tb->buf);
         tb->base = tb->buf;
     }
-    int64_t pos = 0;
-    while (pos < n) {
-        int64_t a = next_bit(tb->mask, pos, n, 1);
-        if (a >= n)
-            break;
-        int64_t b = next_bit(tb->mask, a, n, 0);
-        if (b - a >= 2 && add_token(tb, a, b - a, stop) != FH_OK)
-            return FH_ERR_NOMEM;
-        pos = b;
+    /* Runs of word characters, a 64-bit word at a time: a run starts where a word bit
+     * follows a clear bit and ends (exclusive) where a clear bit follows a word bit.
+     * Starts and ends alternate, so they are consumed in position order. */
+    uint64_t carry = 0;
+    int64_t run = -1;
+    for (int64_t w = 0; w < nw; w++) {
+        uint64_t m = tb->mask[w];
+        uint64_t prev = (m << 1) | carry;
+        uint64_t starts = m & ~prev, ends = ~m & prev;
+        carry = m >> 63;
+        int64_t base = w << 6;
+        for (;;) {
+            if (run < 0) {
+                if (!starts)
+                    break;
+                run = base + ctz64(starts);
+                starts &= starts - 1;
+            } else {
+                if (!ends)
+                    break;
+                int64_t end = base + ctz64(ends);
+                ends &= ends - 1;
+                if (end - run >= 2 && add_token(tb, run, end - run, stop) != FH_OK)
+                    return FH_ERR_NOMEM;
+                run = -1;
+            }
+        }
     }
+    if (run >= 0 && n - run >= 2 && add_token(tb, run, n - run, stop) != FH_OK)
+        return FH_ERR_NOMEM;
     return FH_OK;
 }
 

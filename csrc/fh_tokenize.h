@@ -48,6 +48,8 @@ typedef struct {
     int64_t len, cap;
     uint64_t *mask; /* scratch: word-character bitmap */
     int64_t cap_mask;
+    int hash_only; /* set by the caller: only hash[] is needed (unigrams), off/tlen/sp
+                      may be left unfilled */
 } fh_tokbuf;
 
 void fh_tokbuf_init(fh_tokbuf *tb);

@@ -331,12 +331,14 @@ cpdef int32_t _murmurhash3_int_s32(int key, unsigned int seed):
     return <int32_t>fh_murmur3_32(&key, sizeof(int), seed)
 
 
-cpdef uint32_t _murmurhash3_bytes_u32(bytes key, unsigned int seed):
-    return fh_murmur3_32(PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key), seed)
+def _murmurhash3_bytes_u32(key, unsigned int seed):
+    cdef bytes k = key  # a bytes subclass is refused here exactly as scikit-learn refuses it
+    return fh_murmur3_32(PyBytes_AS_STRING(k), PyBytes_GET_SIZE(k), seed)
 
 
-cpdef int32_t _murmurhash3_bytes_s32(bytes key, unsigned int seed):
-    return <int32_t>fh_murmur3_32(PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key), seed)
+def _murmurhash3_bytes_s32(key, unsigned int seed):
+    cdef bytes k = key
+    return <int32_t>fh_murmur3_32(PyBytes_AS_STRING(k), PyBytes_GET_SIZE(k), seed)
 
 
 def _murmurhash3_array(const int32_t[::1] key, unsigned int seed, bint positive):
