@@ -272,7 +272,8 @@ struct fh_batch {
     chunk *chunks;
     int64_t n_chunks;
     int64_t nnz, raw;
-    int elem; /* bytes per value */
+    int elem;  /* bytes per value */
+    int moved; /* fh_batch_copy ran: the chunks are released */
 };
 
 static size_t elem_size(int out_type) { return out_type == FH_OUT_F32 ? 4 : 8; }
@@ -502,29 +503,36 @@ int64_t fh_batch_nnz(const fh_batch *b) { return b->nnz; }
 int64_t fh_batch_raw(const fh_batch *b) { return b->raw; }
 int64_t fh_batch_n_docs(const fh_batch *b) { return b->n_docs; }
 
-fh_status fh_batch_copy(const fh_batch *b, int n_threads, int64_t *indptr, int32_t *indices,
+fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t *indptr, int32_t *indices,
                         void *data)
 {
-    if (!b || !indptr)
+    if (!b || !indptr || b->moved)
         return FH_ERR_BADARG;
     indptr[0] = 0;
     for (int64_t i = 0; i < b->n_docs; i++)
         indptr[i + 1] = indptr[i] + b->row_nnz[i];
     if (b->nnz > 0 && (!indices || !data))
         return FH_ERR_BADARG;
+    b->moved = 1;
     if (n_threads < 1)
         n_threads = 1;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(n_threads)
 #endif
     for (int64_t c = 0; c < b->n_chunks; c++) {
-        const chunk *ch = &b->chunks[c];
+        chunk *ch = &b->chunks[c];
         int64_t at = indptr[ch->lo];
         if (ch->nnz > 0) {
             memcpy(indices + at, ch->cols, sizeof(int32_t) * (size_t)ch->nnz);
             memcpy((uint8_t *)data + (size_t)at * (size_t)b->elem, ch->vals,
                    (size_t)b->elem * (size_t)ch->nnz);
         }
+        /* moved: release the chunk now, so the batch is never held twice */
+        free(ch->cols);
+        free(ch->vals);
+        ch->cols = NULL;
+        ch->vals = NULL;
+        ch->nnz = 0;
     }
     return FH_OK;
 }

@@ -360,6 +360,29 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
 /* Generic tokenizer over code points of type T (1, 2 or 4 bytes). The lowercase mapping is
  * applied first, then the word class is tested on each *output* code point, exactly as
  * re.findall runs on str.lower()'s result. */
+#define FH_PUSH_CP(C, IS_WORD)                                                            \
+    do {                                                                                  \
+        if (IS_WORD) {                                                                    \
+            if (run == 0)                                                                 \
+                start = tb->len;                                                          \
+            tb->len += put_utf8(out + tb->len, (C));                                      \
+            run++;                                                                        \
+        } else if (run) {                                                                 \
+            if (run >= 2) {                                                               \
+                int64_t tn = tb->n;                                                       \
+                if (add_token(tb, start, tb->len - start, stop) != FH_OK)                 \
+                    return FH_ERR_NOMEM;                                                  \
+                if (tb->n > tn)                                                           \
+                    out[tb->len++] = ' '; /* kept: separate it from the next token */    \
+                else                                                                      \
+                    tb->len = start; /* a stop word: forget its bytes */                  \
+            } else {                                                                      \
+                tb->len = start;                                                          \
+            }                                                                             \
+            run = 0;                                                                      \
+        }                                                                                 \
+    } while (0)
+
 #define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW)                                   \
     static fh_status NAME(const T *s, int64_t n, int lowercase, const fh_stopset *stop,  \
                           fh_tokbuf *tb)                                                  \
@@ -372,55 +395,25 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
         int64_t start = 0, run = 0;                                                       \
         tb->base = out;                                                                   \
         tb->len = 0;                                                                      \
-        for (int64_t i = 0; i <= n; i++) {                                                \
-            uint32_t lo[3];                                                               \
-            int nlo;                                                                      \
-            if (i == n) {                                                                 \
-                nlo = 1;                                                                  \
-                lo[0] = 0x20; /* sentinel: ends the last run */                           \
+        for (int64_t i = 0; i < n; i++) {                                                 \
+            uint32_t cp = s[i];                                                           \
+            const fh_u_record *r = fh_u_rec(cp);                                          \
+            if (!lowercase) {                                                             \
+                FH_PUSH_CP(cp, r->flags & FH_U_WORD);                                     \
+            } else if (r->nlower == 1 && cp != 0x3A3) {                                   \
+                FH_PUSH_CP((uint32_t)((int32_t)cp + r->lower),                            \
+                           fh_u_lower_flags(r) & FH_U_WORD);                              \
+            } else if (cp == 0x3A3) {                                                     \
+                /* capital sigma: final or not by context; both are word characters */    \
+                FH_PUSH_CP(SIGMA(s, n, i) ? 0x3C2u : 0x3C3u, 1);                          \
             } else {                                                                      \
-                uint32_t cp = s[i];                                                       \
-                if (!lowercase) {                                                         \
-                    nlo = 1;                                                              \
-                    lo[0] = cp;                                                           \
-                } else if (cp == 0x3A3) {                                                 \
-                    nlo = 1;                                                              \
-                    lo[0] = SIGMA(s, n, i) ? 0x3C2 : 0x3C3;                               \
-                } else {                                                                  \
-                    const fh_u_record *r = fh_u_rec(cp);                                  \
-                    if (r->nlower == 1) {                                                 \
-                        nlo = 1;                                                          \
-                        lo[0] = (uint32_t)((int32_t)cp + r->lower);                       \
-                    } else {                                                              \
-                        nlo = r->nlower;                                                  \
-                        for (int k = 0; k < nlo; k++)                                     \
-                            lo[k] = fh_u_lower_ext[r->lower + k];                         \
-                    }                                                                     \
-                }                                                                         \
-            }                                                                             \
-            for (int k = 0; k < nlo; k++) {                                               \
-                uint32_t c = lo[k];                                                       \
-                if (fh_u_flags(c) & FH_U_WORD) {                                          \
-                    if (run == 0)                                                         \
-                        start = tb->len;                                                  \
-                    tb->len += put_utf8(out + tb->len, c);                                \
-                    run++;                                                                \
-                } else if (run) {                                                         \
-                    if (run >= 2) {                                                       \
-                        int64_t tn = tb->n;                                               \
-                        if (add_token(tb, start, tb->len - start, stop) != FH_OK)         \
-                            return FH_ERR_NOMEM;                                          \
-                        if (tb->n > tn)                                                   \
-                            out[tb->len++] = ' '; /* kept: separate it from the next */  \
-                        else                                                              \
-                            tb->len = start; /* a stop word: forget its bytes */          \
-                    } else {                                                              \
-                        tb->len = start;                                                  \
-                    }                                                                     \
-                    run = 0;                                                              \
+                for (int k = 0; k < r->nlower; k++) {                                     \
+                    uint32_t c = fh_u_lower_ext[r->lower + k];                            \
+                    FH_PUSH_CP(c, fh_u_flags(c) & FH_U_WORD);                             \
                 }                                                                         \
             }                                                                             \
         }                                                                                 \
+        FH_PUSH_CP(0x20u, 0); /* ends the last run */                                     \
         return FH_OK;                                                                     \
     }
 

@@ -9,7 +9,7 @@ int fh_unicode_lookup(uint32_t cp, int *flags, uint32_t lower[3])
     if (cp >= 0x110000u)
         return -1;
     const fh_u_record *r = fh_u_rec(cp);
-    *flags = r->flags;
+    *flags = r->flags & 0x0F;
     if (r->nlower == 1) {
         lower[0] = (uint32_t)((int32_t)cp + r->lower);
         return 1;

@@ -19,4 +19,7 @@ static inline const fh_u_record *fh_u_rec(uint32_t cp)
     return &fh_u_records[fh_u_stage2[(block << FH_U_BLOCK_SHIFT) | (cp & ((1u << FH_U_BLOCK_SHIFT) - 1))]];
 }
 
-static inline int fh_u_flags(uint32_t cp) { return fh_u_rec(cp)->flags; }
+static inline int fh_u_flags(uint32_t cp) { return fh_u_rec(cp)->flags & 0x0F; }
+
+/* For a record whose lowercase mapping is one code point: the flags of that code point. */
+static inline int fh_u_lower_flags(const fh_u_record *r) { return r->flags >> 4; }

@@ -13,7 +13,8 @@ Per code point the table holds:
 * ``FH_U_SPACE``  -- ``c.isspace()`` (what ``re``'s ``\\s`` matches);
 * ``FH_U_CASED`` / ``FH_U_CASE_IGNORABLE`` -- the two properties CPython's ``str.lower``
   consults for the final-sigma rule, recovered by probing ``str.lower`` itself;
-* the full lowercase mapping of ``c`` (one to three code points).
+* the full lowercase mapping of ``c`` (one to three code points), and, when it is one
+  code point, that code point's flags (bits 4-7 of ``flags``).
 
 Usage: ``python gen_unicode_tables.py OUTPUT.h``
 """
@@ -63,12 +64,15 @@ def build():
         for cp in range(block_start, block_start + BLOCK):
             flags, lower = properties(cp)
             if len(lower) == 1:
-                key = (flags, 1, lower[0] - cp)
+                # flags of the lowercased character too: one lookup per code point in the
+                # lowercasing tokenizer
+                lflags = properties(lower[0])[0] if lower[0] != cp else flags
+                key = (flags | (lflags << 4), 1, lower[0] - cp)
             else:
                 if lower not in ext_index:
                     ext_index[lower] = len(lower_ext)
                     lower_ext.extend(lower)
-                key = (flags, len(lower), ext_index[lower])
+                key = (flags, len(lower), ext_index[lower])  # lowered flags: per output
             if key not in records:
                 records[key] = len(record_list)
                 record_list.append(key)

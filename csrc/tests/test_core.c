@@ -155,6 +155,7 @@ static void test_errors(void)
     int32_t indices[1];
     int64_t data[1];
     CHECK(fh_batch_copy(b, 1, indptr, indices, data) == FH_OK);
+    CHECK(fh_batch_copy(b, 1, indptr, indices, data) == FH_ERR_BADARG); /* moved once */
     CHECK(indptr[0] == 0 && indptr[1] == 1);
     fh_batch_free(b);
 }

@@ -24,8 +24,8 @@ _N_FEATURES_MAX = 2**31 - 1
 _INT32_MAX = int(np.iinfo(np.int32).max)
 # A batch is bounded in documents and in code units (features count 16 units each): it
 # bounds the memory beyond the output and the time between two checks for Ctrl-C.
-_BATCH_MAX_DOCS = 1 << 16
-_BATCH_MAX_UNITS = 1 << 24
+_BATCH_MAX_DOCS = 1 << 14
+_BATCH_MAX_UNITS = 1 << 22
 # n-gram lengths below this are analysed in Python (sklearn would emit ~N - min_n empty
 # strings per document: a configuration for tests, not for speed).
 _MIN_NATIVE_MIN_N = -(1 << 16)
@@ -189,14 +189,14 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
             raise ValueError(
                 "Iterable over raw text documents expected, string object received."
             )
+        self._validate_ngram_range()
         plan = _Plan(self)
         if plan.sklearn_only:
-            return super().transform(X)
-        self._validate_ngram_range()
+            return self._sklearn_transform(X)
         analyzer = self.build_analyzer()  # scikit-learn's side effects, warnings and errors
         prepare = plan.preparer(self, analyzer)
-        if prepare is None:
-            return super().transform(X)
+        if prepare is None:  # pragma: no cover - a future scikit-learn's analyzer
+            return self._sklearn_transform(X)
         n_threads = effective_n_jobs(self.n_jobs)
 
         parts = []
@@ -217,6 +217,14 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
         if not parts:
             raise ValueError("Cannot vectorize empty sequence.")
         return plan.finish(parts, n_raw)
+
+
+    def _sklearn_transform(self, X):
+        """scikit-learn's own transform, for configurations fasthash leaves to it."""
+        try:
+            return super().transform(X)
+        except StopIteration:  # scikit-learn leaks a bare StopIteration on empty input
+            raise ValueError("Cannot vectorize empty sequence.") from None
 
 
 def _native_reason(vectorizer):
@@ -316,11 +324,17 @@ class _Plan:
         first = [True]
 
         def prepare(doc):
-            doc = decode(doc)
-            if native and isinstance(doc, str) and (not lowercase or type(doc).lower is str.lower):
-                first[0] = False
-                return True, doc
-            features = analyze(doc)
+            try:
+                doc = decode(doc)
+                if native and isinstance(doc, str) and (
+                    not lowercase or type(doc).lower is str.lower
+                ):
+                    first[0] = False
+                    return True, doc
+                features = analyze(doc)
+            except StopIteration as exc:
+                # scikit-learn runs these inside a generator expression (PEP 479)
+                raise RuntimeError("generator raised StopIteration") from exc
             if first[0]:
                 first[0] = False
                 if isinstance(features, str):
@@ -349,9 +363,10 @@ class _Plan:
         X = sp.csr_array((data, indices, indptr), shape=(n_rows, self.n_features), copy=False)
         X.has_sorted_indices = True
         X.has_canonical_format = True
+        X = align_api_if_sparse(X)
         if self.norm is not None and not self.c_norm:
-            X = normalize(X, norm=self.norm, copy=False)
-        return align_api_if_sparse(X)
+            X = align_api_if_sparse(normalize(X, norm=self.norm, copy=False))
+        return X
 
 
 def _concat(parts, index_dtype):
