@@ -102,24 +102,30 @@ const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t 
     return src;
 }
 
-int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts)
+int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts,
+                           int64_t *occ)
 {
     if (n == 0)
         return 0;
-    int64_t m = 0;
+    int64_t m = 0, first = 0;
     uint32_t col = keys[0] >> 1;
     int64_t c = 0;
     for (int64_t i = 0; i < n; i++) {
         uint32_t k = keys[i];
         if ((k >> 1) != col) {
             cols[m] = (int32_t)col;
+            if (occ)
+                occ[m] = i - first;
             counts[m++] = c;
             col = k >> 1;
             c = 0;
+            first = i;
         }
         c += 1 - 2 * (int64_t)(k & 1u);
     }
     cols[m] = (int32_t)col;
+    if (occ)
+        occ[m] = n - first;
     counts[m++] = c;
     return m;
 }

@@ -26,9 +26,23 @@ static inline uint32_t fh_feature_key(uint32_t h, uint32_t n_features, uint32_t 
 const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key);
 
 /* Sum duplicates of sorted keys: writes each distinct column once to cols and the sum of
- * its signs (+1 or -1 each) to counts; returns the number of distinct columns. Explicit
- * zeros (a +1 and a -1 in one column) are kept. O(n). */
-int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts);
+ * its signs (+1 or -1 each) to counts; with occ non-NULL, also its number of entries.
+ * Returns the number of distinct columns. Explicit zeros (a +1 and a -1 in one column)
+ * are kept. O(n). */
+int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts,
+                           int64_t *occ);
+
+/* The float32 value scipy's sequential float32 summation of a column's +-1 entries gives:
+ * exact up to 2**24 in magnitude; a column of one sign saturates at 2**24 (2**24 + 1 rounds
+ * to even). A mixed-sign column with more than 2**24 entries depends on scipy's (unstable)
+ * sort order and is only approximated by the rounded exact sum. */
+static inline float fh_count_to_f32(int64_t count, int64_t occ)
+{
+    const int64_t lim = (int64_t)1 << 24;
+    if (occ > lim && (count == occ || count == -occ))
+        return count > 0 ? (float)lim : -(float)lim;
+    return (float)count;
+}
 
 enum { FH_NORM_NONE = 0, FH_NORM_L1 = 1, FH_NORM_L2 = 2 };
 

@@ -24,7 +24,7 @@ typedef struct {
     fh_tokbuf tb;
     uint32_t *keys, *tmp;
     int64_t nkeys, cap_keys;
-    int64_t *counts;
+    int64_t *counts, *occ;
     int64_t cap_merge;
     uint8_t *u8;
     int64_t cap_u8;
@@ -42,6 +42,7 @@ static void scratch_free(scratch *sc)
     free(sc->keys);
     free(sc->tmp);
     free(sc->counts);
+    free(sc->occ);
     free(sc->u8);
     free(sc->dbuf);
     free(sc->doff);
@@ -312,6 +313,10 @@ static fh_status reserve_merge(scratch *sc, int64_t n)
     if (!counts)
         return FH_ERR_NOMEM;
     sc->counts = counts;
+    int64_t *occ = realloc(sc->occ, sizeof(int64_t) * (size_t)ncap);
+    if (!occ)
+        return FH_ERR_NOMEM;
+    sc->occ = occ;
     sc->cap_merge = ncap;
     return FH_OK;
 }
@@ -332,7 +337,8 @@ static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int
     size_t elem = elem_size(o->out_type);
     if ((st = chunk_reserve(c, c->nnz + n, elem)) != FH_OK)
         return st;
-    int64_t m = fh_sum_sorted_keys(sorted, n, c->cols + c->nnz, sc->counts);
+    int64_t *occ = o->out_type == FH_OUT_F32 ? sc->occ : NULL;
+    int64_t m = fh_sum_sorted_keys(sorted, n, c->cols + c->nnz, sc->counts, occ);
     if (o->out_type == FH_OUT_F64) {
         double *v = (double *)(void *)c->vals + c->nnz;
         for (int64_t k = 0; k < m; k++)
@@ -341,7 +347,7 @@ static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int
     } else if (o->out_type == FH_OUT_F32) {
         float *v = (float *)(void *)c->vals + c->nnz;
         for (int64_t k = 0; k < m; k++)
-            v[k] = o->binary ? 1.0f : (float)sc->counts[k];
+            v[k] = o->binary ? 1.0f : fh_count_to_f32(sc->counts[k], occ[k]);
         fh_normalize_f32(v, m, o->norm);
     } else {
         int64_t *v = (int64_t *)(void *)c->vals + c->nnz;

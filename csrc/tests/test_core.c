@@ -66,7 +66,12 @@ static void test_sort_and_sum(void)
     uint32_t k2[4] = {(5u << 1) | 1u, 5u << 1, 7u << 1, 7u << 1};
     int32_t cols[4];
     int64_t counts[4];
-    CHECK(fh_sum_sorted_keys(k2, 4, cols, counts) == 2);
+    int64_t occ[4];
+    CHECK(fh_sum_sorted_keys(k2, 4, cols, counts, occ) == 2);
+    CHECK(occ[0] == 2 && occ[1] == 2);
+    CHECK(fh_count_to_f32(((int64_t)1 << 24) + 5, ((int64_t)1 << 24) + 5) == 16777216.0f);
+    CHECK(fh_count_to_f32(-(((int64_t)1 << 24) + 5), ((int64_t)1 << 24) + 5) == -16777216.0f);
+    CHECK(fh_count_to_f32(3, 5) == 3.0f);
     CHECK(cols[0] == 5 && counts[0] == 0); /* explicit zero kept */
     CHECK(cols[1] == 7 && counts[1] == 2);
 }

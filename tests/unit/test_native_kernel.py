@@ -185,3 +185,23 @@ def test_peak_memory_on_a_long_generator_is_bounded():
     grown, out, text = map(int, res.stdout.split())
     assert text > 4 * out  # the input is much larger than the output...
     assert grown < 1.5 * out + 64 * 2**20, (grown, out, text)  # ...and never held whole
+
+
+def test_float32_counts_saturate_like_scipy_sequential_sums():
+    """scikit-learn sums a column's +-1 entries in float32, one at a time (scipy's
+    sum_duplicates): a single-sign column stops growing at 2**24. Checked against scipy
+    itself on raw entries, then through fasthash on a document with 2**24 + 5 tokens."""
+    import scipy.sparse as sp
+
+    n = 2**24 + 5
+    raw = sp.csr_array(
+        (np.ones(n, dtype=np.float32), np.zeros(n, dtype=np.int32), np.array([0, n])),
+        shape=(1, 4),
+    )
+    raw.sum_duplicates()
+    assert raw.data.tolist() == [16777216.0]
+
+    doc = "aa " * n + "cc cc"  # murmur("aa") > 0, murmur("cc") < 0
+    X = HashingVectorizer(dtype=np.float32, norm=None, n_jobs=1).transform([doc])
+    assert sorted(X.data.tolist()) == [-2.0, 16777216.0]
+    assert X.dtype == np.float32

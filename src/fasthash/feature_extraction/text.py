@@ -396,14 +396,18 @@ def _concat(parts, index_dtype):
 
 
 def _supported_dtype(dtype, alternate_sign):
+    if not dtype.isnative:
+        return False  # scipy.sparse refuses it: scikit-learn's path raises its error
     if dtype in (np.float64, np.float32, np.bool_):
         return True
     if dtype.kind == "i":
         return True
     if dtype.kind == "u":
         return not alternate_sign  # sklearn raises OverflowError on the first -1: its path
-    if dtype.kind == "c" or (dtype.kind == "f" and dtype.itemsize > 8):
-        return True  # complex, longdouble: exact from integer counts
+    if (dtype.kind == "c" and dtype.itemsize > 8) or (dtype.kind == "f" and dtype.itemsize > 8):
+        return True  # complex128+, longdouble: exact from integer counts
+    # complex64 sums float32 components with saturation at 2**24: scikit-learn's path
+    return False
     return False
 
 
