@@ -1,0 +1,261 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Throughput and memory of ``HashingVectorizer.transform``: fasthash vs scikit-learn.
+
+Groups are ``transform | <corpus> | <configuration>`` with, side by side:
+
+- ``sklearn``: scikit-learn's HashingVectorizer, one Python thread;
+- ``sklearn+loky[2]``: the best scikit-learn can do on 2 cores without fasthash: joblib
+  (loky worker processes) over 2 chunks, then ``scipy.sparse.vstack``;
+- ``fasthash[1]``: fasthash with ``n_jobs=1``;
+- ``fasthash[all]``: fasthash with ``n_jobs=None`` (every usable CPU).
+
+and ``memory | generator of 200k docs``: peak memory while hashing a lazy generator, as a
+ratio to the size of the output matrix.
+
+Every fasthash result is checked bit for bit against scikit-learn's.
+Run through ``python bench/report.py`` (see bench/README.md).
+"""
+
+import ctypes
+import ctypes.util
+import gc
+import tracemalloc
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
+
+import fasthash
+from fasthash._corpus import english_documents
+from fasthash.cli import _compare_csr
+
+MB = 1e6
+
+CONFIGS = {
+    "default": {},
+    "ngram(1,2)": {"ngram_range": (1, 2)},
+}
+CORPORA = ["english", "multilingual"]
+# implementation -> (n_jobs, timed rounds). Slow implementations get fewer rounds so the
+# suite stays within a few minutes on 2 cores; the median is what report.py shows.
+IMPLEMENTATIONS = {
+    "sklearn": (1, 5),  # one Python thread; it has no n_jobs
+    "sklearn+loky[2]": (2, 5),
+    "fasthash[1]": (1, 15),
+    "fasthash[all]": (None, 15),
+}
+LOKY_CHUNKS = 2
+
+N_LAZY_DOCS = 200_000
+
+
+# ---------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------
+
+
+def resolved_threads(impl):
+    """Threads (or processes) an implementation uses, as resolved now."""
+    n_jobs = IMPLEMENTATIONS[impl][0]
+    if impl == "sklearn":
+        return 1
+    if impl.startswith("sklearn+loky"):
+        return n_jobs
+    try:
+        from fasthash.utils._threads import effective_n_jobs
+    except ImportError:  # pragma: no cover - private helper moved
+        return n_jobs
+    return int(effective_n_jobs(n_jobs))
+
+
+def make_transform(impl, params):
+    """Return ``docs -> csr`` for an implementation and HashingVectorizer parameters."""
+    n_jobs = IMPLEMENTATIONS[impl][0]
+    if impl == "sklearn":
+        return SkHashingVectorizer(**params).transform
+    if impl.startswith("sklearn+loky"):
+        return _LokyTransform(SkHashingVectorizer(**params), n_chunks=LOKY_CHUNKS)
+    return fasthash.HashingVectorizer(**params, n_jobs=n_jobs).transform
+
+
+class _LokyTransform:
+    """scikit-learn's transform in joblib's loky worker processes, then vstack."""
+
+    def __init__(self, vectorizer, n_chunks):
+        self.vectorizer = vectorizer
+        self.n_chunks = n_chunks
+
+    def __call__(self, docs):
+        import scipy.sparse as sp
+        from joblib import Parallel, delayed
+
+        bounds = np.linspace(0, len(docs), self.n_chunks + 1).astype(np.int64)
+        parts = Parallel(n_jobs=self.n_chunks, backend="loky")(
+            delayed(self.vectorizer.transform)(docs[lo:hi])
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        )
+        return sp.vstack(parts, format="csr")
+
+
+def reference(reference_outputs, corpus, config):
+    """scikit-learn's output for (corpus, config), computed once per session."""
+    key = (corpus.name, config)
+    if key not in reference_outputs:
+        reference_outputs[key] = SkHashingVectorizer(**CONFIGS[config]).transform(corpus.docs)
+    return reference_outputs[key]
+
+
+def record_throughput(benchmark, n_bytes):
+    """Store MB and median MB/s in ``extra_info`` (no stats with --benchmark-disable)."""
+    benchmark.extra_info["mb"] = round(n_bytes / MB, 3)
+    stats = getattr(benchmark, "stats", None)
+    if stats is not None:
+        median = stats.stats.median
+        benchmark.extra_info["mb_per_s"] = round(n_bytes / MB / median, 2) if median else None
+
+
+def output_nbytes(X):
+    return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+
+
+# ---------------------------------------------------------------------------------------
+# throughput
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("impl", list(IMPLEMENTATIONS))
+@pytest.mark.parametrize("config", list(CONFIGS))
+@pytest.mark.parametrize("corpus_name", CORPORA)
+def test_transform(benchmark, request, corpora, reference_outputs, corpus_name, config, impl):
+    corpus = corpora(corpus_name)
+    if impl.startswith("sklearn+loky"):
+        request.getfixturevalue("loky_executor")
+    benchmark.group = f"transform | {corpus_name} | {config}"
+    n_jobs, rounds = IMPLEMENTATIONS[impl]
+    benchmark.extra_info.update(
+        implementation=impl,
+        corpus=corpus_name,
+        config=config,
+        n_jobs=n_jobs,
+        threads=resolved_threads(impl),
+        docs=len(corpus.docs),
+    )
+    transform = make_transform(impl, CONFIGS[config])
+
+    X = benchmark.pedantic(transform, args=(corpus.docs,), rounds=rounds, warmup_rounds=1)
+    record_throughput(benchmark, corpus.n_bytes)
+
+    if impl == "sklearn":
+        reference_outputs.setdefault((corpus_name, config), X)
+        return
+    expected = reference(reference_outputs, corpus, config)
+    if impl.startswith("sklearn+loky"):  # same values; index dtypes may differ after vstack
+        assert X.shape == expected.shape
+        for name in ("indptr", "indices", "data"):
+            np.testing.assert_array_equal(getattr(X, name), getattr(expected, name))
+    else:
+        assert _compare_csr(expected, X) == []
+
+
+# ---------------------------------------------------------------------------------------
+# peak memory on a long generator
+# ---------------------------------------------------------------------------------------
+
+
+def _lazy_documents(base, n):
+    """Yield ``n`` new documents built on the fly from ``base`` (none kept alive here)."""
+    n_base = len(base)
+    for i in range(n):
+        yield f"{base[i % n_base]} #{i}"
+
+
+_libc = None
+
+
+def _trim_heap():
+    """Give freed heap memory back to the OS (glibc), so RSS growth is measured fairly."""
+    global _libc
+    gc.collect()
+    if _libc is None:
+        name = ctypes.util.find_library("c")
+        _libc = ctypes.CDLL(name) if name else False
+    if _libc and hasattr(_libc, "malloc_trim"):
+        _libc.malloc_trim(0)
+
+
+def _proc_status_kb(field):
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_rss():
+    """Reset the kernel's high-water mark of RSS (Linux >= 4.0); True if it worked."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("impl", ["sklearn", "fasthash[1]", "fasthash[all]"])
+def test_peak_memory_generator(benchmark, impl):
+    """Peak memory of transform(generator of 200k docs) relative to the output's size.
+
+    ``rss_ratio`` = growth of the peak RSS during the call / bytes of the output CSR
+    (data + indices + indptr), measured in the timed run; ``tracemalloc_ratio`` = peak of
+    Python-visible allocations (incl. numpy arrays) in a second, untimed run / the same.
+    A ratio near 1 means hashing needs little beyond its result; a bounded batch size keeps
+    the ratio flat however long the generator is.
+    """
+    base = english_documents()
+    n_jobs = IMPLEMENTATIONS[impl][0]
+    benchmark.group = f"memory | generator of {N_LAZY_DOCS // 1000}k docs"
+    transform = make_transform(impl, {})
+    rss = {}
+
+    def setup():
+        _trim_heap()
+        rss["reset"] = _reset_peak_rss()
+        rss["before_kb"] = _proc_status_kb("VmRSS")
+        return (_lazy_documents(base, N_LAZY_DOCS),), {}
+
+    X = benchmark.pedantic(transform, setup=setup, rounds=1, iterations=1)
+    peak_kb = _proc_status_kb("VmHWM")
+    out_bytes = output_nbytes(X)
+    n_bytes = sum(len(d.encode("utf-8")) for d in _lazy_documents(base, N_LAZY_DOCS))
+
+    info = benchmark.extra_info
+    info.update(
+        implementation=impl,
+        n_jobs=n_jobs,
+        threads=resolved_threads(impl),
+        docs=N_LAZY_DOCS,
+        output_mb=round(out_bytes / MB, 2),
+    )
+    record_throughput(benchmark, n_bytes)
+    if rss.get("reset") and peak_kb is not None and rss.get("before_kb") is not None:
+        growth = max(0, peak_kb - rss["before_kb"]) * 1024
+        info["peak_rss_growth_mb"] = round(growth / MB, 2)
+        info["rss_ratio"] = round(growth / out_bytes, 2)
+    else:  # not Linux, or clear_refs unavailable
+        info["peak_rss_growth_mb"] = info["rss_ratio"] = None
+
+    del X
+    _trim_heap()
+    tracemalloc.start()
+    try:
+        X = transform(_lazy_documents(base, N_LAZY_DOCS))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    info["tracemalloc_peak_mb"] = round(peak / MB, 2)
+    info["tracemalloc_ratio"] = round(peak / output_nbytes(X), 2)
+    assert X.shape == (N_LAZY_DOCS, 2**20)
