@@ -60,7 +60,7 @@ static const uint32_t *bucket_sort(uint32_t *keys, uint32_t *tmp, int64_t n, uin
 
 const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key)
 {
-    if (n <= 32) {
+    if (n <= 12) {
         insertion_sort(keys, n);
         return keys;
     }
