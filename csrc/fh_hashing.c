@@ -22,6 +22,7 @@
 
 typedef struct {
     fh_tokbuf tb;
+    fh_charbuf cb;
     uint32_t *keys, *tmp;
     int64_t nkeys, cap_keys;
     int64_t *counts, *occ;
@@ -39,6 +40,7 @@ typedef struct {
 static void scratch_free(scratch *sc)
 {
     fh_tokbuf_free(&sc->tb);
+    fh_charbuf_free(&sc->cb);
     free(sc->keys);
     free(sc->tmp);
     free(sc->counts);
@@ -224,16 +226,144 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
     return FH_OK;
 }
 
+/* Python's slice [s:e] (s >= 0) of a sequence of length L, as [*a, *b). */
+static inline void py_slice(int64_t L, int64_t s, int64_t e, int64_t *a, int64_t *b)
+{
+    if (s > L)
+        s = L;
+    if (e < 0) {
+        e += L;
+        if (e < 0)
+            e = 0;
+    }
+    if (e > L)
+        e = L;
+    *a = s;
+    *b = e > s ? e : s;
+}
+
+/* Code points [a, b) of the prepared text as one feature. */
+static inline fh_status emit_chars_range(scratch *sc, const hash_params *hp, int64_t a, int64_t b)
+{
+    const fh_charbuf *cb = &sc->cb;
+    if (fh_char_surrogates(cb, a, b))
+        return FH_ERR_ENCODE;
+    int64_t oa = fh_char_off(cb, a);
+    const uint8_t *p = cb->u8 + oa;
+    int64_t len = fh_char_off(cb, b) - oa;
+    return emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
+}
+
+/* scikit-learn's _char_ngrams on the prepared text. */
+static fh_status emit_char_ngrams(scratch *sc, const fh_opts *o, const hash_params *hp)
+{
+    int64_t L = sc->cb.n;
+    int64_t hi = o->max_n < L ? o->max_n : L; /* range(min_n, min(max_n + 1, L + 1)) */
+    fh_status st;
+    for (int64_t n = o->min_n; n <= hi; n++) {
+        for (int64_t i = 0; i < L - n + 1; i++) {
+            int64_t a, b;
+            py_slice(L, i, i + n, &a, &b);
+            if ((st = emit_chars_range(sc, hp, a, b)) != FH_OK)
+                return st;
+        }
+    }
+    return FH_OK;
+}
+
+/* Slice [s:e] of the padded word " " + text[a:b] + " " (W = b - a + 2 code points). */
+static inline fh_status emit_padded(scratch *sc, const hash_params *hp, int64_t a, int64_t W,
+                                    int64_t s, int64_t e)
+{
+    const fh_charbuf *cb = &sc->cb;
+    int64_t pa, pb;
+    py_slice(W, s, e, &pa, &pb);
+    /* lone surrogates inside: padded index k is text index a + k - 1 (0 < k < W - 1) */
+    int64_t ta = (pa > 1 ? pa : 1) - 1 + a, tb = (pb < W - 1 ? pb : W - 1) - 1 + a;
+    if (tb > ta && fh_char_surrogates(cb, ta, tb))
+        return FH_ERR_ENCODE;
+    const uint8_t *p = cb->pad + cb->poff[pa];
+    int64_t len = cb->poff[pb] - cb->poff[pa];
+    return emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
+}
+
+/* scikit-learn's _char_wb_ngrams: words of text.split(), padded with one space each side. */
+static fh_status emit_char_wb_ngrams(scratch *sc, const fh_opts *o, const hash_params *hp)
+{
+    fh_charbuf *cb = &sc->cb;
+    int64_t L = cb->n, i = 0;
+    fh_status st;
+    while (i < L) {
+        while (i < L && fh_char_is_space(cb, i))
+            i++;
+        if (i >= L)
+            break;
+        int64_t a = i;
+        while (i < L && !fh_char_is_space(cb, i))
+            i++;
+        int64_t b = i, W = b - a + 2;
+        int64_t oa = fh_char_off(cb, a), ob = fh_char_off(cb, b);
+        int64_t nbytes = ob - oa + 2;
+        if (nbytes > cb->cap_pad) {
+            int64_t ncap = cb->cap_pad ? cb->cap_pad : 256;
+            while (ncap < nbytes)
+                ncap *= 2;
+            uint8_t *p = realloc(cb->pad, (size_t)ncap);
+            if (!p)
+                return FH_ERR_NOMEM;
+            cb->pad = p;
+            cb->cap_pad = ncap;
+        }
+        if (W + 1 > cb->cap_poff) {
+            int64_t ncap = cb->cap_poff ? cb->cap_poff : 256;
+            while (ncap < W + 1)
+                ncap *= 2;
+            int64_t *p = realloc(cb->poff, sizeof(int64_t) * (size_t)ncap);
+            if (!p)
+                return FH_ERR_NOMEM;
+            cb->poff = p;
+            cb->cap_poff = ncap;
+        }
+        cb->pad[0] = ' ';
+        memcpy(cb->pad + 1, cb->u8 + oa, (size_t)(ob - oa));
+        cb->pad[nbytes - 1] = ' ';
+        cb->poff[0] = 0;
+        for (int64_t k = 1; k < W; k++)
+            cb->poff[k] = 1 + fh_char_off(cb, a + k - 1) - oa;
+        cb->poff[W] = nbytes;
+        for (int64_t n = o->min_n; n <= o->max_n; n++) {
+            int64_t offset = 0;
+            if ((st = emit_padded(sc, hp, a, W, 0, n)) != FH_OK)
+                return st;
+            while (offset + n < W) {
+                offset++;
+                if ((st = emit_padded(sc, hp, a, W, offset, offset + n)) != FH_OK)
+                    return st;
+            }
+            if (offset == 0)
+                break; /* a short word is counted once */
+        }
+    }
+    return FH_OK;
+}
+
 /* The features of one document, emitted into sc (keys, or bytes in debug mode). */
 static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *features,
                              const fh_opts *o, const hash_params *hp)
 {
     fh_status st;
-    if (d->mode == FH_DOC_WORDS) {
-        sc->tb.hash_only = o->max_n == 1 && !sc->debug;
-        if ((st = fh_word_tokens(&d->text, o->lowercase, o->stop, &sc->tb)) != FH_OK)
+    if (d->mode == FH_DOC_TEXT) {
+        if (o->analyzer == FH_ANALYZER_WORD) {
+            sc->tb.hash_only = o->max_n == 1 && !sc->debug;
+            if ((st = fh_word_tokens(&d->text, o->lowercase, o->stop, &sc->tb)) != FH_OK)
+                return st;
+            return emit_words(sc, o, hp);
+        }
+        if ((st = fh_char_text(&d->text, o->lowercase, &sc->cb)) != FH_OK)
             return st;
-        return emit_words(sc, o, hp);
+        if (o->analyzer == FH_ANALYZER_CHAR)
+            return emit_char_ngrams(sc, o, hp);
+        return emit_char_wb_ngrams(sc, o, hp);
     }
     if (d->mode != FH_DOC_FEATURES)
         return FH_ERR_BADARG;
@@ -381,7 +511,10 @@ fh_status fh_opts_check(const fh_opts *o)
         return FH_ERR_BADARG;
     if (o->out_type == FH_OUT_I64 && o->norm != FH_NORM_NONE)
         return FH_ERR_BADARG;
-    if (o->max_n != 1 && o->min_n > o->max_n)
+    if (o->analyzer != FH_ANALYZER_WORD && o->analyzer != FH_ANALYZER_CHAR &&
+        o->analyzer != FH_ANALYZER_CHAR_WB)
+        return FH_ERR_BADARG;
+    if ((o->max_n != 1 || o->analyzer != FH_ANALYZER_WORD) && o->min_n > o->max_n)
         return FH_ERR_BADARG;
     return FH_OK;
 }

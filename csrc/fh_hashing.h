@@ -11,19 +11,23 @@
 #pragma once
 #include <stdint.h>
 
+#include "fh_chars.h"
 #include "fh_csr.h"
 #include "fh_status.h"
 #include "fh_tokenize.h"
 
 /* How a document is turned into features. */
 enum {
-    FH_DOC_WORDS = 0,    /* analyse text natively: word tokens (default token_pattern) */
+    FH_DOC_TEXT = 0,     /* analyse text natively with opts->analyzer */
     FH_DOC_FEATURES = 1  /* already analysed (in Python): a list of features to hash */
 };
 
+/* Native analyzers (scikit-learn's, with the default token_pattern for words). */
+enum { FH_ANALYZER_WORD = 0, FH_ANALYZER_CHAR = 1, FH_ANALYZER_CHAR_WB = 2 };
+
 /* One document: either a text to analyse, or a slice of the corpus' feature list. */
 typedef struct {
-    fh_text text;        /* FH_DOC_WORDS */
+    fh_text text;        /* FH_DOC_TEXT */
     int64_t feat_start;  /* FH_DOC_FEATURES: features[feat_start .. feat_start + n_feat) */
     int64_t n_feat;
     int32_t mode;        /* FH_DOC_* */
@@ -44,7 +48,8 @@ enum {
 };
 
 typedef struct {
-    int64_t min_n, max_n;    /* word n-gram range, scikit-learn's semantics incl. min_n <= 0 */
+    int64_t min_n, max_n;    /* n-gram range, scikit-learn's semantics incl. min_n <= 0 */
+    int32_t analyzer;        /* FH_ANALYZER_* */
     uint32_t n_features;     /* 1 .. 2**31 - 1 */
     int32_t lowercase;
     int32_t alternate_sign;
@@ -61,7 +66,8 @@ typedef struct fh_batch fh_batch;
 
 /* Analyse and hash every document of corpus. On FH_OK, *out owns the rows (fh_batch_free).
  * On failure *out is NULL and *bad_row is the lowest failing document (FH_ERR_NOMEM,
- * FH_ERR_ENCODE for a lone surrogate in a pre-analysed str feature, FH_ERR_BADARG).
+ * FH_ERR_ENCODE for a lone surrogate in a feature to hash -- scikit-learn raises
+ * UnicodeEncodeError there --, FH_ERR_BADARG).
  * Uses up to n_threads OpenMP threads (ignored without OpenMP). Reentrant; reads corpus
  * and opts only. O(total text + features * log). */
 fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,

@@ -129,7 +129,11 @@ def test_native_reason():
     assert reason(HashingVectorizer(lowercase=False, stop_words="english", ngram_range=(2, 5),
                                     norm="l1", dtype=np.float32, binary=True,
                                     input="filename")) is None
-    assert reason(HashingVectorizer(analyzer="char")) == "analyzer='char'"
+    assert reason(HashingVectorizer(analyzer="char", ngram_range=(2, 4))) is None
+    assert reason(HashingVectorizer(analyzer="char_wb", lowercase=False)) is None
+    assert reason(HashingVectorizer(analyzer="char", strip_accents="ascii")) == (
+        "strip_accents='ascii'"
+    )
     assert reason(HashingVectorizer(token_pattern=r"\S+")) == "custom token_pattern"
     assert reason(HashingVectorizer(n_features=2**31)).startswith("scikit-learn's own")
     assert reason(HashingVectorizer(dtype=np.float16)).startswith("scikit-learn's own")

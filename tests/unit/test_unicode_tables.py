@@ -37,10 +37,10 @@ def test_lookup_rejects_non_code_points():
         _hashing.unicode_lookup(0x110000)
 
 
-def _options(lowercase):
+def _options(lowercase, analyzer=_hashing.ANALYZER_WORD):
     return _hashing.Options(
         min_n=1, max_n=1, n_features=16, lowercase=lowercase, alternate_sign=True,
-        binary=False, norm=_hashing.NORM_NONE, out_type=_hashing.OUT_F64,
+        binary=False, norm=_hashing.NORM_NONE, out_type=_hashing.OUT_F64, analyzer=analyzer,
     )
 
 
@@ -70,4 +70,25 @@ def test_native_word_analysis_equals_sklearn_on_every_code_point(lowercase):
                 t = _contexts(chr(cp))
                 if _hashing.doc_features(t, opts) != [x.encode() for x in analyzer(t)]:
                     bad.append(hex(cp))
+    assert bad == []
+
+
+@pytest.mark.parametrize("lowercase", [True, False])
+def test_native_char_preparation_equals_python_on_every_code_point(lowercase):
+    """The char analyzers' text: str.lower() then re.sub(r"\\s\\s+", " ", text), for every
+    code point but the surrogates (which raise when hashed: tested elsewhere), in contexts
+    with whitespace runs of one and two characters and capital sigmas."""
+    import re
+
+    white = re.compile(r"\s\s+")
+    opts = _options(lowercase, _hashing.ANALYZER_CHAR)
+    bad = []
+    step = 256
+    for start in range(0, 0x110000, step):
+        cps = [cp for cp in range(start, start + step) if not 0xD800 <= cp <= 0xDFFF]
+        text = "".join(f"A{chr(cp)}\u03a3 {chr(cp)}{chr(cp)} \u03a3{chr(cp)}\tx" for cp in cps)
+        want = white.sub(" ", text.lower() if lowercase else text)
+        got = b"".join(_hashing.doc_features(text, opts)).decode("utf-8")
+        if got != want:
+            bad.append(hex(start))
     assert bad == []

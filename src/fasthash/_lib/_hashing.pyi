@@ -11,6 +11,9 @@ import numpy.typing as npt
 OUT_F64: int
 OUT_F32: int
 OUT_I64: int
+ANALYZER_WORD: int
+ANALYZER_CHAR: int
+ANALYZER_CHAR_WB: int
 NORM_NONE: int
 NORM_L1: int
 NORM_L2: int
@@ -30,9 +33,15 @@ class Options:
         norm: int,
         out_type: int,
         stop_words: list[bytes] | None = ...,
+        analyzer: int = ...,
     ) -> None: ...
 
+class SurrogateFeatureError(UnicodeEncodeError):
+    row: int
+    def __init__(self, row: int) -> None: ...
+
 class Batch:
+    def text(self, i: int) -> str: ...
     @property
     def n_docs(self) -> int: ...
     @property

@@ -36,9 +36,24 @@ cdef object _END = object()
 OUT_F64 = FH_OUT_F64
 OUT_F32 = FH_OUT_F32
 OUT_I64 = FH_OUT_I64
+ANALYZER_WORD = FH_ANALYZER_WORD
+ANALYZER_CHAR = FH_ANALYZER_CHAR
+ANALYZER_CHAR_WB = FH_ANALYZER_CHAR_WB
 NORM_NONE = FH_NORM_NONE
 NORM_L1 = FH_NORM_L1
 NORM_L2 = FH_NORM_L2
+
+
+class SurrogateFeatureError(UnicodeEncodeError):
+    """A feature to hash holds a lone surrogate (document ``row`` of the batch).
+
+    The Python layer re-runs scikit-learn's analysis of that document to raise the exact
+    ``UnicodeEncodeError`` scikit-learn raises.
+    """
+
+    def __init__(self, row):
+        super().__init__("utf-8", "", 0, 0, f"document {row}: a feature holds a lone surrogate")
+        self.row = row
 
 
 cdef int _check(fh_status status, int64_t row) except -1:
@@ -51,8 +66,7 @@ cdef int _check(fh_status status, int64_t row) except -1:
         raise OverflowError(
             f"document {row}: the number of features exceeds the int64 index range")
     if status == FH_ERR_ENCODE:
-        raise UnicodeEncodeError(
-            "utf-8", "", 0, 0, f"document {row}: a feature holds a lone surrogate")
+        raise SurrogateFeatureError(row)
     raise RuntimeError(
         f"fasthash internal error ({fh_status_message(status).decode()}, document {row}); "
         "please report")
@@ -69,9 +83,11 @@ cdef class Options:
     cdef fh_stopset *stop
 
     def __cinit__(self, *, int64_t min_n, int64_t max_n, uint32_t n_features, bint lowercase,
-                  bint alternate_sign, bint binary, int norm, int out_type, stop_words=None):
+                  bint alternate_sign, bint binary, int norm, int out_type, stop_words=None,
+                  int analyzer=FH_ANALYZER_WORD):
         memset(&self.c, 0, sizeof(fh_opts))
         self.stop = NULL
+        self.c.analyzer = analyzer
         self.c.min_n = min_n
         self.c.max_n = max_n
         self.c.n_features = n_features
@@ -142,6 +158,12 @@ cdef class Batch:
     cdef readonly Py_ssize_t n_docs
     cdef readonly bint exhausted
 
+    def text(self, Py_ssize_t i):
+        """The (decoded) text of natively analysed document ``i``."""
+        if not 0 <= i < self.n_docs or self.docs[i].mode != FH_DOC_TEXT:
+            raise IndexError(i)
+        return self.refs[i]
+
     def __cinit__(self):
         self.docs = NULL
         self.feats = NULL
@@ -172,7 +194,7 @@ cdef class Batch:
         if not PyUnicode_Check(text):
             raise TypeError(f"internal: native analysis needs a str, got {type(text)!r}")
         cdef fh_doc *d = self._new_doc()
-        d.mode = FH_DOC_WORDS
+        d.mode = FH_DOC_TEXT
         _view(text, &d.text)
         self.refs.append(text)
         return 0
@@ -286,7 +308,7 @@ def doc_features(text, Options opts):
     if not isinstance(text, str):
         raise TypeError("text must be a str")
     memset(&d, 0, sizeof(fh_doc))
-    d.mode = FH_DOC_WORDS
+    d.mode = FH_DOC_TEXT
     _view(text, &d.text)
     _check(fh_doc_features(&d, NULL, &opts.c, &buf, &off, &n), 0)
     try:

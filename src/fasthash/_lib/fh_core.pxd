@@ -50,8 +50,12 @@ cdef extern from "fh_csr.h" nogil:
 
 cdef extern from "fh_hashing.h" nogil:
     enum:
-        FH_DOC_WORDS
+        FH_DOC_TEXT
         FH_DOC_FEATURES
+    enum:
+        FH_ANALYZER_WORD
+        FH_ANALYZER_CHAR
+        FH_ANALYZER_CHAR_WB
     enum:
         FH_OUT_F64
         FH_OUT_F32
@@ -68,6 +72,7 @@ cdef extern from "fh_hashing.h" nogil:
     ctypedef struct fh_opts:
         int64_t min_n
         int64_t max_n
+        int32_t analyzer
         uint32_t n_features
         int32_t lowercase
         int32_t alternate_sign

@@ -30,6 +30,11 @@ _BATCH_MAX_UNITS = 1 << 22
 # strings per document: a configuration for tests, not for speed).
 _MIN_NATIVE_MIN_N = -(1 << 16)
 _NORMS = {None: _hashing.NORM_NONE, "l1": _hashing.NORM_L1, "l2": _hashing.NORM_L2}
+_ANALYZERS = {
+    "word": _hashing.ANALYZER_WORD,
+    "char": _hashing.ANALYZER_CHAR,
+    "char_wb": _hashing.ANALYZER_CHAR_WB,
+}
 _UNICODE_MATCHES = _hashing.unicode_version() == unicodedata.unidata_version
 
 
@@ -207,7 +212,12 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
                 iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
             )
             if batch.n_docs:
-                indptr, indices, data, raw = _hashing.hash_batch(batch, plan.options, n_threads)
+                try:
+                    indptr, indices, data, raw = _hashing.hash_batch(
+                        batch, plan.options, n_threads
+                    )
+                except _hashing.SurrogateFeatureError as exc:
+                    plan.raise_encode_error(batch.text(exc.row), exc)
                 parts.append((indptr, indices, data))
                 n_raw += raw
             exhausted = batch.exhausted
@@ -282,13 +292,16 @@ class _Plan:
         self.fast_str = self.native and vec.input == "content"
         min_n, max_n = (1, 1)
         stop = None
+        analyzer = _hashing.ANALYZER_WORD
         if self.native:
+            analyzer = _ANALYZERS[vec.analyzer]
             min_n, max_n = vec.ngram_range
-            if max_n == 1:
-                min_n = max_n = 1
-            stop = vec.get_stop_words()
-            if stop is not None:
-                stop = [w.encode("utf-8") for w in stop if _encodable(w)]
+            if analyzer == _hashing.ANALYZER_WORD:
+                if max_n == 1:
+                    min_n = max_n = 1  # scikit-learn returns the tokens, whatever min_n
+                stop = vec.get_stop_words()
+                if stop is not None:
+                    stop = [w.encode("utf-8") for w in stop if _encodable(w)]
             max_n = min(int(max_n), 1 << 62)
         self.options = _hashing.Options(
             min_n=int(min_n),
@@ -300,6 +313,7 @@ class _Plan:
             norm=_NORMS[self.norm] if self.c_norm else _hashing.NORM_NONE,
             out_type=out_type,
             stop_words=stop,
+            analyzer=analyzer,
         )
 
     def _sklearn_only(self, why):
@@ -317,7 +331,7 @@ class _Plan:
         ):  # pragma: no cover - a future scikit-learn building analyzers differently
             return None
         keywords = {k: v for k, v in analyzer.keywords.items() if k != "decoder"}
-        analyze = functools.partial(analyzer.func, *analyzer.args, **keywords)
+        analyze = self.analyze = functools.partial(analyzer.func, *analyzer.args, **keywords)
         decode = vec.decode
         native = self.native
         lowercase = bool(vec.lowercase)
@@ -345,6 +359,19 @@ class _Plan:
             return False, features
 
         return prepare
+
+    def raise_encode_error(self, text, exc):
+        """Raise the UnicodeEncodeError scikit-learn raises hashing ``text``'s features."""
+        for feature in self.analyze(text):
+            if isinstance(feature, str):
+                try:
+                    feature.encode("utf-8")
+                except UnicodeEncodeError as err:
+                    raise err from None  # scikit-learn's error, without the core's context
+        raise RuntimeError(  # pragma: no cover - the core and scikit-learn disagree
+            "fasthash internal error (the core found a lone surrogate scikit-learn does not "
+            "hash); please report"
+        ) from exc
 
     def finish(self, parts, n_raw):
         """Assemble the batches into scikit-learn's exact container, dtypes and values."""
@@ -430,18 +457,21 @@ def _python_analysis_reason(vec):
         )
     if callable(vec.analyzer):
         return "callable analyzer"
-    if vec.analyzer != "word":
+    if not isinstance(vec.analyzer, str) or vec.analyzer not in _ANALYZERS:
         return f"analyzer={vec.analyzer!r}"
     if vec.preprocessor is not None:
         return "custom preprocessor"
-    if vec.tokenizer is not None:
-        return "custom tokenizer"
     if vec.strip_accents:
         return f"strip_accents={vec.strip_accents!r}"
-    if not (isinstance(vec.token_pattern, str) and vec.token_pattern == _DEFAULT_TOKEN_PATTERN):
+    word = vec.analyzer == "word"
+    if word and vec.tokenizer is not None:
+        return "custom tokenizer"
+    if word and not (
+        isinstance(vec.token_pattern, str) and vec.token_pattern == _DEFAULT_TOKEN_PATTERN
+    ):
         return "custom token_pattern"
     min_n, max_n = vec.ngram_range
-    if max_n != 1:
+    if max_n != 1 or not word:
         if not all(isinstance(v, numbers.Integral) for v in (min_n, max_n)):
             return "non-integer ngram_range"
         if min_n < _MIN_NATIVE_MIN_N:

@@ -1,0 +1,190 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "fh_chars.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh_unicode_impl.h"
+
+void fh_charbuf_init(fh_charbuf *cb) { memset(cb, 0, sizeof *cb); }
+
+void fh_charbuf_free(fh_charbuf *cb)
+{
+    free(cb->u8);
+    free(cb->off);
+    free(cb->sur);
+    free(cb->cp);
+    free(cb->pad);
+    free(cb->poff);
+    fh_charbuf_init(cb);
+}
+
+static int grow(void **p, int64_t *cap, int64_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 1;
+    int64_t ncap = *cap ? *cap : 256;
+    while (ncap < need)
+        ncap *= 2;
+    void *q = realloc(*p, elem * (size_t)ncap);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = ncap;
+    return 1;
+}
+
+static inline int is_space(uint32_t c) { return (fh_u_flags(c) & FH_U_SPACE) != 0; }
+
+/* Lowercase (or copy) code points into cb->cp, then collapse whitespace runs in place. */
+#define DEFINE_LOWER(NAME, T)                                                             \
+    static int64_t NAME(const T *s, int64_t n, int lowercase, uint32_t *out)             \
+    {                                                                                     \
+        int64_t k = 0;                                                                    \
+        for (int64_t i = 0; i < n; i++) {                                                 \
+            uint32_t cp = s[i];                                                           \
+            if (!lowercase) {                                                             \
+                out[k++] = cp;                                                            \
+                continue;                                                                 \
+            }                                                                             \
+            if (cp == 0x3A3) {                                                            \
+                out[k++] = fh_final_sigma_##T(s, n, i) ? 0x3C2u : 0x3C3u;                 \
+                continue;                                                                 \
+            }                                                                             \
+            const fh_u_record *r = fh_u_rec(cp);                                          \
+            if (r->nlower == 1) {                                                         \
+                out[k++] = (uint32_t)((int32_t)cp + r->lower);                            \
+            } else {                                                                      \
+                for (int j = 0; j < r->nlower; j++)                                       \
+                    out[k++] = fh_u_lower_ext[r->lower + j];                              \
+            }                                                                             \
+        }                                                                                 \
+        return k;                                                                         \
+    }
+
+/* CPython's final-sigma rule (see fh_tokenize.c), here per code unit type. */
+#define DEFINE_SIGMA(T)                                                                   \
+    static int fh_final_sigma_##T(const T *s, int64_t n, int64_t i)                      \
+    {                                                                                     \
+        int64_t j;                                                                        \
+        int f = 0;                                                                        \
+        for (j = i - 1; j >= 0; j--) {                                                    \
+            f = fh_u_flags(s[j]);                                                         \
+            if (!(f & FH_U_CASE_IGNORABLE))                                               \
+                break;                                                                    \
+        }                                                                                 \
+        if (!(j >= 0 && (f & FH_U_CASED)))                                                \
+            return 0;                                                                     \
+        for (j = i + 1; j < n; j++) {                                                     \
+            f = fh_u_flags(s[j]);                                                         \
+            if (!(f & FH_U_CASE_IGNORABLE))                                               \
+                break;                                                                    \
+        }                                                                                 \
+        return j == n || !(f & FH_U_CASED);                                               \
+    }
+
+DEFINE_SIGMA(uint8_t)
+DEFINE_SIGMA(uint16_t)
+DEFINE_SIGMA(uint32_t)
+DEFINE_LOWER(lower_1, uint8_t)
+DEFINE_LOWER(lower_2, uint16_t)
+DEFINE_LOWER(lower_4, uint32_t)
+
+static inline int put_utf8(uint8_t *p, uint32_t cp)
+{
+    if (cp < 0x80) {
+        p[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        p[0] = (uint8_t)(0xC0 | (cp >> 6));
+        p[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        p[0] = (uint8_t)(0xE0 | (cp >> 12));
+        p[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        p[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    p[0] = (uint8_t)(0xF0 | (cp >> 18));
+    p[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    p[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    p[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+fh_status fh_char_text(const fh_text *doc, int lowercase, fh_charbuf *cb)
+{
+    int64_t n = doc->len;
+    cb->n = 0;
+    cb->has_sur = 0;
+    cb->ascii = doc->kind == FH_KIND_UCS1 && doc->ascii;
+    if (cb->ascii) {
+        if (!grow((void **)&cb->u8, &cb->cap_u8, n + 1, 1))
+            return FH_ERR_NOMEM;
+        const uint8_t *s = doc->data;
+        int64_t k = 0;
+        for (int64_t i = 0; i < n; i++) {
+            uint8_t c = s[i];
+            if (lowercase && (uint8_t)(c - 'A') < 26)
+                c = (uint8_t)(c + 32);
+            if (is_space(c) && i + 1 < n && is_space(s[i + 1])) {
+                /* a run of two or more: one ASCII space */
+                while (i + 1 < n && is_space(s[i + 1]))
+                    i++;
+                c = ' ';
+            }
+            cb->u8[k++] = c;
+        }
+        cb->n = k;
+        return FH_OK;
+    }
+    /* general case: code points (at most 3 per input one after lowercasing) */
+    if (!grow((void **)&cb->cp, &cb->cap_cp, 3 * n + 1, sizeof(uint32_t)))
+        return FH_ERR_NOMEM;
+    int64_t m;
+    switch (doc->kind) {
+    case FH_KIND_UCS1: m = lower_1(doc->data, n, lowercase, cb->cp); break;
+    case FH_KIND_UCS2: m = lower_2(doc->data, n, lowercase, cb->cp); break;
+    case FH_KIND_UCS4: m = lower_4(doc->data, n, lowercase, cb->cp); break;
+    default: return FH_ERR_BADARG;
+    }
+    /* collapse whitespace runs in place */
+    int64_t k = 0;
+    for (int64_t i = 0; i < m; i++) {
+        uint32_t c = cb->cp[i];
+        if (is_space(c) && i + 1 < m && is_space(cb->cp[i + 1])) {
+            while (i + 1 < m && is_space(cb->cp[i + 1]))
+                i++;
+            c = ' ';
+        }
+        cb->cp[k++] = c;
+    }
+    m = k;
+    if (!grow((void **)&cb->u8, &cb->cap_u8, 4 * m + 1, 1) ||
+        !grow((void **)&cb->off, &cb->cap_off, m + 1, sizeof(int64_t)) ||
+        !grow((void **)&cb->sur, &cb->cap_sur, m + 1, sizeof(int64_t)))
+        return FH_ERR_NOMEM;
+    int64_t at = 0, ns = 0;
+    for (int64_t i = 0; i < m; i++) {
+        uint32_t c = cb->cp[i];
+        cb->off[i] = at;
+        cb->sur[i] = ns;
+        ns += (c >= 0xD800 && c <= 0xDFFF);
+        at += put_utf8(cb->u8 + at, c);
+    }
+    cb->off[m] = at;
+    cb->sur[m] = ns;
+    cb->has_sur = ns > 0;
+    cb->n = m;
+    return FH_OK;
+}
+
+int fh_char_is_space(const fh_charbuf *cb, int64_t i)
+{
+    if (cb->ascii)
+        return is_space(cb->u8[i]);
+    return is_space(cb->cp[i]);
+}
