@@ -649,6 +649,10 @@ NATIVE_CONFIGS = [
     {"encoding": "latin-1"},
     {"decode_error": "replace"},
     {"input": "file", "encoding": "utf-16", "decode_error": "ignore"},
+    # documented in docs/: the character analyzers are native too
+    {"analyzer": "char"},
+    {"analyzer": "char", "ngram_range": (1, 3), "lowercase": False},
+    {"analyzer": "char_wb", "ngram_range": (2, 4), "dtype": np.float32},
 ]
 
 
