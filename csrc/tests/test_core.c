@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fh_csr.h"
+#include "fh_features.h"
 #include "fh_hashing.h"
 #include "fh_murmur3.h"
 #include "fh_tokenize.h"
@@ -165,8 +166,25 @@ static void test_errors(void)
     fh_batch_free(b);
 }
 
+static void test_named_values(void)
+{
+    const char *names = "aivlts3macdia99h";
+    int64_t offs[] = {0, 8, 16};
+    double vals[] = {2.0, 3.0}, out[2];
+    int32_t idx[2];
+    CHECK(fh_hash_named_values((const uint8_t *)names, offs, vals, 2, 1000, 1, 2, idx, out) == FH_OK);
+    CHECK(idx[0] == 648 && out[0] == -2.0); /* h == -2**31: column 2**31 % 1000, negative */
+    CHECK(idx[1] == 0 && out[1] == 3.0);    /* h == 0: positive */
+    CHECK(fh_hash_named_values((const uint8_t *)names, offs, vals, 2, 0, 1, 1, idx, out) ==
+          FH_ERR_BADARG);
+    int64_t bad[] = {0, 8, 4};
+    CHECK(fh_hash_named_values((const uint8_t *)names, bad, vals, 2, 16, 1, 1, idx, out) ==
+          FH_ERR_BADARG);
+}
+
 int main(void)
 {
+    test_named_values();
     test_murmur();
     test_keys();
     test_sort_and_sum();

@@ -96,3 +96,10 @@ cdef extern from "fh_hashing.h" nogil:
     void fh_free(void *p)
     int fh_openmp_enabled()
     int fh_openmp_max_threads()
+
+
+cdef extern from "fh_features.h" nogil:
+    fh_status fh_hash_named_values(const uint8_t *names, const int64_t *offsets,
+                                   const double *values, int64_t n, int64_t n_features,
+                                   int alternate_sign, int n_threads, int32_t *out_indices,
+                                   double *out_values)

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Feature extraction drop-ins (mirrors :mod:`sklearn.feature_extraction`)."""
 
+from fasthash.feature_extraction._hash import FeatureHasher
 from fasthash.feature_extraction.text import HashingVectorizer
 
-__all__ = ["HashingVectorizer"]
+__all__ = ["FeatureHasher", "HashingVectorizer"]
