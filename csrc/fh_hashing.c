@@ -642,12 +642,12 @@ int64_t fh_batch_nnz(const fh_batch *b) { return b->nnz; }
 int64_t fh_batch_raw(const fh_batch *b) { return b->raw; }
 int64_t fh_batch_n_docs(const fh_batch *b) { return b->n_docs; }
 
-fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t *indptr, int32_t *indices,
-                        void *data)
+fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t nnz_base, int64_t *indptr,
+                        int32_t *indices, void *data)
 {
     if (!b || !indptr || b->moved)
         return FH_ERR_BADARG;
-    indptr[0] = 0;
+    indptr[0] = nnz_base;
     for (int64_t i = 0; i < b->n_docs; i++)
         indptr[i + 1] = indptr[i] + b->row_nnz[i];
     if (b->nnz > 0 && (!indices || !data))
@@ -660,7 +660,7 @@ fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t *indptr, int32_t *in
 #endif
     for (int64_t c = 0; c < b->n_chunks; c++) {
         chunk *ch = &b->chunks[c];
-        int64_t at = indptr[ch->lo];
+        int64_t at = indptr[ch->lo] - nnz_base;
         if (ch->nnz > 0) {
             memcpy(indices + at, ch->cols, sizeof(int32_t) * (size_t)ch->nnz);
             memcpy((uint8_t *)data + (size_t)at * (size_t)b->elem, ch->vals,

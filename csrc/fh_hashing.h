@@ -78,13 +78,15 @@ int64_t fh_batch_nnz(const fh_batch *b);
 int64_t fh_batch_raw(const fh_batch *b);
 int64_t fh_batch_n_docs(const fh_batch *b);
 
-/* Move the batch out as CSR: indptr (n_docs + 1 entries, starting at 0), indices (nnz) and
- * data (nnz values of the batch's out_type: 8 bytes for F64/I64, 4 for F32). Buffers are
- * caller-owned. Each chunk's memory is released as soon as it is copied, so a batch is
- * never held twice; a second call returns FH_ERR_BADARG (the batch is still freed with
- * fh_batch_free). Uses up to n_threads threads. */
-fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t *indptr, int32_t *indices,
-                        void *data);
+/* Move the batch out as CSR rows appended to caller-owned arrays: indptr receives
+ * n_docs + 1 entries starting with nnz_base (so that consecutive batches can be written
+ * into one array, each starting where the previous ended), indices and data nnz entries
+ * (data: 8 bytes per value for F64/I64, 4 for F32). Each chunk's memory is released as
+ * soon as it is copied, so a batch is never held twice; a second call returns
+ * FH_ERR_BADARG (the batch must still be freed with fh_batch_free). Uses up to n_threads
+ * threads. */
+fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t nnz_base, int64_t *indptr,
+                        int32_t *indices, void *data);
 
 void fh_batch_free(fh_batch *b);
 

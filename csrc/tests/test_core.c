@@ -160,9 +160,9 @@ static void test_errors(void)
     int64_t indptr[2];
     int32_t indices[1];
     int64_t data[1];
-    CHECK(fh_batch_copy(b, 1, indptr, indices, data) == FH_OK);
-    CHECK(fh_batch_copy(b, 1, indptr, indices, data) == FH_ERR_BADARG); /* moved once */
-    CHECK(indptr[0] == 0 && indptr[1] == 1);
+    CHECK(fh_batch_copy(b, 1, 5, indptr, indices, data) == FH_OK);
+    CHECK(fh_batch_copy(b, 1, 5, indptr, indices, data) == FH_ERR_BADARG); /* moved once */
+    CHECK(indptr[0] == 5 && indptr[1] == 6); /* rows appended after 5 earlier entries */
     fh_batch_free(b);
 }
 

@@ -265,38 +265,75 @@ def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint f
 _OUT_DTYPES = {FH_OUT_F64: np.float64, FH_OUT_F32: np.float32, FH_OUT_I64: np.int64}
 
 
-def hash_batch(Batch batch, Options opts, int n_threads):
-    """Analyse and hash a batch: returns ``(indptr, indices, data, n_raw)``.
+cdef class CSRBuilder:
+    """CSR arrays that batches are appended to, grown in place.
 
-    ``indptr`` is int64 (n_docs + 1), ``indices`` int32, ``data`` float64, float32 or int64
-    (the options' out type); ``n_raw`` counts the entries before duplicates were summed.
-    The GIL is released for the whole computation, which uses up to ``n_threads`` threads.
+    The arrays grow with ``ndarray.resize`` (``realloc``, which moves large blocks by
+    remapping pages rather than copying them), and each batch's rows are moved by the core
+    straight into their place: peak memory is about the output plus one batch.
+    ``indptr`` is int64, ``indices`` int32, ``data`` float64, float32 or int64 (the options'
+    out type).
     """
-    cdef fh_corpus corpus
-    cdef fh_batch *res = NULL
-    cdef int64_t bad = -1
-    cdef fh_status st
-    cdef int64_t nnz, raw
     cdef cnp.ndarray indptr, indices, data
-    corpus.docs = batch.docs
-    corpus.features = batch.feats
-    corpus.n_docs = batch.n_docs
-    with nogil:
-        st = fh_batch_run(&corpus, &opts.c, n_threads, &res, &bad)
-    _check(st, bad)
-    try:
-        nnz = fh_batch_nnz(res)
-        raw = fh_batch_raw(res)
-        indptr = np.empty(batch.n_docs + 1, dtype=np.int64)
-        indices = np.empty(nnz, dtype=np.int32)
-        data = np.empty(nnz, dtype=_OUT_DTYPES[opts.c.out_type])
+    cdef readonly int64_t n_rows, nnz, raw
+    cdef int elem
+
+    def __cinit__(self, Options opts):
+        dtype = _OUT_DTYPES[opts.c.out_type]
+        self.indptr = np.zeros(1024, dtype=np.int64)
+        self.indices = np.empty(4096, dtype=np.int32)
+        self.data = np.empty(4096, dtype=dtype)
+        self.elem = self.data.itemsize
+        self.n_rows = self.nnz = self.raw = 0
+
+    cdef int _reserve(self, int64_t rows, int64_t nnz) except -1:
+        if rows + 1 > self.indptr.shape[0]:
+            self.indptr.resize(max(rows + 1, self.indptr.shape[0] * 3 // 2), refcheck=False)
+        if nnz > self.indices.shape[0]:
+            cap = max(nnz, self.indices.shape[0] * 3 // 2)
+            self.indices.resize(cap, refcheck=False)
+            self.data.resize(cap, refcheck=False)
+        return 0
+
+    def append(self, Batch batch, Options opts, int n_threads):
+        """Analyse and hash ``batch`` (GIL released, up to ``n_threads`` threads) and append
+        its rows."""
+        cdef fh_corpus corpus
+        cdef fh_batch *res = NULL
+        cdef int64_t bad = -1, nnz
+        cdef fh_status st
+        cdef int64_t *indptr
+        cdef int32_t *indices
+        cdef char *data
+        corpus.docs = batch.docs
+        corpus.features = batch.feats
+        corpus.n_docs = batch.n_docs
         with nogil:
-            st = fh_batch_copy(res, n_threads, <int64_t *>cnp.PyArray_DATA(indptr),
-                               <int32_t *>cnp.PyArray_DATA(indices), cnp.PyArray_DATA(data))
-        _check(st, -1)
-    finally:
-        fh_batch_free(res)
-    return indptr, indices, data, raw
+            st = fh_batch_run(&corpus, &opts.c, n_threads, &res, &bad)
+        _check(st, bad)
+        try:
+            nnz = fh_batch_nnz(res)
+            self._reserve(self.n_rows + batch.n_docs, self.nnz + nnz)
+            indptr = <int64_t *>cnp.PyArray_DATA(self.indptr) + self.n_rows
+            indices = <int32_t *>cnp.PyArray_DATA(self.indices) + self.nnz
+            data = <char *>cnp.PyArray_DATA(self.data) + self.nnz * self.elem
+            with nogil:
+                st = fh_batch_copy(res, n_threads, self.nnz, indptr, indices, data)
+            _check(st, -1)
+            self.n_rows += batch.n_docs
+            self.nnz += nnz
+            self.raw += fh_batch_raw(res)
+        finally:
+            fh_batch_free(res)
+
+    def finish(self):
+        """``(indptr, indices, data)`` trimmed to their sizes (the builder is then empty)."""
+        indptr, indices, data = self.indptr, self.indices, self.data
+        self.indptr = self.indices = self.data = None
+        indptr.resize(self.n_rows + 1, refcheck=False)
+        indices.resize(self.nnz, refcheck=False)
+        data.resize(self.nnz, refcheck=False)
+        return indptr, indices, data
 
 
 def doc_features(text, Options opts):

@@ -88,7 +88,7 @@ cdef extern from "fh_hashing.h" nogil:
     int64_t fh_batch_nnz(const fh_batch *b)
     int64_t fh_batch_raw(const fh_batch *b)
     int64_t fh_batch_n_docs(const fh_batch *b)
-    fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t *indptr,
+    fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t nnz_base, int64_t *indptr,
                             int32_t *indices, void *data)
     void fh_batch_free(fh_batch *b)
     fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_opts *opts,

@@ -204,8 +204,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
             return self._sklearn_transform(X)
         n_threads = effective_n_jobs(self.n_jobs)
 
-        parts = []
-        n_raw = 0
+        builder = _hashing.CSRBuilder(plan.options)
         iterator = iter(X)
         while True:
             batch = _hashing.collect(
@@ -213,21 +212,17 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
             )
             if batch.n_docs:
                 try:
-                    indptr, indices, data, raw = _hashing.hash_batch(
-                        batch, plan.options, n_threads
-                    )
+                    builder.append(batch, plan.options, n_threads)
                 except _hashing.SurrogateFeatureError as exc:
                     plan.raise_encode_error(batch.text(exc.row), exc)
-                parts.append((indptr, indices, data))
-                n_raw += raw
             exhausted = batch.exhausted
             del batch  # release the documents of this batch before the next one is read
             if exhausted:
                 break
-        if not parts:
+        if builder.n_rows == 0:
             raise ValueError("Cannot vectorize empty sequence.")
-        return plan.finish(parts, n_raw)
-
+        n_raw = builder.raw
+        return plan.finish(*builder.finish(), n_raw)
 
     def _sklearn_transform(self, X):
         """scikit-learn's own transform, for configurations fasthash leaves to it."""
@@ -373,12 +368,13 @@ class _Plan:
             "hash); please report"
         ) from exc
 
-    def finish(self, parts, n_raw):
-        """Assemble the batches into scikit-learn's exact container, dtypes and values."""
+    def finish(self, indptr, indices, data, n_raw):
+        """Wrap the rows in scikit-learn's exact container, dtypes and values."""
         # scikit-learn chooses int64 indices when the entries *before* summing duplicates
         # exceed the int32 range (R3a).
         index_dtype = np.int64 if n_raw > _INT32_MAX else np.int32
-        indptr, indices, data = _concat(parts, index_dtype)
+        indptr = indptr.astype(index_dtype)
+        indices = indices.astype(index_dtype, copy=False)
         if self.out_type == _hashing.OUT_I64:
             if self.dtype == np.bool_:
                 data = np.ones(data.shape[0], dtype=np.bool_)  # summing booleans is OR
@@ -394,32 +390,6 @@ class _Plan:
         if self.norm is not None and not self.c_norm:
             X = align_api_if_sparse(normalize(X, norm=self.norm, copy=False))
         return X
-
-
-def _concat(parts, index_dtype):
-    """Concatenate CSR batches, freeing each batch once copied (peak ~ output + 1 batch)."""
-    if len(parts) == 1:
-        indptr, indices, data = parts.pop()
-        return indptr.astype(index_dtype), indices.astype(index_dtype, copy=False), data
-    n_rows = sum(p[0].shape[0] - 1 for p in parts)
-    nnz = sum(p[1].shape[0] for p in parts)
-    indptr = np.empty(n_rows + 1, dtype=index_dtype)
-    indices = np.empty(nnz, dtype=index_dtype)
-    data = np.empty(nnz, dtype=parts[0][2].dtype)
-    indptr[0] = 0
-    row = at = 0
-    parts.reverse()
-    while parts:
-        p_indptr, p_indices, p_data = parts.pop()
-        n = p_indptr.shape[0] - 1
-        m = p_indices.shape[0]
-        indptr[row + 1 : row + n + 1] = p_indptr[1:] + at
-        indices[at : at + m] = p_indices
-        data[at : at + m] = p_data
-        row += n
-        at += m
-        del p_indptr, p_indices, p_data
-    return indptr, indices, data
 
 
 def _supported_dtype(dtype, alternate_sign):
