@@ -15,6 +15,7 @@ void fh_charbuf_free(fh_charbuf *cb)
     free(cb->off);
     free(cb->sur);
     free(cb->cp);
+    free(cb->cp2);
     free(cb->pad);
     free(cb->poff);
     fh_charbuf_init(cb);
@@ -115,7 +116,7 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
     return 4;
 }
 
-fh_status fh_char_text(const fh_text *doc, int lowercase, fh_charbuf *cb)
+fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf *cb)
 {
     int64_t n = doc->len;
     cb->n = 0;
@@ -150,6 +151,23 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, fh_charbuf *cb)
     case FH_KIND_UCS2: m = lower_2(doc->data, n, lowercase, cb->cp); break;
     case FH_KIND_UCS4: m = lower_4(doc->data, n, lowercase, cb->cp); break;
     default: return FH_ERR_BADARG;
+    }
+    if (strip) {
+        /* strip accents from each lowered code point (into cp2, then swap) */
+        int64_t k2 = 0;
+        for (int64_t i = 0; i < m; i++) {
+            if (!grow((void **)&cb->cp2, &cb->cap_cp2, k2 + FH_STRIP_MAX + m - i,
+                      sizeof(uint32_t)))
+                return FH_ERR_NOMEM;
+            k2 += fh_u_strip(cb->cp[i], strip, cb->cp2 + k2);
+        }
+        uint32_t *t = cb->cp;
+        int64_t tc = cb->cap_cp;
+        cb->cp = cb->cp2;
+        cb->cap_cp = cb->cap_cp2;
+        cb->cp2 = t;
+        cb->cap_cp2 = tc;
+        m = k2;
     }
     /* collapse whitespace runs in place */
     int64_t k = 0;

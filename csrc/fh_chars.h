@@ -24,6 +24,8 @@ typedef struct {
     int has_sur;     /* the text holds a lone surrogate */
     uint32_t *cp;    /* scratch: code points */
     int64_t cap_cp;
+    uint32_t *cp2;   /* scratch: code points after accent stripping */
+    int64_t cap_cp2;
     uint8_t *pad;    /* scratch: a padded char_wb word */
     int64_t cap_pad;
     int64_t *poff;   /* scratch: its offsets */
@@ -33,9 +35,10 @@ typedef struct {
 void fh_charbuf_init(fh_charbuf *cb);
 void fh_charbuf_free(fh_charbuf *cb);
 
-/* Prepare doc (kind 1, 2 or 4) into cb. Reentrant with per-thread cb. Returns FH_OK or
- * FH_ERR_NOMEM. O(doc length). */
-fh_status fh_char_text(const fh_text *doc, int lowercase, fh_charbuf *cb);
+/* Prepare doc (kind 1, 2 or 4) into cb: lowercase (if asked), strip accents (strip: 0
+ * none, 1 'unicode', 2 'ascii'), collapse whitespace. Reentrant with per-thread cb.
+ * Returns FH_OK or FH_ERR_NOMEM. O(doc length). */
+fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf *cb);
 
 /* Byte offset of code point i (0 <= i <= cb->n). */
 static inline int64_t fh_char_off(const fh_charbuf *cb, int64_t i)

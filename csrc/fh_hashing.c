@@ -355,11 +355,11 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
     if (d->mode == FH_DOC_TEXT) {
         if (o->analyzer == FH_ANALYZER_WORD) {
             sc->tb.hash_only = o->max_n == 1 && !sc->debug;
-            if ((st = fh_word_tokens(&d->text, o->lowercase, o->stop, &sc->tb)) != FH_OK)
+            if ((st = fh_word_tokens(&d->text, o->lowercase, o->strip_accents, o->stop, &sc->tb)) != FH_OK)
                 return st;
             return emit_words(sc, o, hp);
         }
-        if ((st = fh_char_text(&d->text, o->lowercase, &sc->cb)) != FH_OK)
+        if ((st = fh_char_text(&d->text, o->lowercase, o->strip_accents, &sc->cb)) != FH_OK)
             return st;
         if (o->analyzer == FH_ANALYZER_CHAR)
             return emit_char_ngrams(sc, o, hp);
@@ -513,6 +513,8 @@ fh_status fh_opts_check(const fh_opts *o)
         return FH_ERR_BADARG;
     if (o->analyzer != FH_ANALYZER_WORD && o->analyzer != FH_ANALYZER_CHAR &&
         o->analyzer != FH_ANALYZER_CHAR_WB)
+        return FH_ERR_BADARG;
+    if (o->strip_accents < 0 || o->strip_accents > 2)
         return FH_ERR_BADARG;
     if ((o->max_n != 1 || o->analyzer != FH_ANALYZER_WORD) && o->min_n > o->max_n)
         return FH_ERR_BADARG;

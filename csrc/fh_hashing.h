@@ -50,6 +50,7 @@ enum {
 typedef struct {
     int64_t min_n, max_n;    /* n-gram range, scikit-learn's semantics incl. min_n <= 0 */
     int32_t analyzer;        /* FH_ANALYZER_* */
+    int32_t strip_accents;   /* 0 none, 1 'unicode', 2 'ascii' */
     uint32_t n_features;     /* 1 .. 2**31 - 1 */
     int32_t lowercase;
     int32_t alternate_sign;

@@ -384,8 +384,8 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
     } while (0)
 
 #define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW)                                   \
-    static fh_status NAME(const T *s, int64_t n, int lowercase, const fh_stopset *stop,  \
-                          fh_tokbuf *tb)                                                  \
+    static fh_status NAME(const T *s, int64_t n, int lowercase, int strip,               \
+                          const fh_stopset *stop, fh_tokbuf *tb)                          \
     {                                                                                     \
         /* Token bytes (<= MAXLOW per input code point) plus one separator per token. */  \
         int64_t bound = ((MAXLOW > RAW ? MAXLOW : RAW) + 1) * n + 2;                      \
@@ -398,7 +398,33 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
         for (int64_t i = 0; i < n; i++) {                                                 \
             uint32_t cp = s[i];                                                           \
             const fh_u_record *r = fh_u_rec(cp);                                          \
-            if (!lowercase) {                                                             \
+            if (strip) {                                                                  \
+                /* lowercase, then strip accents from each lowered code point */          \
+                uint32_t lo[3];                                                           \
+                int nlo = 1;                                                              \
+                if (!lowercase)                                                           \
+                    lo[0] = cp;                                                           \
+                else if (cp == 0x3A3)                                                     \
+                    lo[0] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                             \
+                else if (r->nlower == 1)                                                  \
+                    lo[0] = (uint32_t)((int32_t)cp + r->lower);                           \
+                else                                                                      \
+                    for (nlo = 0; nlo < r->nlower; nlo++)                                 \
+                        lo[nlo] = fh_u_lower_ext[r->lower + nlo];                         \
+                for (int k = 0; k < nlo; k++) {                                           \
+                    uint32_t sx[FH_STRIP_MAX];                                            \
+                    int ns = fh_u_strip(lo[k], strip, sx);                                \
+                    if (tb->len + 4 * (int64_t)ns + 2 > tb->cap) {                        \
+                        if (reserve_bytes(&tb->buf, &tb->cap, tb->len + 4 * ns + 2 + n) != \
+                            FH_OK)                                                        \
+                            return FH_ERR_NOMEM;                                          \
+                        out = tb->buf;                                                    \
+                        tb->base = out;                                                   \
+                    }                                                                     \
+                    for (int j = 0; j < ns; j++)                                          \
+                        FH_PUSH_CP(sx[j], fh_u_flags(sx[j]) & FH_U_WORD);                 \
+                }                                                                         \
+            } else if (!lowercase) {                                                      \
                 FH_PUSH_CP(cp, r->flags & FH_U_WORD);                                     \
             } else if (r->nlower == 1 && cp != 0x3A3) {                                   \
                 FH_PUSH_CP((uint32_t)((int32_t)cp + r->lower),                            \
@@ -424,7 +450,8 @@ DEFINE_WORD_TOKENS(word_tokens_1, uint8_t, final_sigma_1, FH_U_MAX_LOWER_UTF8_1,
 DEFINE_WORD_TOKENS(word_tokens_2, uint16_t, final_sigma_2, FH_U_MAX_LOWER_UTF8_2, 3)
 DEFINE_WORD_TOKENS(word_tokens_4, uint32_t, final_sigma_4, FH_U_MAX_LOWER_UTF8_4, 4)
 
-fh_status fh_word_tokens(const fh_text *doc, int lowercase, const fh_stopset *stop, fh_tokbuf *tb)
+fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, const fh_stopset *stop,
+                         fh_tokbuf *tb)
 {
     tb->len = 0;
     tb->n = 0;
@@ -433,13 +460,13 @@ fh_status fh_word_tokens(const fh_text *doc, int lowercase, const fh_stopset *st
         return FH_OK;
     switch (doc->kind) {
     case FH_KIND_UCS1:
-        if (doc->ascii)
+        if (doc->ascii) /* accent stripping leaves ASCII unchanged */
             return word_tokens_ascii(doc->data, doc->len, lowercase, stop, tb);
-        return word_tokens_1(doc->data, doc->len, lowercase, stop, tb);
+        return word_tokens_1(doc->data, doc->len, lowercase, strip, stop, tb);
     case FH_KIND_UCS2:
-        return word_tokens_2(doc->data, doc->len, lowercase, stop, tb);
+        return word_tokens_2(doc->data, doc->len, lowercase, strip, stop, tb);
     case FH_KIND_UCS4:
-        return word_tokens_4(doc->data, doc->len, lowercase, stop, tb);
+        return word_tokens_4(doc->data, doc->len, lowercase, strip, stop, tb);
     default:
         return FH_ERR_BADARG;
     }

@@ -57,10 +57,12 @@ void fh_tokbuf_free(fh_tokbuf *tb);
 
 /* scikit-learn's word tokens with the default token_pattern (?u)\b\w\w+\b: the maximal runs of
  * two or more word characters, after str.lower() (full case mapping incl. final sigma) when
- * lowercase is nonzero, minus the words in stop (may be NULL). Replaces tb's content.
+ * lowercase is nonzero and accent stripping (strip: 0 none, 1 'unicode', 2 'ascii'), minus
+ * the words in stop (may be NULL). Replaces tb's content.
  * doc->kind must be 1, 2 or 4. Reentrant (tb is per-thread scratch). Returns FH_OK or
  * FH_ERR_NOMEM. O(doc length). */
-fh_status fh_word_tokens(const fh_text *doc, int lowercase, const fh_stopset *stop, fh_tokbuf *tb);
+fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, const fh_stopset *stop,
+                         fh_tokbuf *tb);
 
 /* UTF-8 encode a text view into *buf (grown with realloc; *cap updated), length in *len.
  * Returns FH_OK, FH_ERR_NOMEM, or FH_ERR_ENCODE for a lone surrogate (like Python's strict

@@ -23,3 +23,42 @@ static inline int fh_u_flags(uint32_t cp) { return fh_u_rec(cp)->flags & 0x0F; }
 
 /* For a record whose lowercase mapping is one code point: the flags of that code point. */
 static inline int fh_u_lower_flags(const fh_u_record *r) { return r->flags >> 4; }
+
+/* strip_accents modes (after lowercasing): scikit-learn's strip_accents_unicode and
+ * strip_accents_ascii, applied per character (exact: see tools/gen_unicode_tables.py). */
+enum { FH_STRIP_NONE = 0, FH_STRIP_UNICODE = 1, FH_STRIP_ASCII = 2 };
+#define FH_STRIP_MAX (FH_STRIP_UNICODE_MAX > FH_STRIP_ASCII_MAX ? FH_STRIP_UNICODE_MAX : FH_STRIP_ASCII_MAX)
+
+/* The mapping of cp under mode (not NONE) written to out (FH_STRIP_MAX entries); returns
+ * its length (0 when the character is dropped). */
+static inline int fh_u_strip(uint32_t cp, int mode, uint32_t *out)
+{
+    uint32_t block, idx;
+    const uint32_t *off, *pool;
+    if (mode == FH_STRIP_UNICODE) {
+        block = fh_strip_unicode_stage1[cp >> FH_U_BLOCK_SHIFT];
+        idx = fh_strip_unicode_stage2[(block << FH_U_BLOCK_SHIFT) | (cp & 0xFF)];
+        if (idx == 0) {
+            out[0] = cp;
+            return 1;
+        }
+        off = fh_strip_unicode_off;
+        pool = fh_strip_unicode_pool;
+    } else {
+        block = fh_strip_ascii_stage1[cp >> FH_U_BLOCK_SHIFT];
+        idx = fh_strip_ascii_stage2[(block << FH_U_BLOCK_SHIFT) | (cp & 0xFF)];
+        if (idx == 0) {
+            if (cp < 0x80) {
+                out[0] = cp;
+                return 1;
+            }
+            return 0;
+        }
+        off = fh_strip_ascii_off;
+        pool = fh_strip_ascii_pool;
+    }
+    int n = (int)(off[idx + 1] - off[idx]);
+    for (int k = 0; k < n; k++)
+        out[k] = pool[off[idx] + k];
+    return n;
+}

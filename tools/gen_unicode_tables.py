@@ -91,6 +91,47 @@ def max_lower_utf8(limit):
     return max(len(chr(cp).lower().encode("utf-8", "surrogatepass")) for cp in range(limit))
 
 
+def strip_unicode(c):
+    """scikit-learn's strip_accents_unicode on one character (NFKD, minus combining marks).
+
+    Dropping every combining mark makes NFKD's canonical reordering irrelevant, so this
+    per-character mapping, applied to each character of a string, equals the function on
+    the string (tests/unit/test_unicode_tables.py checks it)."""
+    return "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
+
+
+def strip_ascii(c):
+    """scikit-learn's strip_accents_ascii on one character (NFKD, ASCII only)."""
+    return unicodedata.normalize("NFKD", c).encode("ASCII", "ignore").decode("ASCII")
+
+
+def build_strip(func, default):
+    """Two-stage table: code point -> index into (offsets, pool) of its mapping; 0 means
+    the default (``default(cp)``)."""
+    pool, offsets = [], [0, 0]  # entry 0: the default mapping
+    index = {}
+    stage1, stage2, blocks = [], [], {}
+    for block_start in range(0, N_CODEPOINTS, BLOCK):
+        block = []
+        for cp in range(block_start, block_start + BLOCK):
+            mapped = func(chr(cp))
+            if mapped == default(cp):
+                block.append(0)
+                continue
+            if mapped not in index:
+                index[mapped] = len(offsets) - 1
+                pool.extend(ord(x) for x in mapped)
+                offsets.append(len(pool))
+            block.append(index[mapped])
+        block = tuple(block)
+        if block not in blocks:
+            blocks[block] = len(stage2) // BLOCK
+            stage2.extend(block)
+        stage1.append(blocks[block])
+    assert len(offsets) < 65536 and len(stage2) // BLOCK < 65536
+    return stage1, stage2, offsets, pool or [0]
+
+
 def emit_array(out, ctype, name, values, per_line=16):
     out.append(f"static const {ctype} {name}[{len(values)}] = {{")
     for i in range(0, len(values), per_line):
@@ -129,6 +170,18 @@ def main(path):
     word_lower = [ord(chr(c).lower()) if c else 0 for c in word]
     emit_array(out, "uint8_t", "fh_ascii_word", word)
     emit_array(out, "uint8_t", "fh_ascii_word_lower", word_lower)
+    # accent stripping (strip_accents='unicode' / 'ascii'), applied after lowercasing
+    for name, func, default in (
+        ("unicode", strip_unicode, chr),
+        ("ascii", strip_ascii, lambda cp: chr(cp) if cp < 128 else ""),
+    ):
+        s1, s2, offs, pool = build_strip(func, lambda cp, d=default: d(cp))
+        longest = max(offs[i + 1] - offs[i] for i in range(len(offs) - 1))
+        out.append(f"#define FH_STRIP_{name.upper()}_MAX {max(longest, 1)}")
+        emit_array(out, "uint16_t", f"fh_strip_{name}_stage1", s1)
+        emit_array(out, "uint16_t", f"fh_strip_{name}_stage2", s2)
+        emit_array(out, "uint32_t", f"fh_strip_{name}_off", offs)
+        emit_array(out, "uint32_t", f"fh_strip_{name}_pool", pool)
     with open(path, "w", encoding="ascii") as fh:
         fh.write("\n".join(out) + "\n")
 

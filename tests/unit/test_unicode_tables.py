@@ -37,10 +37,14 @@ def test_lookup_rejects_non_code_points():
         _hashing.unicode_lookup(0x110000)
 
 
-def _options(lowercase, analyzer=_hashing.ANALYZER_WORD):
+STRIP = {None: 0, "unicode": 1, "ascii": 2}
+
+
+def _options(lowercase, analyzer=_hashing.ANALYZER_WORD, strip_accents=None):
     return _hashing.Options(
         min_n=1, max_n=1, n_features=16, lowercase=lowercase, alternate_sign=True,
         binary=False, norm=_hashing.NORM_NONE, out_type=_hashing.OUT_F64, analyzer=analyzer,
+        strip_accents=STRIP[strip_accents],
     )
 
 
@@ -50,12 +54,18 @@ def _contexts(c):
     return f"a{c}b {c}{c} Ab{c}\u03a3 \u0391{c}\u03a3 \u03a3{c}\u0391 \u0391\u03a3{c} x{c}y{c}"
 
 
-@pytest.mark.parametrize("lowercase", [True, False])
-def test_native_word_analysis_equals_sklearn_on_every_code_point(lowercase):
+@pytest.mark.parametrize(
+    "lowercase, strip_accents",
+    [(True, None), (False, None), (True, "unicode"), (False, "ascii")],
+)
+def test_native_word_analysis_equals_sklearn_on_every_code_point(lowercase, strip_accents):
     """Every code point (surrogates included) in contexts that exercise \\w, str.lower
-    (special casing, final sigma) and their interaction, through the native analyser."""
-    analyzer = SkHashingVectorizer(lowercase=lowercase).build_analyzer()
-    opts = _options(lowercase)
+    (special casing, final sigma), accent stripping (NFKD, per character) and their
+    interaction, through the native analyser."""
+    analyzer = SkHashingVectorizer(
+        lowercase=lowercase, strip_accents=strip_accents
+    ).build_analyzer()
+    opts = _options(lowercase, strip_accents=strip_accents)
     bad = []
     step = 128
     for start in range(0, 0x110000, step):
@@ -73,21 +83,28 @@ def test_native_word_analysis_equals_sklearn_on_every_code_point(lowercase):
     assert bad == []
 
 
-@pytest.mark.parametrize("lowercase", [True, False])
-def test_native_char_preparation_equals_python_on_every_code_point(lowercase):
-    """The char analyzers' text: str.lower() then re.sub(r"\\s\\s+", " ", text), for every
+@pytest.mark.parametrize(
+    "lowercase, strip_accents",
+    [(True, None), (False, None), (True, "unicode"), (True, "ascii"), (False, "unicode")],
+)
+def test_native_char_preparation_equals_python_on_every_code_point(lowercase, strip_accents):
+    """The char analyzers' text: str.lower(), accent stripping, then
+    re.sub(r"\\s\\s+", " ", text), for every
     code point but the surrogates (which raise when hashed: tested elsewhere), in contexts
     with whitespace runs of one and two characters and capital sigmas."""
     import re
 
+    from sklearn.feature_extraction.text import strip_accents_ascii, strip_accents_unicode
+
+    strip = {None: lambda t: t, "unicode": strip_accents_unicode, "ascii": strip_accents_ascii}
     white = re.compile(r"\s\s+")
-    opts = _options(lowercase, _hashing.ANALYZER_CHAR)
+    opts = _options(lowercase, _hashing.ANALYZER_CHAR, strip_accents)
     bad = []
     step = 256
     for start in range(0, 0x110000, step):
         cps = [cp for cp in range(start, start + step) if not 0xD800 <= cp <= 0xDFFF]
         text = "".join(f"A{chr(cp)}\u03a3 {chr(cp)}{chr(cp)} \u03a3{chr(cp)}\tx" for cp in cps)
-        want = white.sub(" ", text.lower() if lowercase else text)
+        want = white.sub(" ", strip[strip_accents](text.lower() if lowercase else text))
         got = b"".join(_hashing.doc_features(text, opts)).decode("utf-8")
         if got != want:
             bad.append(hex(start))

@@ -34,6 +34,7 @@ class Options:
         out_type: int,
         stop_words: list[bytes] | None = ...,
         analyzer: int = ...,
+        strip_accents: int = ...,
     ) -> None: ...
 
 class SurrogateFeatureError(UnicodeEncodeError):

@@ -84,10 +84,11 @@ cdef class Options:
 
     def __cinit__(self, *, int64_t min_n, int64_t max_n, uint32_t n_features, bint lowercase,
                   bint alternate_sign, bint binary, int norm, int out_type, stop_words=None,
-                  int analyzer=FH_ANALYZER_WORD):
+                  int analyzer=FH_ANALYZER_WORD, int strip_accents=0):
         memset(&self.c, 0, sizeof(fh_opts))
         self.stop = NULL
         self.c.analyzer = analyzer
+        self.c.strip_accents = strip_accents
         self.c.min_n = min_n
         self.c.max_n = max_n
         self.c.n_features = n_features

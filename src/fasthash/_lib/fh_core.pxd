@@ -73,6 +73,7 @@ cdef extern from "fh_hashing.h" nogil:
         int64_t min_n
         int64_t max_n
         int32_t analyzer
+        int32_t strip_accents
         uint32_t n_features
         int32_t lowercase
         int32_t alternate_sign

@@ -30,6 +30,7 @@ _BATCH_MAX_UNITS = 1 << 22
 # strings per document: a configuration for tests, not for speed).
 _MIN_NATIVE_MIN_N = -(1 << 16)
 _NORMS = {None: _hashing.NORM_NONE, "l1": _hashing.NORM_L1, "l2": _hashing.NORM_L2}
+_STRIP = {"unicode": 1, "ascii": 2}  # C's strip_accents modes
 _ANALYZERS = {
     "word": _hashing.ANALYZER_WORD,
     "char": _hashing.ANALYZER_CHAR,
@@ -309,6 +310,7 @@ class _Plan:
             out_type=out_type,
             stop_words=stop,
             analyzer=analyzer,
+            strip_accents=_STRIP[vec.strip_accents] if self.native and vec.strip_accents else 0,
         )
 
     def _sklearn_only(self, why):
@@ -431,7 +433,9 @@ def _python_analysis_reason(vec):
         return f"analyzer={vec.analyzer!r}"
     if vec.preprocessor is not None:
         return "custom preprocessor"
-    if vec.strip_accents:
+    if vec.strip_accents and not (
+        isinstance(vec.strip_accents, str) and vec.strip_accents in _STRIP
+    ):
         return f"strip_accents={vec.strip_accents!r}"
     word = vec.analyzer == "word"
     if word and vec.tokenizer is not None:
