@@ -383,11 +383,14 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
         }                                                                                 \
     } while (0)
 
-#define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW)                                   \
+/* One variant per mode, so the hot loop carries no mode test: LOWER and STRIP are the
+ * constants 0 or 1 (with STRIP, lowercasing is the runtime flag `lowercase`). */
+#define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW, LOWER, STRIP)                    \
     static fh_status NAME(const T *s, int64_t n, int lowercase, int strip,               \
                           const fh_stopset *stop, fh_tokbuf *tb)                          \
     {                                                                                     \
-        /* Token bytes (<= MAXLOW per input code point) plus one separator per token. */  \
+        /* Token bytes (<= MAXLOW per input code point) plus one separator per token;    \
+         * accent stripping grows the buffer as it goes. */                               \
         int64_t bound = ((MAXLOW > RAW ? MAXLOW : RAW) + 1) * n + 2;                      \
         if (reserve_bytes(&tb->buf, &tb->cap, bound) != FH_OK)                            \
             return FH_ERR_NOMEM;                                                          \
@@ -395,10 +398,25 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
         int64_t start = 0, run = 0;                                                       \
         tb->base = out;                                                                   \
         tb->len = 0;                                                                      \
+        (void)lowercase;                                                                  \
+        (void)strip;                                                                      \
         for (int64_t i = 0; i < n; i++) {                                                 \
             uint32_t cp = s[i];                                                           \
+            if (!STRIP && cp < 0x80) {                                                    \
+                /* ASCII inside wider text: the byte tables */                            \
+                uint8_t c = (LOWER ? fh_ascii_word_lower : fh_ascii_word)[cp];            \
+                if (c) {                                                                  \
+                    if (run == 0)                                                         \
+                        start = tb->len;                                                  \
+                    out[tb->len++] = c;                                                   \
+                    run++;                                                                \
+                } else {                                                                  \
+                    FH_PUSH_CP(cp, 0);                                                    \
+                }                                                                         \
+                continue;                                                                 \
+            }                                                                             \
             const fh_u_record *r = fh_u_rec(cp);                                          \
-            if (strip) {                                                                  \
+            if (STRIP) {                                                                  \
                 /* lowercase, then strip accents from each lowered code point */          \
                 uint32_t lo[3];                                                           \
                 int nlo = 1;                                                              \
@@ -424,7 +442,7 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
                     for (int j = 0; j < ns; j++)                                          \
                         FH_PUSH_CP(sx[j], fh_u_flags(sx[j]) & FH_U_WORD);                 \
                 }                                                                         \
-            } else if (!lowercase) {                                                      \
+            } else if (!LOWER) {                                                          \
                 FH_PUSH_CP(cp, r->flags & FH_U_WORD);                                     \
             } else if (r->nlower == 1 && cp != 0x3A3) {                                   \
                 FH_PUSH_CP((uint32_t)((int32_t)cp + r->lower),                            \
@@ -446,9 +464,23 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
 DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
 DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
 DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
-DEFINE_WORD_TOKENS(word_tokens_1, uint8_t, final_sigma_1, FH_U_MAX_LOWER_UTF8_1, 2)
-DEFINE_WORD_TOKENS(word_tokens_2, uint16_t, final_sigma_2, FH_U_MAX_LOWER_UTF8_2, 3)
-DEFINE_WORD_TOKENS(word_tokens_4, uint32_t, final_sigma_4, FH_U_MAX_LOWER_UTF8_4, 4)
+#define DEFINE_WORD_TOKENS_3(BASE, T, SIGMA, MAXLOW, RAW)                                 \
+    DEFINE_WORD_TOKENS(BASE##_lower, T, SIGMA, MAXLOW, RAW, 1, 0)                         \
+    DEFINE_WORD_TOKENS(BASE##_keep, T, SIGMA, MAXLOW, RAW, 0, 0)                          \
+    DEFINE_WORD_TOKENS(BASE##_strip, T, SIGMA, MAXLOW, RAW, 0, 1)                         \
+    static fh_status BASE(const T *s, int64_t n, int lowercase, int strip,                \
+                          const fh_stopset *stop, fh_tokbuf *tb)                          \
+    {                                                                                     \
+        if (strip)                                                                        \
+            return BASE##_strip(s, n, lowercase, strip, stop, tb);                        \
+        if (lowercase)                                                                    \
+            return BASE##_lower(s, n, 1, 0, stop, tb);                                    \
+        return BASE##_keep(s, n, 0, 0, stop, tb);                                         \
+    }
+
+DEFINE_WORD_TOKENS_3(word_tokens_1, uint8_t, final_sigma_1, FH_U_MAX_LOWER_UTF8_1, 2)
+DEFINE_WORD_TOKENS_3(word_tokens_2, uint16_t, final_sigma_2, FH_U_MAX_LOWER_UTF8_2, 3)
+DEFINE_WORD_TOKENS_3(word_tokens_4, uint32_t, final_sigma_4, FH_U_MAX_LOWER_UTF8_4, 4)
 
 fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, const fh_stopset *stop,
                          fh_tokbuf *tb)
