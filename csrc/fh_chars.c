@@ -64,57 +64,12 @@ static inline int is_space(uint32_t c) { return (fh_u_flags(c) & FH_U_SPACE) != 
         return k;                                                                         \
     }
 
-/* CPython's final-sigma rule (see fh_tokenize.c), here per code unit type. */
-#define DEFINE_SIGMA(T)                                                                   \
-    static int fh_final_sigma_##T(const T *s, int64_t n, int64_t i)                      \
-    {                                                                                     \
-        int64_t j;                                                                        \
-        int f = 0;                                                                        \
-        for (j = i - 1; j >= 0; j--) {                                                    \
-            f = fh_u_flags(s[j]);                                                         \
-            if (!(f & FH_U_CASE_IGNORABLE))                                               \
-                break;                                                                    \
-        }                                                                                 \
-        if (!(j >= 0 && (f & FH_U_CASED)))                                                \
-            return 0;                                                                     \
-        for (j = i + 1; j < n; j++) {                                                     \
-            f = fh_u_flags(s[j]);                                                         \
-            if (!(f & FH_U_CASE_IGNORABLE))                                               \
-                break;                                                                    \
-        }                                                                                 \
-        return j == n || !(f & FH_U_CASED);                                               \
-    }
-
-DEFINE_SIGMA(uint8_t)
-DEFINE_SIGMA(uint16_t)
-DEFINE_SIGMA(uint32_t)
+FH_DEFINE_FINAL_SIGMA(fh_final_sigma_uint8_t, uint8_t)
+FH_DEFINE_FINAL_SIGMA(fh_final_sigma_uint16_t, uint16_t)
+FH_DEFINE_FINAL_SIGMA(fh_final_sigma_uint32_t, uint32_t)
 DEFINE_LOWER(lower_1, uint8_t)
 DEFINE_LOWER(lower_2, uint16_t)
 DEFINE_LOWER(lower_4, uint32_t)
-
-static inline int put_utf8(uint8_t *p, uint32_t cp)
-{
-    if (cp < 0x80) {
-        p[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        p[0] = (uint8_t)(0xC0 | (cp >> 6));
-        p[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        p[0] = (uint8_t)(0xE0 | (cp >> 12));
-        p[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        p[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    p[0] = (uint8_t)(0xF0 | (cp >> 18));
-    p[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-    p[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    p[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf *cb)
 {
@@ -191,7 +146,7 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
         cb->off[i] = at;
         cb->sur[i] = ns;
         ns += (c >= 0xD800 && c <= 0xDFFF);
-        at += put_utf8(cb->u8 + at, c);
+        at += fh_put_utf8(cb->u8 + at, c);
     }
     cb->off[m] = at;
     cb->sur[m] = ns;

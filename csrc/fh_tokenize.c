@@ -311,52 +311,6 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
     return FH_OK;
 }
 
-static inline int put_utf8(uint8_t *p, uint32_t cp)
-{
-    if (cp < 0x80) {
-        p[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        p[0] = (uint8_t)(0xC0 | (cp >> 6));
-        p[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        p[0] = (uint8_t)(0xE0 | (cp >> 12));
-        p[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        p[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    p[0] = (uint8_t)(0xF0 | (cp >> 18));
-    p[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-    p[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    p[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* CPython's rule (unicodeobject.c, handle_capital_sigma): U+03A3 at i lowers to final sigma
- * iff cased case-ignorable* SIGMA !(case-ignorable* cased), judged on the original text. */
-#define DEFINE_FINAL_SIGMA(NAME, T)                                                       \
-    static int NAME(const T *s, int64_t n, int64_t i)                                    \
-    {                                                                                     \
-        int64_t j;                                                                        \
-        int f = 0;                                                                        \
-        for (j = i - 1; j >= 0; j--) {                                                    \
-            f = fh_u_flags(s[j]);                                                         \
-            if (!(f & FH_U_CASE_IGNORABLE))                                               \
-                break;                                                                    \
-        }                                                                                 \
-        if (!(j >= 0 && (f & FH_U_CASED)))                                                \
-            return 0;                                                                     \
-        for (j = i + 1; j < n; j++) {                                                     \
-            f = fh_u_flags(s[j]);                                                         \
-            if (!(f & FH_U_CASE_IGNORABLE))                                               \
-                break;                                                                    \
-        }                                                                                 \
-        return j == n || !(f & FH_U_CASED);                                               \
-    }
-
 /* Generic tokenizer over code points of type T (1, 2 or 4 bytes). The lowercase mapping is
  * applied first, then the word class is tested on each *output* code point, exactly as
  * re.findall runs on str.lower()'s result. */
@@ -365,7 +319,7 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
         if (IS_WORD) {                                                                    \
             if (run == 0)                                                                 \
                 start = tb->len;                                                          \
-            tb->len += put_utf8(out + tb->len, (C));                                      \
+            tb->len += fh_put_utf8(out + tb->len, (C));                                      \
             run++;                                                                        \
         } else if (run) {                                                                 \
             if (run >= 2) {                                                               \
@@ -461,9 +415,9 @@ static inline int put_utf8(uint8_t *p, uint32_t cp)
         return FH_OK;                                                                     \
     }
 
-DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
-DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
-DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
 #define DEFINE_WORD_TOKENS_3(BASE, T, SIGMA, MAXLOW, RAW)                                 \
     DEFINE_WORD_TOKENS(BASE##_lower, T, SIGMA, MAXLOW, RAW, 1, 0)                         \
     DEFINE_WORD_TOKENS(BASE##_keep, T, SIGMA, MAXLOW, RAW, 0, 0)                          \
@@ -512,7 +466,7 @@ fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, const fh_
             uint32_t c = s[i];                                                            \
             if (c >= 0xD800 && c <= 0xDFFF)                                               \
                 return FH_ERR_ENCODE;                                                     \
-            k += put_utf8(out + k, c);                                                    \
+            k += fh_put_utf8(out + k, c);                                                    \
         }                                                                                 \
         *len = k;                                                                         \
         return FH_OK;                                                                     \

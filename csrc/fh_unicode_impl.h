@@ -62,3 +62,52 @@ static inline int fh_u_strip(uint32_t cp, int mode, uint32_t *out)
         out[k] = pool[off[idx] + k];
     return n;
 }
+
+/* UTF-8 of one code point (lone surrogates as 3 bytes: callers never hash those). Returns
+ * the number of bytes written (1 to 4). */
+static inline int fh_put_utf8(uint8_t *p, uint32_t cp)
+{
+    if (cp < 0x80) {
+        p[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        p[0] = (uint8_t)(0xC0 | (cp >> 6));
+        p[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        p[0] = (uint8_t)(0xE0 | (cp >> 12));
+        p[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        p[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    p[0] = (uint8_t)(0xF0 | (cp >> 18));
+    p[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    p[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    p[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* CPython's rule (unicodeobject.c, handle_capital_sigma): U+03A3 at i lowers to final sigma
+ * iff cased case-ignorable* SIGMA !(case-ignorable* cased), judged on the original text.
+ * Defines `static int NAME(const T *s, int64_t n, int64_t i)` for code units of type T. */
+#define FH_DEFINE_FINAL_SIGMA(NAME, T)                                                    \
+    static int NAME(const T *s, int64_t n, int64_t i)                                    \
+    {                                                                                     \
+        int64_t j;                                                                        \
+        int f = 0;                                                                        \
+        for (j = i - 1; j >= 0; j--) {                                                    \
+            f = fh_u_flags(s[j]);                                                         \
+            if (!(f & FH_U_CASE_IGNORABLE))                                               \
+                break;                                                                    \
+        }                                                                                 \
+        if (!(j >= 0 && (f & FH_U_CASED)))                                                \
+            return 0;                                                                     \
+        for (j = i + 1; j < n; j++) {                                                     \
+            f = fh_u_flags(s[j]);                                                         \
+            if (!(f & FH_U_CASE_IGNORABLE))                                               \
+                break;                                                                    \
+        }                                                                                 \
+        return j == n || !(f & FH_U_CASED);                                               \
+    }
