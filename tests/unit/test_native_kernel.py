@@ -209,3 +209,17 @@ def test_float32_counts_saturate_like_scipy_sequential_sums():
     X = HashingVectorizer(dtype=np.float32, norm=None, n_jobs=1).transform([doc])
     assert sorted(X.data.tolist()) == [-2.0, 16777216.0]
     assert X.dtype == np.float32
+
+
+@pytest.mark.parametrize("use_mmap", [True, False])
+def test_output_storage_grows_correctly(monkeypatch, use_mmap):
+    """Rows appended batch after batch into storage grown in place (anonymous maps, or
+    bytearrays where the platform has none) equal scikit-learn's."""
+    if use_mmap and not _hashing.USE_MMAP:
+        pytest.skip("no private anonymous maps on this platform")
+    monkeypatch.setattr(_hashing, "USE_MMAP", use_mmap)
+    monkeypatch.setattr(fh_text, "_BATCH_MAX_DOCS", 997)
+    docs = ["w%d x%d y%d" % (i, i % 7, i % 1000) for i in range(60000)]
+    got = HashingVectorizer(n_jobs=2, dtype=np.float32).transform(docs)
+    assert got.data.flags.writeable
+    assert_same(got, SkHashingVectorizer(dtype=np.float32).transform(docs))

@@ -16,6 +16,7 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memset
 
 cimport numpy as cnp
+import mmap as _mmap
 import numpy as np
 
 from .fh_core cimport *
@@ -266,34 +267,64 @@ def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint f
 _OUT_DTYPES = {FH_OUT_F64: np.float64, FH_OUT_F32: np.float32, FH_OUT_I64: np.int64}
 
 
+# Output storage: private anonymous maps where the platform has them (grown by mremap, no
+# copy); elsewhere bytearrays (grown by realloc).
+USE_MMAP = hasattr(_mmap, "MAP_PRIVATE") and hasattr(_mmap, "MAP_ANONYMOUS")
+
+
+def _private_map(Py_ssize_t nbytes):
+    if USE_MMAP:
+        return _mmap.mmap(-1, nbytes, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
+    return bytearray(nbytes)
+
+
+def _resize(m, Py_ssize_t nbytes):
+    if isinstance(m, bytearray):
+        if nbytes > len(m):
+            m.extend(bytes(nbytes - len(m)))
+        else:
+            del m[nbytes:]
+    else:
+        m.resize(nbytes)
+
+
 cdef class CSRBuilder:
     """CSR arrays that batches are appended to, grown in place.
 
-    The arrays grow with ``ndarray.resize`` (``realloc``, which moves large blocks by
-    remapping pages rather than copying them), and each batch's rows are moved by the core
-    straight into their place: peak memory is about the output plus one batch.
-    ``indptr`` is int64, ``indices`` int32, ``data`` float64, float32 or int64 (the options'
-    out type).
+    The arrays live in anonymous memory maps grown with ``mremap`` (``mmap.resize``): growing
+    never copies and never leaves freed heap behind, and each batch's rows are moved by the
+    core straight into their place, so peak memory is about the output plus one batch.
+    ``finish`` trims the maps and returns numpy arrays backed by them: ``indptr`` int64,
+    ``indices`` int32, ``data`` float64, float32 or int64 (the options' out type).
     """
-    cdef cnp.ndarray indptr, indices, data
+    cdef object m_indptr, m_indices, m_data
+    cdef object dtype
+    cdef int64_t cap_rows, cap_nnz
     cdef readonly int64_t n_rows, nnz, raw
     cdef int elem
 
     def __cinit__(self, Options opts):
-        dtype = _OUT_DTYPES[opts.c.out_type]
-        self.indptr = np.zeros(1024, dtype=np.int64)
-        self.indices = np.empty(4096, dtype=np.int32)
-        self.data = np.empty(4096, dtype=dtype)
-        self.elem = self.data.itemsize
+        self.dtype = np.dtype(_OUT_DTYPES[opts.c.out_type])
+        self.elem = self.dtype.itemsize
+        self.cap_rows = 1024
+        self.cap_nnz = 1 << 16
+        # private anonymous maps (zero-filled: indptr[0] = 0); a shared one could not grow
+        self.m_indptr = _private_map((self.cap_rows + 1) * 8)
+        self.m_indices = _private_map(self.cap_nnz * 4)
+        self.m_data = _private_map(self.cap_nnz * self.elem)
         self.n_rows = self.nnz = self.raw = 0
 
     cdef int _reserve(self, int64_t rows, int64_t nnz) except -1:
-        if rows + 1 > self.indptr.shape[0]:
-            self.indptr.resize(max(rows + 1, self.indptr.shape[0] * 3 // 2), refcheck=False)
-        if nnz > self.indices.shape[0]:
-            cap = max(nnz, self.indices.shape[0] * 3 // 2)
-            self.indices.resize(cap, refcheck=False)
-            self.data.resize(cap, refcheck=False)
+        cdef int64_t cap
+        if rows > self.cap_rows:
+            cap = max(rows, self.cap_rows * 3 // 2)
+            _resize(self.m_indptr, (cap + 1) * 8)
+            self.cap_rows = cap
+        if nnz > self.cap_nnz:
+            cap = max(nnz, self.cap_nnz * 3 // 2)
+            _resize(self.m_indices, cap * 4)
+            _resize(self.m_data, cap * self.elem)
+            self.cap_nnz = cap
         return 0
 
     def append(self, Batch batch, Options opts, int n_threads):
@@ -303,9 +334,7 @@ cdef class CSRBuilder:
         cdef fh_batch *res = NULL
         cdef int64_t bad = -1, nnz
         cdef fh_status st
-        cdef int64_t *indptr
-        cdef int32_t *indices
-        cdef char *data
+        cdef unsigned char[::1] vp, vi, vd
         corpus.docs = batch.docs
         corpus.features = batch.feats
         corpus.n_docs = batch.n_docs
@@ -315,11 +344,15 @@ cdef class CSRBuilder:
         try:
             nnz = fh_batch_nnz(res)
             self._reserve(self.n_rows + batch.n_docs, self.nnz + nnz)
-            indptr = <int64_t *>cnp.PyArray_DATA(self.indptr) + self.n_rows
-            indices = <int32_t *>cnp.PyArray_DATA(self.indices) + self.nnz
-            data = <char *>cnp.PyArray_DATA(self.data) + self.nnz * self.elem
+            # buffer views only after resizing (a map with exported buffers cannot resize)
+            vp = self.m_indptr
+            vi = self.m_indices
+            vd = self.m_data
             with nogil:
-                st = fh_batch_copy(res, n_threads, self.nnz, indptr, indices, data)
+                st = fh_batch_copy(res, n_threads, self.nnz,
+                                   <int64_t *>&vp[0] + self.n_rows,
+                                   <int32_t *>&vi[0] + self.nnz,
+                                   <void *>(&vd[0] + self.nnz * self.elem))
             _check(st, -1)
             self.n_rows += batch.n_docs
             self.nnz += nnz
@@ -329,12 +362,17 @@ cdef class CSRBuilder:
 
     def finish(self):
         """``(indptr, indices, data)`` trimmed to their sizes (the builder is then empty)."""
-        indptr, indices, data = self.indptr, self.indices, self.data
-        self.indptr = self.indices = self.data = None
-        indptr.resize(self.n_rows + 1, refcheck=False)
-        indices.resize(self.nnz, refcheck=False)
-        data.resize(self.nnz, refcheck=False)
-        return indptr, indices, data
+        out = []
+        for m, count, dtype in ((self.m_indptr, self.n_rows + 1, np.dtype(np.int64)),
+                                (self.m_indices, self.nnz, np.dtype(np.int32)),
+                                (self.m_data, self.nnz, self.dtype)):
+            if count == 0:
+                out.append(np.empty(0, dtype=dtype))
+                continue
+            _resize(m, count * dtype.itemsize)
+            out.append(np.frombuffer(m, dtype=dtype))  # the array keeps the map alive
+        self.m_indptr = self.m_indices = self.m_data = None
+        return tuple(out)
 
 
 def doc_features(text, Options opts):
