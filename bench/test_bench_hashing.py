@@ -29,6 +29,7 @@ from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVector
 import fasthash
 from fasthash._corpus import english_documents
 from fasthash.cli import _compare_csr
+from fasthash.utils._threads import effective_n_jobs
 
 MB = 1e6
 
@@ -62,11 +63,7 @@ def resolved_threads(impl):
         return 1
     if impl.startswith("sklearn+loky"):
         return n_jobs
-    try:
-        from fasthash.utils._threads import effective_n_jobs
-    except ImportError:  # pragma: no cover - private helper moved
-        return n_jobs
-    return int(effective_n_jobs(n_jobs))
+    return effective_n_jobs(n_jobs)
 
 
 def make_transform(impl, params):

@@ -11,10 +11,11 @@ demo
 """
 
 import argparse
-import os
 import platform
 import sys
 import time
+
+from fasthash.utils._threads import effective_n_jobs
 
 __all__ = ["main"]
 
@@ -47,11 +48,10 @@ def _parse_n_jobs(text):
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer or 'None', got {text!r}") from None
-    if value == 0:
-        raise argparse.ArgumentTypeError(
-            "n_jobs=0 is not allowed: use None/all (every usable CPU), k > 0 (exactly k "
-            "threads) or -k (all but k-1)"
-        )
+    try:
+        effective_n_jobs(value)  # the one place n_jobs is validated
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
 
@@ -73,31 +73,6 @@ def _positive_float(text):
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
     return value
-
-
-def _usable_cpus():
-    """Return the number of CPUs this process may use, for display only.
-
-    Returns
-    -------
-    n : int
-        ``fasthash.utils._threads.effective_n_jobs(None)``, or when that private helper is
-        unavailable, the size of the CPU affinity mask capped by ``OMP_NUM_THREADS``.
-    """
-    try:
-        from fasthash.utils._threads import effective_n_jobs
-
-        return int(effective_n_jobs(None))
-    except (ImportError, AttributeError, TypeError, ValueError):
-        pass
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        n = os.cpu_count() or 1
-    omp = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-    if omp.isdigit() and int(omp) > 0:
-        n = min(n, int(omp))
-    return max(n, 1)
 
 
 def _describe_n_jobs(n_jobs, usable):
@@ -175,8 +150,10 @@ def _time_transform(vectorizer, docs, repeat, min_seconds=_MIN_SECONDS):
     return output, times
 
 
-def _run_demo(args, out=sys.stdout, err=sys.stderr):
+def _run_demo(args, out=None, err=None):
     """Implement ``fasthash demo``; return the exit status."""
+    out = sys.stdout if out is None else out  # resolved per call: redirections work
+    err = sys.stderr if err is None else err
     import sklearn
     from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
 
@@ -191,7 +168,7 @@ def _run_demo(args, out=sys.stdout, err=sys.stderr):
     if not docs:
         print(f"fasthash demo: --max-mb {args.max_mb} selects no document", file=err)
         return 2
-    usable = _usable_cpus()
+    usable = effective_n_jobs(None)
 
     print(
         f"fasthash {fasthash.__version__} demo: HashingVectorizer().transform(docs), "

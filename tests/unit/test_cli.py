@@ -1,0 +1,59 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The ``fasthash`` command: demo, version, argument errors, exit codes."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fasthash
+from fasthash import cli
+
+
+def test_demo_checks_identity_and_prints_throughput(capsys):
+    assert cli.main(["demo", "--max-mb", "0.05", "--repeat", "1", "--n-jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "outputs identical to scikit-learn: yes" in out
+    assert "MB/s" in out and "fasthash n_jobs=2" in out
+
+
+def test_demo_exits_1_when_outputs_differ(monkeypatch, capsys):
+    class Wrong(fasthash.HashingVectorizer):
+        def transform(self, X):
+            Y = super().transform(X)
+            Y.data = -Y.data  # one wrong sign bit per value
+            return Y
+
+    monkeypatch.setattr(fasthash, "HashingVectorizer", Wrong)
+    assert cli.main(["demo", "--max-mb", "0.05", "--repeat", "1"]) == 1
+    assert "MISMATCH" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "two", "1.5"])
+def test_bad_n_jobs_is_a_usage_error(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["demo", "--n-jobs", value])
+    assert exc.value.code == 2
+    assert "--n-jobs" in capsys.readouterr().err
+
+
+def test_parse_n_jobs_follows_the_project_meaning():
+    assert cli._parse_n_jobs("all") is None and cli._parse_n_jobs("None") is None
+    assert cli._parse_n_jobs("-1") == -1 and cli._parse_n_jobs("3") == 3
+
+
+def test_version_and_module_entry_point():
+    res = subprocess.run(
+        [sys.executable, "-m", "fasthash", "--version"], capture_output=True, text=True
+    )
+    assert res.returncode == 0 and fasthash.__version__ in res.stdout
+
+
+def test_compare_csr_reports_differences():
+    X = fasthash.HashingVectorizer(n_features=16).transform(["aa bb", "cc"])
+    assert cli._compare_csr(X, X.copy()) == []
+    Y = X.copy()
+    Y.data = Y.data.astype(np.float32)
+    assert cli._compare_csr(X, Y) != []
