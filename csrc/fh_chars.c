@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh_buf.h"
 #include "fh_unicode_impl.h"
 
 void fh_charbuf_init(fh_charbuf *cb) { memset(cb, 0, sizeof *cb); }
@@ -19,21 +20,6 @@ void fh_charbuf_free(fh_charbuf *cb)
     free(cb->pad);
     free(cb->poff);
     fh_charbuf_init(cb);
-}
-
-static int grow(void **p, int64_t *cap, int64_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 1;
-    int64_t ncap = *cap ? *cap : 256;
-    while (ncap < need)
-        ncap *= 2;
-    void *q = realloc(*p, elem * (size_t)ncap);
-    if (!q)
-        return 0;
-    *p = q;
-    *cap = ncap;
-    return 1;
 }
 
 static inline int is_space(uint32_t c) { return (fh_u_flags(c) & FH_U_SPACE) != 0; }
@@ -78,8 +64,7 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
     cb->has_sur = 0;
     cb->ascii = doc->kind == FH_KIND_UCS1 && doc->ascii;
     if (cb->ascii) {
-        if (!grow((void **)&cb->u8, &cb->cap_u8, n + 1, 1))
-            return FH_ERR_NOMEM;
+        FH_GROW(cb->u8, cb->cap_u8, n + 1, 256, return FH_ERR_NOMEM);
         const uint8_t *s = doc->data;
         int64_t k = 0;
         for (int64_t i = 0; i < n; i++) {
@@ -98,8 +83,7 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
         return FH_OK;
     }
     /* general case: code points (at most 3 per input one after lowercasing) */
-    if (!grow((void **)&cb->cp, &cb->cap_cp, 3 * n + 1, sizeof(uint32_t)))
-        return FH_ERR_NOMEM;
+    FH_GROW(cb->cp, cb->cap_cp, 3 * n + 1, 256, return FH_ERR_NOMEM);
     int64_t m;
     switch (doc->kind) {
     case FH_KIND_UCS1: m = lower_1(doc->data, n, lowercase, cb->cp); break;
@@ -111,9 +95,7 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
         /* strip accents from each lowered code point (into cp2, then swap) */
         int64_t k2 = 0;
         for (int64_t i = 0; i < m; i++) {
-            if (!grow((void **)&cb->cp2, &cb->cap_cp2, k2 + FH_STRIP_MAX + m - i,
-                      sizeof(uint32_t)))
-                return FH_ERR_NOMEM;
+            FH_GROW(cb->cp2, cb->cap_cp2, k2 + FH_STRIP_MAX + m - i, 256, return FH_ERR_NOMEM);
             k2 += fh_u_strip(cb->cp[i], strip, cb->cp2 + k2);
         }
         uint32_t *t = cb->cp;
@@ -136,10 +118,9 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
         cb->cp[k++] = c;
     }
     m = k;
-    if (!grow((void **)&cb->u8, &cb->cap_u8, 4 * m + 1, 1) ||
-        !grow((void **)&cb->off, &cb->cap_off, m + 1, sizeof(int64_t)) ||
-        !grow((void **)&cb->sur, &cb->cap_sur, m + 1, sizeof(int64_t)))
-        return FH_ERR_NOMEM;
+    FH_GROW(cb->u8, cb->cap_u8, 4 * m + 1, 256, return FH_ERR_NOMEM);
+    FH_GROW(cb->off, cb->cap_off, m + 1, 256, return FH_ERR_NOMEM);
+    FH_GROW(cb->sur, cb->cap_sur, m + 1, 256, return FH_ERR_NOMEM);
     int64_t at = 0, ns = 0;
     for (int64_t i = 0; i < m; i++) {
         uint32_t c = cb->cp[i];

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh_buf.h"
 #include "fh_murmur3.h"
 
 #ifdef _OPENMP
@@ -51,17 +52,6 @@ static void scratch_free(scratch *sc)
     memset(sc, 0, sizeof *sc);
 }
 
-static fh_status grow_keys(scratch *sc)
-{
-    int64_t ncap = sc->cap_keys ? 2 * sc->cap_keys : 1024;
-    uint32_t *k = realloc(sc->keys, sizeof(uint32_t) * (size_t)ncap);
-    if (!k)
-        return FH_ERR_NOMEM;
-    sc->keys = k;
-    sc->cap_keys = ncap;
-    return FH_OK;
-}
-
 typedef struct {
     uint32_t n_features, pow2_mask, max_key;
     int alternate_sign;
@@ -69,24 +59,8 @@ typedef struct {
 
 static fh_status debug_append(scratch *sc, const uint8_t *p, int64_t len)
 {
-    if (sc->dn + 2 > sc->dcap_off) {
-        int64_t ncap = sc->dcap_off ? 2 * sc->dcap_off : 64;
-        int64_t *o = realloc(sc->doff, sizeof(int64_t) * (size_t)ncap);
-        if (!o)
-            return FH_ERR_NOMEM;
-        sc->doff = o;
-        sc->dcap_off = ncap;
-    }
-    if (sc->dlen + len > sc->dcap) {
-        int64_t ncap = sc->dcap ? sc->dcap : 256;
-        while (ncap < sc->dlen + len)
-            ncap *= 2;
-        uint8_t *b = realloc(sc->dbuf, (size_t)ncap);
-        if (!b)
-            return FH_ERR_NOMEM;
-        sc->dbuf = b;
-        sc->dcap = ncap;
-    }
+    FH_GROW(sc->doff, sc->dcap_off, sc->dn + 2, 64, return FH_ERR_NOMEM);
+    FH_GROW(sc->dbuf, sc->dcap, sc->dlen + len, 256, return FH_ERR_NOMEM);
     if (sc->dn == 0)
         sc->doff[0] = 0;
     if (len)
@@ -102,8 +76,7 @@ static inline fh_status emit(scratch *sc, const hash_params *hp, const uint8_t *
 {
     if (sc->debug)
         return debug_append(sc, p, len);
-    if (sc->nkeys == sc->cap_keys && grow_keys(sc) != FH_OK)
-        return FH_ERR_NOMEM;
+    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + 1, 1024, return FH_ERR_NOMEM);
     sc->keys[sc->nkeys++] = fh_feature_key(h, hp->n_features, hp->pow2_mask, hp->alternate_sign);
     return FH_OK;
 }
@@ -125,16 +98,7 @@ static fh_status ngram_bytes(scratch *sc, const fh_tokbuf *tb, int64_t i, int64_
     int64_t total = n - 1;
     for (k = i; k <= j; k++)
         total += tb->tlen[k];
-    if (total > sc->cap_u8) {
-        int64_t ncap = sc->cap_u8 ? sc->cap_u8 : 256;
-        while (ncap < total)
-            ncap *= 2;
-        uint8_t *u = realloc(sc->u8, (size_t)ncap);
-        if (!u)
-            return FH_ERR_NOMEM;
-        sc->u8 = u;
-        sc->cap_u8 = ncap;
-    }
+    FH_GROW(sc->u8, sc->cap_u8, total, 256, return FH_ERR_NOMEM);
     int64_t at = 0;
     for (k = i; k <= j; k++) {
         if (k > i)
@@ -147,14 +111,6 @@ static fh_status ngram_bytes(scratch *sc, const fh_tokbuf *tb, int64_t i, int64_
     return FH_OK;
 }
 
-static fh_status reserve_keys(scratch *sc, int64_t need)
-{
-    while (sc->cap_keys < need)
-        if (grow_keys(sc) != FH_OK)
-            return FH_ERR_NOMEM;
-    return FH_OK;
-}
-
 /* scikit-learn's _word_ngrams on the tokens in sc->tb (already stop-filtered). */
 static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp)
 {
@@ -163,8 +119,7 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
     fh_status st;
     if (o->max_n == 1 && !sc->debug) {
         /* Unigrams, the common case: one tight loop. */
-        if ((st = reserve_keys(sc, sc->nkeys + N)) != FH_OK)
-            return st;
+        FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + N, 1024, return FH_ERR_NOMEM);
         uint32_t *keys = sc->keys + sc->nkeys;
         const uint32_t *hash = tb->hash;
         /* locals: the stores to keys[] could alias *hp, which would force reloads */
@@ -304,26 +259,8 @@ static fh_status emit_char_wb_ngrams(scratch *sc, const fh_opts *o, const hash_p
         int64_t b = i, W = b - a + 2;
         int64_t oa = fh_char_off(cb, a), ob = fh_char_off(cb, b);
         int64_t nbytes = ob - oa + 2;
-        if (nbytes > cb->cap_pad) {
-            int64_t ncap = cb->cap_pad ? cb->cap_pad : 256;
-            while (ncap < nbytes)
-                ncap *= 2;
-            uint8_t *p = realloc(cb->pad, (size_t)ncap);
-            if (!p)
-                return FH_ERR_NOMEM;
-            cb->pad = p;
-            cb->cap_pad = ncap;
-        }
-        if (W + 1 > cb->cap_poff) {
-            int64_t ncap = cb->cap_poff ? cb->cap_poff : 256;
-            while (ncap < W + 1)
-                ncap *= 2;
-            int64_t *p = realloc(cb->poff, sizeof(int64_t) * (size_t)ncap);
-            if (!p)
-                return FH_ERR_NOMEM;
-            cb->poff = p;
-            cb->cap_poff = ncap;
-        }
+        FH_GROW(cb->pad, cb->cap_pad, nbytes, 256, return FH_ERR_NOMEM);
+        FH_GROW(cb->poff, cb->cap_poff, W + 1, 256, return FH_ERR_NOMEM);
         cb->pad[0] = ' ';
         memcpy(cb->pad + 1, cb->u8 + oa, (size_t)(ob - oa));
         cb->pad[nbytes - 1] = ' ';
@@ -413,17 +350,9 @@ static fh_status chunk_reserve(chunk *c, int64_t need, size_t elem)
 {
     if (need <= c->cap)
         return FH_OK;
-    int64_t ncap = c->cap ? c->cap : (c->size_hint > 4096 ? c->size_hint : 4096);
-    while (ncap < need)
-        ncap *= 2;
-    int32_t *cols = realloc(c->cols, sizeof(int32_t) * (size_t)ncap);
-    if (!cols)
-        return FH_ERR_NOMEM;
-    c->cols = cols;
-    uint8_t *vals = realloc(c->vals, elem * (size_t)ncap);
-    if (!vals)
-        return FH_ERR_NOMEM;
-    c->vals = vals;
+    int64_t ncap = fh_next_cap(c->cap, need, c->size_hint > 4096 ? c->size_hint : 4096);
+    FH_RESIZE(c->cols, ncap, return FH_ERR_NOMEM);
+    FH_RESIZE(c->vals, (int64_t)elem * ncap, return FH_ERR_NOMEM); /* vals are bytes */
     c->cap = ncap;
     return FH_OK;
 }
@@ -432,21 +361,10 @@ static fh_status reserve_merge(scratch *sc, int64_t n)
 {
     if (n <= sc->cap_merge)
         return FH_OK;
-    int64_t ncap = sc->cap_merge ? sc->cap_merge : 1024;
-    while (ncap < n)
-        ncap *= 2;
-    uint32_t *tmp = realloc(sc->tmp, sizeof(uint32_t) * (size_t)ncap);
-    if (!tmp)
-        return FH_ERR_NOMEM;
-    sc->tmp = tmp;
-    int64_t *counts = realloc(sc->counts, sizeof(int64_t) * (size_t)ncap);
-    if (!counts)
-        return FH_ERR_NOMEM;
-    sc->counts = counts;
-    int64_t *occ = realloc(sc->occ, sizeof(int64_t) * (size_t)ncap);
-    if (!occ)
-        return FH_ERR_NOMEM;
-    sc->occ = occ;
+    int64_t ncap = fh_next_cap(sc->cap_merge, n, 1024); /* three arrays, one capacity */
+    FH_RESIZE(sc->tmp, ncap, return FH_ERR_NOMEM);
+    FH_RESIZE(sc->counts, ncap, return FH_ERR_NOMEM);
+    FH_RESIZE(sc->occ, ncap, return FH_ERR_NOMEM);
     sc->cap_merge = ncap;
     return FH_OK;
 }

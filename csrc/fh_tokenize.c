@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh_buf.h"
 #include "fh_murmur3.h"
 #include "fh_unicode_impl.h"
 
@@ -111,16 +112,7 @@ void fh_tokbuf_free(fh_tokbuf *tb)
 
 static fh_status reserve_bytes(uint8_t **buf, int64_t *cap, int64_t need)
 {
-    if (need <= *cap)
-        return FH_OK;
-    int64_t ncap = *cap ? *cap : 256;
-    while (ncap < need)
-        ncap *= 2;
-    uint8_t *p = realloc(*buf, (size_t)ncap);
-    if (!p)
-        return FH_ERR_NOMEM;
-    *buf = p;
-    *cap = ncap;
+    FH_GROW(*buf, *cap, need, 256, return FH_ERR_NOMEM);
     return FH_OK;
 }
 
@@ -128,25 +120,11 @@ static fh_status reserve_tokens(fh_tokbuf *tb, int64_t need)
 {
     if (need <= tb->cap_tok)
         return FH_OK;
-    int64_t ncap = tb->cap_tok ? tb->cap_tok : 64;
-    while (ncap < need)
-        ncap *= 2;
-    int64_t *off = realloc(tb->off, sizeof(int64_t) * (size_t)ncap);
-    if (!off)
-        return FH_ERR_NOMEM;
-    tb->off = off;
-    int64_t *tlen = realloc(tb->tlen, sizeof(int64_t) * (size_t)ncap);
-    if (!tlen)
-        return FH_ERR_NOMEM;
-    tb->tlen = tlen;
-    uint32_t *hash = realloc(tb->hash, sizeof(uint32_t) * (size_t)ncap);
-    if (!hash)
-        return FH_ERR_NOMEM;
-    tb->hash = hash;
-    uint8_t *sp = realloc(tb->sp, (size_t)ncap);
-    if (!sp)
-        return FH_ERR_NOMEM;
-    tb->sp = sp;
+    int64_t ncap = fh_next_cap(tb->cap_tok, need, 64); /* four arrays, one capacity */
+    FH_RESIZE(tb->off, ncap, return FH_ERR_NOMEM);
+    FH_RESIZE(tb->tlen, ncap, return FH_ERR_NOMEM);
+    FH_RESIZE(tb->hash, ncap, return FH_ERR_NOMEM);
+    FH_RESIZE(tb->sp, ncap, return FH_ERR_NOMEM);
     tb->cap_tok = ncap;
     return FH_OK;
 }
@@ -263,13 +241,7 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
                                    const fh_stopset *stop, fh_tokbuf *tb)
 {
     int64_t nw = (n + 63) / 64;
-    if (nw > tb->cap_mask) {
-        uint64_t *m = realloc(tb->mask, sizeof(uint64_t) * (size_t)nw);
-        if (!m)
-            return FH_ERR_NOMEM;
-        tb->mask = m;
-        tb->cap_mask = nw;
-    }
+    FH_GROW(tb->mask, tb->cap_mask, nw, 16, return FH_ERR_NOMEM);
     ascii_word_mask(s, n, tb->mask);
     tb->base = s;
     if (lowercase) {
