@@ -51,38 +51,44 @@ def properties(cp):
     return flags, lower
 
 
+def two_stage(values):
+    """Compress one value per code point into (stage1, stage2): stage1[cp >> 8] is a block
+    number, stage2[block * 256 + (cp & 255)] the value; identical blocks are stored once."""
+    stage1, stage2, blocks = [], [], {}
+    for block_start in range(0, N_CODEPOINTS, BLOCK):
+        block = tuple(values[block_start : block_start + BLOCK])
+        if block not in blocks:
+            blocks[block] = len(stage2) // BLOCK
+            stage2.extend(block)
+        stage1.append(blocks[block])
+    assert len(stage2) // BLOCK < 65536
+    return stage1, stage2
+
+
 def build():
     records = {}
     record_list = []
     lower_ext = []
     ext_index = {}
-    stage2_blocks = {}
-    stage2 = []
-    stage1 = []
-    for block_start in range(0, N_CODEPOINTS, BLOCK):
-        block = []
-        for cp in range(block_start, block_start + BLOCK):
-            flags, lower = properties(cp)
-            if len(lower) == 1:
-                # flags of the lowercased character too: one lookup per code point in the
-                # lowercasing tokenizer
-                lflags = properties(lower[0])[0] if lower[0] != cp else flags
-                key = (flags | (lflags << 4), 1, lower[0] - cp)
-            else:
-                if lower not in ext_index:
-                    ext_index[lower] = len(lower_ext)
-                    lower_ext.extend(lower)
-                key = (flags, len(lower), ext_index[lower])  # lowered flags: per output
-            if key not in records:
-                records[key] = len(record_list)
-                record_list.append(key)
-            block.append(records[key])
-        block = tuple(block)
-        if block not in stage2_blocks:
-            stage2_blocks[block] = len(stage2) // BLOCK
-            stage2.extend(block)
-        stage1.append(stage2_blocks[block])
-    assert len(record_list) < 65536 and len(stage2) // BLOCK < 65536
+    values = []
+    for cp in range(N_CODEPOINTS):
+        flags, lower = properties(cp)
+        if len(lower) == 1:
+            # flags of the lowercased character too: one lookup per code point in the
+            # lowercasing tokenizer
+            lflags = properties(lower[0])[0] if lower[0] != cp else flags
+            key = (flags | (lflags << 4), 1, lower[0] - cp)
+        else:
+            if lower not in ext_index:
+                ext_index[lower] = len(lower_ext)
+                lower_ext.extend(lower)
+            key = (flags, len(lower), ext_index[lower])  # lowered flags: per output
+        if key not in records:
+            records[key] = len(record_list)
+            record_list.append(key)
+        values.append(records[key])
+    assert len(record_list) < 65536
+    stage1, stage2 = two_stage(values)
     return stage1, stage2, record_list, lower_ext
 
 
@@ -110,25 +116,19 @@ def build_strip(func, default):
     the default (``default(cp)``)."""
     pool, offsets = [], [0, 0]  # entry 0: the default mapping
     index = {}
-    stage1, stage2, blocks = [], [], {}
-    for block_start in range(0, N_CODEPOINTS, BLOCK):
-        block = []
-        for cp in range(block_start, block_start + BLOCK):
-            mapped = func(chr(cp))
-            if mapped == default(cp):
-                block.append(0)
-                continue
-            if mapped not in index:
-                index[mapped] = len(offsets) - 1
-                pool.extend(ord(x) for x in mapped)
-                offsets.append(len(pool))
-            block.append(index[mapped])
-        block = tuple(block)
-        if block not in blocks:
-            blocks[block] = len(stage2) // BLOCK
-            stage2.extend(block)
-        stage1.append(blocks[block])
-    assert len(offsets) < 65536 and len(stage2) // BLOCK < 65536
+    values = []
+    for cp in range(N_CODEPOINTS):
+        mapped = func(chr(cp))
+        if mapped == default(cp):
+            values.append(0)
+            continue
+        if mapped not in index:
+            index[mapped] = len(offsets) - 1
+            pool.extend(ord(x) for x in mapped)
+            offsets.append(len(pool))
+        values.append(index[mapped])
+    assert len(offsets) < 65536
+    stage1, stage2 = two_stage(values)
     return stage1, stage2, offsets, pool or [0]
 
 
