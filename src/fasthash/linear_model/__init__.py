@@ -1,0 +1,3 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""fasthash.linear_model (under construction)."""

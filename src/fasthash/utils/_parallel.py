@@ -1,0 +1,206 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The one thread pool of fasthash's parallel ML layer.
+
+Every utility that runs estimators in parallel (averaging, forests, model selection) goes
+through :func:`thread_map`, which gives them the same policy (DESIGN.md):
+
+- ``n_jobs`` has fasthash's one meaning (:func:`fasthash.utils._threads.effective_n_jobs`);
+- results come back in task order, so they never depend on the thread count;
+- nested parallelism never oversubscribes: while more than one worker runs, third-party
+  OpenMP/BLAS pools are limited to one thread (``threadpoolctl``), and estimators handed to
+  workers get ``n_jobs=1`` (:func:`with_inner_n_jobs`);
+- the first failing task (in task order) raises in the caller, with its own traceback, and
+  the tasks not yet started are cancelled;
+- Ctrl-C in the calling thread stops promptly: no new task starts, the running ones finish
+  (a thread cannot be killed) and ``KeyboardInterrupt`` is raised.
+"""
+
+import concurrent.futures
+import contextlib
+import threading
+
+from sklearn.base import BaseEstimator
+from threadpoolctl import threadpool_limits
+
+from fasthash.utils._threads import effective_n_jobs
+
+__all__ = ["thread_map", "with_inner_n_jobs", "n_workers"]
+
+# How long the calling thread blocks at a time while waiting for workers: short enough for
+# Ctrl-C (delivered only to the main thread, between bytecodes) to be seen promptly.
+_POLL_SECONDS = 0.05
+
+
+def n_workers(n_jobs, n_tasks):
+    """Number of worker threads for ``n_tasks`` tasks under ``n_jobs``.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        fasthash's ``n_jobs`` (None = every usable CPU).
+    n_tasks : int
+        Number of tasks.
+
+    Returns
+    -------
+    int
+        ``min(effective_n_jobs(n_jobs), n_tasks)``, at least 1.
+
+    Examples
+    --------
+    >>> from fasthash.utils._parallel import n_workers
+    >>> n_workers(4, 2)
+    2
+    """
+    return max(1, min(effective_n_jobs(n_jobs), int(n_tasks)))
+
+
+def with_inner_n_jobs(estimator, n_jobs=1):
+    """Set every ``n_jobs`` parameter of ``estimator`` (nested ones too) to ``n_jobs``.
+
+    The estimator is modified in place and returned; use it on clones. Meant for estimators
+    run inside a worker thread, so their own kernels (fasthash's C core, joblib in
+    scikit-learn's forests) do not start a pool of their own.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Any scikit-learn compatible estimator (Pipeline, meta-estimators, ...).
+    n_jobs : int, default=1
+        Value to set.
+
+    Returns
+    -------
+    estimator
+        The same object.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from fasthash import HashingVectorizer
+    >>> from fasthash.utils._parallel import with_inner_n_jobs
+    >>> pipe = with_inner_n_jobs(make_pipeline(HashingVectorizer(), RandomForestClassifier(n_jobs=-1)))
+    >>> pipe.get_params()["hashingvectorizer__n_jobs"], pipe.get_params()["randomforestclassifier__n_jobs"]
+    (1, 1)
+    """
+    if not isinstance(estimator, BaseEstimator) and not hasattr(estimator, "get_params"):
+        return estimator
+    try:
+        params = estimator.get_params(deep=True)
+    except TypeError:  # get_params without ``deep``
+        return estimator
+    updates = {name: n_jobs for name in params if name == "n_jobs" or name.endswith("__n_jobs")}
+    if updates:
+        estimator.set_params(**updates)
+    return estimator
+
+
+@contextlib.contextmanager
+def _limit_third_party_pools(n):
+    if n > 1:
+        with threadpool_limits(limits=1):
+            yield
+    else:
+        yield
+
+
+def thread_map(fn, tasks, n_jobs=None, *, on_result=None):
+    """Run ``fn(task)`` for every task on a thread pool; results in task order.
+
+    Parameters
+    ----------
+    fn : callable
+        Called once per task, in a worker thread (in the calling thread when one worker
+        suffices). It should release the GIL for its heavy part (scikit-learn's solvers and
+        fasthash's kernels do).
+    tasks : iterable
+        The tasks; materialised into a list first.
+    n_jobs : int or None, default=None
+        fasthash's ``n_jobs`` (None = every usable CPU), capped at the number of tasks.
+    on_result : callable, optional
+        ``on_result(index, result)`` is called in the calling thread as each task
+        finishes (in completion order), e.g. for progress messages.
+
+    Returns
+    -------
+    list
+        ``[fn(t) for t in tasks]``, whatever the number of threads.
+
+    Raises
+    ------
+    Exception
+        The exception of the lowest-numbered failing task among those that ran; tasks not
+        yet started are cancelled.
+    KeyboardInterrupt
+        On Ctrl-C: raised at once; no further task is started, tasks already running
+        finish in the background and their results are dropped.
+
+    Examples
+    --------
+    >>> from fasthash.utils._parallel import thread_map
+    >>> thread_map(lambda x: x * x, range(5), n_jobs=2)
+    [0, 1, 4, 9, 16]
+    """
+    tasks = list(tasks)
+    if not tasks:
+        return []
+    workers = n_workers(n_jobs, len(tasks))
+    results = [None] * len(tasks)
+    if workers == 1:
+        for i, task in enumerate(tasks):
+            results[i] = fn(task)
+            if on_result is not None:
+                on_result(i, results[i])
+        return results
+
+    stop = threading.Event()
+
+    def run(i):
+        if stop.is_set():
+            raise concurrent.futures.CancelledError()
+        return fn(tasks[i])
+
+    with _limit_third_party_pools(workers):
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fasthash")
+        futures = {}
+        try:
+            futures = {pool.submit(run, i): i for i in range(len(tasks))}
+            pending = set(futures)
+            failed = None
+            while pending:
+                done, pending = concurrent.futures.wait(
+                    pending, timeout=_POLL_SECONDS, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+                for fut in done:
+                    i = futures[fut]
+                    if fut.cancelled():
+                        continue
+                    exc = fut.exception()
+                    if exc is not None:
+                        if not isinstance(exc, concurrent.futures.CancelledError):
+                            failed = i if failed is None else min(failed, i)
+                        stop.set()
+                        continue
+                    results[i] = fut.result()
+                    if on_result is not None and failed is None:
+                        on_result(i, results[i])
+                if failed is not None:
+                    for fut in pending:
+                        fut.cancel()
+            if failed is not None:
+                first = next(f for f, i in futures.items() if i == failed)
+                raise first.exception()
+        except KeyboardInterrupt:
+            # Return to the user at once: running tasks cannot be interrupted, they finish in
+            # the background and their results are dropped.
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        except BaseException:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+    return results
