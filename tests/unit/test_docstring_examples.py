@@ -11,6 +11,8 @@ MODULES = [
     "fasthash.feature_extraction.text",
     "fasthash.utils._murmur",
     "fasthash.utils._threads",
+    "fasthash.utils._parallel",
+    "fasthash._corpus",
     "fasthash._show_versions",
 ]
 
