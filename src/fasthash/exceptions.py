@@ -6,8 +6,17 @@ Every fasthash-specific error derives from :class:`FasthashError` and from the b
 exception it refines, so ``except ValueError`` keeps working.
 """
 
-__all__ = ["FasthashError"]
+__all__ = ["FasthashError", "IncompatibleModelsError"]
 
 
 class FasthashError(Exception):
     """Base class of every fasthash-specific exception."""
+
+
+class IncompatibleModelsError(FasthashError, ValueError):
+    """Fitted models that cannot be combined (averaged, merged) into one.
+
+    Raised when models differ in estimator class, ``classes_``, ``n_features_in_``,
+    ``feature_names_in_``, output shape or a hyper-parameter that changes what the fitted
+    attributes mean. The message names the first difference found and the models involved.
+    """
