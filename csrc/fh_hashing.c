@@ -88,7 +88,7 @@ static fh_status ngram_bytes(scratch *sc, const fh_tokbuf *tb, int64_t i, int64_
 {
     int64_t j = i + n - 1;
     int64_t k = i;
-    while (k < j && tb->sp[k])
+    while (k < j && (tb->sp[k] & FH_SP_JOIN))
         k++;
     if (k == j) {
         *p = tb->base + tb->off[i];
@@ -109,6 +109,18 @@ static fh_status ngram_bytes(scratch *sc, const fh_tokbuf *tb, int64_t i, int64_
     *p = sc->u8;
     *len = total;
     return FH_OK;
+}
+
+/* Nonzero iff one of tokens [a, b) holds a lone surrogate (scikit-learn's UTF-8 encoding of
+ * a feature made of them raises UnicodeEncodeError). */
+static inline int tokens_surrogate(const fh_tokbuf *tb, int64_t a, int64_t b)
+{
+    if (tb->n_surrogate == 0)
+        return 0;
+    for (int64_t k = a; k < b; k++)
+        if (tb->sp[k] & FH_SP_SURROGATE)
+            return 1;
+    return 0;
 }
 
 /* scikit-learn's _word_ngrams on the tokens in sc->tb (already stop-filtered). */
@@ -141,13 +153,18 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
         hi = N;
     for (int64_t n = lo; n <= hi; n++) {
         if (n == 1) {
-            for (int64_t i = 0; i < N; i++)
+            for (int64_t i = 0; i < N; i++) {
+                if (tokens_surrogate(tb, i, i + 1))
+                    return FH_ERR_ENCODE;
                 if ((st = emit(sc, hp, tb->base + tb->off[i], tb->tlen[i], tb->hash[i])) != FH_OK)
                     return st;
+            }
         } else if (n > 1) {
             for (int64_t i = 0; i + n <= N; i++) {
                 const uint8_t *p;
                 int64_t len;
+                if (tokens_surrogate(tb, i, i + n))
+                    return FH_ERR_ENCODE;
                 if ((st = ngram_bytes(sc, tb, i, n, &p, &len)) != FH_OK)
                     return st;
                 if ((st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0))) != FH_OK)
@@ -169,6 +186,8 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
                 } else {
                     const uint8_t *p;
                     int64_t len;
+                    if (tokens_surrogate(tb, start, stop))
+                        return FH_ERR_ENCODE;
                     if ((st = ngram_bytes(sc, tb, start, stop - start, &p, &len)) != FH_OK)
                         return st;
                     st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
@@ -292,7 +311,8 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
     if (d->mode == FH_DOC_TEXT) {
         if (o->analyzer == FH_ANALYZER_WORD) {
             sc->tb.hash_only = o->max_n == 1 && !sc->debug;
-            if ((st = fh_word_tokens(&d->text, o->lowercase, o->strip_accents, o->stop, &sc->tb)) != FH_OK)
+            if ((st = fh_word_tokens(&d->text, o->lowercase, o->strip_accents, o->token, o->stop,
+                                     &sc->tb)) != FH_OK)
                 return st;
             return emit_words(sc, o, hp);
         }
@@ -431,6 +451,8 @@ fh_status fh_opts_check(const fh_opts *o)
         return FH_ERR_BADARG;
     if (o->analyzer != FH_ANALYZER_WORD && o->analyzer != FH_ANALYZER_CHAR &&
         o->analyzer != FH_ANALYZER_CHAR_WB)
+        return FH_ERR_BADARG;
+    if (o->token != FH_TOKEN_WORD2 && o->token != FH_TOKEN_WORD1 && o->token != FH_TOKEN_NONSPACE)
         return FH_ERR_BADARG;
     if (o->strip_accents < 0 || o->strip_accents > 2)
         return FH_ERR_BADARG;

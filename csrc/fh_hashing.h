@@ -22,7 +22,7 @@ enum {
     FH_DOC_FEATURES = 1  /* already analysed (in Python): a list of features to hash */
 };
 
-/* Native analyzers (scikit-learn's, with the default token_pattern for words). */
+/* Native analyzers (scikit-learn's; for words, the token patterns FH_TOKEN_*). */
 enum { FH_ANALYZER_WORD = 0, FH_ANALYZER_CHAR = 1, FH_ANALYZER_CHAR_WB = 2 };
 
 /* One document: either a text to analyse, or a slice of the corpus' feature list. */
@@ -57,6 +57,7 @@ typedef struct {
     int32_t binary;
     int32_t norm;            /* FH_NORM_*; must be NONE for FH_OUT_I64 */
     int32_t out_type;        /* FH_OUT_* */
+    int32_t token;           /* FH_ANALYZER_WORD: the token pattern, FH_TOKEN_* */
     const fh_stopset *stop;  /* may be NULL */
 } fh_opts;
 

@@ -129,9 +129,10 @@ static fh_status reserve_tokens(fh_tokbuf *tb, int64_t need)
     return FH_OK;
 }
 
-/* Token base[start .. start + len): keep it unless it is a stop word. */
+/* Token base[start .. start + len): keep it unless it is a stop word. sur: the token holds
+ * a lone surrogate (3-byte form; it may still be a stop word given in that form). */
 static inline fh_status add_token(fh_tokbuf *tb, int64_t start, int64_t len,
-                                  const fh_stopset *stop)
+                                  const fh_stopset *stop, int sur)
 {
     uint32_t h = fh_murmur3_32_inline(tb->base + start, (size_t)len, 0);
     if (stop && fh_stopset_contains(stop, tb->base + start, len, h))
@@ -140,18 +141,21 @@ static inline fh_status add_token(fh_tokbuf *tb, int64_t start, int64_t len,
     if (n == tb->cap_tok && reserve_tokens(tb, n + 1) != FH_OK)
         return FH_ERR_NOMEM;
     if (tb->hash_only) {
+        if (sur)
+            return FH_ERR_ENCODE; /* every token is a feature to hash */
         tb->hash[n] = h;
         tb->n = n + 1;
         return FH_OK;
     }
     if (n > 0) {
         int64_t end = tb->off[n - 1] + tb->tlen[n - 1];
-        tb->sp[n - 1] = (uint8_t)(start == end + 1 && tb->base[end] == ' ');
+        tb->sp[n - 1] |= (uint8_t)(start == end + 1 && tb->base[end] == ' ');
     }
     tb->off[n] = start;
     tb->tlen[n] = len;
     tb->hash[n] = h;
-    tb->sp[n] = 0;
+    tb->sp[n] = (uint8_t)(sur ? FH_SP_SURROGATE : 0);
+    tb->n_surrogate += sur != 0;
     tb->n = n + 1;
     return FH_OK;
 }
@@ -207,6 +211,33 @@ static void ascii_word_mask(const uint8_t *s, int64_t n, uint64_t *mask)
     (void)i;
 }
 
+/* ASCII whitespace as re's \s (str.isspace): \t \n \v \f \r, \x1c-\x1f and ' '. */
+static inline int ascii_space(uint32_t c) { return c == 0x20 || c - 0x09u < 5 || c - 0x1Cu < 4; }
+
+/* ASCII: bit i of mask is set iff s[i] is not whitespace; bits past n are clear. */
+static void ascii_nonspace_mask(const uint8_t *s, int64_t n, uint64_t *mask)
+{
+    int64_t nw = (n + 63) / 64;
+    for (int64_t w = 0; w < nw; w++) {
+        int64_t base = w * 64, lim = base + 64 < n ? base + 64 : n, i = base;
+        uint64_t m = 0;
+#ifdef __SSE2__
+        const __m128i x21 = _mm_set1_epi8(0x21), x08 = _mm_set1_epi8(0x08);
+        const __m128i x0e = _mm_set1_epi8(0x0E), x1b = _mm_set1_epi8(0x1B);
+        for (; i + 16 <= lim; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i ctl = _mm_and_si128(_mm_cmpgt_epi8(v, x08), _mm_cmplt_epi8(v, x0e));
+            __m128i sp = _mm_and_si128(_mm_cmplt_epi8(v, x21),
+                                       _mm_or_si128(ctl, _mm_cmpgt_epi8(v, x1b)));
+            m |= (uint64_t)(uint32_t)(~_mm_movemask_epi8(sp) & 0xFFFF) << (i - base);
+        }
+#endif
+        for (; i < lim; i++)
+            m |= (uint64_t)(!ascii_space(s[i])) << (i - base);
+        mask[w] = m;
+    }
+}
+
 static void ascii_lower(const uint8_t *s, int64_t n, uint8_t *out)
 {
     int64_t i = 0;
@@ -237,12 +268,16 @@ static inline int64_t ctz64(uint64_t x)
 #endif
 }
 
-static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
+static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, int token,
                                    const fh_stopset *stop, fh_tokbuf *tb)
 {
     int64_t nw = (n + 63) / 64;
+    const int64_t minlen = token == FH_TOKEN_WORD2 ? 2 : 1;
     FH_GROW(tb->mask, tb->cap_mask, nw, 16, return FH_ERR_NOMEM);
-    ascii_word_mask(s, n, tb->mask);
+    if (token == FH_TOKEN_NONSPACE)
+        ascii_nonspace_mask(s, n, tb->mask);
+    else
+        ascii_word_mask(s, n, tb->mask);
     tb->base = s;
     if (lowercase) {
         if (reserve_bytes(&tb->buf, &tb->cap, n) != FH_OK)
@@ -272,32 +307,37 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
                     break;
                 int64_t end = base + ctz64(ends);
                 ends &= ends - 1;
-                if (end - run >= 2 && add_token(tb, run, end - run, stop) != FH_OK)
+                if (end - run >= minlen && add_token(tb, run, end - run, stop, 0) != FH_OK)
                     return FH_ERR_NOMEM;
                 run = -1;
             }
         }
     }
-    if (run >= 0 && n - run >= 2 && add_token(tb, run, n - run, stop) != FH_OK)
+    if (run >= 0 && n - run >= minlen && add_token(tb, run, n - run, stop, 0) != FH_OK)
         return FH_ERR_NOMEM;
     return FH_OK;
 }
 
 /* Generic tokenizer over code points of type T (1, 2 or 4 bytes). The lowercase mapping is
- * applied first, then the word class is tested on each *output* code point, exactly as
- * re.findall runs on str.lower()'s result. */
-#define FH_PUSH_CP(C, IS_WORD)                                                            \
+ * applied first, then the token class is tested on each *output* code point, exactly as
+ * re.findall runs on str.lower()'s result. IN: the code point belongs to the token class;
+ * runs of at least minlen such code points are tokens. sur tracks lone surrogates (only
+ * \S can hold one: \w never does). */
+#define FH_PUSH_CP(C, IN)                                                                 \
     do {                                                                                  \
-        if (IS_WORD) {                                                                    \
+        if (IN) {                                                                         \
             if (run == 0)                                                                 \
                 start = tb->len;                                                          \
-            tb->len += fh_put_utf8(out + tb->len, (C));                                      \
+            if (nonspace_)                                                                \
+                sur |= (C) - 0xD800u < 0x800u;                                            \
+            tb->len += fh_put_utf8(out + tb->len, (C));                                   \
             run++;                                                                        \
         } else if (run) {                                                                 \
-            if (run >= 2) {                                                               \
+            if (run >= minlen) {                                                          \
                 int64_t tn = tb->n;                                                       \
-                if (add_token(tb, start, tb->len - start, stop) != FH_OK)                 \
-                    return FH_ERR_NOMEM;                                                  \
+                fh_status ast_ = add_token(tb, start, tb->len - start, stop, sur);        \
+                if (ast_ != FH_OK)                                                        \
+                    return ast_;                                                          \
                 if (tb->n > tn)                                                           \
                     out[tb->len++] = ' '; /* kept: separate it from the next token */    \
                 else                                                                      \
@@ -306,14 +346,18 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
                 tb->len = start;                                                          \
             }                                                                             \
             run = 0;                                                                      \
+            sur = 0;                                                                      \
         }                                                                                 \
     } while (0)
 
-/* One variant per mode, so the hot loop carries no mode test: LOWER and STRIP are the
- * constants 0 or 1 (with STRIP, lowercasing is the runtime flag `lowercase`). */
-#define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW, LOWER, STRIP)                    \
+/* Class test on table flags: \w, or \S (not \s). */
+#define FH_IN_CLASS(FLAGS) (nonspace_ ? !((FLAGS) & FH_U_SPACE) : ((FLAGS) & FH_U_WORD))
+
+/* One variant per mode, so the hot loop carries no mode test: LOWER, STRIP and NONSPACE
+ * are the constants 0 or 1 (with STRIP, lowercasing is the runtime flag `lowercase`). */
+#define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW, LOWER, STRIP, NONSPACE)          \
     static fh_status NAME(const T *s, int64_t n, int lowercase, int strip,               \
-                          const fh_stopset *stop, fh_tokbuf *tb)                          \
+                          int64_t minlen, const fh_stopset *stop, fh_tokbuf *tb)          \
     {                                                                                     \
         /* Token bytes (<= MAXLOW per input code point) plus one separator per token;    \
          * accent stripping grows the buffer as it goes. */                               \
@@ -322,6 +366,8 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
             return FH_ERR_NOMEM;                                                          \
         uint8_t *out = tb->buf;                                                           \
         int64_t start = 0, run = 0;                                                       \
+        int sur = 0;                                                                      \
+        const int nonspace_ = NONSPACE; /* a constant: folded by the compiler */          \
         tb->base = out;                                                                   \
         tb->len = 0;                                                                      \
         (void)lowercase;                                                                  \
@@ -329,8 +375,13 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
         for (int64_t i = 0; i < n; i++) {                                                 \
             uint32_t cp = s[i];                                                           \
             if (!STRIP && cp < 0x80) {                                                    \
-                /* ASCII inside wider text: the byte tables */                            \
-                uint8_t c = (LOWER ? fh_ascii_word_lower : fh_ascii_word)[cp];            \
+                /* ASCII inside wider text */                                             \
+                uint8_t c;                                                                \
+                if (nonspace_)                                                            \
+                    c = ascii_space(cp) ? 0                                               \
+                                        : (uint8_t)(LOWER && cp - 'A' < 26u ? cp + 32 : cp); \
+                else                                                                      \
+                    c = (LOWER ? fh_ascii_word_lower : fh_ascii_word)[cp];                \
                 if (c) {                                                                  \
                     if (run == 0)                                                         \
                         start = tb->len;                                                  \
@@ -366,20 +417,20 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
                         tb->base = out;                                                   \
                     }                                                                     \
                     for (int j = 0; j < ns; j++)                                          \
-                        FH_PUSH_CP(sx[j], fh_u_flags(sx[j]) & FH_U_WORD);                 \
+                        FH_PUSH_CP(sx[j], FH_IN_CLASS(fh_u_flags(sx[j])));                \
                 }                                                                         \
             } else if (!LOWER) {                                                          \
-                FH_PUSH_CP(cp, r->flags & FH_U_WORD);                                     \
+                FH_PUSH_CP(cp, FH_IN_CLASS(r->flags));                                    \
             } else if (r->nlower == 1 && cp != 0x3A3) {                                   \
                 FH_PUSH_CP((uint32_t)((int32_t)cp + r->lower),                            \
-                           fh_u_lower_flags(r) & FH_U_WORD);                              \
+                           FH_IN_CLASS(fh_u_lower_flags(r)));                             \
             } else if (cp == 0x3A3) {                                                     \
                 /* capital sigma: final or not by context; both are word characters */    \
                 FH_PUSH_CP(SIGMA(s, n, i) ? 0x3C2u : 0x3C3u, 1);                          \
             } else {                                                                      \
                 for (int k = 0; k < r->nlower; k++) {                                     \
                     uint32_t c = fh_u_lower_ext[r->lower + k];                            \
-                    FH_PUSH_CP(c, fh_u_flags(c) & FH_U_WORD);                             \
+                    FH_PUSH_CP(c, FH_IN_CLASS(fh_u_flags(c)));                            \
                 }                                                                         \
             }                                                                             \
         }                                                                                 \
@@ -390,41 +441,52 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase,
 FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
-#define DEFINE_WORD_TOKENS_3(BASE, T, SIGMA, MAXLOW, RAW)                                 \
-    DEFINE_WORD_TOKENS(BASE##_lower, T, SIGMA, MAXLOW, RAW, 1, 0)                         \
-    DEFINE_WORD_TOKENS(BASE##_keep, T, SIGMA, MAXLOW, RAW, 0, 0)                          \
-    DEFINE_WORD_TOKENS(BASE##_strip, T, SIGMA, MAXLOW, RAW, 0, 1)                         \
-    static fh_status BASE(const T *s, int64_t n, int lowercase, int strip,                \
+#define DEFINE_WORD_TOKENS_3(BASE, T, SIGMA, MAXLOW, RAW, NONSPACE)                       \
+    DEFINE_WORD_TOKENS(BASE##_lower, T, SIGMA, MAXLOW, RAW, 1, 0, NONSPACE)               \
+    DEFINE_WORD_TOKENS(BASE##_keep, T, SIGMA, MAXLOW, RAW, 0, 0, NONSPACE)                \
+    DEFINE_WORD_TOKENS(BASE##_strip, T, SIGMA, MAXLOW, RAW, 0, 1, NONSPACE)               \
+    static fh_status BASE(const T *s, int64_t n, int lowercase, int strip, int64_t minlen, \
                           const fh_stopset *stop, fh_tokbuf *tb)                          \
     {                                                                                     \
         if (strip)                                                                        \
-            return BASE##_strip(s, n, lowercase, strip, stop, tb);                        \
+            return BASE##_strip(s, n, lowercase, strip, minlen, stop, tb);                \
         if (lowercase)                                                                    \
-            return BASE##_lower(s, n, 1, 0, stop, tb);                                    \
-        return BASE##_keep(s, n, 0, 0, stop, tb);                                         \
+            return BASE##_lower(s, n, 1, 0, minlen, stop, tb);                            \
+        return BASE##_keep(s, n, 0, 0, minlen, stop, tb);                                 \
     }
 
-DEFINE_WORD_TOKENS_3(word_tokens_1, uint8_t, final_sigma_1, FH_U_MAX_LOWER_UTF8_1, 2)
-DEFINE_WORD_TOKENS_3(word_tokens_2, uint16_t, final_sigma_2, FH_U_MAX_LOWER_UTF8_2, 3)
-DEFINE_WORD_TOKENS_3(word_tokens_4, uint32_t, final_sigma_4, FH_U_MAX_LOWER_UTF8_4, 4)
+DEFINE_WORD_TOKENS_3(word_tokens_1, uint8_t, final_sigma_1, FH_U_MAX_LOWER_UTF8_1, 2, 0)
+DEFINE_WORD_TOKENS_3(word_tokens_2, uint16_t, final_sigma_2, FH_U_MAX_LOWER_UTF8_2, 3, 0)
+DEFINE_WORD_TOKENS_3(word_tokens_4, uint32_t, final_sigma_4, FH_U_MAX_LOWER_UTF8_4, 4, 0)
+DEFINE_WORD_TOKENS_3(nonspace_tokens_1, uint8_t, final_sigma_1, FH_U_MAX_LOWER_UTF8_1, 2, 1)
+DEFINE_WORD_TOKENS_3(nonspace_tokens_2, uint16_t, final_sigma_2, FH_U_MAX_LOWER_UTF8_2, 3, 1)
+DEFINE_WORD_TOKENS_3(nonspace_tokens_4, uint32_t, final_sigma_4, FH_U_MAX_LOWER_UTF8_4, 4, 1)
 
-fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, const fh_stopset *stop,
-                         fh_tokbuf *tb)
+fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, int token,
+                         const fh_stopset *stop, fh_tokbuf *tb)
 {
     tb->len = 0;
     tb->n = 0;
+    tb->n_surrogate = 0;
     tb->base = tb->buf;
+    if (token != FH_TOKEN_WORD2 && token != FH_TOKEN_WORD1 && token != FH_TOKEN_NONSPACE)
+        return FH_ERR_BADARG;
     if (doc->len == 0)
         return FH_OK;
+    const int64_t minlen = token == FH_TOKEN_WORD2 ? 2 : 1;
+    const int ns = token == FH_TOKEN_NONSPACE;
     switch (doc->kind) {
     case FH_KIND_UCS1:
         if (doc->ascii) /* accent stripping leaves ASCII unchanged */
-            return word_tokens_ascii(doc->data, doc->len, lowercase, stop, tb);
-        return word_tokens_1(doc->data, doc->len, lowercase, strip, stop, tb);
+            return word_tokens_ascii(doc->data, doc->len, lowercase, token, stop, tb);
+        return (ns ? nonspace_tokens_1 : word_tokens_1)(doc->data, doc->len, lowercase, strip,
+                                                        minlen, stop, tb);
     case FH_KIND_UCS2:
-        return word_tokens_2(doc->data, doc->len, lowercase, strip, stop, tb);
+        return (ns ? nonspace_tokens_2 : word_tokens_2)(doc->data, doc->len, lowercase, strip,
+                                                        minlen, stop, tb);
     case FH_KIND_UCS4:
-        return word_tokens_4(doc->data, doc->len, lowercase, strip, stop, tb);
+        return (ns ? nonspace_tokens_4 : word_tokens_4)(doc->data, doc->len, lowercase, strip,
+                                                        minlen, stop, tb);
     default:
         return FH_ERR_BADARG;
     }

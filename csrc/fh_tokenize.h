@@ -32,11 +32,24 @@ void fh_stopset_free(fh_stopset *set);
 /* Nonzero iff the word (UTF-8, len bytes, murmur3 hash h with seed 0) is in the set. */
 int fh_stopset_contains(const fh_stopset *set, const uint8_t *word, int64_t len, uint32_t h);
 
-/* Tokens of one document. Token i is base[off[i] .. off[i] + tlen[i]) (UTF-8), where base
- * is the document itself, a lowercased copy of it, or the buffer buf. sp[i] is nonzero
- * when token i + 1 follows token i after exactly one ASCII space, so that the n-gram
- * " ".join(tokens[i..j]) is the contiguous text base[off[i] .. off[j] + tlen[j]) whenever
- * sp[i..j-1] are all nonzero (scikit-learn joins word n-grams with one space). */
+/* Token patterns the core scans natively (scikit-learn's token_pattern, re.findall). */
+enum {
+    FH_TOKEN_WORD2 = 0,   /* (?u)\b\w\w+\b (the default): runs of >= 2 word characters */
+    FH_TOKEN_WORD1 = 1,   /* (?u)\b\w+\b, \w+: runs of >= 1 word characters */
+    FH_TOKEN_NONSPACE = 2 /* \S+, [^\s]+: runs of non-whitespace characters */
+};
+
+/* Bits of fh_tokbuf.sp[i]. */
+enum {
+    FH_SP_JOIN = 1,     /* token i + 1 follows token i after exactly one ASCII space */
+    FH_SP_SURROGATE = 2 /* token i holds a lone surrogate: hashing it must fail */
+};
+
+/* Tokens of one document. Token i is base[off[i] .. off[i] + tlen[i]) (UTF-8; a lone
+ * surrogate is written as its 3-byte form), where base is the document itself, a
+ * lowercased copy of it, or the buffer buf. sp[i] holds FH_SP_* bits: with FH_SP_JOIN on
+ * sp[i..j-1], the n-gram " ".join(tokens[i..j]) is the contiguous text
+ * base[off[i] .. off[j] + tlen[j]) (scikit-learn joins word n-grams with one space). */
 typedef struct {
     const uint8_t *base;
     int64_t *off;
@@ -44,25 +57,29 @@ typedef struct {
     uint32_t *hash; /* murmur3_32(token, seed 0) */
     uint8_t *sp;
     int64_t n, cap_tok;
+    int64_t n_surrogate; /* tokens with FH_SP_SURROGATE */
     uint8_t *buf; /* scratch: lowercased text or tokens */
     int64_t len, cap;
-    uint64_t *mask; /* scratch: word-character bitmap */
+    uint64_t *mask; /* scratch: token-character bitmap */
     int64_t cap_mask;
     int hash_only; /* set by the caller: only hash[] is needed (unigrams), off/tlen/sp
-                      may be left unfilled */
+                      may be left unfilled; a token holding a lone surrogate then fails
+                      with FH_ERR_ENCODE at once */
 } fh_tokbuf;
 
 void fh_tokbuf_init(fh_tokbuf *tb);
 void fh_tokbuf_free(fh_tokbuf *tb);
 
-/* scikit-learn's word tokens with the default token_pattern (?u)\b\w\w+\b: the maximal runs of
- * two or more word characters, after str.lower() (full case mapping incl. final sigma) when
- * lowercase is nonzero and accent stripping (strip: 0 none, 1 'unicode', 2 'ascii'), minus
- * the words in stop (may be NULL). Replaces tb's content.
- * doc->kind must be 1, 2 or 4. Reentrant (tb is per-thread scratch). Returns FH_OK or
- * FH_ERR_NOMEM. O(doc length). */
-fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, const fh_stopset *stop,
-                         fh_tokbuf *tb);
+/* scikit-learn's word tokens: re.findall(token_pattern, doc) for the pattern `token`
+ * (FH_TOKEN_*), after str.lower() (full case mapping incl. final sigma) when lowercase is
+ * nonzero and accent stripping (strip: 0 none, 1 'unicode', 2 'ascii'), minus the words in
+ * stop (may be NULL; a stop word holding lone surrogates gives them in their 3-byte form,
+ * Python's "surrogatepass"). Replaces tb's content.
+ * doc->kind must be 1, 2 or 4. Reentrant (tb is per-thread scratch). Returns FH_OK,
+ * FH_ERR_NOMEM, FH_ERR_BADARG (bad kind or token), or FH_ERR_ENCODE (tb->hash_only and a
+ * kept token holds a lone surrogate). O(doc length). */
+fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, int token,
+                         const fh_stopset *stop, fh_tokbuf *tb);
 
 /* UTF-8 encode a text view into *buf (grown with realloc; *cap updated), length in *len.
  * Returns FH_OK, FH_ERR_NOMEM, or FH_ERR_ENCODE for a lone surrogate (like Python's strict

@@ -93,14 +93,14 @@ static void test_tokenizer(void)
     fh_tokbuf tb;
     fh_tokbuf_init(&tb);
     fh_text t = ascii("a_b __ 1.5 3.14 Don't e-MAIL x");
-    CHECK(fh_word_tokens(&t, 1, 0, NULL, &tb) == FH_OK);
+    CHECK(fh_word_tokens(&t, 1, 0, FH_TOKEN_WORD2, NULL, &tb) == FH_OK);
     const char *want[] = {"a_b", "__", "14", "don", "mail"};
     CHECK(tokens_equal(&tb, want, 5));
 
     /* UCS-2: Greek capitals lower to a final sigma by context. */
     uint16_t greek[] = {0x39F, 0x394, 0x39F, 0x3A3, 0x20, 0x3A3, 0x391, 0x3A3};
     fh_text g = {greek, 8, FH_KIND_UCS2, 0};
-    CHECK(fh_word_tokens(&g, 1, 0, NULL, &tb) == FH_OK);
+    CHECK(fh_word_tokens(&g, 1, 0, FH_TOKEN_WORD2, NULL, &tb) == FH_OK);
     const char *gw[] = {"\xce\xbf\xce\xb4\xce\xbf\xcf\x82", "\xcf\x83\xce\xb1\xcf\x82"};
     CHECK(tokens_equal(&tb, gw, 2));
 
@@ -110,15 +110,37 @@ static void test_tokenizer(void)
     fh_stopset *stop = NULL;
     CHECK(fh_stopset_new((const uint8_t *)words, offs, 2, &stop) == FH_OK);
     fh_text q = ascii("The quick AND the brown");
-    CHECK(fh_word_tokens(&q, 1, 0, stop, &tb) == FH_OK);
+    CHECK(fh_word_tokens(&q, 1, 0, FH_TOKEN_WORD2, stop, &tb) == FH_OK);
     const char *qw[] = {"quick", "brown"};
     CHECK(tokens_equal(&tb, qw, 2));
     /* n-grams bridge removed words: a removed word breaks contiguity (sp == 0) */
     CHECK(tb.sp[0] == 0);
     fh_text q2 = ascii("Quick brown.");
-    CHECK(fh_word_tokens(&q2, 1, 0, stop, &tb) == FH_OK);
-    CHECK(tb.n == 2 && tb.sp[0] == 1 && memcmp(tb.base + tb.off[0], "quick brown", 11) == 0);
+    CHECK(fh_word_tokens(&q2, 1, 0, FH_TOKEN_WORD2, stop, &tb) == FH_OK);
+    CHECK(tb.n == 2 && tb.sp[0] == FH_SP_JOIN && memcmp(tb.base + tb.off[0], "quick brown", 11) == 0);
     fh_stopset_free(stop);
+
+    /* (?u)\b\w+\b keeps one-character words; \S+ splits on whitespace only (\x1c too). */
+    fh_text w1 = ascii("a_b x 3.14");
+    CHECK(fh_word_tokens(&w1, 1, 0, FH_TOKEN_WORD1, NULL, &tb) == FH_OK);
+    const char *w1w[] = {"a_b", "x", "3", "14"};
+    CHECK(tokens_equal(&tb, w1w, 4));
+    fh_text ns = ascii("Don't\x1c e-MAIL\t x.");
+    CHECK(fh_word_tokens(&ns, 1, 0, FH_TOKEN_NONSPACE, NULL, &tb) == FH_OK);
+    const char *nsw[] = {"don't", "e-mail", "x."};
+    CHECK(tokens_equal(&tb, nsw, 3));
+    CHECK(fh_word_tokens(&ns, 1, 0, 7, NULL, &tb) == FH_ERR_BADARG);
+
+    /* A lone surrogate belongs to a \S+ token: flagged, or an error when only hashes are kept. */
+    uint16_t sur[] = {'a', 0xD800, ' ', 'b'};
+    fh_text su = {sur, 4, FH_KIND_UCS2, 0};
+    CHECK(fh_word_tokens(&su, 1, 0, FH_TOKEN_NONSPACE, NULL, &tb) == FH_OK);
+    CHECK(tb.n == 2 && tb.n_surrogate == 1 && (tb.sp[0] & FH_SP_SURROGATE) &&
+          !(tb.sp[1] & FH_SP_SURROGATE));
+    tb.hash_only = 1;
+    CHECK(fh_word_tokens(&su, 1, 0, FH_TOKEN_NONSPACE, NULL, &tb) == FH_ERR_ENCODE);
+    CHECK(fh_word_tokens(&su, 1, 0, FH_TOKEN_WORD1, NULL, &tb) == FH_OK && tb.n == 2);
+    tb.hash_only = 0;
     fh_tokbuf_free(&tb);
 }
 

@@ -653,6 +653,12 @@ NATIVE_CONFIGS = [
     {"analyzer": "char"},
     {"analyzer": "char", "ngram_range": (1, 3), "lowercase": False},
     {"analyzer": "char_wb", "ngram_range": (2, 4), "dtype": np.float32},
+    # token patterns with a native scanner (tests/unit/test_token_patterns.py)
+    {"token_pattern": r"(?u)\b\w+\b"},
+    {"token_pattern": r"\w+", "ngram_range": (1, 2)},
+    {"token_pattern": r"\S+", "stop_words": "english"},
+    {"token_pattern": r"(?i)[^\s]+", "strip_accents": "unicode"},
+    {"token_pattern": r"(?u)(?i)\w\w+"},
 ]
 
 
@@ -667,7 +673,9 @@ def test_native_path_is_used(params):
         {"analyzer": analyze_split},
         {"tokenizer": tokenize_split},
         {"preprocessor": preprocess_zero},
-        {"token_pattern": r"\S+"},
+        {"token_pattern": r"\S\S+"},
+        {"token_pattern": r"(?a)\w+"},
+        {"token_pattern": re.compile(r"\S+")},
     ],
     ids=repr,
 )

@@ -8,6 +8,8 @@ CJK, emoji, exotic whitespace, non-ASCII digits, format characters). The thread 
 never changes the output. Profiles ``dev``/``ci`` are registered in ``tests/conftest.py``.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from _helpers import (
@@ -130,7 +132,10 @@ def any_params(draw):
     if analyzer == "word":
         params["stop_words"] = draw(STOP_WORDS)
         params["token_pattern"] = draw(
-            st.sampled_from([DEFAULT_TOKEN_PATTERN, DEFAULT_TOKEN_PATTERN, r"\S+", r"(?u)\w+"])
+            st.sampled_from(
+                [DEFAULT_TOKEN_PATTERN, DEFAULT_TOKEN_PATTERN, r"\S+", r"(?u)\w+", r"[^\s]+",
+                 r"(?u)\b\w+\b", r"\w\w+", r"(?a)\w+"]
+            )
         )
     else:
         lo = draw(st.integers(0, 4))
@@ -200,6 +205,41 @@ def test_surrogates_in_char_ngrams(docs, analyzer, lo, width):
     elif analyzer == "char" and lo == 1:
         # every character is a feature: a lone surrogate cannot go through
         assert not any(_has_surrogate(d) for d in docs)
+
+
+@given(
+    docs=st.lists(
+        st.text(
+            st.one_of(
+                TARGETED_CHARS,
+                st.sampled_from(" \t\x1c\u3000"),
+                st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+            ),
+            max_size=20,
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    lo=st.integers(1, 3),
+    width=st.integers(0, 2),
+    lowercase=st.booleans(),
+    strip_accents=st.sampled_from([None, "unicode", "ascii"]),
+    stop_words=st.sampled_from([None, ["\ud800"], ["a\udfff", "the"]]),
+)
+def test_surrogates_in_nonspace_tokens(docs, lo, width, lowercase, strip_accents, stop_words):
+    """\\S+ tokens can hold lone surrogates: scikit-learn's error, or its stop-word match."""
+    params = {
+        "token_pattern": r"\S+",
+        "ngram_range": (lo, lo + width),
+        "lowercase": lowercase,
+        "strip_accents": strip_accents,
+        "stop_words": stop_words,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # inconsistent stop words
+        outcome = _compare(params, docs, 2)
+    if not outcome.ok:
+        assert type(outcome.exc) is UnicodeEncodeError
 
 
 @st.composite

@@ -134,7 +134,8 @@ def test_native_reason():
     assert reason(HashingVectorizer(analyzer="char", strip_accents="ascii")) is None
     assert reason(HashingVectorizer(strip_accents="unicode", lowercase=False)) is None
     assert reason(HashingVectorizer(strip_accents=str.upper)).startswith("strip_accents=")
-    assert reason(HashingVectorizer(token_pattern=r"\S+")) == "custom token_pattern"
+    assert reason(HashingVectorizer(token_pattern=r"\S+")) is None
+    assert reason(HashingVectorizer(token_pattern=r"\S\S+")) == "custom token_pattern"
     assert reason(HashingVectorizer(n_features=2**31)).startswith("scikit-learn's own")
     assert reason(HashingVectorizer(dtype=np.float16)).startswith("scikit-learn's own")
 

@@ -14,6 +14,9 @@ OUT_I64: int
 ANALYZER_WORD: int
 ANALYZER_CHAR: int
 ANALYZER_CHAR_WB: int
+TOKEN_WORD2: int
+TOKEN_WORD1: int
+TOKEN_NONSPACE: int
 NORM_NONE: int
 NORM_L1: int
 NORM_L2: int
@@ -35,6 +38,7 @@ class Options:
         stop_words: list[bytes] | None = ...,
         analyzer: int = ...,
         strip_accents: int = ...,
+        token: int = ...,
     ) -> None: ...
 
 class SurrogateFeatureError(UnicodeEncodeError):

@@ -40,6 +40,9 @@ OUT_I64 = FH_OUT_I64
 ANALYZER_WORD = FH_ANALYZER_WORD
 ANALYZER_CHAR = FH_ANALYZER_CHAR
 ANALYZER_CHAR_WB = FH_ANALYZER_CHAR_WB
+TOKEN_WORD2 = FH_TOKEN_WORD2
+TOKEN_WORD1 = FH_TOKEN_WORD1
+TOKEN_NONSPACE = FH_TOKEN_NONSPACE
 NORM_NONE = FH_NORM_NONE
 NORM_L1 = FH_NORM_L1
 NORM_L2 = FH_NORM_L2
@@ -85,10 +88,11 @@ cdef class Options:
 
     def __cinit__(self, *, int64_t min_n, int64_t max_n, uint32_t n_features, bint lowercase,
                   bint alternate_sign, bint binary, int norm, int out_type, stop_words=None,
-                  int analyzer=FH_ANALYZER_WORD, int strip_accents=0):
+                  int analyzer=FH_ANALYZER_WORD, int strip_accents=0, int token=FH_TOKEN_WORD2):
         memset(&self.c, 0, sizeof(fh_opts))
         self.stop = NULL
         self.c.analyzer = analyzer
+        self.c.token = token
         self.c.strip_accents = strip_accents
         self.c.min_n = min_n
         self.c.max_n = max_n

@@ -41,6 +41,13 @@ cdef extern from "fh_tokenize.h" nogil:
     void fh_stopset_free(fh_stopset *set)
 
 
+cdef extern from "fh_tokenize.h" nogil:
+    enum:
+        FH_TOKEN_WORD2
+        FH_TOKEN_WORD1
+        FH_TOKEN_NONSPACE
+
+
 cdef extern from "fh_csr.h" nogil:
     enum:
         FH_NORM_NONE
@@ -80,6 +87,7 @@ cdef extern from "fh_hashing.h" nogil:
         int32_t binary
         int32_t norm
         int32_t out_type
+        int32_t token
         const fh_stopset *stop
     ctypedef struct fh_batch:
         pass

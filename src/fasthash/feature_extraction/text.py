@@ -4,6 +4,7 @@
 
 import functools
 import numbers
+import re
 import unicodedata
 
 import numpy as np
@@ -18,6 +19,34 @@ from fasthash.utils._threads import effective_n_jobs
 __all__ = ["HashingVectorizer"]
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+# Token patterns the core scans natively, by what re.findall returns for them: maximal runs
+# of >= 2 or >= 1 word characters, or of non-whitespace characters. Each spelling below
+# returns exactly the canonical pattern's matches on every str (tests/unit/
+# test_token_patterns.py checks it over every code point), under any combination of the
+# inline flags u, i, m, s and x (a = ASCII changes \w, \s and \b: left to Python).
+_NATIVE_TOKEN_BODIES = {
+    r"\b\w\w+\b": _hashing.TOKEN_WORD2,
+    r"\w\w+": _hashing.TOKEN_WORD2,
+    r"\b\w\w+": _hashing.TOKEN_WORD2,
+    r"\w\w+\b": _hashing.TOKEN_WORD2,
+    r"\b\w+\b": _hashing.TOKEN_WORD1,
+    r"\w+": _hashing.TOKEN_WORD1,
+    r"\b\w+": _hashing.TOKEN_WORD1,
+    r"\w+\b": _hashing.TOKEN_WORD1,
+    r"\S+": _hashing.TOKEN_NONSPACE,
+    r"[^\s]+": _hashing.TOKEN_NONSPACE,
+}
+_INLINE_FLAGS = re.compile(r"(?:\(\?[imsux]+\))*")
+
+
+def _native_token(token_pattern):
+    """The core's TOKEN_* scanner equivalent to ``token_pattern``, or None."""
+    if not isinstance(token_pattern, str):
+        return None
+    body = token_pattern[_INLINE_FLAGS.match(token_pattern).end() :]
+    return _NATIVE_TOKEN_BODIES.get(body)
+
 _N_FEATURES_MAX = 2**31 - 1
 # Above this many entries (before duplicates are summed) the output gets int64 indices, as
 # scikit-learn's (a module constant so tests can lower it).
@@ -47,12 +76,14 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     (container, shape, dtypes, indices, explicit zeros, values), with the same exceptions.
     The work runs in C with the GIL released, on ``n_jobs`` threads.
 
-    The word analyzer with the default ``token_pattern`` (any ``lowercase``,
+    The word analyzer with the default ``token_pattern`` or a common one (``(?u)\b\w+\b``,
+    ``\w+``, ``\S+``, ``[^\s]+``, ... with the inline flags ``u``, ``i``, ``m``, ``s``,
+    ``x``), the character analyzers ``'char'`` and ``'char_wb'``, and ``strip_accents``
+    ``'unicode'`` and ``'ascii'`` are analysed natively, with any ``lowercase``,
     ``stop_words``, ``ngram_range``, ``binary``, ``norm``, ``alternate_sign``,
-    ``n_features``, ``dtype`` and ``input``) is analysed natively. Other configurations
-    (character analyzers, ``strip_accents``, a custom ``token_pattern``, callables) are
-    analysed by scikit-learn's Python code, lazily and in document order, and hashed in C:
-    the output is the same.
+    ``n_features``, ``dtype`` and ``input``. Other configurations (any other
+    ``token_pattern``, callables) are analysed by scikit-learn's Python code, lazily and in
+    document order, and hashed in C: the output is the same.
 
     Parameters
     ----------
@@ -289,15 +320,17 @@ class _Plan:
         min_n, max_n = (1, 1)
         stop = None
         analyzer = _hashing.ANALYZER_WORD
+        token = _hashing.TOKEN_WORD2
         if self.native:
             analyzer = _ANALYZERS[vec.analyzer]
             min_n, max_n = vec.ngram_range
             if analyzer == _hashing.ANALYZER_WORD:
                 if max_n == 1:
                     min_n = max_n = 1  # scikit-learn returns the tokens, whatever min_n
+                token = _native_token(vec.token_pattern)
                 stop = vec.get_stop_words()
                 if stop is not None:
-                    stop = [w.encode("utf-8") for w in stop if _encodable(w)]
+                    stop = _stop_word_bytes(stop, token)
             max_n = min(int(max_n), 1 << 62)
         self.options = _hashing.Options(
             min_n=int(min_n),
@@ -311,6 +344,7 @@ class _Plan:
             stop_words=stop,
             analyzer=analyzer,
             strip_accents=_STRIP[vec.strip_accents] if self.native and vec.strip_accents else 0,
+            token=token,
         )
 
     def _sklearn_only(self, why):
@@ -410,14 +444,23 @@ def _supported_dtype(dtype, alternate_sign):
     return False
 
 
-def _encodable(word):
-    if not isinstance(word, str):
-        return False  # a non-str never equals a (str) token
-    try:
-        word.encode("utf-8")
-    except UnicodeEncodeError:
-        return False  # holds a lone surrogate: never equal to a token (\w excludes them)
-    return True
+def _stop_word_bytes(stop_words, token):
+    r"""The stop words as the core compares them with tokens: UTF-8 bytes.
+
+    A non-str never equals a (str) token. A word holding a lone surrogate can only equal a
+    \S+ token (\w excludes surrogates); the core writes such a token's surrogates in their
+    3-byte form, which is what the "surrogatepass" error handler gives.
+    """
+    out = []
+    for word in stop_words:
+        if not isinstance(word, str):
+            continue
+        try:
+            out.append(word.encode("utf-8"))
+        except UnicodeEncodeError:
+            if token == _hashing.TOKEN_NONSPACE:
+                out.append(word.encode("utf-8", "surrogatepass"))
+    return out
 
 
 def _python_analysis_reason(vec):
@@ -440,9 +483,7 @@ def _python_analysis_reason(vec):
     word = vec.analyzer == "word"
     if word and vec.tokenizer is not None:
         return "custom tokenizer"
-    if word and not (
-        isinstance(vec.token_pattern, str) and vec.token_pattern == _DEFAULT_TOKEN_PATTERN
-    ):
+    if word and _native_token(vec.token_pattern) is None:
         return "custom token_pattern"
     min_n, max_n = vec.ngram_range
     if max_n != 1 or not word:
