@@ -64,7 +64,7 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
     cb->has_sur = 0;
     cb->ascii = doc->kind == FH_KIND_UCS1 && doc->ascii;
     if (cb->ascii) {
-        FH_GROW(cb->u8, cb->cap_u8, n + 1, 256, return FH_ERR_NOMEM);
+        FH_GROW(cb->u8, cb->cap_u8, n + 8, 256, return FH_ERR_NOMEM); /* + 8: short loads */
         const uint8_t *s = doc->data;
         int64_t k = 0;
         for (int64_t i = 0; i < n; i++) {

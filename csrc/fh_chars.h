@@ -15,7 +15,8 @@
 typedef struct {
     int64_t n;       /* code points of the prepared text */
     int ascii;       /* every code point < 0x80: offsets are the identity (off unused) */
-    uint8_t *u8;     /* UTF-8 (a lone surrogate is written as 3 bytes; see sur) */
+    uint8_t *u8;     /* UTF-8 (a lone surrogate is written as 3 bytes; see sur); when
+                        ascii, 8 readable bytes follow the text (fh_murmur3_32_short) */
     int64_t cap_u8;
     int64_t *off;    /* n + 1 byte offsets (unless ascii) */
     int64_t cap_off;

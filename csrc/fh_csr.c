@@ -28,10 +28,9 @@ static int bit_length(uint64_t x)
     return b;
 }
 
-/* Rows of up to this many keys are distributed into about n/2 buckets by their high bits,
- * then insertion-sorted: every key moves only within its bucket, so this is ~O(n) for
- * hashed (uniform) keys, and bounded by n * bucket width otherwise. Longer rows use an
- * LSD radix sort, O(n) whatever the keys. */
+/* Short rows are distributed into about n/2 buckets by their high bits, then
+ * insertion-sorted: every key moves only within its bucket, so this is ~O(n) for hashed
+ * (uniform) keys. */
 #define FH_BUCKET_SORT_MAX 4096
 
 static const uint32_t *bucket_sort(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key)
@@ -58,42 +57,36 @@ static const uint32_t *bucket_sort(uint32_t *keys, uint32_t *tmp, int64_t n, uin
     return tmp;
 }
 
-const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key)
+/* LSD radix sort in `passes` passes of `bits` bits (passes * bits >= bit length of every
+ * key); branch-free, O(passes * (n + 2**bits)). Returns keys or tmp. */
+static const uint32_t *radix_sort(uint32_t *keys, uint32_t *tmp, int64_t n, int passes, int bits)
 {
-    if (n <= 12) {
-        insertion_sort(keys, n);
-        return keys;
-    }
-    if (n <= FH_BUCKET_SORT_MAX)
-        return bucket_sort(keys, tmp, n, max_key);
-    int passes = 1;
-    while (passes < 4 && (max_key >> (8 * passes)) != 0)
-        passes++;
-    int64_t hist[4][256];
-    memset(hist, 0, sizeof(int64_t) * 256 * (size_t)passes);
+    enum { MAXB = 1 << 11 };
+    uint32_t hist[3][MAXB];
+    const uint32_t nb = 1u << bits, dmask = nb - 1;
+    for (int p = 0; p < passes; p++)
+        memset(hist[p], 0, sizeof(uint32_t) * nb);
     for (int64_t i = 0; i < n; i++) {
         uint32_t k = keys[i];
         for (int p = 0; p < passes; p++)
-            hist[p][(k >> (8 * p)) & 0xFF]++;
+            hist[p][(k >> (bits * p)) & dmask]++;
     }
     uint32_t *src = keys, *dst = tmp;
     for (int p = 0; p < passes; p++) {
-        int64_t *h = hist[p];
-        int64_t sum = 0;
+        uint32_t *h = hist[p], sum = 0;
         int trivial = 0;
-        for (int b = 0; b < 256; b++) {
-            if (h[b] == n)
-                trivial = 1;
-            int64_t c = h[b];
+        for (uint32_t b = 0; b < nb; b++) {
+            uint32_t c = h[b];
+            trivial |= c == (uint32_t)n;
             h[b] = sum;
             sum += c;
         }
         if (trivial)
-            continue; /* every key has the same byte here: the pass is a no-op */
-        int shift = 8 * p;
+            continue; /* every key has the same digit here: the pass is a no-op */
+        int shift = bits * p;
         for (int64_t i = 0; i < n; i++) {
             uint32_t k = src[i];
-            dst[h[(k >> shift) & 0xFF]++] = k;
+            dst[h[(k >> shift) & dmask]++] = k;
         }
         uint32_t *t = src;
         src = dst;
@@ -102,32 +95,54 @@ const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t 
     return src;
 }
 
+/* Rows of fewer keys than this are bucket-sorted (cheap setup); longer rows, radix-sorted
+ * with digits of about log2(n) bits (branch-free: character n-grams repeat so often that
+ * the insertion sort's comparisons mispredict). */
+#define FH_RADIX_MIN 256
+
+const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key)
+{
+    if (n <= 12) {
+        insertion_sort(keys, n);
+        return keys;
+    }
+    if (n < FH_RADIX_MIN)
+        return bucket_sort(keys, tmp, n, max_key);
+    int kbits = bit_length(max_key);
+    int want = bit_length((uint64_t)n); /* digits of ~log2(n) bits, at most 11 */
+    if (want > 11)
+        want = 11;
+    int passes = (kbits + want - 1) / want;
+    if (passes < 1)
+        passes = 1;
+    if (passes > 3) { /* 32-bit keys need 11-bit digits */
+        passes = 3;
+    }
+    int bits = (kbits + passes - 1) / passes;
+    return radix_sort(keys, tmp, n, passes, bits);
+}
+
 int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts,
                            int64_t *occ)
 {
-    if (n == 0)
-        return 0;
-    int64_t m = 0, first = 0;
-    uint32_t col = keys[0] >> 1;
-    int64_t c = 0;
+    /* Branch-free: the column changes at unpredictable places (about every other key for
+     * character n-grams), so every key rewrites the current entry and the index m moves
+     * on by the comparison's result. Columns are < 2**31: prev starts out of range. */
+    int64_t m = -1, acc = 0, nocc = 0;
+    uint32_t prev = 0xFFFFFFFFu;
     for (int64_t i = 0; i < n; i++) {
-        uint32_t k = keys[i];
-        if ((k >> 1) != col) {
-            cols[m] = (int32_t)col;
-            if (occ)
-                occ[m] = i - first;
-            counts[m++] = c;
-            col = k >> 1;
-            c = 0;
-            first = i;
-        }
-        c += 1 - 2 * (int64_t)(k & 1u);
+        uint32_t k = keys[i], col = k >> 1;
+        int64_t same = -(int64_t)(col == prev); /* all ones when col continues the entry */
+        m += 1 + same;
+        prev = col;
+        acc = (acc & same) + 1 - 2 * (int64_t)(k & 1u);
+        nocc = (nocc & same) + 1;
+        cols[m] = (int32_t)col;
+        counts[m] = acc;
+        if (occ)
+            occ[m] = nocc;
     }
-    cols[m] = (int32_t)col;
-    if (occ)
-        occ[m] = n - first;
-    counts[m++] = c;
-    return m;
+    return m + 1;
 }
 
 void fh_normalize_f64(double *v, int64_t n, int norm)

@@ -20,9 +20,9 @@ static inline uint32_t fh_feature_key(uint32_t h, uint32_t n_features, uint32_t 
 }
 
 /* Sort n keys ascending. tmp is scratch of n entries; max_key bounds every key. Returns the
- * sorted keys: keys or tmp (the other one is clobbered). Short rows: insertion sort; up to
- * 4096 keys: distribution by high bits + insertion sort; longer: LSD radix. O(n) for
- * hashed keys. Pure on its arguments. */
+ * sorted keys: keys or tmp (the other one is clobbered). Short rows: insertion sort; under
+ * 256 keys: distribution by high bits + insertion sort; longer: branch-free LSD radix with
+ * digits of about log2(n) bits. O(n) for hashed keys. Pure on its arguments. */
 const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key);
 
 /* Sum duplicates of sorted keys: writes each distinct column once to cols and the sum of

@@ -7,6 +7,7 @@
 
 #include "fh_buf.h"
 #include "fh_murmur3.h"
+#include "fh_unicode_impl.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -228,9 +229,37 @@ static inline fh_status emit_chars_range(scratch *sc, const hash_params *hp, int
     return emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
 }
 
+/* The hash of the n bytes at p (p[0 .. 8) readable). */
+static inline uint32_t short_ngram_hash(const uint8_t *p, int64_t n)
+{
+    return n <= 8 ? fh_murmur3_32_short(p, n) : fh_murmur3_32_inline(p, (size_t)n, 0);
+}
+
+/* Keys of the n-grams text[s .. s + n) for s in [0, L - n], min_n <= n <= max_n, of an
+ * ASCII text (one byte per code point, no surrogate) with 8 readable bytes past its end:
+ * scikit-learn's _char_ngrams when 1 <= min_n. */
+static fh_status emit_ascii_char_ngrams(scratch *sc, const uint8_t *t, int64_t L, int64_t min_n,
+                                        int64_t max_n, const hash_params *hp)
+{
+    int64_t hi = max_n < L ? max_n : L, total = 0;
+    for (int64_t n = min_n; n <= hi; n++)
+        total += L - n + 1;
+    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + total, 1024, return FH_ERR_NOMEM);
+    uint32_t *k = sc->keys + sc->nkeys;
+    const uint32_t nf = hp->n_features, mask = hp->pow2_mask;
+    const int alt = hp->alternate_sign;
+    for (int64_t n = min_n; n <= hi; n++)
+        for (int64_t s = 0; s + n <= L; s++)
+            *k++ = fh_feature_key(short_ngram_hash(t + s, n), nf, mask, alt);
+    sc->nkeys += total;
+    return FH_OK;
+}
+
 /* scikit-learn's _char_ngrams on the prepared text. */
 static fh_status emit_char_ngrams(scratch *sc, const fh_opts *o, const hash_params *hp)
 {
+    if (sc->cb.ascii && o->min_n >= 1 && !sc->debug)
+        return emit_ascii_char_ngrams(sc, sc->cb.u8, sc->cb.n, o->min_n, o->max_n, hp);
     int64_t L = sc->cb.n;
     int64_t hi = o->max_n < L ? o->max_n : L; /* range(min_n, min(max_n + 1, L + 1)) */
     fh_status st;
@@ -261,10 +290,72 @@ static inline fh_status emit_padded(scratch *sc, const hash_params *hp, int64_t 
     return emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
 }
 
+/* emit_char_wb_ngrams for an ASCII text and 1 <= min_n (the common case): each padded word
+ * is copied once, with 8 bytes of slack for fh_murmur3_32_short, and its keys are written
+ * in one go. */
+static fh_status emit_char_wb_ascii(scratch *sc, const fh_opts *o, const hash_params *hp)
+{
+    fh_charbuf *cb = &sc->cb;
+    const uint8_t *t = cb->u8;
+    const int64_t L = cb->n, lo = o->min_n, hi = o->max_n;
+    const uint32_t nf = hp->n_features, mask = hp->pow2_mask;
+    const int alt = hp->alternate_sign;
+    int64_t i = 0;
+    while (i < L) {
+        while (i < L && fh_ascii_space(t[i]))
+            i++;
+        if (i >= L)
+            break;
+        int64_t a = i;
+        while (i < L && !fh_ascii_space(t[i]))
+            i++;
+        int64_t W = i - a + 2; /* the padded word " " + word + " " */
+        FH_GROW(cb->pad, cb->cap_pad, W + 8, 256, return FH_ERR_NOMEM);
+        uint8_t *pw = cb->pad;
+        pw[0] = ' ';
+        memcpy(pw + 1, t + a, (size_t)(W - 2));
+        pw[W - 1] = ' ';
+        /* n < W: W - n + 1 n-grams; n == W: the word once, then stop; n > W (only when
+         * lo > W): the whole padded word once. */
+        int64_t top = hi < W ? hi : W, total = lo > W ? 1 : 0;
+        for (int64_t n = lo; n <= top; n++)
+            total += W - n + 1;
+        /* the loop below may write past its last kept key, by fewer than top - lo + 1 */
+        int64_t slack = top >= lo ? top - lo + 1 : 0;
+        FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + total + slack, 1024, return FH_ERR_NOMEM);
+        uint32_t *k = sc->keys + sc->nkeys;
+        if (lo > W) {
+            *k = fh_feature_key(short_ngram_hash(pw, W), nf, mask, alt);
+        } else {
+            /* The row is sorted afterwards, so the order of its keys is free: one pass over
+             * the start positions, every length at each, kept when it fits (no
+             * hard-to-predict loop exits). Writes stay within total + (top - lo) slots. */
+            int64_t at = 0;
+            if (top <= 7) {
+                for (int64_t s = 0; s < W; s++)
+                    for (int64_t n = lo; n <= top; n++) {
+                        k[at] = fh_feature_key(fh_murmur3_32_upto7(pw + s, n), nf, mask, alt);
+                        at += s + n <= W;
+                    }
+            } else {
+                for (int64_t s = 0; s < W; s++)
+                    for (int64_t n = lo; n <= top; n++) {
+                        k[at] = fh_feature_key(short_ngram_hash(pw + s, n), nf, mask, alt);
+                        at += s + n <= W;
+                    }
+            }
+        }
+        sc->nkeys += total;
+    }
+    return FH_OK;
+}
+
 /* scikit-learn's _char_wb_ngrams: words of text.split(), padded with one space each side. */
 static fh_status emit_char_wb_ngrams(scratch *sc, const fh_opts *o, const hash_params *hp)
 {
     fh_charbuf *cb = &sc->cb;
+    if (cb->ascii && o->min_n >= 1 && !sc->debug)
+        return emit_char_wb_ascii(sc, o, hp);
     int64_t L = cb->n, i = 0;
     fh_status st;
     while (i < L) {

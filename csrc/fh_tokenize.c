@@ -211,9 +211,6 @@ static void ascii_word_mask(const uint8_t *s, int64_t n, uint64_t *mask)
     (void)i;
 }
 
-/* ASCII whitespace as re's \s (str.isspace): \t \n \v \f \r, \x1c-\x1f and ' '. */
-static inline int ascii_space(uint32_t c) { return c == 0x20 || c - 0x09u < 5 || c - 0x1Cu < 4; }
-
 /* ASCII: bit i of mask is set iff s[i] is not whitespace; bits past n are clear. */
 static void ascii_nonspace_mask(const uint8_t *s, int64_t n, uint64_t *mask)
 {
@@ -233,7 +230,7 @@ static void ascii_nonspace_mask(const uint8_t *s, int64_t n, uint64_t *mask)
         }
 #endif
         for (; i < lim; i++)
-            m |= (uint64_t)(!ascii_space(s[i])) << (i - base);
+            m |= (uint64_t)(!fh_ascii_space(s[i])) << (i - base);
         mask[w] = m;
     }
 }
@@ -378,7 +375,7 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
                 /* ASCII inside wider text */                                             \
                 uint8_t c;                                                                \
                 if (nonspace_)                                                            \
-                    c = ascii_space(cp) ? 0                                               \
+                    c = fh_ascii_space(cp) ? 0                                               \
                                         : (uint8_t)(LOWER && cp - 'A' < 26u ? cp + 32 : cp); \
                 else                                                                      \
                     c = (LOWER ? fh_ascii_word_lower : fh_ascii_word)[cp];                \

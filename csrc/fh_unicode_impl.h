@@ -21,6 +21,9 @@ static inline const fh_u_record *fh_u_rec(uint32_t cp)
 
 static inline int fh_u_flags(uint32_t cp) { return fh_u_rec(cp)->flags & 0x0F; }
 
+/* ASCII whitespace as re's \s and str.isspace: \t \n \v \f \r, \x1c-\x1f and ' '. */
+static inline int fh_ascii_space(uint32_t c) { return c == 0x20 || c - 0x09u < 5 || c - 0x1Cu < 4; }
+
 /* For a record whose lowercase mapping is one code point: the flags of that code point. */
 static inline int fh_u_lower_flags(const fh_u_record *r) { return r->flags >> 4; }
 
