@@ -27,7 +27,7 @@ import pytest
 from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
 
 import fasthash
-from fasthash._corpus import english_documents
+from fasthash._corpus import english_documents, multilingual_documents
 from fasthash.cli import _compare_csr
 from fasthash.utils._threads import effective_n_jobs
 
@@ -155,36 +155,89 @@ def test_transform(benchmark, request, corpora, reference_outputs, corpus_name, 
         assert _compare_csr(expected, X) == []
 
 
-# Character n-grams are where scikit-learn is slowest (well under 1 MB/s): measured on the
-# unreplicated English corpus (~1.3 MB) with fewer rounds for scikit-learn.
-CHAR_CONFIG = {"analyzer": "char_wb", "ngram_range": (2, 4)}
-CHAR_ROUNDS = {"sklearn": 2, "fasthash[1]": 5, "fasthash[all]": 5}
+# Character n-grams are where scikit-learn is slowest (about 1 MB/s or less): measured on
+# the unreplicated corpora (English ~1.3 MB, multilingual ~0.4-0.5 MB) with fewer rounds
+# for scikit-learn.
+CHAR_CONFIGS = {
+    "char_wb(2,4)": {"analyzer": "char_wb", "ngram_range": (2, 4)},
+    "char(2,5)": {"analyzer": "char", "ngram_range": (2, 5)},
+}
+CHAR_ROUNDS = {"sklearn": 2, "fasthash[1]": 7, "fasthash[all]": 7}
+
+
+def _unreplicated(corpus_name):
+    return english_documents() if corpus_name == "english" else multilingual_documents()
 
 
 @pytest.mark.parametrize("impl", list(CHAR_ROUNDS))
-def test_transform_char_wb(benchmark, reference_outputs, impl):
-    docs = english_documents()
+@pytest.mark.parametrize("config", list(CHAR_CONFIGS))
+@pytest.mark.parametrize("corpus_name", CORPORA)
+def test_transform_char(benchmark, reference_outputs, corpus_name, config, impl):
+    docs = _unreplicated(corpus_name)
+    params = CHAR_CONFIGS[config]
     n_bytes = sum(len(d.encode("utf-8")) for d in docs)
-    benchmark.group = "transform | english (unreplicated) | char_wb(2,4)"
+    benchmark.group = f"transform | {corpus_name} (unreplicated) | {config}"
     n_jobs = IMPLEMENTATIONS[impl][0]
     benchmark.extra_info.update(
-        implementation=impl, corpus="english", config="char_wb(2,4)", n_jobs=n_jobs,
+        implementation=impl, corpus=corpus_name, config=config, n_jobs=n_jobs,
         threads=resolved_threads(impl), docs=len(docs),
     )
     if impl == "sklearn":
-        transform = SkHashingVectorizer(**CHAR_CONFIG).transform
+        transform = SkHashingVectorizer(**params).transform
     else:
-        transform = fasthash.HashingVectorizer(**CHAR_CONFIG, n_jobs=n_jobs).transform
+        transform = fasthash.HashingVectorizer(**params, n_jobs=n_jobs).transform
     X = benchmark.pedantic(transform, args=(docs,), rounds=CHAR_ROUNDS[impl], warmup_rounds=0)
     record_throughput(benchmark, n_bytes)
-    key = ("english-unreplicated", "char_wb(2,4)")
+    key = (f"{corpus_name}-unreplicated", config)
     if impl == "sklearn":
         reference_outputs[key] = X
     else:
         expected = reference_outputs.get(key)
         if expected is None:
-            expected = SkHashingVectorizer(**CHAR_CONFIG).transform(docs)
+            expected = SkHashingVectorizer(**params).transform(docs)
             reference_outputs[key] = expected
+        assert _compare_csr(expected, X) == []
+
+
+# FeatureHasher on dicts: the word counts of each English document (str -> float), the
+# corpus three times over. "MB" is the UTF-8 size of the feature names read.
+FH_ROUNDS = {"sklearn": 5, "fasthash[1]": 11, "fasthash[all]": 11}
+
+
+@pytest.fixture(scope="module")
+def count_dicts():
+    samples = []
+    for doc in english_documents():
+        counts = {}
+        for word in doc.lower().split():
+            counts[word] = counts.get(word, 0.0) + 1.0
+        samples.append(counts)
+    return samples * 3
+
+
+@pytest.mark.parametrize("impl", list(FH_ROUNDS))
+def test_feature_hasher_dicts(benchmark, reference_outputs, count_dicts, impl):
+    from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
+
+    n_bytes = sum(len(k.encode("utf-8")) for d in count_dicts for k in d)
+    benchmark.group = "FeatureHasher.transform | dicts of word counts"
+    n_jobs = IMPLEMENTATIONS[impl][0]
+    benchmark.extra_info.update(
+        implementation=impl, n_jobs=n_jobs, threads=resolved_threads(impl),
+        samples=len(count_dicts), features=sum(len(d) for d in count_dicts),
+    )
+    if impl == "sklearn":
+        transform = SkFeatureHasher().transform
+    else:
+        transform = fasthash.FeatureHasher(n_jobs=n_jobs).transform
+    X = benchmark.pedantic(transform, args=(count_dicts,), rounds=FH_ROUNDS[impl], warmup_rounds=1)
+    record_throughput(benchmark, n_bytes)
+    if impl == "sklearn":
+        reference_outputs["feature-hasher"] = X
+    else:
+        expected = reference_outputs.get("feature-hasher")
+        if expected is None:
+            expected = SkFeatureHasher().transform(count_dicts)
         assert _compare_csr(expected, X) == []
 
 

@@ -189,6 +189,30 @@ def test_cast_error_stops_reading():
     assert type(out.exc) is ValueError and pulled == [0, 1]
 
 
+@pytest.mark.parametrize("grow", [True, False])
+def test_dict_changed_while_reading(grow):
+    # A value whose __float__ adds or removes a key: the same RuntimeError as iterating
+    # dict.items(), after the same features.
+    class Sneaky:
+        def __init__(self, sample):
+            self.sample = sample
+
+        def __float__(self):
+            if grow:
+                self.sample["zz"] = 1.0
+            else:
+                self.sample.pop("c", None)
+            return 2.0
+
+    def make():
+        sample = {"a": 1.0, "b": None, "c": 3.0}
+        sample["b"] = Sneaky(sample)
+        return [{"x": 1.0}, sample]
+
+    out = compare({}, make)
+    assert type(out.exc) is RuntimeError and "changed size" in str(out.exc)
+
+
 @pytest.mark.parametrize("value", ["x", "", "é", "日本", np.str_("np"), "a=b"])
 @pytest.mark.parametrize("name", ["a", "é", b"x", b"\x00", None, 123, 1.5])
 def test_string_values_format_any_name(name, value):

@@ -12,6 +12,8 @@ the batch size, casts the values and builds the sparse matrix.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_Next
+from cpython.object cimport PyObject
 from libc.math cimport fabs, isfinite
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport free, malloc, realloc
@@ -244,10 +246,21 @@ cdef class FeatureBatch:
         return self._add_name(f, value)
 
     cdef int _add_sample(self, object x, int mode) except -1:
+        cdef Py_ssize_t pos = 0, size
+        cdef PyObject *kp
+        cdef PyObject *vp
         if mode == 0:
             if type(x) is dict:
-                for f, v in (<dict>x).items():
+                # dict.items() order without a tuple per item. The references are owned
+                # (f, v) while the values are read; a dict resized meanwhile (by a value's
+                # __float__ or __str__) raises as iterating items() would.
+                size = len(<dict>x)
+                while PyDict_Next(x, &pos, &kp, &vp):
+                    f = <object>kp
+                    v = <object>vp
                     self._add(f, v)
+                    if len(<dict>x) != size:
+                        raise RuntimeError("dictionary changed size during iteration")
             else:
                 items = x.iteritems() if hasattr(x, "iteritems") else x.items()
                 for f, v in items:
