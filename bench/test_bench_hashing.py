@@ -156,7 +156,7 @@ def test_transform(benchmark, request, corpora, reference_outputs, corpus_name, 
 
 
 # Character n-grams are where scikit-learn is slowest (about 1 MB/s or less): measured on
-# the unreplicated corpora (English ~1.3 MB, multilingual ~0.4-0.5 MB) with fewer rounds
+# the unreplicated corpora (English ~1.3 MB, multilingual ~4.4 MB) with fewer rounds
 # for scikit-learn.
 CHAR_CONFIGS = {
     "char_wb(2,4)": {"analyzer": "char_wb", "ngram_range": (2, 4)},
