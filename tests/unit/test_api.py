@@ -25,6 +25,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.utils import get_tags
 from sklearn.utils import murmurhash3_32 as sk_murmurhash3_32
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 import fasthash
@@ -654,3 +655,13 @@ def test_murmurhash3_32_signature():
     assert params["seed"].default == 0 and params["positive"].default is False
     assert fasthash.murmurhash3_32(b"Hello World!", seed=42) == 3565178
     assert fasthash.murmurhash3_32("aivlts3m") == -(2**31)
+
+
+@pytest.mark.parametrize("cls", [fasthash.HashingVectorizer, fasthash.FeatureHasher])
+@pytest.mark.parametrize("n_jobs", [True, False, 0, 1.5, "2"])
+def test_fit_rejects_what_transform_rejects_for_n_jobs(cls, n_jobs):
+    X = [["a"]] if cls is fasthash.FeatureHasher else ["a"]
+    with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
+        cls(n_jobs=n_jobs).fit(X)
+    with pytest.raises((TypeError, ValueError)):
+        cls(n_jobs=n_jobs).transform(X)

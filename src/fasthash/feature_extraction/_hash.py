@@ -13,6 +13,7 @@ from sklearn import feature_extraction as _sk_feature_extraction
 from fasthash._lib import _features
 from fasthash.utils._sklearn_compat import (
     InvalidParameterError,
+    NJobs,
     align_api_if_sparse,
     validate_parameter_constraints,
 )
@@ -126,7 +127,7 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
 
     _parameter_constraints: dict = {
         **_sk_feature_extraction.FeatureHasher._parameter_constraints,
-        "n_jobs": [Integral, None],
+        "n_jobs": [NJobs(), None],
     }
 
     def __init__(

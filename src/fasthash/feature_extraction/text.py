@@ -13,7 +13,7 @@ from sklearn.feature_extraction import text as _sk_text
 from sklearn.preprocessing import normalize
 
 from fasthash._lib import _hashing
-from fasthash.utils._sklearn_compat import InvalidParameterError, align_api_if_sparse
+from fasthash.utils._sklearn_compat import InvalidParameterError, NJobs, align_api_if_sparse
 from fasthash.utils._threads import effective_n_jobs
 
 __all__ = ["HashingVectorizer"]
@@ -154,7 +154,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
 
     _parameter_constraints: dict = {
         **_sk_text.HashingVectorizer._parameter_constraints,
-        "n_jobs": [numbers.Integral, None],
+        "n_jobs": [NJobs(), None],
     }
 
     def __init__(

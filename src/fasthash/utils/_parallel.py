@@ -7,9 +7,10 @@ through :func:`thread_map`, which gives them the same policy (DESIGN.md):
 
 - ``n_jobs`` has fasthash's one meaning (:func:`fasthash.utils._threads.effective_n_jobs`);
 - results come back in task order, so they never depend on the thread count;
-- nested parallelism never oversubscribes: while more than one worker runs, third-party
-  OpenMP/BLAS pools are limited to one thread (``threadpoolctl``), and estimators handed to
-  workers get ``n_jobs=1`` (:func:`with_inner_n_jobs`);
+- nested parallelism never oversubscribes: while more than one worker runs, BLAS pools
+  are limited to one thread and so is OpenMP in each worker thread (``threadpoolctl``;
+  OpenMP limits are per thread), and estimators handed to workers get ``n_jobs=1``
+  (:func:`with_inner_n_jobs`);
 - the first failing task (in task order) raises in the caller, with its own traceback, and
   the tasks not yet started are cancelled;
 - Ctrl-C in the calling thread stops promptly: no new task starts, the running ones finish
@@ -81,8 +82,9 @@ def with_inner_n_jobs(estimator, n_jobs=1):
     >>> from sklearn.ensemble import RandomForestClassifier
     >>> from fasthash import HashingVectorizer
     >>> from fasthash.utils._parallel import with_inner_n_jobs
-    >>> pipe = with_inner_n_jobs(make_pipeline(HashingVectorizer(), RandomForestClassifier(n_jobs=-1)))
-    >>> pipe.get_params()["hashingvectorizer__n_jobs"], pipe.get_params()["randomforestclassifier__n_jobs"]
+    >>> pipe = make_pipeline(HashingVectorizer(), RandomForestClassifier(n_jobs=-1))
+    >>> params = with_inner_n_jobs(pipe).get_params()
+    >>> params["hashingvectorizer__n_jobs"], params["randomforestclassifier__n_jobs"]
     (1, 1)
     """
     if not isinstance(estimator, BaseEstimator) and not hasattr(estimator, "get_params"):
@@ -99,11 +101,23 @@ def with_inner_n_jobs(estimator, n_jobs=1):
 
 @contextlib.contextmanager
 def _limit_third_party_pools(n):
+    # BLAS pools (OpenBLAS, MKL) are process-wide: limited here, restored on exit.
     if n > 1:
-        with threadpool_limits(limits=1):
+        with threadpool_limits(limits=1, user_api="blas"):
             yield
     else:
         yield
+
+
+def _limit_openmp_in_this_thread():
+    """ThreadPoolExecutor initializer: one OpenMP thread for code run in this worker.
+
+    OpenMP's thread count is a per-thread setting (omp_set_num_threads sets the calling
+    thread's ICV): a limit set in the calling thread does not reach the workers, which
+    start from the runtime's default (every core). Worker threads end with the pool, so
+    the limit needs no restoring.
+    """
+    threadpool_limits(limits=1, user_api="openmp")
 
 
 def thread_map(fn, tasks, n_jobs=None, *, on_result=None):
@@ -163,7 +177,11 @@ def thread_map(fn, tasks, n_jobs=None, *, on_result=None):
         return fn(tasks[i])
 
     with _limit_third_party_pools(workers):
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fasthash")
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=workers,
+            thread_name_prefix="fasthash",
+            initializer=_limit_openmp_in_this_thread,
+        )
         futures = {}
         try:
             futures = {pool.submit(run, i): i for i in range(len(tasks))}

@@ -67,7 +67,9 @@ def effective_n_jobs(n_jobs=None):
             n = min(n, _hashing.openmp_max_threads())
         return max(1, n)
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
-        raise TypeError(f"n_jobs must be an int or None, got {n_jobs!r} of type {type(n_jobs).__name__}.")
+        raise TypeError(
+            f"n_jobs must be an int or None, got {n_jobs!r} of type {type(n_jobs).__name__}."
+        )
     n_jobs = int(n_jobs)
     if n_jobs == 0:
         raise ValueError(

@@ -1,0 +1,83 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The thread pool of the ML layer (fasthash.utils._parallel)."""
+
+import threading
+import time
+
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import make_pipeline
+from threadpoolctl import threadpool_info
+
+from fasthash import HashingVectorizer
+from fasthash.utils._parallel import n_workers, thread_map, with_inner_n_jobs
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2, 4, None, -1])
+def test_results_come_back_in_task_order(n_jobs):
+    def slow_square(i):
+        time.sleep(0.002 * ((7 * i) % 5))  # finish out of order
+        return i * i
+
+    assert thread_map(slow_square, range(20), n_jobs=n_jobs) == [i * i for i in range(20)]
+
+
+def test_runs_on_several_threads():
+    seen = set()
+    barrier = threading.Barrier(2, timeout=10)
+
+    def task(i):
+        seen.add(threading.get_ident())
+        barrier.wait()  # deadlocks (then times out) unless two tasks run at once
+        return i
+
+    assert thread_map(task, range(2), n_jobs=2) == [0, 1]
+    assert len(seen) == 2
+
+
+def test_lowest_failing_task_raises_and_later_tasks_are_cancelled():
+    started = []
+
+    def task(i):
+        started.append(i)
+        if i in (3, 5):
+            time.sleep(0.05 if i == 3 else 0.0)
+            raise ValueError(f"task {i}")
+        time.sleep(0.01)
+        return i
+
+    with pytest.raises(ValueError, match="task 3"):
+        thread_map(task, range(200), n_jobs=2)
+    assert len(started) < 200  # the queue was cancelled
+
+
+def test_empty_and_single_worker():
+    assert thread_map(lambda x: x, [], n_jobs=4) == []
+    calls = []
+    assert thread_map(calls.append, "ab", n_jobs=1) == [None, None]
+    assert calls == ["a", "b"]
+    assert n_workers(8, 3) == 3 and n_workers(1, 10) == 1
+
+
+def test_on_result_sees_every_task():
+    got = {}
+    thread_map(lambda x: -x, range(6), n_jobs=2, on_result=got.__setitem__)
+    assert got == {i: -i for i in range(6)}
+
+
+def test_third_party_pools_are_limited_inside_workers():
+    def blas_threads(_):
+        return [info["num_threads"] for info in threadpool_info()]
+
+    for counts in thread_map(blas_threads, range(2), n_jobs=2):
+        assert all(c == 1 for c in counts)
+
+
+def test_with_inner_n_jobs_sets_every_nested_n_jobs():
+    pipe = make_pipeline(HashingVectorizer(n_jobs=None), RandomForestClassifier(n_jobs=-1))
+    assert with_inner_n_jobs(pipe) is pipe
+    params = pipe.get_params()
+    assert params["hashingvectorizer__n_jobs"] == 1
+    assert params["randomforestclassifier__n_jobs"] == 1
+    assert with_inner_n_jobs(object()) is not None  # not an estimator: left alone
