@@ -52,6 +52,7 @@ enum {
  * base[off[i] .. off[j] + tlen[j]) (scikit-learn joins word n-grams with one space). */
 typedef struct {
     const uint8_t *base;
+    int64_t base_len; /* bytes readable at base (tokens are hashed with 8-byte loads) */
     int64_t *off;
     int64_t *tlen;
     uint32_t *hash; /* murmur3_32(token, seed 0) */
@@ -62,6 +63,8 @@ typedef struct {
     int64_t len, cap;
     uint64_t *mask; /* scratch: token-character bitmap */
     int64_t cap_mask;
+    int64_t *runs; /* scratch: run starts, then run ends (ASCII path) */
+    int64_t cap_runs;
     int hash_only; /* set by the caller: only hash[] is needed (unigrams), off/tlen/sp
                       may be left unfilled; a token holding a lone surrogate then fails
                       with FH_ERR_ENCODE at once */
