@@ -3,7 +3,7 @@
 """fasthash: fast, exact, multi-core drop-ins for scikit-learn's text hashing."""
 
 from fasthash._show_versions import show_versions
-from fasthash.exceptions import FasthashError, IncompatibleModelsError
+from fasthash.exceptions import FasthashError
 from fasthash.feature_extraction._hash import FeatureHasher
 from fasthash.feature_extraction.text import HashingVectorizer
 from fasthash.utils._murmur import murmurhash3_32
@@ -14,7 +14,6 @@ __all__ = [
     "FasthashError",
     "FeatureHasher",
     "HashingVectorizer",
-    "IncompatibleModelsError",
     "murmurhash3_32",
     "show_versions",
     "__version__",

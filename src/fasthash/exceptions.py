@@ -16,6 +16,9 @@ class FasthashError(Exception):
 class IncompatibleModelsError(FasthashError, ValueError):
     """Fitted models that cannot be combined (averaged, merged) into one.
 
+    For the model-combining utilities of issue 4 (not built yet; not exported at the top
+    level until they exist).
+
     Raised when models differ in estimator class, ``classes_``, ``n_features_in_``,
     ``feature_names_in_``, output shape or a hyper-parameter that changes what the fitted
     attributes mean. The message names the first difference found and the models involved.

@@ -1,3 +1,0 @@
-# Authors: The fasthash developers
-# SPDX-License-Identifier: BSD-3-Clause
-"""fasthash.ensemble (under construction)."""
