@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: BSD-3-Clause
  *
  * C-level tests of the core: hash vectors, keys, sort, tokenizer, stop words, error paths. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,9 +205,59 @@ static void test_named_values(void)
           FH_ERR_BADARG);
 }
 
+static void test_merge_rows(void)
+{
+    /* Row 0: columns 5, 2, 5, 2 (explicit zero in column 2); row 1 empty; row 2: 3 x col 7. */
+    int64_t indptr[] = {0, 4, 4, 7}, oip[4];
+    int32_t idx[] = {5, 2, 5, 2, 7, 7, 7}, oix[7];
+    double v[] = {1.5, 1.0, 2.25, -1.0, 1.0, 2.0, -4.0}, ov[7];
+    int sens = -1;
+    for (int threads = 1; threads <= 3; threads++) {
+        CHECK(fh_merge_rows_f64(indptr, 3, idx, v, threads, oip, oix, ov, &sens) == FH_OK);
+        CHECK(sens == 0);
+        CHECK(oip[0] == 0 && oip[1] == 2 && oip[2] == 2 && oip[3] == 3);
+        CHECK(oix[0] == 2 && ov[0] == 0.0 && oix[1] == 5 && ov[1] == 3.75);
+        CHECK(oix[2] == 7 && ov[2] == -1.0);
+    }
+    /* Three non-integers in one column: the sum may depend on scipy's order. */
+    double w[] = {1.5, 1.0, 2.25, -1.0, 0.5, 2.0, -4.0};
+    CHECK(fh_merge_rows_f64(indptr, 3, idx, w, 2, oip, oix, ov, &sens) == FH_OK && sens == 1);
+    /* Two entries, one NaN: order-sensitive (NaN payloads). */
+    double nan[] = {NAN, 1.0, 2.0, -1.0, 1.0, 2.0, -4.0};
+    CHECK(fh_merge_rows_f64(indptr, 3, idx, nan, 1, oip, oix, ov, &sens) == FH_OK && sens == 1);
+    /* float32: integers summing to 2**24 or more in a column of three are order-sensitive. */
+    float f[] = {1.5f, 1.0f, 2.25f, -1.0f, 16777216.0f, 1.0f, 1.0f}, of[7];
+    CHECK(fh_merge_rows_f32(indptr, 3, idx, f, 1, oip, oix, of, &sens) == FH_OK && sens == 1);
+    f[4] = 16777213.0f;
+    CHECK(fh_merge_rows_f32(indptr, 3, idx, f, 1, oip, oix, of, &sens) == FH_OK && sens == 0);
+    CHECK(of[2] == 16777215.0f);
+    /* Long rows: the bucket sort (100 entries) and the merge sort (5000 entries). */
+    enum { N = 5000 };
+    static int32_t li[N], lx[N];
+    static double lv[N], lw[N];
+    for (int n = 100; n <= N; n += N - 100) {
+        int64_t lp[] = {0, n}, lo[2];
+        for (int k = 0; k < n; k++) {
+            li[k] = (int32_t)(((int64_t)k * 7919) % n); /* a permutation of 0..n-1 */
+            lv[k] = k;
+        }
+        CHECK(fh_merge_rows_f64(lp, 1, li, lv, 2, lo, lx, lw, &sens) == FH_OK && sens == 0);
+        CHECK(lo[1] == n);
+        for (int k = 0; k < n; k++)
+            CHECK(lx[k] == k && li[(int)lw[k]] == k);
+    }
+    /* Error paths. */
+    int64_t bad[] = {0, 4, 3, 7};
+    CHECK(fh_merge_rows_f64(bad, 3, idx, v, 1, oip, oix, ov, &sens) == FH_ERR_BADARG);
+    int32_t neg[] = {5, -2, 5, 2, 7, 7, 7};
+    CHECK(fh_merge_rows_f64(indptr, 3, neg, v, 1, oip, oix, ov, &sens) == FH_ERR_BADARG);
+    CHECK(fh_merge_rows_f64(indptr, 3, NULL, v, 1, oip, oix, ov, &sens) == FH_ERR_BADARG);
+}
+
 int main(void)
 {
     test_named_values();
+    test_merge_rows();
     test_murmur();
     test_keys();
     test_sort_and_sum();

@@ -38,3 +38,10 @@ class FeatureBatch:
         alternate_sign: bool,
         n_threads: int,
     ) -> None: ...
+
+def merge_rows(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    values: npt.NDArray[np.floating[Any]],
+    n_threads: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.floating[Any]]] | None: ...

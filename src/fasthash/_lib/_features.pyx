@@ -19,6 +19,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
+cimport cython
 cimport numpy as cnp
 import numpy as np
 
@@ -33,6 +34,25 @@ cdef extern from "Python.h":
     void *PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     bytes PyUnicode_AsUTF8String(object o)
+
+
+cdef extern from *:
+    """
+    static inline int _fh_float_exact(PyObject *o) { return PyFloat_CheckExact(o); }
+    static inline double _fh_float_value(PyObject *o) { return PyFloat_AS_DOUBLE(o); }
+    static inline int _fh_ascii_str_exact(PyObject *o) {
+        return PyUnicode_CheckExact(o) && PyUnicode_IS_COMPACT_ASCII(o);
+    }
+    static inline const uint8_t *_fh_ascii_data(PyObject *o) {
+        return (const uint8_t *)PyUnicode_DATA(o);
+    }
+    static inline Py_ssize_t _fh_ascii_length(PyObject *o) { return PyUnicode_GET_LENGTH(o); }
+    """
+    bint _float_exact "_fh_float_exact"(PyObject *o)
+    double _float_value "_fh_float_value"(PyObject *o)
+    bint _ascii_str_exact "_fh_ascii_str_exact"(PyObject *o)
+    const uint8_t *_ascii_data "_fh_ascii_data"(PyObject *o)
+    Py_ssize_t _ascii_length "_fh_ascii_length"(PyObject *o)
 
 
 MODE_DICT = 0
@@ -54,6 +74,7 @@ cdef int _check(fh_status status) except -1:
         f"fasthash internal error ({fh_status_message(status).decode()}); please report")
 
 
+@cython.final
 cdef class FeatureBatch:
     """The features of consecutive samples, marshalled into C buffers.
 
@@ -195,6 +216,24 @@ cdef class FeatureBatch:
         self.n_fix += 1
         return 0
 
+    cdef inline int _append(self, const uint8_t *p, Py_ssize_t nbytes, double value) except -1:
+        """Store one kept feature: its name bytes and its value (before any fix-up)."""
+        cdef Py_ssize_t k
+        cdef uint8_t *dst
+        if self.names_len + nbytes > self.names_cap or self.n == self.cap:
+            self._grow(nbytes)
+        dst = self.names + self.names_len
+        if nbytes <= 16:  # most names: cheaper than a call to memcpy
+            for k in range(nbytes):
+                dst[k] = p[k]
+        else:
+            memcpy(dst, p, <size_t>nbytes)
+        self.names_len += nbytes
+        self.values[self.n] = value
+        self.n += 1
+        self.offsets[self.n] = self.names_len
+        return 0
+
     cdef int _add_name(self, object f, double value) except -1:
         """Append a feature whose value is nonzero (scikit-learn's name checks)."""
         cdef const uint8_t *p
@@ -224,14 +263,7 @@ cdef class FeatureBatch:
             exact = False
         if exact:
             self._fix(p, nbytes, value)
-        self._grow(nbytes)
-        if nbytes:
-            memcpy(self.names + self.names_len, p, <size_t>nbytes)
-        self.names_len += nbytes
-        self.values[self.n] = value
-        self.n += 1
-        self.offsets[self.n] = self.names_len
-        return 0
+        return self._append(p, nbytes, value)
 
     cdef int _add(self, object f, object v) except -1:
         """One (name, value) pair, exactly as scikit-learn's loop body."""
@@ -247,6 +279,7 @@ cdef class FeatureBatch:
 
     cdef int _add_sample(self, object x, int mode) except -1:
         cdef Py_ssize_t pos = 0, size
+        cdef double value
         cdef PyObject *kp
         cdef PyObject *vp
         if mode == 0:
@@ -254,8 +287,17 @@ cdef class FeatureBatch:
                 # dict.items() order without a tuple per item. The references are owned
                 # (f, v) while the values are read; a dict resized meanwhile (by a value's
                 # __float__ or __str__) raises as iterating items() would.
+                # Fast path: an exact str key that is compact ASCII and an exact float
+                # value run no user code (so the dict cannot change) and need no
+                # conversion; anything else takes scikit-learn's loop body (_add).
                 size = len(<dict>x)
                 while PyDict_Next(x, &pos, &kp, &vp):
+                    # Borrowed references: nothing below runs code that could drop them.
+                    if (self.check == 0 and _float_exact(vp) and _ascii_str_exact(kp)):
+                        value = _float_value(vp)
+                        if value != 0:
+                            self._append(_ascii_data(kp), _ascii_length(kp), value)
+                        continue
                     f = <object>kp
                     v = <object>vp
                     self._add(f, v)
@@ -322,3 +364,54 @@ cdef class FeatureBatch:
                                               n_features, alternate_sign, n_threads,
                                               &indices[istart], &values[vstart])
         _check(status)
+
+
+def merge_rows(const int64_t[::1] indptr, const int32_t[::1] indices, values, int n_threads):
+    """Sort each row by column and sum duplicates (scipy's ``sum_duplicates``), nogil.
+
+    ``values`` is a float64 or float32 array. Returns ``(indptr, indices, values)`` of the
+    merged rows (int64 indptr; arrays trimmed to the merged size), or None when a column's
+    sum could depend on scipy's unstable summation order (``fh_merge_rows_f64`` says
+    when): the caller then lets scipy merge the unchanged input.
+    """
+    cdef int64_t n_rows = indptr.shape[0] - 1
+    cdef int64_t nnz
+    cdef const double[::1] v64
+    cdef const float[::1] v32
+    cdef double[::1] o64
+    cdef float[::1] o32
+    cdef int sensitive = 0
+    cdef fh_status status = FH_OK
+    if n_rows < 0:
+        raise ValueError("indptr must not be empty")
+    nnz = indptr[n_rows]
+    if indices.shape[0] < nnz or values.shape[0] < nnz or indptr[0] != 0:
+        raise ValueError("indptr does not match indices and values")
+    if nnz == 0:
+        return np.zeros(n_rows + 1, dtype=np.int64), np.empty(0, np.int32), values[:0].copy()
+    out_indptr = np.empty(n_rows + 1, dtype=np.int64)
+    out_indices = np.empty(max(nnz, 1), dtype=np.int32)
+    out_values = np.empty(max(nnz, 1), dtype=values.dtype)
+    cdef int64_t[::1] oip = out_indptr
+    cdef int32_t[::1] oix = out_indices
+    if values.dtype == np.float64:
+        v64 = values
+        o64 = out_values
+        with nogil:
+            status = fh_merge_rows_f64(&indptr[0], n_rows, &indices[0], &v64[0], n_threads, &oip[0],
+                                       &oix[0], &o64[0], &sensitive)
+    elif values.dtype == np.float32:
+        v32 = values
+        o32 = out_values
+        with nogil:
+            status = fh_merge_rows_f32(&indptr[0], n_rows, &indices[0], &v32[0], n_threads, &oip[0],
+                                       &oix[0], &o32[0], &sensitive)
+    else:
+        raise TypeError(f"merge_rows takes float64 or float32 values, got {values.dtype}")
+    _check(status)
+    if sensitive:
+        return None
+    m = out_indptr[n_rows]
+    if m < nnz // 2:  # like scipy's prune: no view of a much larger buffer
+        return out_indptr, out_indices[:m].copy(), out_values[:m].copy()
+    return out_indptr, out_indices[:m], out_values[:m]

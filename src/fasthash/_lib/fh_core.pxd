@@ -112,3 +112,9 @@ cdef extern from "fh_features.h" nogil:
                                    const double *values, int64_t n, int64_t n_features,
                                    int alternate_sign, int n_threads, int32_t *out_indices,
                                    double *out_values)
+    fh_status fh_merge_rows_f64(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
+                                const double *values, int n_threads, int64_t *out_indptr,
+                                int32_t *out_indices, double *out_values, int *order_sensitive)
+    fh_status fh_merge_rows_f32(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
+                                const float *values, int n_threads, int64_t *out_indptr,
+                                int32_t *out_indices, float *out_values, int *order_sensitive)

@@ -233,12 +233,25 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
         indices, values, indptr = out.finish()
         n_samples = out.n_samples
 
+        merged = None
+        if indices.dtype == np.int32 and values.dtype in (np.float64, np.float32):
+            # scipy's sum_duplicates, per row on n_threads without the GIL, wherever the
+            # result cannot depend on scipy's (unstable) summation order; else None.
+            merged = _features.merge_rows(
+                indptr.astype(np.int64, copy=False), indices, values, n_threads
+            )
+        if merged is not None:
+            merged_indptr, indices, values = merged
+            indptr = merged_indptr.astype(indptr.dtype, copy=False)
         X = sp.csr_array(
             (values, indices, indptr),
             dtype=self.dtype,
             shape=(n_samples, self.n_features),
         )
-        X.sum_duplicates()  # scipy's own merge: the same (unstable) order as scikit-learn
+        if merged is not None:
+            X.has_canonical_format = True
+        else:
+            X.sum_duplicates()  # scipy's own merge: the same (unstable) order as scikit-learn
         return align_api_if_sparse(X)
 
 

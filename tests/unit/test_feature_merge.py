@@ -1,0 +1,123 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""FeatureHasher's native duplicate merge (``_features.merge_rows``) and its fallback."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
+
+from fasthash import FeatureHasher
+from fasthash._lib import _features
+
+
+def _raw(rows, dtype):
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(r) for r in rows])
+    indices = np.array([c for r in rows for c, _ in r], dtype=np.int32)
+    values = np.array([v for r in rows for _, v in r], dtype=dtype)
+    return indptr, indices, values
+
+
+def _scipy_merge(indptr, indices, values, n_cols=100):
+    X = sp.csr_array((values.copy(), indices.copy(), indptr.copy()), shape=(len(indptr) - 1, n_cols))
+    X.sum_duplicates()
+    return X
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_merge_equals_scipy_when_order_cannot_matter(dtype, n_threads):
+    rows = [
+        [(5, 1.5), (2, 1.0), (5, 2.25), (2, -1.0)],  # explicit zero in column 2
+        [],
+        [(7, 1.0), (7, 2.0), (7, -4.0)],  # integers: any order gives -1
+        [(9, 0.1), (3, 0.2), (9, 0.7)],  # two non-integers: one commutative rounding
+        [(c, float(c)) for c in range(40, 0, -1)],  # a longer row, reversed
+    ]
+    indptr, indices, values = _raw(rows, dtype)
+    got = _features.merge_rows(indptr, indices, values, n_threads)
+    assert got is not None
+    m_indptr, m_indices, m_values = got
+    want = _scipy_merge(indptr, indices, values)
+    np.testing.assert_array_equal(m_indptr, want.indptr)
+    np.testing.assert_array_equal(m_indices, want.indices)
+    assert m_values.dtype == want.data.dtype
+    np.testing.assert_array_equal(m_values.view(np.uint8), want.data.view(np.uint8))
+    assert 0.0 in m_values  # the explicit zero is kept
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        [(1, 0.5), (1, 1e16), (1, -1e16)],  # three non-integers: order changes the bits
+        [(1, float("nan")), (1, 1.0)],  # NaN payload/sign depends on the order
+        [(1, float("inf")), (1, 1.0)],
+        [(1, 2.0**53), (1, 1.0), (1, 1.0)],  # integers beyond 2**53 in total
+    ],
+)
+def test_order_sensitive_rows_are_left_to_scipy(row):
+    indptr, indices, values = _raw([[(0, 1.0)], row], np.float64)
+    assert _features.merge_rows(indptr, indices, values, 2) is None
+
+
+def test_merge_rows_rejects_bad_input():
+    with pytest.raises(TypeError, match="float64 or float32"):
+        _features.merge_rows(
+            np.array([0, 1], np.int64), np.array([0], np.int32), np.array([1], np.int64), 1
+        )
+    with pytest.raises(ValueError, match="does not match"):
+        _features.merge_rows(
+            np.array([0, 5], np.int64), np.array([0], np.int32), np.array([1.0]), 1
+        )
+    with pytest.raises(RuntimeError, match="internal error"):  # decreasing indptr
+        _features.merge_rows(
+            np.array([0, 2, 1], np.int64), np.array([0, 1], np.int32), np.array([1.0, 2.0]), 1
+        )
+
+
+def _word_counts(n_docs=300):
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(5000)]
+    return [
+        {words[j]: float(rng.integers(1, 4)) for j in rng.integers(0, 5000, size=30)}
+        for _ in range(n_docs)
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_features", [2**20, 64])  # 64: many collisions
+def test_feature_hasher_merges_natively(monkeypatch, dtype, n_features):
+    samples = _word_counts()
+    want = SkFeatureHasher(n_features=n_features, dtype=dtype).transform(samples)
+
+    def fail(self):
+        raise AssertionError("scipy's sum_duplicates was called")
+
+    monkeypatch.setattr(sp.csr_array, "sum_duplicates", fail)
+    monkeypatch.setattr(sp.csr_matrix, "sum_duplicates", fail)
+    for n_jobs in (1, 2):
+        got = FeatureHasher(n_features=n_features, dtype=dtype, n_jobs=n_jobs).transform(samples)
+        assert type(got) is type(want) and got.dtype == want.dtype
+        assert got.has_canonical_format and got.has_sorted_indices
+        np.testing.assert_array_equal(got.indptr, want.indptr)
+        np.testing.assert_array_equal(got.indices, want.indices)
+        np.testing.assert_array_equal(got.data.view(np.uint8), want.data.view(np.uint8))
+        assert got.indptr.dtype == want.indptr.dtype and got.indices.dtype == want.indices.dtype
+
+
+def test_feature_hasher_falls_back_to_scipy_when_order_matters(monkeypatch):
+    samples = [[("a", v) for v in (1e16, 0.5, -1e16, 3.0, 0.5)], [("b", 1.0), ("a", 2.0)]]
+    calls = []
+    original = sp.csr_array.sum_duplicates
+
+    def spy(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(sp.csr_array, "sum_duplicates", spy)
+    got = FeatureHasher(n_features=16, input_type="pair").transform(samples)
+    assert calls
+    want = SkFeatureHasher(n_features=16, input_type="pair").transform(samples)
+    np.testing.assert_array_equal(got.data.view(np.uint8), want.data.view(np.uint8))
+    np.testing.assert_array_equal(got.indices, want.indices)
