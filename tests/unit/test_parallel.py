@@ -81,3 +81,18 @@ def test_with_inner_n_jobs_sets_every_nested_n_jobs():
     assert params["hashingvectorizer__n_jobs"] == 1
     assert params["randomforestclassifier__n_jobs"] == 1
     assert with_inner_n_jobs(object()) is not None  # not an estimator: left alone
+
+
+def test_inner_n_jobs_leaves_sklearn_none_and_replaces_fasthash_none():
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    pipe = make_pipeline(HashingVectorizer(n_jobs=None), LogisticRegression())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # LogisticRegression(n_jobs=1) warns in sklearn >= 1.8
+        params = with_inner_n_jobs(pipe).get_params()
+    assert params["hashingvectorizer__n_jobs"] == 1  # fasthash's None = every CPU
+    assert params["logisticregression__n_jobs"] is None  # sklearn's None = one job already
+    forest = with_inner_n_jobs(RandomForestClassifier(n_jobs=-1))
+    assert forest.n_jobs == 1

@@ -62,7 +62,11 @@ def with_inner_n_jobs(estimator, n_jobs=1):
 
     The estimator is modified in place and returned; use it on clones. Meant for estimators
     run inside a worker thread, so their own kernels (fasthash's C core, joblib in
-    scikit-learn's forests) do not start a pool of their own.
+    scikit-learn's forests) do not start a pool of their own. Parameters that already hold
+    ``n_jobs`` are left alone, and so is ``None`` on estimators outside fasthash: there it
+    means one job already (outside a joblib context), and setting it can warn (for
+    example ``LogisticRegression(n_jobs=...)``, deprecated in scikit-learn 1.8). fasthash's
+    own ``None`` means every CPU, so it is replaced.
 
     Parameters
     ----------
@@ -93,10 +97,26 @@ def with_inner_n_jobs(estimator, n_jobs=1):
         params = estimator.get_params(deep=True)
     except TypeError:  # get_params without ``deep``
         return estimator
-    updates = {name: n_jobs for name in params if name == "n_jobs" or name.endswith("__n_jobs")}
+    updates = {
+        name: n_jobs
+        for name, value in params.items()
+        if (name == "n_jobs" or name.endswith("__n_jobs"))
+        and value != n_jobs
+        and not (value is None and not _is_fasthash(_owner(estimator, params, name)))
+    }
     if updates:
         estimator.set_params(**updates)
     return estimator
+
+
+def _owner(estimator, params, name):
+    """The (sub-)estimator that holds the parameter ``name`` of ``get_params(deep=True)``."""
+    prefix, _, _ = name.rpartition("__")
+    return params.get(prefix, estimator) if prefix else estimator
+
+
+def _is_fasthash(obj):
+    return type(obj).__module__.split(".")[0] == "fasthash"
 
 
 @contextlib.contextmanager

@@ -1,0 +1,17 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Forests trained on parallel threads and merged (issue 4).
+
+- :func:`merge_forests`: merge fitted RandomForest / ExtraTrees models into one
+  scikit-learn forest, with classes aligned across them.
+- :class:`ParallelForestClassifier`, :class:`ParallelForestRegressor`: fit sub-forests on
+  a thread pool (on replicas or partitions of the data) and merge them.
+"""
+
+from fasthash.ensemble._merge import (
+    ParallelForestClassifier,
+    ParallelForestRegressor,
+    merge_forests,
+)
+
+__all__ = ["ParallelForestClassifier", "ParallelForestRegressor", "merge_forests"]
