@@ -1,0 +1,81 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""One 2-process ``distributed.LocalCluster`` on loopback, shared by every dask test.
+
+Starting a cluster costs seconds, so it is session-scoped; tests that disturb it (the
+worker-killing test) wait for it to be whole again before returning. Without dask or
+distributed the fixtures skip with the install hint (the test modules also skip at import).
+
+Warnings: pytest runs with ``filterwarnings = error``. Only distributed's known, harmless
+warnings of cluster start-up and shutdown are silenced, by message, around those calls.
+"""
+
+import contextlib
+import logging
+import warnings
+
+import pytest
+
+SKIP_REASON = 'needs the optional dependencies dask and distributed: pip install "fasthash[dask]"'
+
+# Harmless warnings distributed may emit while a cluster starts or stops (slow shared
+# machines, a worker restarted by its nanny). Matched by message, never by category alone.
+_KNOWN_WARNINGS = (
+    # a slow shared disk while the workers create their scratch directories
+    r".*Creating scratch directories is taking a surprisingly long time.*",
+    # another cluster (another engineer's, another test run) holds the HTTP port 8787:
+    # distributed moves to a free port and warns
+    r".*Port \d+ is already in use.*",
+)
+
+
+@contextlib.contextmanager
+def known_distributed_warnings():
+    """Silence distributed's known start-up/shutdown warnings (by message) in a block."""
+    with warnings.catch_warnings():
+        for pattern in _KNOWN_WARNINGS:
+            warnings.filterwarnings("ignore", message=pattern)
+        yield
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """``LocalCluster``: 2 worker processes (1 thread each) on 127.0.0.1, no dashboard."""
+    pytest.importorskip("dask", reason=SKIP_REASON)
+    distributed = pytest.importorskip("distributed", reason=SKIP_REASON)
+    with known_distributed_warnings():
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+    try:
+        yield cluster
+    finally:
+        with known_distributed_warnings():
+            cluster.close()
+
+
+@pytest.fixture(scope="session")
+def dask_client(dask_cluster):
+    """A ``distributed.Client`` of :func:`dask_cluster` (closed at the end)."""
+    import distributed
+
+    with known_distributed_warnings():
+        client = distributed.Client(dask_cluster, set_as_default=False)
+    try:
+        yield client
+    finally:
+        with known_distributed_warnings():
+            client.close()
+
+
+@pytest.fixture
+def client(dask_client):
+    """The shared client, with both workers up, as the default scheduler of the test."""
+    dask_client.wait_for_workers(2, timeout=60)
+    with dask_client.as_current():
+        yield dask_client
