@@ -16,8 +16,8 @@ class FasthashError(Exception):
 class IncompatibleModelsError(FasthashError, ValueError):
     """Fitted models that cannot be combined (averaged, merged) into one.
 
-    For the model-combining utilities of issue 4 (not built yet; not exported at the top
-    level until they exist).
+    Raised by the model-combining utilities (:func:`fasthash.average_models`,
+    :func:`fasthash.merge_forests` and the estimators built on them).
 
     Raised when models differ in estimator class, ``classes_``, ``n_features_in_``,
     ``feature_names_in_``, output shape or a hyper-parameter that changes what the fitted

@@ -14,6 +14,9 @@ MODULES = [
     "fasthash.utils._parallel",
     "fasthash._corpus",
     "fasthash._show_versions",
+    "fasthash.linear_model._averaging",
+    "fasthash.ensemble._merge",
+    "fasthash.feature_extraction._hash",
 ]
 
 
