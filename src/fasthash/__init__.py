@@ -10,6 +10,12 @@ from fasthash.exceptions import FasthashError, IncompatibleModelsError
 from fasthash.feature_extraction._hash import FeatureHasher
 from fasthash.feature_extraction.text import HashingVectorizer
 from fasthash.linear_model import AveragedLinearModel, average_models
+from fasthash.model_selection import (
+    GridSearchCV,
+    RandomizedSearchCV,
+    cross_val_score,
+    cross_validate,
+)
 from fasthash.utils._murmur import murmurhash3_32
 
 __version__ = "0.1.0"
@@ -18,11 +24,15 @@ __all__ = [
     "AveragedLinearModel",
     "FasthashError",
     "FeatureHasher",
+    "GridSearchCV",
     "HashingVectorizer",
     "IncompatibleModelsError",
     "ParallelForestClassifier",
     "ParallelForestRegressor",
+    "RandomizedSearchCV",
     "average_models",
+    "cross_val_score",
+    "cross_validate",
     "merge_forests",
     "murmurhash3_32",
     "show_versions",

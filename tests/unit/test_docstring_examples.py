@@ -16,6 +16,7 @@ MODULES = [
     "fasthash._show_versions",
     "fasthash.linear_model._averaging",
     "fasthash.ensemble._merge",
+    "fasthash.model_selection._threaded",
     "fasthash.feature_extraction._hash",
 ]
 
