@@ -665,3 +665,25 @@ def test_fit_rejects_what_transform_rejects_for_n_jobs(cls, n_jobs):
         cls(n_jobs=n_jobs).fit(X)
     with pytest.raises((TypeError, ValueError)):
         cls(n_jobs=n_jobs).transform(X)
+
+
+def test_ml_layer_is_imported_lazily_from_the_top_level():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fasthash\n"
+        "assert 'fasthash.model_selection' not in sys.modules\n"
+        "assert 'fasthash.ensemble' not in sys.modules\n"
+        "from fasthash import GridSearchCV, AveragedLinearModel, merge_forests\n"
+        "import fasthash.model_selection as ms, fasthash.linear_model as lm\n"
+        "assert GridSearchCV is ms.GridSearchCV and AveragedLinearModel is lm.AveragedLinearModel\n"
+        "assert set(fasthash.__all__) <= set(dir(fasthash))\n"
+        "try:\n"
+        "    fasthash.no_such_name\n"
+        "except AttributeError as e:\n"
+        "    assert 'no_such_name' in str(e)\n"
+        "else:\n"
+        "    raise SystemExit('no AttributeError')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
