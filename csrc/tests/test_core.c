@@ -37,6 +37,23 @@ static void test_murmur(void)
     CHECK((int32_t)fh_murmur3_32("acqerwwr", 8, 0) == 2147483647);
     CHECK((int32_t)fh_murmur3_32("abxnxwpw", 8, 0) == -2147483647);
     CHECK((int32_t)fh_murmur3_32("aaum2erp", 8, 0) == -1);
+
+    /* The branch-free short-key variants equal the general hash for every length they
+     * take, whatever the bytes past the key. */
+    uint8_t buf[16];
+    unsigned s = 777;
+    for (int rep = 0; rep < 2000; rep++) {
+        for (int i = 0; i < 16; i++) {
+            s = s * 1103515245u + 12345u;
+            buf[i] = (uint8_t)(s >> 16);
+        }
+        for (int n = 0; n <= 11; n++)
+            CHECK(fh_murmur3_32_upto11(buf, n) == fh_murmur3_32(buf, (size_t)n, 0));
+        for (int n = 0; n <= 7; n++)
+            CHECK(fh_murmur3_32_upto7(buf, n) == fh_murmur3_32(buf, (size_t)n, 0));
+        for (int n = 1; n <= 8; n++)
+            CHECK(fh_murmur3_32_short(buf, n) == fh_murmur3_32(buf, (size_t)n, 0));
+    }
 }
 
 static void test_keys(void)
