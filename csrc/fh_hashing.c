@@ -496,6 +496,15 @@ static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int
     size_t elem = elem_size(o->out_type);
     if ((st = chunk_reserve(c, c->nnz + n, elem)) != FH_OK)
         return st;
+    if (o->out_type == FH_OUT_F64 && !o->binary) {
+        /* the common case: sums straight into the output values */
+        double *v = (double *)(void *)c->vals + c->nnz;
+        int64_t m = fh_sum_sorted_keys_f64(sorted, n, c->cols + c->nnz, v);
+        fh_normalize_f64(v, m, o->norm);
+        c->nnz += m;
+        row_nnz[i] = m;
+        return FH_OK;
+    }
     int64_t *occ = o->out_type == FH_OUT_F32 ? sc->occ : NULL;
     int64_t m = fh_sum_sorted_keys(sorted, n, c->cols + c->nnz, sc->counts, occ);
     if (o->out_type == FH_OUT_F64) {

@@ -90,6 +90,22 @@ static void test_sort_and_sum(void)
     CHECK(fh_count_to_f32(((int64_t)1 << 24) + 5, ((int64_t)1 << 24) + 5) == 16777216.0f);
     CHECK(fh_count_to_f32(-(((int64_t)1 << 24) + 5), ((int64_t)1 << 24) + 5) == -16777216.0f);
     CHECK(fh_count_to_f32(3, 5) == 3.0f);
+    double vals[4];
+    int32_t cols64[4];
+    CHECK(fh_sum_sorted_keys_f64(k2, 4, cols64, vals) == 2);
+    CHECK(cols64[0] == 5 && vals[0] == 0.0 && cols64[1] == 7 && vals[1] == 2.0);
+    /* the float64 variant equals the general one on the sorted random keys */
+    {
+        static int32_t c1[N], c2[N];
+        static int64_t n1[N];
+        static double v2[N];
+        int64_t m1 = fh_sum_sorted_keys(sk, N, c1, n1, NULL);
+        int64_t m2 = fh_sum_sorted_keys_f64(sk, N, c2, v2);
+        int same = m1 == m2;
+        for (int64_t i = 0; same && i < m1; i++)
+            same = c1[i] == c2[i] && (double)n1[i] == v2[i];
+        CHECK(same);
+    }
     CHECK(cols[0] == 5 && counts[0] == 0); /* explicit zero kept */
     CHECK(cols[1] == 7 && counts[1] == 2);
 }
