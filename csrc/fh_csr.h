@@ -32,6 +32,11 @@ const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t 
 int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts,
                            int64_t *occ);
 
+/* fh_sum_sorted_keys writing each column's sum of signs as a float64 to vals (exact: a row
+ * has fewer than 2**53 entries), for float64 output without the intermediate counts.
+ * Returns the number of distinct columns. O(n). */
+int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, double *vals);
+
 /* The float32 value scipy's sequential float32 summation of a column's +-1 entries gives:
  * exact up to 2**24 in magnitude; a column of one sign saturates at 2**24 (2**24 + 1 rounds
  * to even). A mixed-sign column with more than 2**24 entries depends on scipy's (unstable)

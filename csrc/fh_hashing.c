@@ -445,7 +445,21 @@ typedef struct {
     fh_status st;
 } chunk;
 
+/* A chunk's output buffers between batches (vals sized for 8-byte values). */
+typedef struct {
+    int32_t *cols;
+    uint8_t *vals;
+    int64_t cap;
+} chunk_buf;
+
+struct fh_workspace {
+    chunk_buf *bufs;
+    int64_t n_bufs;
+    int busy; /* a batch holds the buffers */
+};
+
 struct fh_batch {
+    fh_workspace *ws; /* the buffers' owner, or NULL */
     int64_t n_docs;
     int64_t *row_nnz;
     chunk *chunks;
@@ -463,7 +477,10 @@ static fh_status chunk_reserve(chunk *c, int64_t need, size_t elem)
         return FH_OK;
     int64_t ncap = fh_next_cap(c->cap, need, c->size_hint > 4096 ? c->size_hint : 4096);
     FH_RESIZE(c->cols, ncap, return FH_ERR_NOMEM);
-    FH_RESIZE(c->vals, (int64_t)elem * ncap, return FH_ERR_NOMEM); /* vals are bytes */
+    /* vals are bytes, sized for 8-byte values whatever elem so that a workspace's buffers
+     * fit any output type */
+    (void)elem;
+    FH_RESIZE(c->vals, 8 * ncap, return FH_ERR_NOMEM);
     c->cap = ncap;
     return FH_OK;
 }
@@ -496,6 +513,15 @@ static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int
     size_t elem = elem_size(o->out_type);
     if ((st = chunk_reserve(c, c->nnz + n, elem)) != FH_OK)
         return st;
+    if (o->out_type == FH_OUT_F64 && !o->binary) {
+        /* the common case: sums straight into the output values */
+        double *v = (double *)(void *)c->vals + c->nnz;
+        int64_t m = fh_sum_sorted_keys_f64(sorted, n, c->cols + c->nnz, v);
+        fh_normalize_f64(v, m, o->norm);
+        c->nnz += m;
+        row_nnz[i] = m;
+        return FH_OK;
+    }
     int64_t *occ = o->out_type == FH_OUT_F32 ? sc->occ : NULL;
     int64_t m = fh_sum_sorted_keys(sorted, n, c->cols + c->nnz, sc->counts, occ);
     if (o->out_type == FH_OUT_F64) {
@@ -557,16 +583,42 @@ static int64_t doc_units(const fh_doc *d)
     return d->mode == FH_DOC_FEATURES ? d->n_feat * FH_FEATURE_UNITS + 1 : d->text.len + 1;
 }
 
+fh_status fh_workspace_new(fh_workspace **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? FH_OK : FH_ERR_NOMEM;
+}
+
+void fh_workspace_free(fh_workspace *ws)
+{
+    if (!ws)
+        return;
+    for (int64_t i = 0; i < ws->n_bufs; i++) {
+        free(ws->bufs[i].cols);
+        free(ws->bufs[i].vals);
+    }
+    free(ws->bufs);
+    free(ws);
+}
+
 void fh_batch_free(fh_batch *b)
 {
     if (!b)
         return;
     if (b->chunks) {
         for (int64_t c = 0; c < b->n_chunks; c++) {
-            free(b->chunks[c].cols);
-            free(b->chunks[c].vals);
+            if (b->ws) { /* back to the workspace (which has n_chunks buffers) */
+                b->ws->bufs[c].cols = b->chunks[c].cols;
+                b->ws->bufs[c].vals = b->chunks[c].vals;
+                b->ws->bufs[c].cap = b->chunks[c].cap;
+            } else {
+                free(b->chunks[c].cols);
+                free(b->chunks[c].vals);
+            }
         }
     }
+    if (b->ws)
+        b->ws->busy = 0;
     free(b->chunks);
     free(b->row_nnz);
     free(b);
@@ -574,6 +626,12 @@ void fh_batch_free(fh_batch *b)
 
 fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                        fh_batch **out, int64_t *bad_row)
+{
+    return fh_batch_run_ws(corpus, opts, n_threads, NULL, out, bad_row);
+}
+
+fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                          fh_workspace *ws, fh_batch **out, int64_t *bad_row)
 {
     fh_status st;
     fh_batch *b = NULL;
@@ -583,6 +641,8 @@ fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threa
         return FH_ERR_BADARG;
     if ((st = fh_opts_check(opts)) != FH_OK)
         return st;
+    if (ws && ws->busy)
+        return FH_ERR_BADARG;
     if (n_threads < 1)
         n_threads = 1;
 
@@ -610,7 +670,27 @@ fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threa
     b->chunks = calloc((size_t)(n_chunks > 0 ? n_chunks : 1), sizeof(chunk));
     if (!b->chunks)
         goto cleanup;
+    if (ws && n_chunks > ws->n_bufs) {
+        chunk_buf *nb = realloc(ws->bufs, sizeof(chunk_buf) * (size_t)n_chunks);
+        if (!nb)
+            goto cleanup;
+        memset(nb + ws->n_bufs, 0, sizeof(chunk_buf) * (size_t)(n_chunks - ws->n_bufs));
+        ws->bufs = nb;
+        ws->n_bufs = n_chunks;
+    }
     b->n_chunks = n_chunks;
+    if (ws) { /* the chunks borrow the workspace's buffers until fh_batch_free */
+        for (int64_t c = 0; c < n_chunks; c++) {
+            b->chunks[c].cols = ws->bufs[c].cols;
+            b->chunks[c].vals = ws->bufs[c].vals;
+            b->chunks[c].cap = ws->bufs[c].cap;
+            ws->bufs[c].cols = NULL;
+            ws->bufs[c].vals = NULL;
+            ws->bufs[c].cap = 0;
+        }
+        b->ws = ws;
+        ws->busy = 1;
+    }
     units = 0;
     start = 0;
     for (int64_t i = 0, c = 0; i < n; i++) {
@@ -699,11 +779,15 @@ fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t nnz_base, int64_t *i
             memcpy((uint8_t *)data + (size_t)at * (size_t)b->elem, ch->vals,
                    (size_t)b->elem * (size_t)ch->nnz);
         }
-        /* moved: release the chunk now, so the batch is never held twice */
-        free(ch->cols);
-        free(ch->vals);
-        ch->cols = NULL;
-        ch->vals = NULL;
+        /* moved: release the chunk now, so the batch is never held twice (unless its
+         * buffers belong to a workspace, to be reused by the next batch) */
+        if (!b->ws) {
+            free(ch->cols);
+            free(ch->vals);
+            ch->cols = NULL;
+            ch->vals = NULL;
+            ch->cap = 0;
+        }
         ch->nnz = 0;
     }
     return FH_OK;

@@ -38,6 +38,23 @@ static void test_murmur(void)
     CHECK((int32_t)fh_murmur3_32("acqerwwr", 8, 0) == 2147483647);
     CHECK((int32_t)fh_murmur3_32("abxnxwpw", 8, 0) == -2147483647);
     CHECK((int32_t)fh_murmur3_32("aaum2erp", 8, 0) == -1);
+
+    /* The branch-free short-key variants equal the general hash for every length they
+     * take, whatever the bytes past the key. */
+    uint8_t buf[16];
+    unsigned s = 777;
+    for (int rep = 0; rep < 2000; rep++) {
+        for (int i = 0; i < 16; i++) {
+            s = s * 1103515245u + 12345u;
+            buf[i] = (uint8_t)(s >> 16);
+        }
+        for (int n = 0; n <= 11; n++)
+            CHECK(fh_murmur3_32_upto11(buf, n) == fh_murmur3_32(buf, (size_t)n, 0));
+        for (int n = 0; n <= 7; n++)
+            CHECK(fh_murmur3_32_upto7(buf, n) == fh_murmur3_32(buf, (size_t)n, 0));
+        for (int n = 1; n <= 8; n++)
+            CHECK(fh_murmur3_32_short(buf, n) == fh_murmur3_32(buf, (size_t)n, 0));
+    }
 }
 
 static void test_keys(void)
@@ -74,6 +91,22 @@ static void test_sort_and_sum(void)
     CHECK(fh_count_to_f32(((int64_t)1 << 24) + 5, ((int64_t)1 << 24) + 5) == 16777216.0f);
     CHECK(fh_count_to_f32(-(((int64_t)1 << 24) + 5), ((int64_t)1 << 24) + 5) == -16777216.0f);
     CHECK(fh_count_to_f32(3, 5) == 3.0f);
+    double vals[4];
+    int32_t cols64[4];
+    CHECK(fh_sum_sorted_keys_f64(k2, 4, cols64, vals) == 2);
+    CHECK(cols64[0] == 5 && vals[0] == 0.0 && cols64[1] == 7 && vals[1] == 2.0);
+    /* the float64 variant equals the general one on the sorted random keys */
+    {
+        static int32_t c1[N], c2[N];
+        static int64_t n1[N];
+        static double v2[N];
+        int64_t m1 = fh_sum_sorted_keys(sk, N, c1, n1, NULL);
+        int64_t m2 = fh_sum_sorted_keys_f64(sk, N, c2, v2);
+        int same = m1 == m2;
+        for (int64_t i = 0; same && i < m1; i++)
+            same = c1[i] == c2[i] && (double)n1[i] == v2[i];
+        CHECK(same);
+    }
     CHECK(cols[0] == 5 && counts[0] == 0); /* explicit zero kept */
     CHECK(cols[1] == 7 && counts[1] == 2);
 }
@@ -189,6 +222,97 @@ static void test_errors(void)
     fh_batch_free(b);
 }
 
+/* Run a corpus through a batch (with ws or not) into freshly allocated CSR arrays; returns
+ * the status and the arrays (to free) in *ip, *ix, *dv. */
+static fh_status run_batch(const fh_corpus *c, const fh_opts *o, int threads, fh_workspace *ws,
+                           int64_t **ip, int32_t **ix, double **dv, int64_t *nnz)
+{
+    fh_batch *b = NULL;
+    int64_t bad = -1;
+    fh_status st = fh_batch_run_ws(c, o, threads, ws, &b, &bad);
+    *ip = NULL;
+    *ix = NULL;
+    *dv = NULL;
+    if (st != FH_OK)
+        return st;
+    *nnz = fh_batch_nnz(b);
+    *ip = malloc(sizeof(int64_t) * (size_t)(c->n_docs + 1));
+    *ix = malloc(sizeof(int32_t) * (size_t)(*nnz + 1));
+    *dv = malloc(sizeof(double) * (size_t)(*nnz + 1));
+    st = fh_batch_copy(b, threads, 0, *ip, *ix, *dv);
+    fh_batch_free(b);
+    return st;
+}
+
+static void test_workspace(void)
+{
+    /* Batches of different sizes and output types through one workspace give the same rows
+     * as batches without one; a held workspace is refused; a failed batch gives it back. */
+    enum { ND = 3000 };
+    static char text[ND][64];
+    static fh_doc docs[ND];
+    unsigned s = 99;
+    for (int i = 0; i < ND; i++) {
+        int at = 0, words = 1 + i % 9;
+        for (int w = 0; w < words; w++) {
+            s = s * 1103515245u + 12345u;
+            at += snprintf(text[i] + at, sizeof text[i] - (size_t)at, "w%u ", (s >> 16) % 50);
+        }
+        memset(&docs[i], 0, sizeof docs[i]);
+        docs[i].mode = FH_DOC_TEXT;
+        docs[i].text = ascii(text[i]);
+    }
+    fh_opts o;
+    memset(&o, 0, sizeof o);
+    o.min_n = o.max_n = 1;
+    o.n_features = 1u << 10;
+    o.lowercase = 1;
+    o.alternate_sign = 1;
+    o.norm = FH_NORM_L2;
+    o.out_type = FH_OUT_F64;
+    fh_workspace *ws = NULL;
+    CHECK(fh_workspace_new(&ws) == FH_OK);
+    const int64_t sizes[] = {ND, 7, 1200, ND, 1};
+    for (int k = 0; k < 5; k++) {
+        o.out_type = k == 2 ? FH_OUT_F32 : FH_OUT_F64;
+        o.norm = k == 3 ? FH_NORM_NONE : FH_NORM_L2;
+        fh_corpus c = {docs + (k == 4 ? 5 : 0), NULL, sizes[k]};
+        int64_t *ip1, *ip2, n1 = 0, n2 = 0;
+        int32_t *ix1, *ix2;
+        double *dv1, *dv2;
+        CHECK(run_batch(&c, &o, 2, NULL, &ip1, &ix1, &dv1, &n1) == FH_OK);
+        CHECK(run_batch(&c, &o, 2, ws, &ip2, &ix2, &dv2, &n2) == FH_OK);
+        size_t elem = o.out_type == FH_OUT_F32 ? 4 : 8;
+        CHECK(n1 == n2 && memcmp(ip1, ip2, sizeof(int64_t) * (size_t)(c.n_docs + 1)) == 0 &&
+              memcmp(ix1, ix2, sizeof(int32_t) * (size_t)n1) == 0 &&
+              memcmp(dv1, dv2, elem * (size_t)n1) == 0);
+        free(ip1), free(ix1), free(dv1), free(ip2), free(ix2), free(dv2);
+    }
+    /* held by a batch: refused until that batch is freed */
+    fh_corpus c = {docs, NULL, 10};
+    fh_batch *b = NULL, *b2 = NULL;
+    int64_t bad = -1;
+    CHECK(fh_batch_run_ws(&c, &o, 1, ws, &b, &bad) == FH_OK);
+    CHECK(fh_batch_run_ws(&c, &o, 1, ws, &b2, &bad) == FH_ERR_BADARG && b2 == NULL);
+    fh_batch_free(b);
+    CHECK(fh_batch_run_ws(&c, &o, 1, ws, &b2, &bad) == FH_OK);
+    fh_batch_free(b2);
+    /* a failing batch (a lone surrogate in a feature) gives the workspace back */
+    uint16_t sur[] = {0x61, 0xD800};
+    fh_text feats[1] = {{sur, 2, FH_KIND_UCS2, 0}};
+    fh_doc fd[2];
+    memset(fd, 0, sizeof fd);
+    fd[0] = docs[0];
+    fd[1].mode = FH_DOC_FEATURES;
+    fd[1].n_feat = 1;
+    fh_corpus cf = {fd, feats, 2};
+    CHECK(fh_batch_run_ws(&cf, &o, 2, ws, &b, &bad) == FH_ERR_ENCODE && b == NULL && bad == 1);
+    CHECK(fh_batch_run_ws(&c, &o, 1, ws, &b, &bad) == FH_OK);
+    fh_batch_free(b);
+    fh_workspace_free(ws);
+    fh_workspace_free(NULL);
+}
+
 static void test_named_values(void)
 {
     const char *names = "aivlts3macdia99h";
@@ -263,6 +387,7 @@ int main(void)
     test_sort_and_sum();
     test_tokenizer();
     test_errors();
+    test_workspace();
     printf("unicode %s, openmp %d: %s\n", fh_unicode_version(), fh_openmp_enabled(),
            failures ? "FAILED" : "ok");
     return failures ? 1 : 0;

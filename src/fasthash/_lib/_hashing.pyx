@@ -298,9 +298,12 @@ cdef class CSRBuilder:
     The arrays live in anonymous memory maps grown with ``mremap`` (``mmap.resize``): growing
     never copies and never leaves freed heap behind, and each batch's rows are moved by the
     core straight into their place, so peak memory is about the output plus one batch.
+    The core's per-chunk buffers live in a workspace reused from one batch to the next (so
+    later batches do not fault in fresh pages), released by ``finish``.
     ``finish`` trims the maps and returns numpy arrays backed by them: ``indptr`` int64,
     ``indices`` int32, ``data`` float64, float32 or int64 (the options' out type).
     """
+    cdef fh_workspace *ws
     cdef object m_indptr, m_indices, m_data
     cdef object dtype
     cdef int64_t cap_rows, cap_nnz
@@ -308,6 +311,8 @@ cdef class CSRBuilder:
     cdef int elem
 
     def __cinit__(self, Options opts):
+        self.ws = NULL
+        _check(fh_workspace_new(&self.ws), -1)
         self.dtype = np.dtype(_OUT_DTYPES[opts.c.out_type])
         self.elem = self.dtype.itemsize
         self.cap_rows = 1024
@@ -317,6 +322,9 @@ cdef class CSRBuilder:
         self.m_indices = _private_map(self.cap_nnz * 4)
         self.m_data = _private_map(self.cap_nnz * self.elem)
         self.n_rows = self.nnz = self.raw = 0
+
+    def __dealloc__(self):
+        fh_workspace_free(self.ws)
 
     cdef int _reserve(self, int64_t rows, int64_t nnz) except -1:
         cdef int64_t cap
@@ -343,7 +351,7 @@ cdef class CSRBuilder:
         corpus.features = batch.feats
         corpus.n_docs = batch.n_docs
         with nogil:
-            st = fh_batch_run(&corpus, &opts.c, n_threads, &res, &bad)
+            st = fh_batch_run_ws(&corpus, &opts.c, n_threads, self.ws, &res, &bad)
         _check(st, bad)
         try:
             nnz = fh_batch_nnz(res)
@@ -366,6 +374,8 @@ cdef class CSRBuilder:
 
     def finish(self):
         """``(indptr, indices, data)`` trimmed to their sizes (the builder is then empty)."""
+        fh_workspace_free(self.ws)
+        self.ws = NULL
         out = []
         for m, count, dtype in ((self.m_indptr, self.n_rows + 1, np.dtype(np.int64)),
                                 (self.m_indices, self.nnz, np.dtype(np.int32)),

@@ -52,9 +52,12 @@ _N_FEATURES_MAX = 2**31 - 1
 # scikit-learn's (a module constant so tests can lower it).
 _INT32_MAX = int(np.iinfo(np.int32).max)
 # A batch is bounded in documents and in code units (features count 16 units each): it
-# bounds the memory beyond the output and the time between two checks for Ctrl-C.
-_BATCH_MAX_DOCS = 1 << 14
-_BATCH_MAX_UNITS = 1 << 22
+# bounds the memory beyond the output and the time between two checks for Ctrl-C. The
+# core reuses one batch's buffers for the next, so smaller batches also touch less fresh
+# memory (about 8% faster on English text than 16384 docs / 4M units), while keeping
+# about 16 chunks of work per batch for the threads.
+_BATCH_MAX_DOCS = 1 << 13
+_BATCH_MAX_UNITS = 1 << 21
 # n-gram lengths below this are analysed in Python (sklearn would emit ~N - min_n empty
 # strings per document: a configuration for tests, not for speed).
 _MIN_NATIVE_MIN_N = -(1 << 16)
