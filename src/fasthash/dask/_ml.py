@@ -152,9 +152,9 @@ def _fit_linear_partition(
 ):
     """Worker task: fit (or warm-start) one partition's model, return its contribution.
 
-    Mirrors AveragedLinearModel.fit / _warm_started of fasthash.linear_model._averaging.
+    The per-partition step is AveragedLinearModel's own (``_fit_partition``).
     """
-    from fasthash.linear_model._averaging import _column_counts, _contribution
+    from fasthash.linear_model._averaging import _column_counts, _contribution, _fit_partition
 
     try:
         y = _as_1d(y)
@@ -162,19 +162,10 @@ def _fit_linear_partition(
         if seed is not None and "random_state" in est.get_params(deep=False):
             est.set_params(random_state=int(seed))
         classifier = is_classifier(template)
-        if averaged is None:
-            if classifier and len(seen) < 2:
-                # A single-class partition: only an estimator with partial_fit can fit it,
-                # with the global label set (its unseen rows get a vanishing weight).
-                est.partial_fit(X, y, classes=classes)
-            else:
-                est.fit(X, y)
-        else:
-            est = _warm_started(est, averaged, mode, X, y, classes if classifier else None)
-            if classifier:
-                # Warm-started from the average, every row was trained on every sample of
-                # the partition (negatives included): plain parameter mixing.
-                seen = classes
+        est, seen = _fit_partition(
+            est, X, y, classes=classes if classifier else None, seen=seen,
+            averaged=averaged, mode=mode,
+        )
         n = _n_rows(X)
         column_weights = None
         if feature_weighting:
@@ -190,31 +181,6 @@ def _fit_linear_partition(
         return contribution
     except Exception as exc:
         raise _partition_error(exc, index, n_partitions, "fitting on") from exc
-
-
-def _warm_started(est, averaged, mode, X, y, classes):
-    """``est``'s parameters, started from ``averaged``, trained once more on (X, y)."""
-    import copy
-
-    params = est.get_params(deep=False)
-    start = copy.deepcopy(averaged)
-    start.set_params(**params)
-    if mode == "partial_fit":
-        kwargs = {} if classes is None else {"classes": classes}
-        start.partial_fit(X, y, **kwargs)
-        return start
-    if classes is not None and len(np.unique(y)) != len(classes):
-        raise ValueError(
-            f"n_rounds > 1 with {type(est).__name__} (warm-started by {mode}) needs every "
-            "partition to contain every class"
-        )
-    if mode == "warm_start":
-        start.set_params(warm_start=True)
-        start.fit(X, y)
-        start.set_params(warm_start=params["warm_start"])
-        return start
-    est.fit(X, y, coef_init=averaged.coef_, intercept_init=averaged.intercept_)
-    return est
 
 
 def _combine_contributions(*contributions):

@@ -746,6 +746,64 @@ def _column_counts(X):
     return np.count_nonzero(np.asarray(X), axis=0).astype(np.float64)
 
 
+def _warm_start_from(est, averaged, mode, X, y, *, classes=None, sample_weight=None):
+    """``est``'s parameters, started from ``averaged`` and trained once more on (X, y).
+
+    ``mode`` is how the estimator family continues from given parameters:
+    ``"partial_fit"`` (one more epoch, SGD-like), ``"warm_start"`` (a warm-started ``fit``)
+    or ``"coef_init"`` (``fit`` with ``coef_init``/``intercept_init``). ``classes`` is the
+    global label set of a classifier (None for a regressor). Shared by
+    :class:`AveragedLinearModel` and :func:`fasthash.dask.fit_averaged`.
+    """
+    params = est.get_params(deep=False)
+    start = copy.deepcopy(averaged)
+    start.set_params(**params)
+    kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+    if mode == "partial_fit":
+        if classes is not None:
+            kwargs["classes"] = classes
+        start.partial_fit(X, y, **kwargs)
+        return start
+    if classes is not None and len(np.unique(y)) != len(classes):
+        raise ValueError(
+            f"n_rounds > 1 with {type(est).__name__} (warm-started by "
+            f"{'warm_start' if mode == 'warm_start' else 'coef_init'}) needs every "
+            "partition to contain every class; use partition='stratified'."
+        )
+    if mode == "warm_start":
+        start.set_params(warm_start=True)
+        start.fit(X, y, **kwargs)
+        start.set_params(warm_start=params["warm_start"])
+        return start
+    est.fit(X, y, coef_init=averaged.coef_, intercept_init=averaged.intercept_, **kwargs)
+    return est
+
+
+def _fit_partition(est, X, y, *, classes=None, seen=None, averaged=None, mode=None,
+                   sample_weight=None):
+    """Fit one partition's model for one round; return ``(model, classes it counts for)``.
+
+    The first round (``averaged`` None) fits ``est`` on the partition; a classifier
+    partition holding a single class can only be fitted by ``partial_fit`` with the global
+    label set ``classes``. Later rounds warm-start from ``averaged``
+    (:func:`_warm_start_from`); every row of a classifier is then trained on every sample
+    of the partition (negatives included), so it counts for every class (plain parameter
+    mixing). ``seen`` is the partition's own label set. Shared by
+    :class:`AveragedLinearModel` and :func:`fasthash.dask.fit_averaged`.
+    """
+    if averaged is not None:
+        est = _warm_start_from(
+            est, averaged, mode, X, y, classes=classes, sample_weight=sample_weight
+        )
+        return est, (classes if classes is not None else seen)
+    kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+    if classes is not None and len(seen) < 2:
+        est.partial_fit(X, y, classes=classes, **kwargs)
+    else:
+        est.fit(X, y, **kwargs)
+    return est, seen
+
+
 class AveragedLinearModel(MetaEstimatorMixin, BaseEstimator):
     """Fit a linear model on partitions of the data in parallel threads and average it.
 
@@ -1075,24 +1133,14 @@ class AveragedLinearModel(MetaEstimatorMixin, BaseEstimator):
 
             def work(task, averaged=averaged, r=r):
                 p, idx, sw, weight, seen, counts = task
-                if averaged is None:
-                    if not fittable[p] or weight <= 0:
-                        return None, None
-                    est = self._partition_estimator(seeds[p])
-                    kwargs = {} if sw is None else {"sample_weight": sw}
-                    if classifier and len(seen) < 2:
-                        est.partial_fit(X[idx], y[idx], classes=self.classes_, **kwargs)
-                    else:
-                        est.fit(X[idx], y[idx], **kwargs)
-                else:
-                    est = self._warm_started(averaged, seeds[p], mode, X[idx], y[idx], sw)
-                    if est is None:
-                        return None, None
+                if averaged is None and (not fittable[p] or weight <= 0):
+                    return None, None
+                est, seen = _fit_partition(
+                    self._partition_estimator(seeds[p]), X[idx], y[idx],
+                    classes=self.classes_ if classifier else None, seen=seen,
+                    averaged=averaged, mode=mode, sample_weight=sw,
+                )
                 self._log(f"round {r + 1}: partition {p} fitted on {len(idx)} samples")
-                if averaged is not None and classifier:
-                    # Warm-started from the average, every row was trained on every sample
-                    # of the partition (negatives included): plain parameter mixing.
-                    seen = self.classes_
                 return est, self._contribution_of(est, weight, seen, counts, len(idx))
 
             results = thread_map(work, plan, self.n_jobs)
@@ -1111,35 +1159,6 @@ class AveragedLinearModel(MetaEstimatorMixin, BaseEstimator):
             "n_samples": np.array([float(len(t[1])) for t in plan]),
         }
         return self
-
-    def _warm_started(self, averaged, seed, mode, X, y, sample_weight):
-        """A partition model started from ``averaged`` and trained once more on (X, y)."""
-        est = self._partition_estimator(seed)
-        params = est.get_params(deep=False)
-        start = copy.deepcopy(averaged)
-        start.set_params(**params)
-        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        classifier = is_classifier(self.estimator)
-        if mode == "partial_fit":
-            if classifier:
-                kwargs["classes"] = self.classes_
-            start.partial_fit(X, y, **kwargs)
-            return start
-        if classifier and len(np.unique(y)) != len(self.classes_):
-            raise ValueError(
-                f"n_rounds > 1 with {type(est).__name__} (warm-started by "
-                f"{'warm_start' if mode == 'warm_start' else 'coef_init'}) needs every "
-                "partition to contain every class; use partition='stratified'."
-            )
-        if mode == "warm_start":
-            start.set_params(warm_start=True)
-            start.fit(X, y, **kwargs)
-            start.set_params(warm_start=params["warm_start"])
-            return start
-        est.fit(
-            X, y, coef_init=averaged.coef_, intercept_init=averaged.intercept_, **kwargs
-        )
-        return est
 
     @available_if(_estimator_has("partial_fit"))
     def partial_fit(self, X, y, classes=None, sample_weight=None):
