@@ -623,6 +623,29 @@ def test_native_path_error_in_generator(n_jobs, position):
         assert_same_outcome(got, expected)
 
 
+@pytest.mark.parametrize("analyzer", ["char", "char_wb"])
+@pytest.mark.parametrize("later", [np.nan, None, b"\xff", "GEN"])
+def test_core_error_of_a_batch_wins_over_an_error_while_reading_the_next(
+    monkeypatch, analyzer, later
+):
+    """With n_jobs > 1 batch k is hashed while batch k + 1 is read: the lone surrogate
+    found by the core in batch k must be raised, not the error of a later document."""
+    from fasthash.feature_extraction import text as fh_text
+
+    monkeypatch.setattr(fh_text, "_BATCH_MAX_DOCS", 2)
+
+    def docs():
+        # batches of 2: the surrogate is in batch 2, hashed while batch 3 is read
+        yield from ["aa bb", "cc dd", "x\ud800y", "ee"]
+        if later == "GEN":
+            raise _Boom("generator failed later")
+        yield later
+
+    params = {"analyzer": analyzer, "ngram_range": (1, 2)}
+    expected = compare_with_sklearn(params, docs, n_jobs=(2, 3))
+    assert type(expected.exc) is UnicodeEncodeError
+
+
 @pytest.mark.parametrize("position", [0, 3, 70000])
 def test_native_path_bad_document_late(position):
     docs = [f"doc {i}" for i in range(position + 5)]
