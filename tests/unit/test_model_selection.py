@@ -14,7 +14,15 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import FitFailedWarning
 from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
+from sklearn.linear_model import (
+    LogisticRegression,
+    PassiveAggressiveClassifier,
+    PassiveAggressiveRegressor,
+    Perceptron,
+    Ridge,
+    SGDClassifier,
+    SGDRegressor,
+)
 from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -542,3 +550,138 @@ def test_failing_prefix_fails_per_fit_like_sklearn(text_data):
     for search in (skms.GridSearchCV, fhms.GridSearchCV):
         with pytest.raises(ValueError, match="All the 6 fits failed"):
             search(pipe, grid, cv=3).fit(X, y)
+
+
+# ---------------------------------------------------------------------------------------
+# column compaction (SGD-family fits on the training columns only)
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def compactions(monkeypatch):
+    """The column counts of the folds (and refits) the search compacted."""
+    from fasthash.model_selection import _threaded
+
+    made = {"folds": [], "refits": []}
+    real_fold, real_fit = _threaded._compact_fold, _threaded.compact_for_fit
+
+    def spy_fold(fold):
+        out = real_fold(fold)
+        if out is not None:
+            made["folds"].append(out.X_train.shape[1])
+        return out
+
+    def spy_fit(estimator, X):
+        out = real_fit(estimator, X)
+        if out is not None:
+            made["refits"].append(out[0].shape[1])
+        return out
+
+    monkeypatch.setattr(_threaded, "_compact_fold", spy_fold)
+    monkeypatch.setattr(_threaded, "compact_for_fit", spy_fit)
+    return made
+
+
+_SGD_FAMILY_CASES = {
+    "sgd-hinge-l2": lambda: sgd(),
+    "sgd-log-elasticnet": lambda: sgd(loss="log_loss", penalty="elasticnet", l1_ratio=0.3),
+    "sgd-huber-l1": lambda: sgd(loss="modified_huber", penalty="l1"),
+    "sgd-early-stopping": lambda: SGDClassifier(
+        random_state=0, early_stopping=True, n_iter_no_change=2, class_weight="balanced"
+    ),
+    "sgd-default-tol": lambda: SGDClassifier(random_state=0),
+    "perceptron": lambda: Perceptron(random_state=0, max_iter=20, tol=None),
+    "passive-aggressive": lambda: PassiveAggressiveClassifier(random_state=0, max_iter=20),
+}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # PassiveAggressive's deprecation
+@pytest.mark.parametrize("case", list(_SGD_FAMILY_CASES))
+def test_compacted_sgd_family_matches_sklearn(case, text_data, compactions):
+    docs, y = text_data
+    est = make_pipeline(fasthash.HashingVectorizer(n_features=2**18), _SGD_FAMILY_CASES[case]())
+    step = est.steps[-1][0]
+    grid = {f"{step}__C" if case == "passive-aggressive" else f"{step}__alpha": [1e-4, 1e-3]}
+    kw = {"scoring": ["accuracy", "neg_log_loss" if "log" in case else "f1_macro"],
+          "refit": "accuracy", "return_train_score": True}
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    expected = skms.GridSearchCV(est, grid, cv=cv, **kw).fit(docs, y)
+    got = fhms.GridSearchCV(est, grid, cv=cv, n_jobs=2, **kw).fit(docs, y)
+    assert_same_search(got, expected, docs)
+    # one compacted copy per split, shared by both candidates
+    assert len(compactions["folds"]) == 3
+    assert all(n < 2**18 // 10 for n in compactions["folds"])
+    # the refit (compacted too) is the ordinary full-width pipeline, bit for bit
+    assert len(compactions["refits"]) == 1
+    got_final, want_final = got.best_estimator_[-1], expected.best_estimator_[-1]
+    assert got_final.coef_.shape[1] == 2**18
+    assert got_final.coef_.tobytes() == want_final.coef_.tobytes()
+    assert got_final.intercept_.tobytes() == want_final.intercept_.tobytes()
+    assert got_final.n_features_in_ == want_final.n_features_in_
+    assert got.best_estimator_[0].n_features == 2**18
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # PassiveAggressive's deprecation
+@pytest.mark.parametrize("estimator", ["sgd-regressor", "pa-regressor"])
+def test_compacted_regressors_match_sklearn(estimator, text_data, compactions):
+    docs, labels = text_data
+    y = np.array([len(d) % 17 for d in docs], dtype=float) + (labels == "email")
+    X = fasthash.HashingVectorizer(n_features=2**16).transform(docs)
+    est = (SGDRegressor(random_state=0, max_iter=15, tol=None)
+           if estimator == "sgd-regressor"
+           else PassiveAggressiveRegressor(random_state=0, max_iter=15, tol=None))
+    kw = {"scoring": ["r2", "neg_mean_absolute_error"], "refit": "r2",
+          "return_train_score": True}
+    expected = skms.GridSearchCV(est, {"epsilon": [0.1, 1.0]}, cv=KFold(3), **kw).fit(X, y)
+    got = fhms.GridSearchCV(est, {"epsilon": [0.1, 1.0]}, cv=KFold(3), n_jobs=2, **kw)
+    assert_same_search(got.fit(X, y), expected, X)
+    assert len(compactions["folds"]) == 3
+
+
+def test_compacted_fit_with_sample_weight_matches_sklearn(hashed_data, compactions):
+    X, y = hashed_data
+    sw = np.linspace(0.5, 2.0, X.shape[0])
+    expected = skms.cross_validate(sgd(), X, y, cv=3, params={"sample_weight": sw})
+    got = fhms.cross_validate(sgd(), X, y, cv=3, n_jobs=2, params={"sample_weight": sw})
+    assert_same_cv_results(got, expected)
+    assert len(compactions["folds"]) == 3
+
+
+def test_no_compaction_when_it_would_change_what_the_user_sees(hashed_data, compactions):
+    X, y = hashed_data
+    # returned estimators keep their full width
+    got = fhms.cross_validate(sgd(), X, y, cv=3, return_estimator=True)
+    assert all(est.coef_.shape[1] == X.shape[1] for est in got["estimator"])
+    # a scorer looking inside the estimator sees the full coef_
+    def width(est, X_, y_):
+        return est.coef_.shape[1]
+
+    assert set(fhms.cross_val_score(sgd(), X, y, cv=3, scoring=width)) == {X.shape[1]}
+    # a per-column fit parameter
+    coef_init = np.zeros((4, X.shape[1]))
+    fhms.cross_validate(sgd(), X, y, cv=3, params={"coef_init": coef_init})
+    # not an SGD-family estimator, or a subclass of one
+    fhms.cross_validate(LogisticRegression(max_iter=50), X, y, cv=3)
+    fhms.cross_validate(_SGDSubclass(random_state=0, max_iter=5, tol=None), X, y, cv=3)
+    # dense input
+    fhms.cross_validate(sgd(), X[:, :64].toarray(), y, cv=3)
+    assert compactions == {"folds": [], "refits": []}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
+@pytest.mark.filterwarnings("ignore:Scoring failed:UserWarning")
+def test_non_finite_input_is_not_compacted_and_fails_like_sklearn(hashed_data, compactions):
+    X, y = hashed_data
+    X = X.copy()
+    X.data[0] = np.inf  # a training row of two splits (fit fails), a test row of one
+    expected = skms.cross_validate(sgd(), X, y, cv=3, error_score=-1.0)
+    got = fhms.cross_validate(sgd(), X, y, cv=3, error_score=-1.0)
+    assert_same_cv_results(got, expected)
+    assert list(expected["test_score"]).count(-1.0) == 3
+    assert compactions == {"folds": [], "refits": []}
+
+
+class _SGDSubclass(SGDClassifier):
+    pass
