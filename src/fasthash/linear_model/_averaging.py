@@ -556,7 +556,14 @@ def _finalize(contribution):
             f"{list(np.asarray(labels)[empty])!r}: every class of the label set must have "
             "been seen by at least one model."
         )
-    model = copy.deepcopy(c.template)
+    # A deep copy of the template, except its coefficient arrays (replaced below): copying
+    # those would be the largest cost of averaging wide models.
+    memo = {}
+    for attr in ("coef_", *(state for state in _SGD_COEF_STATE if state in c.sums)):
+        value = getattr(c.template, attr, None)
+        if value is not None:
+            memo[id(value)] = None
+    model = copy.deepcopy(c.template, memo)
     dtype = c.dtype
     coef = _divide_rows(c.sums["coef_"], c, dtype)
     intercept = (c.sums["intercept_"] / c.row_weight).astype(dtype)
