@@ -628,14 +628,14 @@ def test_native_path_error_in_generator(n_jobs, position):
 def test_core_error_of_a_batch_wins_over_an_error_while_reading_the_next(
     monkeypatch, analyzer, later
 ):
-    """With n_jobs > 1 batch k is hashed while batch k + 1 is read: the lone surrogate
-    found by the core in batch k must be raised, not the error of a later document."""
+    """The lone surrogate found by the core in batch k is raised, not the error met while
+    reading a later document (as in scikit-learn, which stops at the surrogate)."""
     from fasthash.feature_extraction import text as fh_text
 
     monkeypatch.setattr(fh_text, "_BATCH_MAX_DOCS", 2)
 
     def docs():
-        # batches of 2: the surrogate is in batch 2, hashed while batch 3 is read
+        # batches of 2: the surrogate is in batch 2, the failing read in batch 3
         yield from ["aa bb", "cc dd", "x\ud800y", "ee"]
         if later == "GEN":
             raise _Boom("generator failed later")

@@ -12,7 +12,6 @@ from threadpoolctl import threadpool_info
 
 from fasthash import HashingVectorizer
 from fasthash.utils._parallel import n_workers, thread_map, with_inner_n_jobs
-from fasthash.utils._threads import Overlap
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2, 4, None, -1])
@@ -98,51 +97,3 @@ def test_inner_n_jobs_leaves_sklearn_none_and_replaces_fasthash_none():
     forest = with_inner_n_jobs(RandomForestClassifier(n_jobs=-1))
     assert forest.n_jobs == 1
 
-
-# --- Overlap: one call at a time on a helper thread --------------------------------------
-
-
-def test_overlap_runs_calls_in_order_on_another_thread():
-    seen = []
-    with Overlap(enabled=True) as overlap:
-        for k in range(5):
-            overlap.submit(lambda k=k: seen.append((k, threading.get_ident())))
-        overlap.wait()
-    assert [k for k, _ in seen] == list(range(5))
-    assert all(ident != threading.get_ident() for _, ident in seen)
-
-
-def test_overlap_disabled_runs_in_the_caller():
-    seen = []
-    with Overlap(enabled=False) as overlap:
-        overlap.submit(lambda: seen.append(threading.get_ident()))
-        assert seen == [threading.get_ident()]  # synchronously
-
-
-def test_overlap_raises_the_error_of_the_previous_call_before_starting_the_next():
-    seen = []
-
-    def fail():
-        raise KeyError("first")
-
-    with pytest.raises(KeyError, match="first"):
-        with Overlap(enabled=True) as overlap:
-            overlap.submit(fail)
-            overlap.submit(seen.append, "second")
-    assert seen == []
-
-
-def test_overlap_exit_waits_and_keeps_the_propagating_error():
-    done = threading.Event()
-
-    def slow_failure():
-        time.sleep(0.05)
-        done.set()
-        raise KeyError("dropped")
-
-    with pytest.raises(ValueError, match="caller"):
-        with Overlap(enabled=True) as overlap:
-            overlap.submit(slow_failure)
-            raise ValueError("caller")
-    assert done.is_set()  # the helper finished before the block was left
-    assert overlap._thread is None

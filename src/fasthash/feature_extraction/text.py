@@ -14,7 +14,7 @@ from sklearn.preprocessing import normalize
 
 from fasthash._lib import _hashing
 from fasthash.utils._sklearn_compat import InvalidParameterError, NJobs, align_api_if_sparse
-from fasthash.utils._threads import Overlap, effective_n_jobs
+from fasthash.utils._threads import effective_n_jobs
 
 __all__ = ["HashingVectorizer"]
 
@@ -241,33 +241,19 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
 
         builder = _hashing.CSRBuilder(plan.options)
         iterator = iter(X)
-
-        def append(batch):
-            try:
-                builder.append(batch, plan.options, n_threads)
-            except _hashing.SurrogateFeatureError as exc:
-                plan.raise_encode_error(batch.text(exc.row), exc)
-
-        # With several threads, batch k is hashed (GIL released) while batch k + 1 is
-        # read: the reading, serial under the GIL, no longer leaves the other cores idle.
-        # The last batch (the only one of a small input) is hashed in this thread.
-        with Overlap(enabled=n_threads > 1) as overlap:
-            while True:
+        while True:
+            batch = _hashing.collect(
+                iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
+            )
+            if batch.n_docs:
                 try:
-                    batch = _hashing.collect(
-                        iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
-                    )
-                except BaseException:
-                    overlap.wait()  # an error in an earlier batch is raised first
-                    raise
-                if batch.exhausted:
-                    overlap.wait()
-                    if batch.n_docs:
-                        append(batch)
-                    break
-                if batch.n_docs:
-                    overlap.submit(append, batch)
-                del batch  # its documents are released once it is hashed
+                    builder.append(batch, plan.options, n_threads)
+                except _hashing.SurrogateFeatureError as exc:
+                    plan.raise_encode_error(batch.text(exc.row), exc)
+            exhausted = batch.exhausted
+            del batch  # release the documents of this batch before the next one is read
+            if exhausted:
+                break
         if builder.n_rows == 0:
             raise ValueError("Cannot vectorize empty sequence.")
         n_raw = builder.raw
