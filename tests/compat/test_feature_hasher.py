@@ -11,7 +11,6 @@ References: rules R1, R3, R5-R17, R42, R46-R49 of sklearn_hashing_spec.md.
 import inspect
 import pickle
 import random
-import threading
 import types
 import warnings
 from fractions import Fraction
@@ -435,9 +434,9 @@ def test_order_sensitive_rows_across_batches_match_sklearn(monkeypatch, tail):
     compare(dict(n_features=16, input_type="pair", dtype=np.float32), lambda: iter(rows))
 
 
-def test_batches_merged_on_a_helper_match_sklearn(monkeypatch):
-    # Small batches: with n_jobs > 1 each is merged on a helper thread while the next is
-    # read; errors in a late sample are scikit-learn's, and no helper thread outlives the call.
+def test_small_batches_match_sklearn(monkeypatch):
+    # Many batches, each merged natively on its own (n_jobs threads): the same bits, and
+    # the error of a late sample is scikit-learn's.
     monkeypatch.setattr(fh_hash, "_BATCH_FEATURES", 100)
     rng = random.Random(11)
     samples = [
@@ -449,44 +448,6 @@ def test_batches_merged_on_a_helper_match_sklearn(monkeypatch):
     bad = samples[:300] + [{"ok": 1.0, 5: 1.0}] + samples[300:]
     out = compare({}, lambda: iter(bad), n_jobs=(1, 2, 3))
     assert type(out.exc) is TypeError
-    assert not [t for t in threading.enumerate() if t.name.startswith("fasthash-merge")]
-
-
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_merge_error_of_an_earlier_batch_wins(monkeypatch, n_jobs):
-    # A merge failing on batch k (here a MemoryError) is raised rather than an error met
-    # while reading batch k + 1, whatever the threads: the order of a serial run.
-    monkeypatch.setattr(fh_hash, "_BATCH_FEATURES", 50)
-    calls = []
-
-    def failing_merge(self, job, n_threads):
-        calls.append(n_threads)
-        raise MemoryError("merge of batch 0")
-
-    monkeypatch.setattr(fh_hash._MergedOutput, "merge", failing_merge)
-
-    def gen():  # batch 0 is samples 0 and 1; reading batch 1 fails at once
-        for i in range(2):
-            yield {f"f{i}_{j}": 1.0 for j in range(30)}
-        raise KeyError("reading batch 1")
-
-    with pytest.raises(MemoryError, match="batch 0"):
-        FeatureHasher(n_jobs=n_jobs).transform(gen())
-    assert len(calls) == 1
-
-
-def test_ctrl_c_while_reading_stops_promptly():
-    # KeyboardInterrupt from the input (as Ctrl-C would) propagates at once, with a merge
-    # possibly running on the helper: the call waits for it and leaves no thread behind.
-    def gen():
-        for i in range(200_000):
-            if i == 150_000:
-                raise KeyboardInterrupt
-            yield {f"f{i % 1000}": 1.0, f"g{i % 777}": 2.0}
-
-    with pytest.raises(KeyboardInterrupt):
-        FeatureHasher(n_jobs=2).transform(gen())
-    assert not [t for t in threading.enumerate() if t.name.startswith("fasthash-merge")]
 
 
 # --- index dtype (R3) -------------------------------------------------------------------------

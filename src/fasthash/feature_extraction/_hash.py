@@ -3,7 +3,6 @@
 """FeatureHasher: an exact drop-in for :class:`sklearn.feature_extraction.FeatureHasher`."""
 
 import operator
-from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from numbers import Integral
 
@@ -26,8 +25,8 @@ _INT32_MAX = 2**31 - 1
 # Above this many raw entries scikit-learn switches both index arrays to int64 (a
 # separate name so the tests can lower it, as they lower scikit-learn's).
 _INDEX_INT32_MAX = 2**31 - 1
-# Raw entries read per batch: bounds the buffers on any input length, and is the unit of
-# work merged (nogil) on a helper thread while the next batch is read.
+# Raw entries read per batch: bounds the buffers on any input length; each batch is merged
+# (nogil) while its entries are still in cache.
 _BATCH_FEATURES = 1 << 16
 
 
@@ -78,8 +77,8 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
     parameters, the same output bit for bit (container, dtypes, indices, values, explicit
     zeros) and the same exceptions; adds ``n_jobs``. The samples are read lazily and in
     order, exactly as scikit-learn reads them, each feature name hashed in place as it is
-    read; duplicates are then merged in C with the GIL released, batch by batch (with
-    ``n_jobs > 1``, on a helper thread while the next batch is read), giving scipy's bits.
+    read; duplicates are then merged in C with the GIL released, batch by batch, on
+    ``n_jobs`` threads, giving scipy's bits.
 
     Parameters
     ----------
@@ -241,59 +240,24 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
 
 
 def _read_batches(raw_X, mode, new_batch, out, n_threads):
-    """Read ``raw_X`` batch by batch (GIL held) and hand each batch to ``out``.
+    """Read ``raw_X`` batch by batch (GIL held) and hand each batch to ``out``, whose
+    ``merge`` runs without the GIL on ``n_threads`` threads before the next batch is read.
 
-    With ``n_threads > 1`` a helper thread runs ``out.merge`` on batch k (nogil, on
-    ``n_threads - 1`` threads) while this thread reads batch k + 1 into a second buffer;
-    the last batch is merged here on all ``n_threads``. Batches are merged in order, one
-    at a time, so the output does not depend on the threads. The first error wins, as if
-    everything ran in order: a failed merge of batch k is raised rather than an error
-    met while reading batch k + 1. Ctrl-C interrupts the reading (or a wait) at once; a
-    merge already running finishes on the helper (milliseconds) before this returns.
+    Merging batch k on a helper thread while batch k + 1 is read was measured slower on 2
+    cores: a Python-level helper needs the GIL to start its nogil call, and the reader holds
+    it for the whole batch, so the two ran one after the other plus the hand-offs.
     """
-    batches = [new_batch()]
-    executor = None
-    pending = None
-    k = 0
-    try:
-        while True:
-            if len(batches) == (k & 1):
-                batches.append(new_batch())
-            batch = batches[k & 1]
-            try:
-                batch.fill(raw_X, mode, _BATCH_FEATURES)
-            except BaseException:
-                if pending is not None and pending.exception() is not None:
-                    raise pending.exception() from None
-                raise
-            last = batch.exhausted
-            if batch.n_samples:
-                job = out.prepare(batch)
-                if pending is not None:
-                    pending.result()  # batch k - 1 is merged: its buffer can be refilled
-                    pending = None
-                if last or n_threads == 1 or not out.threaded:
-                    out.merge(job, n_threads)
-                else:
-                    if executor is None:
-                        executor = ThreadPoolExecutor(1, thread_name_prefix="fasthash-merge")
-                    pending = executor.submit(out.merge, job, n_threads - 1)
-            if last:
-                break
-            k += 1
-        if pending is not None:
-            pending.result()
-    finally:
-        if executor is not None:
-            executor.shutdown(wait=True)
+    batch = new_batch()
+    while not batch.exhausted:
+        batch.fill(raw_X, mode, _BATCH_FEATURES)
+        if batch.n_samples:
+            out.merge(out.prepare(batch), n_threads)
 
 
 class _MergedOutput:
     """float64/float32 output: each batch's duplicates are merged natively, as scipy's
     ``sum_duplicates`` does (rows whose sums depend on scipy's order excepted, see
     ``_scipy_merge_rows``)."""
-
-    threaded = True
 
     def __init__(self, n_features, dt):
         self.dt = dt
@@ -375,8 +339,6 @@ def _scipy_merge_rows(indptr, indices, values, rows, all_sorted, n_features):
 
 class _RawOutput:
     """Other dtypes: the raw entries of the whole call, cast to ``dt``; scipy merges them."""
-
-    threaded = False  # nothing to merge per batch
 
     def __init__(self, dt):
         self.dt = dt
