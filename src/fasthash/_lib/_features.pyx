@@ -418,6 +418,8 @@ cdef class FeatureBatch:
         self.n_rows = 0
         self.fix_pos = []
         self.n_fix = 0
+        if self.sink.cap < max_features + 4096:  # room for the batch and a usual last sample
+            self._grow(max_features + 4096)
         for x in iterator:
             self._add_sample(x, mode)
             if self.sink.n >= max_features:
