@@ -269,7 +269,9 @@ def _read_batches(raw_X, mode, new_batch, out, n_threads):
     # One parallel region for the whole call: each region waits until every worker has
     # been scheduled, which costs time slices on a loaded machine.
     if jobs:
-        out.merge(out.combine(jobs), n_threads)
+        job = out.combine(jobs)
+        jobs.clear()  # the batches' own buffers go before the merge allocates its output
+        out.merge(job, n_threads)
 
 
 class _MergedOutput:
