@@ -11,44 +11,6 @@
 #include <omp.h>
 #endif
 
-#include "fh_csr.h"
-#include "fh_murmur3.h"
-
-fh_status fh_hash_named_values(const uint8_t *names, const int64_t *offsets,
-                               const double *values, int64_t n, int64_t n_features,
-                               int alternate_sign, int n_threads, int32_t *out_indices,
-                               double *out_values)
-{
-    if (n < 0 || n_features < 1 || n_features > INT32_MAX) return FH_ERR_BADARG;
-    if (n == 0) return FH_OK;
-    if (names == NULL || offsets == NULL || values == NULL || out_indices == NULL ||
-        out_values == NULL)
-        return FH_ERR_BADARG;
-    /* Validate the layout serially first: no early exit is needed in the parallel loop. */
-    for (int64_t i = 0; i < n; i++) {
-        int64_t len = offsets[i + 1] - offsets[i];
-        if (offsets[i] < 0 || len < 0 || len > INT32_MAX) return FH_ERR_BADARG;
-    }
-    if (n_threads < 1) n_threads = 1;
-    const uint32_t nf = (uint32_t)n_features;
-    const uint32_t mask = (nf & (nf - 1)) == 0 && nf > 1 ? nf - 1 : 0;
-    const int sign = alternate_sign != 0;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(n_threads) if (n > 4096)
-#endif
-    for (int64_t i = 0; i < n; i++) {
-        const uint8_t *p = names + offsets[i];
-        size_t len = (size_t)(offsets[i + 1] - offsets[i]);
-        uint32_t key = fh_feature_key(fh_murmur3_32_inline(p, len, 0u), nf, mask, sign);
-        out_indices[i] = (int32_t)(key >> 1);
-        /* A negation, not a multiplication by -1.0: it flips the sign bit of a NaN too,
-         * as scikit-learn's GCC-built wheels do (GCC compiles its `value *= (h >= 0) * 2 -
-         * 1` to a sign flip). */
-        out_values[i] = (key & 1u) ? -values[i] : values[i];
-    }
-    return FH_OK;
-}
-
 static void insertion_sort_u64(uint64_t *a, int64_t n)
 {
     for (int64_t i = 1; i < n; i++) {
@@ -72,22 +34,27 @@ static int bit_length_u64(uint64_t x)
     return b;
 }
 
-/* Rows up to this length are distributed into about n/2 buckets by the high bits of their
- * column, then insertion-sorted (~O(n) for hashed columns; bounded when they are not);
- * longer rows use a merge sort, O(n log n) whatever the columns. */
+/* Rows up to FH_MERGE_SMALL entries are insertion-sorted. Rows up to FH_MERGE_BUCKET_MAX
+ * are distributed by the high bits of their column into 2**bit_length(n) buckets (between
+ * n and 2n), so that most buckets of hashed columns hold at most one key, then
+ * insertion-sorted: about O(n), and bounded when the columns are not hashed. Longer rows
+ * use a merge sort, O(n log n) whatever the columns. */
+#define FH_MERGE_SMALL 8
 #define FH_MERGE_BUCKET_MAX 4096
+/* uint64 words of bucket counts per thread (2 * FH_MERGE_BUCKET_MAX uint32). */
+#define FH_MERGE_COUNT_WORDS FH_MERGE_BUCKET_MAX
 
 /* Sort n distinct keys (column << 32 | position, columns below 2**kbits) ascending.
- * tmp has n entries and counts FH_MERGE_BUCKET_MAX / 2 entries of scratch. Returns the
+ * tmp has n entries and counts 2 * FH_MERGE_BUCKET_MAX entries of scratch. Returns the
  * buffer holding the result (a or tmp). */
 static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint32_t *counts, int64_t n, int kbits)
 {
-    if (n <= 16) {
+    if (n <= FH_MERGE_SMALL) {
         insertion_sort_u64(a, n);
         return a;
     }
     if (n <= FH_MERGE_BUCKET_MAX) {
-        int bbits = bit_length_u64((uint64_t)n) - 2; /* n / 4 < 2**bbits <= n / 2 */
+        int bbits = bit_length_u64((uint64_t)n); /* n < 2**bbits <= 2n */
         if (bbits > kbits)
             bbits = kbits;
         const int shift = 32 + kbits - bbits;
@@ -130,15 +97,14 @@ static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint32_t *counts, int64_t 
     return src;
 }
 
-/* One row: returns its number of distinct columns, or -1 if order-sensitive. */
+/* Merge one row of n raw entries (idx, val) into oi/ov. Returns its number of distinct
+ * columns; -1 if its sums could depend on scipy's summation order (oi/ov then hold
+ * garbage); -2 if a column is outside [0, n_cols). Sets *unsorted to 1 if the raw columns
+ * decrease somewhere. keys and tmp have n entries of scratch, counts see sort_u64. */
 #define FH_MERGE_ROW(T, LIMIT)                                                            \
-    static int64_t merge_row_##T(const int32_t *idx, const T *val, int64_t n,             \
-                                 uint64_t *keys, uint64_t *tmp, uint32_t *counts,         \
-                                 int kbits, int32_t *oi, T *ov)                           \
+    static int64_t sum_runs_##T(const uint64_t *s, const T *val, int64_t n, int32_t *oi,  \
+                                T *ov)                                                    \
     {                                                                                     \
-        for (int64_t k = 0; k < n; k++)                                                   \
-            keys[k] = ((uint64_t)(uint32_t)idx[k] << 32) | (uint64_t)k;                   \
-        const uint64_t *s = sort_u64(keys, tmp, counts, n, kbits);                         \
         int64_t m = 0;                                                                    \
         for (int64_t a = 0; a < n;) {                                                     \
             uint32_t col = (uint32_t)(s[a] >> 32);                                        \
@@ -167,39 +133,74 @@ static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint32_t *counts, int64_t 
             a = b;                                                                        \
         }                                                                                 \
         return m;                                                                         \
+    }                                                                                     \
+                                                                                          \
+    static int64_t merge_row_##T(const int32_t *idx, const T *val, int64_t n,             \
+                                 uint32_t n_cols, uint64_t *keys, uint64_t *tmp,          \
+                                 uint32_t *counts, int kbits, int32_t *oi, T *ov,         \
+                                 int *unsorted)                                           \
+    {                                                                                     \
+        uint32_t prev = 0, bad = 0, down = 0;                                             \
+        for (int64_t k = 0; k < n; k++) {                                                 \
+            uint32_t c = (uint32_t)idx[k];                                                \
+            bad |= c >= n_cols;                                                           \
+            down |= c < prev;                                                             \
+            prev = c;                                                                     \
+            keys[k] = ((uint64_t)c << 32) | (uint64_t)k;                                  \
+        }                                                                                 \
+        if (bad)                                                                          \
+            return -2;                                                                    \
+        *unsorted = (int)down;                                                            \
+        const uint64_t *s = down ? sort_u64(keys, tmp, counts, n, kbits) : keys;          \
+        /* Emit every entry as if the columns were distinct (hashed names mostly are),    \
+         * branch-free; sum the runs only if some column repeats. */                      \
+        uint32_t last = UINT32_MAX, dup = 0;                                              \
+        for (int64_t k = 0; k < n; k++) {                                                 \
+            uint32_t col = (uint32_t)(s[k] >> 32);                                        \
+            dup |= col == last;                                                           \
+            last = col;                                                                   \
+            oi[k] = (int32_t)col;                                                         \
+            ov[k] = val[(uint32_t)s[k]];                                                  \
+        }                                                                                 \
+        return dup ? sum_runs_##T(s, val, n, oi, ov) : n;                                 \
     }
 
 FH_MERGE_ROW(double, 9007199254740992.0)
 FH_MERGE_ROW(float, 16777216.0)
 
 typedef int64_t (*merge_row_fn)(const int32_t *idx, const void *val, int64_t n,
-                                uint64_t *keys, uint64_t *tmp, uint32_t *counts, int kbits,
-                                int32_t *oi, void *ov);
+                                uint32_t n_cols, uint64_t *keys, uint64_t *tmp,
+                                uint32_t *counts, int kbits, int32_t *oi, void *ov,
+                                int *unsorted);
 
-static int64_t merge_row_f64(const int32_t *idx, const void *val, int64_t n, uint64_t *keys,
-                             uint64_t *tmp, uint32_t *counts, int kbits, int32_t *oi, void *ov)
+static int64_t merge_row_f64(const int32_t *idx, const void *val, int64_t n, uint32_t n_cols,
+                             uint64_t *keys, uint64_t *tmp, uint32_t *counts, int kbits,
+                             int32_t *oi, void *ov, int *unsorted)
 {
-    return merge_row_double(idx, (const double *)val, n, keys, tmp, counts, kbits, oi,
-                            (double *)ov);
+    return merge_row_double(idx, (const double *)val, n, n_cols, keys, tmp, counts, kbits, oi,
+                            (double *)ov, unsorted);
 }
 
-static int64_t merge_row_f32(const int32_t *idx, const void *val, int64_t n, uint64_t *keys,
-                             uint64_t *tmp, uint32_t *counts, int kbits, int32_t *oi, void *ov)
+static int64_t merge_row_f32(const int32_t *idx, const void *val, int64_t n, uint32_t n_cols,
+                             uint64_t *keys, uint64_t *tmp, uint32_t *counts, int kbits,
+                             int32_t *oi, void *ov, int *unsorted)
 {
-    return merge_row_float(idx, (const float *)val, n, keys, tmp, counts, kbits, oi,
-                           (float *)ov);
+    return merge_row_float(idx, (const float *)val, n, n_cols, keys, tmp, counts, kbits, oi,
+                           (float *)ov, unsorted);
 }
+
+/* Row flags while the parallel loop runs; only FH_MERGE_RAW is left in row_flags. */
+enum { FH_MERGE_UNSORTED = 2, FH_MERGE_BAD = 4 };
 
 static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
-                            const char *values, size_t vsize, merge_row_fn merge_row,
-                            int n_threads, int64_t *out_indptr, int32_t *out_indices,
-                            char *out_values, int *order_sensitive)
+                            const char *values, size_t vsize, int64_t n_cols,
+                            merge_row_fn merge_row, int n_threads, int64_t *out_indptr,
+                            int32_t *out_indices, char *out_values, uint8_t *row_flags,
+                            int *all_sorted)
 {
-    if (indptr == NULL || indices == NULL || values == NULL || out_indptr == NULL ||
-        out_indices == NULL || out_values == NULL || order_sensitive == NULL || n_rows < 0 ||
-        indptr[0] != 0)
+    if (indptr == NULL || out_indptr == NULL || row_flags == NULL || all_sorted == NULL ||
+        n_rows < 0 || n_cols < 1 || n_cols > (int64_t)1 << 31 || indptr[0] != 0)
         return FH_ERR_BADARG;
-    *order_sensitive = 0;
     int64_t longest = 0;
     for (int64_t i = 0; i < n_rows; i++) {
         int64_t len = indptr[i + 1] - indptr[i];
@@ -208,83 +209,113 @@ static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t
         if (len > longest)
             longest = len;
     }
-    const int64_t nnz = indptr[n_rows];
-    uint32_t max_col = 0;
-    for (int64_t k = 0; k < nnz; k++) {
-        if (indices[k] < 0)
-            return FH_ERR_BADARG;
-        if ((uint32_t)indices[k] > max_col)
-            max_col = (uint32_t)indices[k];
-    }
-    const int kbits = bit_length_u64(max_col);
+    *all_sorted = 1;
     out_indptr[0] = 0;
     if (longest == 0) {
-        for (int64_t i = 0; i < n_rows; i++)
+        for (int64_t i = 0; i < n_rows; i++) {
             out_indptr[i + 1] = 0;
+            row_flags[i] = 0;
+        }
         return FH_OK;
     }
+    if (indices == NULL || values == NULL || out_indices == NULL || out_values == NULL)
+        return FH_ERR_BADARG;
     if (n_threads < 1)
         n_threads = 1;
-    /* Per-thread sort scratch, allocated once: keys, a second buffer of keys, and bucket
-     * counts (FH_MERGE_BUCKET_MAX / 2 uint32, i.e. FH_MERGE_BUCKET_MAX / 4 uint64). */
-    const size_t per_thread = 2 * (size_t)longest + FH_MERGE_BUCKET_MAX / 4;
-    uint64_t *scratch = malloc(sizeof(uint64_t) * per_thread * (size_t)n_threads);
+    const int kbits = bit_length_u64((uint64_t)(n_cols - 1));
+    /* Per-thread scratch, allocated once: keys, a second buffer of keys, bucket counts;
+     * then, for all threads, where each thread's output ends. */
+    const size_t per_thread = 2 * (size_t)longest + FH_MERGE_COUNT_WORDS;
+    uint64_t *scratch = malloc(sizeof(uint64_t) * (per_thread + 1) * (size_t)n_threads);
     if (scratch == NULL)
         return FH_ERR_NOMEM;
-    /* Row i is merged at its input offset; its distinct count (or -1) goes to
-     * out_indptr[i + 1] until the serial compaction below. */
+    int64_t *chunk_end = (int64_t *)(scratch + per_thread * (size_t)n_threads);
+    int team = 1;
+    /* Thread t merges the rows [n_rows * t / team, n_rows * (t + 1) / team) in order,
+     * writing them one after the other from the input offset of its first row (outputs
+     * are never longer than inputs); out_indptr[i + 1] gets row i's output length until
+     * the serial compaction below. */
 #ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
+#pragma omp parallel num_threads(n_threads) if (indptr[n_rows] > 4096)
 #endif
     {
+        int t = 0, nt = 1;
 #ifdef _OPENMP
-        uint64_t *keys = scratch + (size_t)omp_get_thread_num() * per_thread;
-#pragma omp for schedule(static)
-#else
-        uint64_t *keys = scratch;
+        t = omp_get_thread_num();
+        nt = omp_get_num_threads();
 #endif
-        for (int64_t i = 0; i < n_rows; i++)
-            out_indptr[i + 1] =
-                merge_row(indices + indptr[i], values + (size_t)indptr[i] * vsize,
-                          indptr[i + 1] - indptr[i], keys, keys + longest,
-                          (uint32_t *)(keys + 2 * longest), kbits, out_indices + indptr[i], out_values + (size_t)indptr[i] * vsize);
+        if (t == 0)
+            team = nt;
+        uint64_t *keys = scratch + (size_t)t * per_thread;
+        const int64_t lo = n_rows * t / nt, hi = n_rows * (t + 1) / nt;
+        int64_t pos = indptr[lo];
+        for (int64_t i = lo; i < hi; i++) {
+            const int64_t start = indptr[i], len = indptr[i + 1] - start;
+            int32_t *oi = out_indices + pos;
+            char *ov = out_values + (size_t)pos * vsize;
+            int unsorted = 0;
+            int64_t m = merge_row(indices + start, values + (size_t)start * vsize, len,
+                                  (uint32_t)n_cols, keys, keys + longest,
+                                  (uint32_t *)(keys + 2 * longest), kbits, oi, ov, &unsorted);
+            uint8_t flags = unsorted ? FH_MERGE_UNSORTED : 0;
+            if (m == -2) {
+                flags = FH_MERGE_BAD;
+                m = 0;
+            } else if (m < 0) { /* scipy's order matters: the raw row, for the caller */
+                memcpy(oi, indices + start, sizeof(int32_t) * (size_t)len);
+                memcpy(ov, values + (size_t)start * vsize, vsize * (size_t)len);
+                flags |= FH_MERGE_RAW;
+                m = len;
+            }
+            row_flags[i] = flags;
+            out_indptr[i + 1] = m;
+            pos += m;
+        }
+        chunk_end[t] = pos;
+    }
+    fh_status status = FH_OK;
+    for (int64_t i = 0; i < n_rows; i++)
+        if (row_flags[i] & FH_MERGE_BAD)
+            status = FH_ERR_BADARG;
+    if (status == FH_OK) {
+        /* Serial compaction: each thread's block moves down to its final offset. */
+        int64_t pos = 0;
+        for (int t = 0; t < team; t++) {
+            const int64_t lo = n_rows * t / team, hi = n_rows * (t + 1) / team;
+            const int64_t from = indptr[lo], m = chunk_end[t] - from;
+            if (pos != from && m > 0) {
+                memmove(out_indices + pos, out_indices + from, sizeof(int32_t) * (size_t)m);
+                memmove(out_values + (size_t)pos * vsize, out_values + (size_t)from * vsize,
+                        vsize * (size_t)m);
+            }
+            for (int64_t i = lo; i < hi; i++) {
+                pos += out_indptr[i + 1];
+                out_indptr[i + 1] = pos;
+                if (row_flags[i] & FH_MERGE_UNSORTED)
+                    *all_sorted = 0;
+                row_flags[i] &= FH_MERGE_RAW;
+            }
+        }
     }
     free(scratch);
-    for (int64_t i = 0; i < n_rows; i++) {
-        if (out_indptr[i + 1] < 0) {
-            *order_sensitive = 1;
-            return FH_OK;
-        }
-    }
-    /* Serial compaction: rows move down to their final offsets, in order. */
-    int64_t pos = 0;
-    for (int64_t i = 0; i < n_rows; i++) {
-        int64_t m = out_indptr[i + 1];
-        if (pos != indptr[i] && m > 0) {
-            memmove(out_indices + pos, out_indices + indptr[i], sizeof(int32_t) * (size_t)m);
-            memmove(out_values + (size_t)pos * vsize, out_values + (size_t)indptr[i] * vsize,
-                    vsize * (size_t)m);
-        }
-        pos += m;
-        out_indptr[i + 1] = pos;
-    }
-    return FH_OK;
+    return status;
 }
-
-fh_status fh_merge_rows_f64(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
-                            const double *values, int n_threads, int64_t *out_indptr,
-                            int32_t *out_indices, double *out_values, int *order_sensitive)
+fh_status fh_merge_feature_rows_f64(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
+                            const double *values, int64_t n_cols, int n_threads,
+                            int64_t *out_indptr, int32_t *out_indices, double *out_values,
+                            uint8_t *row_flags, int *all_sorted)
 {
-    return merge_rows(indptr, n_rows, indices, (const char *)values, sizeof(double),
+    return merge_rows(indptr, n_rows, indices, (const char *)values, sizeof(double), n_cols,
                       merge_row_f64, n_threads, out_indptr, out_indices, (char *)out_values,
-                      order_sensitive);
+                      row_flags, all_sorted);
 }
 
-fh_status fh_merge_rows_f32(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
-                            const float *values, int n_threads, int64_t *out_indptr,
-                            int32_t *out_indices, float *out_values, int *order_sensitive)
+fh_status fh_merge_feature_rows_f32(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
+                            const float *values, int64_t n_cols, int n_threads,
+                            int64_t *out_indptr, int32_t *out_indices, float *out_values,
+                            uint8_t *row_flags, int *all_sorted)
 {
-    return merge_rows(indptr, n_rows, indices, (const char *)values, sizeof(float),
+    return merge_rows(indptr, n_rows, indices, (const char *)values, sizeof(float), n_cols,
                       merge_row_f32, n_threads, out_indptr, out_indices, (char *)out_values,
-                      order_sensitive);
+                      row_flags, all_sorted);
 }

@@ -313,20 +313,32 @@ static void test_workspace(void)
     fh_workspace_free(NULL);
 }
 
-static void test_named_values(void)
+static void test_feature_hash(void)
 {
-    const char *names = "aivlts3macdia99h";
-    int64_t offs[] = {0, 8, 16};
-    double vals[] = {2.0, 3.0}, out[2];
-    int32_t idx[2];
-    CHECK(fh_hash_named_values((const uint8_t *)names, offs, vals, 2, 1000, 1, 2, idx, out) == FH_OK);
-    CHECK(idx[0] == 648 && out[0] == -2.0); /* h == -2**31: column 2**31 % 1000, negative */
-    CHECK(idx[1] == 0 && out[1] == 3.0);    /* h == 0: positive */
-    CHECK(fh_hash_named_values((const uint8_t *)names, offs, vals, 2, 0, 1, 1, idx, out) ==
-          FH_ERR_BADARG);
-    int64_t bad[] = {0, 8, 4};
-    CHECK(fh_hash_named_values((const uint8_t *)names, bad, vals, 2, 16, 1, 1, idx, out) ==
-          FH_ERR_BADARG);
+    /* Every length 0..40, names preceded by 8 readable bytes (as in a str or bytes object):
+     * the branch-free hash equals MurmurHash3 (run under ASAN: it never reads past the name). */
+    uint32_t seed = 12345;
+    for (int rep = 0; rep < 50; rep++) {
+        for (size_t n = 0; n <= 40; n++) {
+            uint8_t *block = malloc(8 + n);
+            CHECK(block != NULL);
+            for (size_t i = 0; i < 8 + n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                block[i] = (uint8_t)(seed >> 16);
+            }
+            CHECK(fh_feature_hash(block + 8, n) == fh_murmur3_32(block + 8, n, 0));
+            free(block);
+        }
+    }
+    /* Crafted names: h == -2**31 (column 2**31 % n_features, negative) and h == 0. */
+    const uint8_t names[] = "........aivlts3macdia99h";
+    uint32_t key = fh_feature_entry(names + 8, 8, 1000, 0, 1);
+    CHECK((key >> 1) == 648 && (key & 1) == 1);
+    CHECK(fh_feature_entry(names + 8, 8, 1000, 0, 0) == 648u << 1); /* no alternate_sign */
+    key = fh_feature_entry(names + 16, 8, 1024, 1023, 1);
+    CHECK(key == 0);
+    CHECK(fh_flip_sign(2.0, 1) == -2.0 && fh_flip_sign(2.0, 0) == 2.0);
+    CHECK(signbit(fh_flip_sign(NAN, 1)) && !signbit(fh_flip_sign(NAN, 0)));
 }
 
 static void test_merge_rows(void)
@@ -335,52 +347,94 @@ static void test_merge_rows(void)
     int64_t indptr[] = {0, 4, 4, 7}, oip[4];
     int32_t idx[] = {5, 2, 5, 2, 7, 7, 7}, oix[7];
     double v[] = {1.5, 1.0, 2.25, -1.0, 1.0, 2.0, -4.0}, ov[7];
-    int sens = -1;
+    uint8_t fl[3];
+    int sorted = -1;
     for (int threads = 1; threads <= 3; threads++) {
-        CHECK(fh_merge_rows_f64(indptr, 3, idx, v, threads, oip, oix, ov, &sens) == FH_OK);
-        CHECK(sens == 0);
+        CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, v, 16, threads, oip, oix, ov, fl,
+                                        &sorted) == FH_OK);
+        CHECK(sorted == 0 && fl[0] == 0 && fl[1] == 0 && fl[2] == 0);
         CHECK(oip[0] == 0 && oip[1] == 2 && oip[2] == 2 && oip[3] == 3);
         CHECK(oix[0] == 2 && ov[0] == 0.0 && oix[1] == 5 && ov[1] == 3.75);
         CHECK(oix[2] == 7 && ov[2] == -1.0);
     }
-    /* Three non-integers in one column: the sum may depend on scipy's order. */
+    /* Three non-integers in row 2's column: that row stays raw, flagged; row 0 is merged. */
     double w[] = {1.5, 1.0, 2.25, -1.0, 0.5, 2.0, -4.0};
-    CHECK(fh_merge_rows_f64(indptr, 3, idx, w, 2, oip, oix, ov, &sens) == FH_OK && sens == 1);
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, w, 16, 2, oip, oix, ov, fl, &sorted) ==
+          FH_OK);
+    CHECK(fl[0] == 0 && fl[2] == FH_MERGE_RAW && oip[2] == 2 && oip[3] == 5);
+    CHECK(oix[2] == 7 && ov[2] == 0.5 && ov[3] == 2.0 && ov[4] == -4.0);
     /* Two entries, one NaN: order-sensitive (NaN payloads). */
     double nan[] = {NAN, 1.0, 2.0, -1.0, 1.0, 2.0, -4.0};
-    CHECK(fh_merge_rows_f64(indptr, 3, idx, nan, 1, oip, oix, ov, &sens) == FH_OK && sens == 1);
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, nan, 16, 1, oip, oix, ov, fl, &sorted) ==
+          FH_OK);
+    CHECK(fl[0] == FH_MERGE_RAW && fl[2] == 0 && oip[1] == 4 && oix[0] == 5 && isnan(ov[0]));
+    /* Sorted rows: all_sorted, nothing reordered. */
+    int32_t up[] = {1, 2, 2, 3, 4, 4, 9};
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, up, v, 16, 1, oip, oix, ov, fl, &sorted) ==
+          FH_OK);
+    CHECK(sorted == 1 && oip[1] == 3 && oip[3] == 5 && ov[1] == 3.25);
     /* float32: integers summing to 2**24 or more in a column of three are order-sensitive. */
     float f[] = {1.5f, 1.0f, 2.25f, -1.0f, 16777216.0f, 1.0f, 1.0f}, of[7];
-    CHECK(fh_merge_rows_f32(indptr, 3, idx, f, 1, oip, oix, of, &sens) == FH_OK && sens == 1);
+    CHECK(fh_merge_feature_rows_f32(indptr, 3, idx, f, 16, 1, oip, oix, of, fl, &sorted) ==
+          FH_OK);
+    CHECK(fl[2] == FH_MERGE_RAW && of[2] == 16777216.0f);
     f[4] = 16777213.0f;
-    CHECK(fh_merge_rows_f32(indptr, 3, idx, f, 1, oip, oix, of, &sens) == FH_OK && sens == 0);
-    CHECK(of[2] == 16777215.0f);
+    CHECK(fh_merge_feature_rows_f32(indptr, 3, idx, f, 16, 1, oip, oix, of, fl, &sorted) ==
+          FH_OK);
+    CHECK(fl[2] == 0 && of[2] == 16777215.0f);
     /* Long rows: the bucket sort (100 entries) and the merge sort (5000 entries). */
     enum { N = 5000 };
     static int32_t li[N], lx[N];
     static double lv[N], lw[N];
     for (int n = 100; n <= N; n += N - 100) {
         int64_t lp[] = {0, n}, lo[2];
+        uint8_t lf[1];
         for (int k = 0; k < n; k++) {
             li[k] = (int32_t)(((int64_t)k * 7919) % n); /* a permutation of 0..n-1 */
             lv[k] = k;
         }
-        CHECK(fh_merge_rows_f64(lp, 1, li, lv, 2, lo, lx, lw, &sens) == FH_OK && sens == 0);
-        CHECK(lo[1] == n);
+        CHECK(fh_merge_feature_rows_f64(lp, 1, li, lv, N, 2, lo, lx, lw, lf, &sorted) == FH_OK);
+        CHECK(lo[1] == n && lf[0] == 0 && sorted == 0);
         for (int k = 0; k < n; k++)
             CHECK(lx[k] == k && li[(int)lw[k]] == k);
     }
+    /* Many rows, one collision per row: the same output for 1..4 threads. */
+    enum { R = 3000 };
+    static int64_t mp[R + 1], mo1[R + 1], mo[R + 1];
+    static int32_t mi[3 * R], mx1[3 * R], mx[3 * R];
+    static double mv[3 * R], mw1[3 * R], mw[3 * R];
+    static uint8_t mf[R];
+    for (int r = 0; r <= R; r++)
+        mp[r] = 3 * (int64_t)r;
+    for (int k = 0; k < 3 * R; k++) {
+        mi[k] = (int32_t)((k * 40503u) % 997u) * (k % 3 != 2) + 5 * (k % 3 == 2);
+        mv[k] = 0.5 + k;
+    }
+    CHECK(fh_merge_feature_rows_f64(mp, R, mi, mv, 997, 1, mo1, mx1, mw1, mf, &sorted) == FH_OK);
+    for (int threads = 2; threads <= 4; threads++) {
+        CHECK(fh_merge_feature_rows_f64(mp, R, mi, mv, 997, threads, mo, mx, mw, mf, &sorted) ==
+              FH_OK);
+        CHECK(memcmp(mo, mo1, sizeof mo) == 0 && memcmp(mx, mx1, sizeof(int32_t) * mo1[R]) == 0 &&
+              memcmp(mw, mw1, sizeof(double) * mo1[R]) == 0);
+    }
     /* Error paths. */
     int64_t bad[] = {0, 4, 3, 7};
-    CHECK(fh_merge_rows_f64(bad, 3, idx, v, 1, oip, oix, ov, &sens) == FH_ERR_BADARG);
+    CHECK(fh_merge_feature_rows_f64(bad, 3, idx, v, 16, 1, oip, oix, ov, fl, &sorted) ==
+          FH_ERR_BADARG);
     int32_t neg[] = {5, -2, 5, 2, 7, 7, 7};
-    CHECK(fh_merge_rows_f64(indptr, 3, neg, v, 1, oip, oix, ov, &sens) == FH_ERR_BADARG);
-    CHECK(fh_merge_rows_f64(indptr, 3, NULL, v, 1, oip, oix, ov, &sens) == FH_ERR_BADARG);
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, neg, v, 16, 1, oip, oix, ov, fl, &sorted) ==
+          FH_ERR_BADARG);
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, v, 7, 1, oip, oix, ov, fl, &sorted) ==
+          FH_ERR_BADARG); /* column 7 >= n_cols */
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, v, 0, 1, oip, oix, ov, fl, &sorted) ==
+          FH_ERR_BADARG);
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, NULL, v, 16, 1, oip, oix, ov, fl, &sorted) ==
+          FH_ERR_BADARG);
 }
 
 int main(void)
 {
-    test_named_values();
+    test_feature_hash();
     test_merge_rows();
     test_murmur();
     test_keys();

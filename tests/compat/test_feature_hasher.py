@@ -213,6 +213,79 @@ def test_dict_changed_while_reading(grow):
     assert type(out.exc) is RuntimeError and "changed size" in str(out.exc)
 
 
+def _mutations():
+    # (name, what a value's __float__ does to its dict): same size but new keys, so
+    # dict.items() raises "keys changed" or yields the new key, as the order dictates.
+    def swap_seen(d):  # drop an item already yielded, add one: one item too many
+        d.pop("a", None)
+        d["zz"] = 1.0
+
+    def swap_next(d):  # drop the next item, add one: the new one is yielded instead
+        d.pop("c", None)
+        d["zz"] = 5.0
+
+    def replace_next(d):  # the same keys, a new value for the next one
+        d["c"] = 7.0
+
+    return {"swap_seen": swap_seen, "swap_next": swap_next, "replace_next": replace_next}
+
+
+@pytest.mark.parametrize("mutate", list(_mutations()))
+def test_dict_keys_changed_while_reading(mutate):
+    fn = _mutations()[mutate]
+
+    class Sneaky:
+        def __init__(self, sample):
+            self.sample = sample
+
+        def __float__(self):
+            fn(self.sample)
+            return 2.0
+
+    def make():
+        sample = {"a": 1.0, "b": None, "c": 3.0}
+        sample["b"] = Sneaky(sample)
+        return [{"x": 1.0}, sample, {"y": 2.0}]
+
+    out = compare({}, make)
+    if mutate == "swap_seen":
+        assert type(out.exc) is RuntimeError and "keys changed" in str(out.exc)
+    else:
+        assert out.ok
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.int8])
+@pytest.mark.parametrize("alternate_sign", [True, False])
+def test_int_values_match_sklearn(dtype, alternate_sign):
+    # Exact ints take the dict fast path while they fit a C long; bigger ones, bools and
+    # out-of-range values take scikit-learn's conversions (and errors).
+    ints = [1, 0, -5, 7, 2**31, -(2**31) - 1, 2**53 + 1, 2**62, 2**63, -(2**63) - 1, 2**70]
+    for extra in ([], [10**400], [True, False]):
+
+        def make(extra=extra):
+            return [
+                {f"k{i}": v for i, v in enumerate(ints[:j] + extra)} for j in range(len(ints) + 1)
+            ]
+
+        compare(dict(n_features=64, dtype=dtype, alternate_sign=alternate_sign), make)
+    compare({}, lambda: [{123: 0, "a": 1, 4.5: 0}, {123: 2}])  # zero dropped before the name
+
+
+@pytest.mark.parametrize("input_type", ["dict", "pair", "string"])
+def test_names_of_every_length_match_sklearn(input_type):
+    # The branch-free hash of names up to 11 bytes and the loop above, on names held in
+    # place (compact ASCII str, bytes) and copied (non-ASCII, str subclasses).
+    class Name(str):
+        pass
+
+    names = []
+    for n in range(41):
+        text = "".join(chr(ord("a") + (7 * i + n) % 26) for i in range(n))
+        names += [text, text.encode(), Name(text), np.str_(text), "é" + text[1:]]
+    pairs = [[(f, float(i % 5) - 2.0) for i, f in enumerate(names[k::3])] for k in range(3)]
+    compare(dict(input_type=input_type, n_features=2**18), lambda: _to_input(pairs, input_type))
+
+
 @pytest.mark.parametrize("value", ["x", "", "é", "日本", np.str_("np"), "a=b"])
 @pytest.mark.parametrize("name", ["a", "é", b"x", b"\x00", None, 123, 1.5])
 def test_string_values_format_any_name(name, value):
@@ -341,6 +414,40 @@ def test_many_batches_match_sklearn():
     samples = [{rng.choice(names): rng.random() * 10 for _ in range(30)} for _ in range(5000)]
     assert sum(map(len, samples)) > 2 * fh_hash._BATCH_FEATURES
     compare(dict(n_features=2**18), lambda: iter(samples), n_jobs=(1, 3))
+
+
+@pytest.mark.parametrize("tail", ["sorted", "unsorted"])
+def test_order_sensitive_rows_across_batches_match_sklearn(monkeypatch, tail):
+    # Rows whose sums depend on scipy's order, in early batches; whether scipy sorts them
+    # depends on a row of the last batch (sorted or not), merged meanwhile on a helper.
+    monkeypatch.setattr(fh_hash, "_BATCH_FEATURES", 64)
+    f_lo, f_hi = _lo_hi_columns(16)
+    rng = random.Random(5)
+    rows = []
+    for i in range(40):
+        if i % 7 == 3:
+            rows.append([("a", rng.choice([1e16, -1e16, 1.0, 3.0, 0.5])) for _ in range(20)])
+        else:
+            rows.append([(f_lo, 1.0)])
+    rows.append([(f_lo, 1.0)] if tail == "sorted" else [(f_hi, 1.0), (f_lo, 1.0)])
+    compare(dict(n_features=16, input_type="pair"), lambda: iter(rows))
+    compare(dict(n_features=16, input_type="pair", dtype=np.float32), lambda: iter(rows))
+
+
+def test_small_batches_match_sklearn(monkeypatch):
+    # Many batches, each merged natively on its own (n_jobs threads): the same bits, and
+    # the error of a late sample is scikit-learn's.
+    monkeypatch.setattr(fh_hash, "_BATCH_FEATURES", 100)
+    rng = random.Random(11)
+    samples = [
+        {f"w{rng.randrange(300)}": rng.choice([1.0, 2.0, 0.5]) for _ in range(25)}
+        for _ in range(400)
+    ]
+    compare({}, lambda: iter(samples), n_jobs=(1, 2, 3))
+    compare(dict(n_features=64, dtype=np.float32), lambda: iter(samples), n_jobs=(1, 2, 3))
+    bad = samples[:300] + [{"ok": 1.0, 5: 1.0}] + samples[300:]
+    out = compare({}, lambda: iter(bad), n_jobs=(1, 2, 3))
+    assert type(out.exc) is TypeError
 
 
 # --- index dtype (R3) -------------------------------------------------------------------------

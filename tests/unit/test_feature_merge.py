@@ -1,6 +1,6 @@
 # Authors: The fasthash developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""FeatureHasher's native duplicate merge (``_features.merge_rows``) and its fallback."""
+"""FeatureHasher's native duplicate merge (``_features.MergedRows``) and its fallback."""
 
 import numpy as np
 import pytest
@@ -20,29 +20,42 @@ def _raw(rows, dtype):
 
 
 def _scipy_merge(indptr, indices, values, n_cols=100):
-    X = sp.csr_array((values.copy(), indices.copy(), indptr.copy()), shape=(len(indptr) - 1, n_cols))
+    X = sp.csr_array(
+        (values.copy(), indices.copy(), indptr.copy()), shape=(len(indptr) - 1, n_cols)
+    )
     X.sum_duplicates()
     return X
 
 
+def _merge(batches, dtype, n_threads, n_cols=100):
+    """MergedRows over batches of raw rows; returns finish() and the instance."""
+    merged = _features.MergedRows(n_cols, np.dtype(dtype))
+    for rows in batches:
+        merged.append(*_raw(rows, dtype), n_threads)
+    return merged.finish(), merged
+
+
+ROWS = [
+    [(5, 1.5), (2, 1.0), (5, 2.25), (2, -1.0)],  # explicit zero in column 2
+    [],
+    [(7, 1.0), (7, 2.0), (7, -4.0)],  # integers: any order gives -1
+    [(9, 0.1), (3, 0.2), (9, 0.7)],  # two non-integers: one commutative rounding
+    [(c, float(c)) for c in range(40, 0, -1)],  # a longer row, reversed
+]
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n_threads", [1, 2, 3])
-def test_merge_equals_scipy_when_order_cannot_matter(dtype, n_threads):
-    rows = [
-        [(5, 1.5), (2, 1.0), (5, 2.25), (2, -1.0)],  # explicit zero in column 2
-        [],
-        [(7, 1.0), (7, 2.0), (7, -4.0)],  # integers: any order gives -1
-        [(9, 0.1), (3, 0.2), (9, 0.7)],  # two non-integers: one commutative rounding
-        [(c, float(c)) for c in range(40, 0, -1)],  # a longer row, reversed
-    ]
-    indptr, indices, values = _raw(rows, dtype)
-    got = _features.merge_rows(indptr, indices, values, n_threads)
-    assert got is not None
-    m_indptr, m_indices, m_values = got
-    want = _scipy_merge(indptr, indices, values)
+@pytest.mark.parametrize("split", [5, 2, 1], ids=["one-batch", "two-batches", "row-batches"])
+def test_merge_equals_scipy_when_order_cannot_matter(dtype, n_threads, split):
+    batches = [ROWS[i : i + split] for i in range(0, len(ROWS), split)]
+    (m_indptr, m_indices, m_values, raw_rows), merged = _merge(batches, dtype, n_threads)
+    assert raw_rows.size == 0 and not merged.any_raw and not merged.all_sorted
+    assert merged.n_samples == len(ROWS) and merged.n_raw == sum(map(len, ROWS))
+    want = _scipy_merge(*_raw(ROWS, dtype))
     np.testing.assert_array_equal(m_indptr, want.indptr)
     np.testing.assert_array_equal(m_indices, want.indices)
-    assert m_values.dtype == want.data.dtype
+    assert m_values.dtype == want.data.dtype and m_indices.dtype == np.int32
     np.testing.assert_array_equal(m_values.view(np.uint8), want.data.view(np.uint8))
     assert 0.0 in m_values  # the explicit zero is kept
 
@@ -56,24 +69,47 @@ def test_merge_equals_scipy_when_order_cannot_matter(dtype, n_threads):
         [(1, 2.0**53), (1, 1.0), (1, 1.0)],  # integers beyond 2**53 in total
     ],
 )
-def test_order_sensitive_rows_are_left_to_scipy(row):
-    indptr, indices, values = _raw([[(0, 1.0)], row], np.float64)
-    assert _features.merge_rows(indptr, indices, values, 2) is None
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_order_sensitive_rows_are_kept_raw(row, n_threads):
+    rows = [[(0, 1.0)], [(3, 2.0), *row], [(2, 1.0), (2, 1.0)]]
+    (indptr, indices, values, raw_rows), merged = _merge(
+        [rows[:2], rows[2:]], np.float64, n_threads
+    )
+    assert merged.any_raw and raw_rows.tolist() == [1] and not merged.all_sorted
+    assert np.diff(indptr).tolist() == [1, 1 + len(row), 1]
+    # the raw row exactly as given, the others merged
+    np.testing.assert_array_equal(indices[1:-1], [3] + [c for c, _ in row])
+    np.testing.assert_array_equal(
+        values[1:-1].view(np.uint64), np.array([2.0] + [v for _, v in row]).view(np.uint64)
+    )
+    assert indices[-1] == 2 and values[-1] == 2.0
 
 
-def test_merge_rows_rejects_bad_input():
+def test_all_sorted_spans_batches():
+    sorted_rows = [[(1, 1.0), (1, 2.0), (4, 1.0)], [(0, 1.0)]]
+    (*_, raw_rows), merged = _merge([sorted_rows, sorted_rows], np.float64, 1)
+    assert merged.all_sorted
+    (*_, raw_rows), merged = _merge([sorted_rows, [[(4, 1.0), (1, 1.0)]]], np.float64, 1)
+    assert not merged.all_sorted
+
+
+def test_merged_rows_rejects_bad_input():
     with pytest.raises(TypeError, match="float64 or float32"):
-        _features.merge_rows(
-            np.array([0, 1], np.int64), np.array([0], np.int32), np.array([1], np.int64), 1
-        )
+        _features.MergedRows(16, np.dtype(np.int64))
+    merged = _features.MergedRows(16, np.dtype(np.float64))
     with pytest.raises(ValueError, match="does not match"):
-        _features.merge_rows(
-            np.array([0, 5], np.int64), np.array([0], np.int32), np.array([1.0]), 1
-        )
+        merged.append(np.array([0, 5], np.int64), np.array([0], np.int32), np.array([1.0]), 1)
+    with pytest.raises(ValueError, match="start with 0"):
+        merged.append(np.array([1, 2], np.int64), np.array([0, 1], np.int32), np.ones(2), 1)
     with pytest.raises(RuntimeError, match="internal error"):  # decreasing indptr
-        _features.merge_rows(
-            np.array([0, 2, 1], np.int64), np.array([0, 1], np.int32), np.array([1.0, 2.0]), 1
-        )
+        merged.append(np.array([0, 2, 1], np.int64), np.array([0, 1], np.int32), np.ones(2), 1)
+    with pytest.raises(RuntimeError, match="internal error"):  # column >= n_features
+        merged.append(np.array([0, 1], np.int64), np.array([16], np.int32), np.ones(1), 1)
+    merged.append(np.array([0, 1], np.int64), np.array([3], np.int32), np.ones(1), 1)
+    indptr, indices, values, _ = merged.finish()  # the failed calls appended nothing
+    assert indptr.tolist() == [0, 1] and indices.tolist() == [3] and values.tolist() == [1.0]
+    with pytest.raises(RuntimeError, match="after finish"):
+        merged.append(np.array([0], np.int64), np.array([], np.int32), np.ones(0), 1)
 
 
 def _word_counts(n_docs=300):

@@ -5,32 +5,52 @@
 
 :class:`FeatureBatch` reads samples from a Python iterator with the GIL held, exactly as
 scikit-learn's ``_hashing_fast.transform`` does (same order, same conversions, same
-exceptions), and copies each kept feature (its UTF-8 or bytes name and its value as a C
-double) into C buffers. :meth:`FeatureBatch.hash` then hashes the batch with the GIL
-released. No policy lives here: the Python layer decides the mode, the dtype checks and
-the batch size, casts the values and builds the sparse matrix.
+exceptions), and turns each kept feature into its raw entry at once: the name is hashed in
+place (the UTF-8 of a compact ASCII ``str`` is its own buffer), giving the column and the
+signed value. :class:`MergedRows` then merges each batch's duplicates with the GIL released
+(possibly on another thread while the next batch is read). No policy lives here: the Python
+layer decides the mode, the dtype checks, the batch size and the threads, casts the values
+and builds the sparse matrix.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-from cpython.dict cimport PyDict_Next
 from cpython.object cimport PyObject
 from libc.math cimport fabs, isfinite
-from libc.stdint cimport int32_t, int64_t, uint8_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint8_t, uint32_t
+from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy
 
 cimport cython
 cimport numpy as cnp
 import numpy as np
 
-from .fh_core cimport *
+from .fh_core cimport FH_ERR_NOMEM, FH_OK, fh_status, fh_status_message
 
 cnp.import_array()
 
 
+# The kernels of fh_features.h (declared here rather than in fh_core.pxd, whose block for
+# this header predates them).
+cdef extern from "fh_features.h" nogil:
+    uint32_t fh_feature_entry(const uint8_t *name, size_t len, uint32_t n_features,
+                              uint32_t pow2_mask, int alternate_sign)
+    enum:
+        FH_MERGE_RAW
+    fh_status fh_merge_feature_rows_f64(const int64_t *indptr, int64_t n_rows,
+                                        const int32_t *indices, const double *values,
+                                        int64_t n_cols, int n_threads, int64_t *out_indptr,
+                                        int32_t *out_indices, double *out_values,
+                                        uint8_t *row_flags, int *all_sorted)
+    fh_status fh_merge_feature_rows_f32(const int64_t *indptr, int64_t n_rows,
+                                        const int32_t *indices, const float *values,
+                                        int64_t n_cols, int n_threads, int64_t *out_indptr,
+                                        int32_t *out_indices, float *out_values,
+                                        uint8_t *row_flags, int *all_sorted)
+
+
 cdef extern from "Python.h":
     int PyUnicode_READY(object o) except -1
-    int PyUnicode_IS_ASCII(object o)
+    int PyUnicode_IS_COMPACT_ASCII(object o)
     void *PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     bytes PyUnicode_AsUTF8String(object o)
@@ -38,21 +58,123 @@ cdef extern from "Python.h":
 
 cdef extern from *:
     """
-    static inline int _fh_float_exact(PyObject *o) { return PyFloat_CheckExact(o); }
-    static inline double _fh_float_value(PyObject *o) { return PyFloat_AS_DOUBLE(o); }
-    static inline int _fh_ascii_str_exact(PyObject *o) {
-        return PyUnicode_CheckExact(o) && PyUnicode_IS_COMPACT_ASCII(o);
+    #include <math.h>
+    #include "fh_features.h"
+
+    /* Where FeatureBatch puts raw entries: column and signed value of each kept feature. */
+    typedef struct {
+        int32_t *cols;
+        double *vals;
+        int64_t n, cap;
+        uint32_t n_features, pow2_mask;
+        int alternate_sign;
+        int check;       /* CHECK_NONE, CHECK_RANGE, CHECK_FINITE_ABS */
+        double lo, hi;
+    } fh_sink;
+
+    /* Whether a value must be assigned one by one (see FeatureBatch). */
+    static inline int fh_sink_needs_fix(const fh_sink *s, double v)
+    {
+        if (s->check == 1) return !(s->lo < v && v < s->hi);
+        if (s->check == 2) return isfinite(v) && !(fabs(v) < s->hi);
+        return 0;
     }
-    static inline const uint8_t *_fh_ascii_data(PyObject *o) {
-        return (const uint8_t *)PyUnicode_DATA(o);
+
+    /* Append the entry of a feature (its key from fh_feature_entry); cap checked by caller. */
+    static inline void fh_sink_put(fh_sink *s, uint32_t key, double v)
+    {
+        s->cols[s->n] = (int32_t)(key >> 1);
+        s->vals[s->n] = fh_flip_sign(v, key);
+        s->n++;
     }
-    static inline Py_ssize_t _fh_ascii_length(PyObject *o) { return PyUnicode_GET_LENGTH(o); }
+
+    static inline uint32_t fh_sink_key(const fh_sink *s, const uint8_t *p, Py_ssize_t len)
+    {
+        return fh_feature_entry(p, (size_t)len, s->n_features, s->pow2_mask, s->alternate_sign);
+    }
+
+    /* Read the items of the exact dict d from *ppos on, as long as they need no Python code
+     * and no conversion: an exact str key in compact ASCII (its bytes are its UTF-8) and an
+     * exact float value, or an exact int that fits a C long (converted as int.__float__
+     * does: correctly rounded), whose value needs no fix-up. Zeros are skipped, the others
+     * appended. *remaining counts down the items dict.items() may still yield. Returns 0 at
+     * the end of the dict; 1 at any other item, whose borrowed key and value are stored in
+     * *pk, *pv (*ppos is past it); 2 when the sink is full (*ppos at the next item); 3 at an
+     * item found when *remaining is 0 (dict.items() would raise "keys changed"). Runs no
+     * Python code, so the dict cannot change meanwhile. */
+    static int fh_read_dict(PyObject *d, Py_ssize_t *ppos, Py_ssize_t *remaining, fh_sink *s,
+                            PyObject **pk, PyObject **pv)
+    {
+        PyObject *k, *v;
+        Py_ssize_t pos = *ppos, left = *remaining;
+        int32_t *const cols = s->cols;
+        double *const vals = s->vals;
+        int64_t n = s->n;
+        const int64_t cap = s->cap;
+        const uint32_t nf = s->n_features, mask = s->pow2_mask;
+        const uint64_t sign = s->alternate_sign ? 1u : 0u;
+        const int check = s->check;
+        int ret = 0;
+        while (1) {
+            if (n >= cap) {
+                ret = 2;
+                break;
+            }
+            if (!PyDict_Next(d, &pos, &k, &v))
+                break;
+            if (left == 0) {
+                ret = 3;
+                break;
+            }
+            left--;
+            double x;
+            if (PyFloat_CheckExact(v)) {
+                x = PyFloat_AS_DOUBLE(v);
+            } else if (PyLong_CheckExact(v)) {
+                int overflow;
+                long l = PyLong_AsLongAndOverflow(v, &overflow);
+                if (overflow) goto slow;
+                x = (double)l;
+            } else {
+                goto slow;
+            }
+            if (x == 0) continue;  /* dropped before the name is looked at, as scikit-learn */
+            if (!PyUnicode_CheckExact(k) || !PyUnicode_IS_COMPACT_ASCII(k))
+                goto slow;
+            Py_ssize_t len = ((PyASCIIObject *)k)->length;
+            if (len > INT32_MAX || (check && fh_sink_needs_fix(s, x)))
+                goto slow;
+            /* the bytes of a compact ASCII str follow its header */
+            uint32_t key = fh_feature_entry((const uint8_t *)((PyASCIIObject *)k + 1), (size_t)len, nf, mask, (int)sign);
+            cols[n] = (int32_t)(key >> 1);
+            vals[n] = fh_flip_sign(x, key);
+            n++;
+            continue;
+        slow:
+            *pk = k;
+            *pv = v;
+            ret = 1;
+            break;
+        }
+        s->n = n;
+        *ppos = pos;
+        *remaining = left;
+        return ret;
+    }
     """
-    bint _float_exact "_fh_float_exact"(PyObject *o)
-    double _float_value "_fh_float_value"(PyObject *o)
-    bint _ascii_str_exact "_fh_ascii_str_exact"(PyObject *o)
-    const uint8_t *_ascii_data "_fh_ascii_data"(PyObject *o)
-    Py_ssize_t _ascii_length "_fh_ascii_length"(PyObject *o)
+    ctypedef struct fh_sink:
+        int32_t *cols
+        double *vals
+        int64_t n, cap
+        uint32_t n_features, pow2_mask
+        int alternate_sign
+        int check
+        double lo, hi
+    bint fh_sink_needs_fix(const fh_sink *s, double v)
+    void fh_sink_put(fh_sink *s, uint32_t key, double v)
+    uint32_t fh_sink_key(const fh_sink *s, const uint8_t *p, Py_ssize_t len)
+    int fh_read_dict(object d, Py_ssize_t *ppos, Py_ssize_t *remaining, fh_sink *s,
+                     PyObject **pk, PyObject **pv)
 
 
 MODE_DICT = 0
@@ -76,10 +198,14 @@ cdef int _check(fh_status status) except -1:
 
 @cython.final
 cdef class FeatureBatch:
-    """The features of consecutive samples, marshalled into C buffers.
+    """The raw entries (column, signed value) of consecutive samples.
 
     Parameters
     ----------
+    n_features : int
+        Number of columns, in [1, 2**31 - 1].
+    alternate_sign : bool
+        scikit-learn's sign rule.
     fix_dtype : numpy.dtype
         The output dtype. A value the Python layer cannot cast in bulk exactly (see
         ``check``) is assigned, signed, to an array of this dtype as soon as it is read,
@@ -91,120 +217,93 @@ cdef class FeatureBatch:
         not finite or ``abs(v) < hi``.
     lo, hi : float
         Bounds of ``check`` (the Python layer accounts for the sign flip).
-    alternate_sign : bool
-        Sign rule used for the values that take the exact path.
     """
-    cdef uint8_t *names            # arena of name bytes
-    cdef int64_t names_len, names_cap
-    cdef int64_t *offsets          # n + 1 entries
-    cdef double *values            # n entries
-    cdef int64_t n, cap
-    cdef int64_t *row_ends         # n_rows entries: feature count after each sample
+    cdef fh_sink sink
+    cdef object cols_arr           # int32 ndarray, capacity sink.cap (sink.cols is its data)
+    cdef object vals_arr           # float64 ndarray, the same
+    cdef object indptr_arr         # int64 ndarray: 0, then the entry count after each sample
+    cdef int64_t *indptr
     cdef int64_t n_rows, rows_cap
     cdef readonly bint exhausted
-    cdef int check
-    cdef double lo, hi
-    cdef bint alternate_sign
     cdef object fix_dtype
     cdef object fix_values         # ndarray of fix_dtype (capacity grows)
     cdef list fix_pos
     cdef Py_ssize_t n_fix
 
-    def __cinit__(self, fix_dtype, int check, double lo, double hi, bint alternate_sign):
-        self.names = NULL
-        self.offsets = NULL
-        self.values = NULL
-        self.row_ends = NULL
-        self.names_len = self.n = self.cap = self.n_rows = self.rows_cap = 0
+    def __cinit__(self, int64_t n_features, bint alternate_sign, fix_dtype, int check,
+                  double lo, double hi):
+        if not 1 <= n_features <= INT32_MAX:
+            raise ValueError(f"n_features must be in [1, 2**31 - 1], got {n_features}")
+        self.sink.n_features = <uint32_t>n_features
+        self.sink.pow2_mask = (<uint32_t>n_features - 1
+                               if n_features > 1 and (n_features & (n_features - 1)) == 0
+                               else 0)
+        self.sink.alternate_sign = alternate_sign
+        self.sink.check = check
+        self.sink.lo = lo
+        self.sink.hi = hi
+        self.sink.n = 0
+        self.sink.cap = 0
         self.exhausted = False
-        self.check = check
-        self.lo = lo
-        self.hi = hi
-        self.alternate_sign = alternate_sign
         self.fix_dtype = fix_dtype
         self.fix_values = None
         self.fix_pos = []
         self.n_fix = 0
-        self.offsets = <int64_t *>malloc(sizeof(int64_t))
-        self.names = <uint8_t *>malloc(1 << 16)  # never NULL, even if every name is empty
-        if self.offsets == NULL or self.names == NULL:
-            raise MemoryError()
-        self.names_cap = 1 << 16
-        self.offsets[0] = 0
-
-    def __dealloc__(self):
-        free(self.names)
-        free(self.offsets)
-        free(self.values)
-        free(self.row_ends)
+        self.n_rows = 0
+        self._grow(1 << 12)
+        self._grow_rows()
 
     @property
-    def n_features(self):
-        """Number of features (raw entries) in the batch."""
-        return self.n
+    def n_entries(self):
+        """Number of raw entries (kept features) in the batch."""
+        return self.sink.n
 
     @property
     def n_samples(self):
         """Number of samples in the batch."""
         return self.n_rows
 
-    cdef int _reset(self) except -1:
-        self.names_len = 0
-        self.n = 0
-        self.n_rows = 0
-        self.fix_pos = []
-        self.n_fix = 0
+    cdef int _grow(self, int64_t need) except -1:
+        """Capacity for at least ``need`` entries (the entries held are kept)."""
+        cdef int64_t ncap = self.sink.cap * 2 if self.sink.cap else 1 << 12
+        while ncap < need:
+            ncap *= 2
+        cols = np.empty(ncap, dtype=np.int32)
+        vals = np.empty(ncap, dtype=np.float64)
+        cdef int32_t[::1] c = cols
+        cdef double[::1] v = vals
+        if self.sink.n:
+            memcpy(&c[0], self.sink.cols, <size_t>self.sink.n * sizeof(int32_t))
+            memcpy(&v[0], self.sink.vals, <size_t>self.sink.n * sizeof(double))
+        self.cols_arr = cols
+        self.vals_arr = vals
+        self.sink.cols = &c[0]
+        self.sink.vals = &v[0]
+        self.sink.cap = ncap
         return 0
 
-    cdef int _grow(self, int64_t nbytes) except -1:
-        """Room for one more feature of nbytes name bytes."""
-        cdef int64_t ncap
-        cdef void *p
-        if self.names_len + nbytes > self.names_cap:
-            ncap = self.names_cap * 2 if self.names_cap else 1 << 16
-            while ncap < self.names_len + nbytes:
-                ncap *= 2
-            p = realloc(self.names, <size_t>ncap)
-            if p == NULL:
-                raise MemoryError()
-            self.names = <uint8_t *>p
-            self.names_cap = ncap
-        if self.n == self.cap:
-            ncap = self.cap * 2 if self.cap else 1 << 12
-            p = realloc(self.offsets, <size_t>(ncap + 1) * sizeof(int64_t))
-            if p == NULL:
-                raise MemoryError()
-            self.offsets = <int64_t *>p
-            p = realloc(self.values, <size_t>ncap * sizeof(double))
-            if p == NULL:
-                raise MemoryError()
-            self.values = <double *>p
-            self.cap = ncap
+    cdef int _grow_rows(self) except -1:
+        cdef int64_t ncap = self.rows_cap * 2 if self.rows_cap else 1 << 10
+        arr = np.empty(ncap + 1, dtype=np.int64)
+        cdef int64_t[::1] a = arr
+        if self.indptr != NULL:
+            memcpy(&a[0], self.indptr, <size_t>(self.n_rows + 1) * sizeof(int64_t))
+        else:
+            a[0] = 0
+        self.indptr_arr = arr
+        self.indptr = &a[0]
+        self.rows_cap = ncap
         return 0
 
-    cdef int _end_row(self) except -1:
-        cdef int64_t ncap
-        cdef void *p
-        if self.n_rows == self.rows_cap:
-            ncap = self.rows_cap * 2 if self.rows_cap else 1 << 10
-            p = realloc(self.row_ends, <size_t>ncap * sizeof(int64_t))
-            if p == NULL:
-                raise MemoryError()
-            self.row_ends = <int64_t *>p
-            self.rows_cap = ncap
-        self.row_ends[self.n_rows] = self.n
-        self.n_rows += 1
+    cdef inline int _reserve(self, Py_ssize_t k) except -1:
+        if self.sink.n + k > self.sink.cap:
+            self._grow(self.sink.n + k)
         return 0
 
-    cdef int _fix(self, const uint8_t *p, Py_ssize_t nbytes, double value) except -1:
+    cdef int _fix(self, uint32_t key, double value) except -1:
         """Assign the signed value the way scikit-learn does; keep the exact result."""
-        cdef int32_t h
-        cdef double signed_value = value
+        cdef double signed_value = -value if key & 1 else value
         cdef object arr
-        if self.alternate_sign:
-            h = <int32_t>fh_murmur3_32(p, <size_t>nbytes, 0)
-            if h < 0:
-                signed_value = -value
         if self.fix_values is None or self.n_fix == len(self.fix_values):
             arr = np.empty(max(16, 2 * self.n_fix), dtype=self.fix_dtype)
             if self.n_fix:
@@ -212,26 +311,8 @@ cdef class FeatureBatch:
             self.fix_values = arr
         # The same numpy setitem of a Python float as scikit-learn's ``values[size] = value``.
         self.fix_values[self.n_fix] = signed_value
-        self.fix_pos.append(self.n)
+        self.fix_pos.append(self.sink.n)
         self.n_fix += 1
-        return 0
-
-    cdef inline int _append(self, const uint8_t *p, Py_ssize_t nbytes, double value) except -1:
-        """Store one kept feature: its name bytes and its value (before any fix-up)."""
-        cdef Py_ssize_t k
-        cdef uint8_t *dst
-        if self.names_len + nbytes > self.names_cap or self.n == self.cap:
-            self._grow(nbytes)
-        dst = self.names + self.names_len
-        if nbytes <= 16:  # most names: cheaper than a call to memcpy
-            for k in range(nbytes):
-                dst[k] = p[k]
-        else:
-            memcpy(dst, p, <size_t>nbytes)
-        self.names_len += nbytes
-        self.values[self.n] = value
-        self.n += 1
-        self.offsets[self.n] = self.names_len
         return 0
 
     cdef int _add_name(self, object f, double value) except -1:
@@ -239,10 +320,12 @@ cdef class FeatureBatch:
         cdef const uint8_t *p
         cdef Py_ssize_t nbytes
         cdef bytes tmp
-        cdef bint exact
+        cdef uint32_t key
         if isinstance(f, str):
             PyUnicode_READY(f)
-            if PyUnicode_IS_ASCII(f):
+            if PyUnicode_IS_COMPACT_ASCII(f):
+                # In place: the str's header precedes its bytes (fh_feature_hash reads
+                # before them); a subclass's bytes are a separate block, hence the copy.
                 p = <const uint8_t *>PyUnicode_DATA(f)
                 nbytes = PyUnicode_GET_LENGTH(f)
             else:
@@ -255,15 +338,14 @@ cdef class FeatureBatch:
             nbytes = PyBytes_GET_SIZE(f)
         else:
             raise TypeError("feature names must be strings")
-        if self.check == 1:
-            exact = not (self.lo < value < self.hi)
-        elif self.check == 2:
-            exact = isfinite(value) and not (fabs(value) < self.hi)
-        else:
-            exact = False
-        if exact:
-            self._fix(p, nbytes, value)
-        return self._append(p, nbytes, value)
+        if nbytes > INT32_MAX:  # scikit-learn passes the length as a C int
+            raise OverflowError("a feature name longer than 2**31 - 1 bytes cannot be hashed")
+        key = fh_sink_key(&self.sink, p, nbytes)
+        if fh_sink_needs_fix(&self.sink, value):
+            self._fix(key, value)
+        self._reserve(1)
+        fh_sink_put(&self.sink, key, value)
+        return 0
 
     cdef int _add(self, object f, object v) except -1:
         """One (name, value) pair, exactly as scikit-learn's loop body."""
@@ -277,32 +359,37 @@ cdef class FeatureBatch:
             return 0
         return self._add_name(f, value)
 
-    cdef int _add_sample(self, object x, int mode) except -1:
-        cdef Py_ssize_t pos = 0, size
-        cdef double value
+    cdef int _add_dict(self, dict x) except -1:
+        # dict.items() order without a tuple per item (PyDict_Next). fh_read_dict takes the
+        # items that need no Python code; any other item runs scikit-learn's loop body on
+        # owned references (f, v), and a dict changed meanwhile (by a value's __float__ or
+        # __str__) raises as iterating items() would.
+        cdef Py_ssize_t pos = 0
+        cdef Py_ssize_t size = len(x)
+        cdef Py_ssize_t remaining = size
         cdef PyObject *kp
         cdef PyObject *vp
+        cdef int r
+        self._reserve(size)
+        while True:
+            r = fh_read_dict(x, &pos, &remaining, &self.sink, &kp, &vp)
+            if r == 0:
+                return 0
+            if r == 2:
+                self._reserve(1)
+                continue
+            if r == 3:
+                raise RuntimeError("dictionary keys changed during iteration")
+            f = <object>kp
+            v = <object>vp
+            self._add(f, v)
+            if len(x) != size:
+                raise RuntimeError("dictionary changed size during iteration")
+
+    cdef int _add_sample(self, object x, int mode) except -1:
         if mode == 0:
             if type(x) is dict:
-                # dict.items() order without a tuple per item. The references are owned
-                # (f, v) while the values are read; a dict resized meanwhile (by a value's
-                # __float__ or __str__) raises as iterating items() would.
-                # Fast path: an exact str key that is compact ASCII and an exact float
-                # value run no user code (so the dict cannot change) and need no
-                # conversion; anything else takes scikit-learn's loop body (_add).
-                size = len(<dict>x)
-                while PyDict_Next(x, &pos, &kp, &vp):
-                    # Borrowed references: nothing below runs code that could drop them.
-                    if (self.check == 0 and _float_exact(vp) and _ascii_str_exact(kp)):
-                        value = _float_value(vp)
-                        if value != 0:
-                            self._append(_ascii_data(kp), _ascii_length(kp), value)
-                        continue
-                    f = <object>kp
-                    v = <object>vp
-                    self._add(f, v)
-                    if len(<dict>x) != size:
-                        raise RuntimeError("dictionary changed size during iteration")
+                self._add_dict(<dict>x)
             else:
                 items = x.iteritems() if hasattr(x, "iteritems") else x.items()
                 for f, v in items:
@@ -313,7 +400,10 @@ cdef class FeatureBatch:
         else:
             for f in x:
                 self._add_name(f, 1.0)
-        self._end_row()
+        if self.n_rows == self.rows_cap:
+            self._grow_rows()
+        self.n_rows += 1
+        self.indptr[self.n_rows] = self.sink.n
         return 0
 
     def fill(self, iterator, int mode, Py_ssize_t max_features):
@@ -324,22 +414,31 @@ cdef class FeatureBatch:
         in sample``, value 1). Sets ``exhausted`` when the iterator ends. An exception in
         a sample propagates at once: no later sample is pulled.
         """
-        self._reset()
+        self.sink.n = 0
+        self.n_rows = 0
+        self.fix_pos = []
+        self.n_fix = 0
+        if self.sink.cap < max_features + 4096:  # room for the batch and a usual last sample
+            self._grow(max_features + 4096)
         for x in iterator:
             self._add_sample(x, mode)
-            if self.n >= max_features:
+            if self.sink.n >= max_features:
                 return
         self.exhausted = True
 
-    def row_lengths(self):
-        """Number of raw entries of each sample of the batch (int64)."""
-        cdef cnp.ndarray[int64_t, ndim=1] out = np.empty(self.n_rows, dtype=np.int64)
-        cdef int64_t prev = 0
-        cdef Py_ssize_t i
-        for i in range(self.n_rows):
-            out[i] = self.row_ends[i] - prev
-            prev = self.row_ends[i]
-        return out
+    def indptr_array(self):
+        """Row offsets of the batch's entries: int64, ``n_samples + 1`` entries from 0 (a
+        view, valid until the next :meth:`fill`)."""
+        return self.indptr_arr[:self.n_rows + 1]
+
+    def indices(self):
+        """Column of each entry (int32; a view, valid until the next :meth:`fill`)."""
+        return self.cols_arr[:self.sink.n]
+
+    def values(self):
+        """Signed value of each entry as a double (a view, valid until the next
+        :meth:`fill`); the entries of :meth:`fixups` still need their exact value."""
+        return self.vals_arr[:self.sink.n]
 
     def fixups(self):
         """(positions, values): the entries assigned exactly while reading."""
@@ -347,71 +446,187 @@ cdef class FeatureBatch:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=self.fix_dtype)
         return np.asarray(self.fix_pos, dtype=np.intp), self.fix_values[:self.n_fix].copy()
 
-    def hash_into(self, int32_t[::1] indices, Py_ssize_t istart, double[::1] values,
-                  Py_ssize_t vstart, int64_t n_features, bint alternate_sign, int n_threads):
-        """Hash the batch with the GIL released.
 
-        Writes the column of each feature to ``indices[istart:istart + n]`` and its signed
-        value to ``values[vstart:vstart + n]`` (``n`` = ``n_features`` of the batch).
-        """
-        cdef fh_status status = FH_OK
-        if (istart < 0 or vstart < 0 or istart + self.n > indices.shape[0]
-                or vstart + self.n > values.shape[0]):
-            raise ValueError("output arrays too small for the batch")
-        if self.n > 0:
-            with nogil:
-                status = fh_hash_named_values(self.names, self.offsets, self.values, self.n,
-                                              n_features, alternate_sign, n_threads,
-                                              &indices[istart], &values[vstart])
-        _check(status)
+@cython.final
+cdef class _Owner:
+    """Owner of a malloc'd block that a numpy array views (the array's base)."""
+    cdef void *p
+
+    def __dealloc__(self):
+        free(self.p)
 
 
-def merge_rows(const int64_t[::1] indptr, const int32_t[::1] indices, values, int n_threads):
-    """Sort each row by column and sum duplicates (scipy's ``sum_duplicates``), nogil.
+cdef object _owned_array(void **p, int64_t n, int typenum, size_t itemsize):
+    """A numpy array of n items taking over the malloc'd block *p (trimmed to n)."""
+    cdef cnp.npy_intp dims = n
+    cdef void *q = realloc(p[0], <size_t>(n if n > 0 else 1) * itemsize)
+    if q == NULL:
+        raise MemoryError()
+    p[0] = NULL
+    owner = _Owner()
+    (<_Owner>owner).p = q
+    arr = cnp.PyArray_SimpleNewFromData(1, &dims, typenum, q)
+    cnp.Py_INCREF(owner)
+    cnp.PyArray_SetBaseObject(arr, owner)
+    return arr
 
-    ``values`` is a float64 or float32 array. Returns ``(indptr, indices, values)`` of the
-    merged rows (int64 indptr; arrays trimmed to the merged size), or None when a column's
-    sum could depend on scipy's unstable summation order (``fh_merge_rows_f64`` says
-    when): the caller then lets scipy merge the unchanged input.
+
+@cython.final
+cdef class MergedRows:
+    """The merged rows of a whole call, appended batch by batch (scipy's sum_duplicates).
+
+    Parameters
+    ----------
+    n_features : int
+        Number of columns.
+    dtype : numpy.dtype
+        float64 or float32: the type of the values merged.
+
+    Calls to :meth:`append` must not overlap (each may run on any thread, one at a time).
+    A row whose sum could depend on scipy's (unstable) summation order is kept raw and
+    reported by :meth:`finish` for the caller to merge as scipy does.
     """
-    cdef int64_t n_rows = indptr.shape[0] - 1
-    cdef int64_t nnz
-    cdef const double[::1] v64
-    cdef const float[::1] v32
-    cdef double[::1] o64
-    cdef float[::1] o32
-    cdef int sensitive = 0
-    cdef fh_status status = FH_OK
-    if n_rows < 0:
-        raise ValueError("indptr must not be empty")
-    nnz = indptr[n_rows]
-    if indices.shape[0] < nnz or values.shape[0] < nnz or indptr[0] != 0:
-        raise ValueError("indptr does not match indices and values")
-    if nnz == 0:
-        return np.zeros(n_rows + 1, dtype=np.int64), np.empty(0, np.int32), values[:0].copy()
-    out_indptr = np.empty(n_rows + 1, dtype=np.int64)
-    out_indices = np.empty(max(nnz, 1), dtype=np.int32)
-    out_values = np.empty(max(nnz, 1), dtype=values.dtype)
-    cdef int64_t[::1] oip = out_indptr
-    cdef int32_t[::1] oix = out_indices
-    if values.dtype == np.float64:
-        v64 = values
-        o64 = out_values
+    cdef int64_t n_cols
+    cdef bint f32
+    cdef size_t vsize
+    cdef int64_t *indptr           # n_rows + 1 entries
+    cdef int32_t *idx
+    cdef void *vals
+    cdef uint8_t *flags            # n_rows entries
+    cdef int64_t n_rows, rows_cap, nnz, cap
+    cdef readonly int64_t n_raw
+    cdef readonly bint all_sorted
+    cdef readonly bint any_raw
+    cdef bint done
+
+    def __cinit__(self, int64_t n_features, dtype):
+        if dtype == np.float64:
+            self.f32 = False
+            self.vsize = sizeof(double)
+        elif dtype == np.float32:
+            self.f32 = True
+            self.vsize = sizeof(float)
+        else:
+            raise TypeError(f"MergedRows takes float64 or float32 values, got {dtype}")
+        self.n_cols = n_features
+        self.indptr = <int64_t *>realloc(NULL, sizeof(int64_t))
+        if self.indptr == NULL:
+            raise MemoryError()
+        self.indptr[0] = 0
+        self.all_sorted = True
+
+    def __dealloc__(self):
+        free(self.indptr)
+        free(self.idx)
+        free(self.vals)
+        free(self.flags)
+
+    @property
+    def n_samples(self):
+        """Number of rows appended."""
+        return self.n_rows
+
+    cdef int _reserve(self, int64_t rows, int64_t entries) except -1:
+        cdef int64_t ncap
+        cdef void *p
+        if self.n_rows + rows > self.rows_cap:
+            ncap = max(self.n_rows + rows, 2 * self.rows_cap, 1 << 10)
+            p = realloc(self.indptr, <size_t>(ncap + 1) * sizeof(int64_t))
+            if p == NULL:
+                raise MemoryError()
+            self.indptr = <int64_t *>p
+            p = realloc(self.flags, <size_t>ncap)
+            if p == NULL:
+                raise MemoryError()
+            self.flags = <uint8_t *>p
+            self.rows_cap = ncap
+        if self.nnz + entries > self.cap:
+            ncap = max(self.nnz + entries, 2 * self.cap, 1 << 16)
+            p = realloc(self.idx, <size_t>ncap * sizeof(int32_t))
+            if p == NULL:
+                raise MemoryError()
+            self.idx = <int32_t *>p
+            p = realloc(self.vals, <size_t>ncap * self.vsize)
+            if p == NULL:
+                raise MemoryError()
+            self.vals = p
+            self.cap = ncap
+        return 0
+
+    def append(self, const int64_t[::1] indptr, const int32_t[::1] indices, values,
+               int n_threads):
+        """Merge the raw rows ``indptr``/``indices``/``values`` (a batch) with the GIL
+        released and append them. ``values`` has the dtype of the instance."""
+        cdef int64_t n_rows = indptr.shape[0] - 1
+        cdef int64_t n, i, base
+        cdef const double[::1] v64
+        cdef const float[::1] v32
+        cdef fh_status status = FH_OK
+        cdef int sorted_ = 1
+        cdef uint8_t any_raw = 0
+        cdef const int32_t *ip = NULL
+        cdef const void *vp = NULL
+        if self.done:
+            raise RuntimeError("MergedRows.append after finish")
+        if n_rows < 0 or indptr[0] != 0:
+            raise ValueError("indptr must start with 0")
+        n = indptr[n_rows]
+        if self.f32:
+            v32 = values
+            if v32.shape[0] < n:
+                raise ValueError("indptr does not match indices and values")
+            if n:
+                vp = &v32[0]
+        else:
+            v64 = values
+            if v64.shape[0] < n:
+                raise ValueError("indptr does not match indices and values")
+            if n:
+                vp = &v64[0]
+        if indices.shape[0] < n:
+            raise ValueError("indptr does not match indices and values")
+        if n:
+            ip = &indices[0]
+        self._reserve(n_rows, n)
+        base = self.nnz
         with nogil:
-            status = fh_merge_rows_f64(&indptr[0], n_rows, &indices[0], &v64[0], n_threads, &oip[0],
-                                       &oix[0], &o64[0], &sensitive)
-    elif values.dtype == np.float32:
-        v32 = values
-        o32 = out_values
-        with nogil:
-            status = fh_merge_rows_f32(&indptr[0], n_rows, &indices[0], &v32[0], n_threads, &oip[0],
-                                       &oix[0], &o32[0], &sensitive)
-    else:
-        raise TypeError(f"merge_rows takes float64 or float32 values, got {values.dtype}")
-    _check(status)
-    if sensitive:
-        return None
-    m = out_indptr[n_rows]
-    if m < nnz // 2:  # like scipy's prune: no view of a much larger buffer
-        return out_indptr, out_indices[:m].copy(), out_values[:m].copy()
-    return out_indptr, out_indices[:m], out_values[:m]
+            if self.f32:
+                status = fh_merge_feature_rows_f32(
+                    &indptr[0], n_rows, ip, <const float *>vp, self.n_cols, n_threads,
+                    self.indptr + self.n_rows, self.idx + base,
+                    <float *>self.vals + base, self.flags + self.n_rows, &sorted_)
+            else:
+                status = fh_merge_feature_rows_f64(
+                    &indptr[0], n_rows, ip, <const double *>vp, self.n_cols, n_threads,
+                    self.indptr + self.n_rows, self.idx + base,
+                    <double *>self.vals + base, self.flags + self.n_rows, &sorted_)
+            if status == FH_OK:
+                # The kernel wrote this batch's indptr from 0 over the previous end (base).
+                for i in range(self.n_rows, self.n_rows + n_rows):
+                    self.indptr[i + 1] += base
+                    any_raw |= self.flags[i]
+            self.indptr[self.n_rows] = base
+        _check(status)
+        self.n_rows += n_rows
+        self.nnz = self.indptr[self.n_rows]
+        self.n_raw += n
+        self.all_sorted = self.all_sorted and sorted_
+        self.any_raw = self.any_raw or any_raw
+
+    def finish(self):
+        """(indptr int64, indices int32, values, raw_rows): the merged rows; the arrays take
+        over the buffers (no copy). ``raw_rows`` (intp) lists the rows left raw."""
+        if self.done:
+            raise RuntimeError("MergedRows.finish called twice")
+        raw_rows = np.empty(0, dtype=np.intp)
+        if self.any_raw:
+            raw_rows = np.flatnonzero(
+                np.asarray(<uint8_t[:self.n_rows]>self.flags) if self.n_rows else
+                np.empty(0, np.uint8))
+        indptr = _owned_array(<void **>&self.indptr, self.n_rows + 1, cnp.NPY_INT64,
+                              sizeof(int64_t))
+        indices = _owned_array(<void **>&self.idx, self.nnz, cnp.NPY_INT32, sizeof(int32_t))
+        values = _owned_array(&self.vals, self.nnz,
+                              cnp.NPY_FLOAT32 if self.f32 else cnp.NPY_FLOAT64, self.vsize)
+        self.done = True
+        return indptr, indices, values, raw_rows

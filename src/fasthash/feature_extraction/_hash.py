@@ -25,7 +25,8 @@ _INT32_MAX = 2**31 - 1
 # Above this many raw entries scikit-learn switches both index arrays to int64 (a
 # separate name so the tests can lower it, as they lower scikit-learn's).
 _INDEX_INT32_MAX = 2**31 - 1
-# Features marshalled per nogil kernel call: bounds the C buffers on any input length.
+# Raw entries read per batch: bounds the buffers on any input length; each batch is merged
+# (nogil) while its entries are still in cache.
 _BATCH_FEATURES = 1 << 16
 
 
@@ -74,9 +75,10 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
 
     Exact drop-in for :class:`sklearn.feature_extraction.FeatureHasher`: the same
     parameters, the same output bit for bit (container, dtypes, indices, values, explicit
-    zeros) and the same exceptions; adds ``n_jobs``. The samples are read in Python,
-    lazily and in order, exactly as scikit-learn reads them; the feature names are then
-    hashed in C with the GIL released, and scipy merges duplicates as in scikit-learn.
+    zeros) and the same exceptions; adds ``n_jobs``. The samples are read lazily and in
+    order, exactly as scikit-learn reads them, each feature name hashed in place as it is
+    read; duplicates are then merged in C with the GIL released, batch by batch, on
+    ``n_jobs`` threads, giving scipy's bits.
 
     Parameters
     ----------
@@ -222,91 +224,195 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
         alternate_sign = bool(self.alternate_sign)
 
         check, lo, hi = _exact_bounds(dt, alternate_sign)
-        batch = _features.FeatureBatch(dt, check, lo, hi, alternate_sign)
-        out = _RawEntries(dt)
-        while not batch.exhausted:
-            batch.fill(raw_X, mode, _BATCH_FEATURES)
-            if batch.n_samples:
-                out.add(batch, n_features, alternate_sign, n_threads)
+
+        def new_batch():
+            return _features.FeatureBatch(n_features, alternate_sign, dt, check, lo, hi)
+
+        if dt == np.float64 or dt == np.float32:
+            out = _MergedOutput(n_features, dt)
+        else:
+            out = _RawOutput(dt)
+        _read_batches(raw_X, mode, new_batch, out, n_threads)
         if out.n_samples == 0:
             raise ValueError("Cannot vectorize empty sequence.")
-        indices, values, indptr = out.finish()
-        n_samples = out.n_samples
-
-        merged = None
-        if indices.dtype == np.int32 and values.dtype in (np.float64, np.float32):
-            # scipy's sum_duplicates, per row on n_threads without the GIL, wherever the
-            # result cannot depend on scipy's (unstable) summation order; else None.
-            merged = _features.merge_rows(
-                indptr.astype(np.int64, copy=False), indices, values, n_threads
-            )
-        if merged is not None:
-            merged_indptr, indices, values = merged
-            indptr = merged_indptr.astype(indptr.dtype, copy=False)
-        X = sp.csr_array(
-            (values, indices, indptr),
-            dtype=self.dtype,
-            shape=(n_samples, self.n_features),
-        )
-        if merged is not None:
-            X.has_canonical_format = True
-        else:
-            X.sum_duplicates()  # scipy's own merge: the same (unstable) order as scikit-learn
+        X = out.matrix(self.dtype, self.n_features)
         return align_api_if_sparse(X)
 
 
-class _RawEntries:
-    """The raw (column, value) entries of a whole call, grown batch by batch.
+def _read_batches(raw_X, mode, new_batch, out, n_threads):
+    """Read ``raw_X`` batch by batch (GIL held) and hand each batch to ``out``, whose
+    ``merge`` runs without the GIL on ``n_threads`` threads.
 
-    The arrays grow by ``ndarray.resize`` (realloc: no copy of the data on Linux for
-    large blocks) and are trimmed at the end, so the peak memory is that of the output.
+    One thread: each batch is merged as soon as it is read, while its entries are in cache,
+    and its buffers are reused. More threads: the batches are kept and merged together
+    after the reading, in one parallel region. A region per batch made 2 threads twice
+    slower than 1 on 2 loaded cores (OpenMP workers spinning against the reader, and each
+    region waiting for every worker to be scheduled). A helper thread merging batch k while
+    batch k + 1 is read did not overlap either: it needs the GIL to start its nogil call,
+    and the reader holds it for the whole batch.
     """
+    if n_threads == 1:
+        batch = new_batch()
+        while not batch.exhausted:
+            batch.fill(raw_X, mode, _BATCH_FEATURES)
+            if batch.n_samples:
+                out.merge(out.prepare(batch), n_threads)
+        return
+    jobs = []
+    while True:
+        batch = new_batch()
+        batch.fill(raw_X, mode, _BATCH_FEATURES)
+        if batch.n_samples:
+            jobs.append(out.prepare(batch))  # holds the batch's buffers
+        if batch.exhausted:
+            break
+    # One parallel region for the whole call: each region waits until every worker has
+    # been scheduled, which costs time slices on a loaded machine.
+    if jobs:
+        job = out.combine(jobs)
+        jobs.clear()  # the batches' own buffers go before the merge allocates its output
+        out.merge(job, n_threads)
+
+
+class _MergedOutput:
+    """float64/float32 output: each batch's duplicates are merged natively, as scipy's
+    ``sum_duplicates`` does (rows whose sums depend on scipy's order excepted, see
+    ``_scipy_merge_rows``)."""
+
+    def __init__(self, n_features, dt):
+        self.dt = dt
+        self.merged = _features.MergedRows(n_features, dt)
+
+    @property
+    def n_samples(self):
+        return self.merged.n_samples
+
+    def prepare(self, batch):
+        """The batch's raw rows with values cast to ``dt`` (GIL held)."""
+        values = batch.values()
+        if self.dt != np.float64:
+            with np.errstate(all="ignore"):  # unsafe values were assigned (and warned) already
+                values = values.astype(self.dt)
+        fix_pos, fix_values = batch.fixups()
+        if fix_pos.size:
+            values[fix_pos] = fix_values
+        return batch.indptr_array(), batch.indices(), values
+
+    def combine(self, jobs):
+        """One job holding the raw rows of several (in order)."""
+        if len(jobs) == 1:
+            return jobs[0]
+        indptrs, indices, values = zip(*jobs, strict=True)
+        parts = [indptrs[0]]
+        end = indptrs[0][-1]
+        for p in indptrs[1:]:
+            parts.append(p[1:] + end)
+            end += p[-1]
+        return np.concatenate(parts), np.concatenate(indices), np.concatenate(values)
+
+    def merge(self, job, n_threads):
+        self.merged.append(*job, n_threads)
+
+    def matrix(self, dtype, n_features):
+        indptr, indices, values, raw_rows = self.merged.finish()
+        if raw_rows.size:
+            indptr, indices, values = _scipy_merge_rows(
+                indptr, indices, values, raw_rows, self.merged.all_sorted, n_features
+            )
+        # scikit-learn decides on the raw entry count, before duplicates are merged.
+        if self.merged.n_raw > _INDEX_INT32_MAX:
+            indices = indices.astype(np.int64)
+        else:
+            indptr = indptr.astype(np.int32)
+        X = sp.csr_array(
+            (values, indices, indptr), dtype=dtype, shape=(indptr.shape[0] - 1, n_features)
+        )
+        X.has_canonical_format = True
+        return X
+
+
+def _scipy_merge_rows(indptr, indices, values, rows, all_sorted, n_features):
+    """Merge the raw ``rows`` exactly as scipy's ``sum_duplicates`` of the whole matrix.
+
+    scipy sorts each row with std::sort (unstable) unless every row of the matrix is
+    already sorted (``all_sorted``), then sums runs of equal columns left to right. Both
+    steps work row by row, so scipy merging these rows alone, told whether the whole
+    matrix was sorted, gives the same bits.
+    """
+    n_rows = indptr.shape[0] - 1
+    lengths = np.diff(indptr)
+    row_of = np.repeat(np.arange(n_rows), lengths)
+    in_rows = np.zeros(n_rows, dtype=bool)
+    in_rows[rows] = True
+    raw = in_rows[row_of]
+    sub_indptr = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(lengths[rows], out=sub_indptr[1:])
+    sub = sp.csr_array((values[raw], indices[raw], sub_indptr), shape=(rows.size, n_features))
+    sub.has_sorted_indices = bool(all_sorted)
+    sub.sum_duplicates()
+    sub_lengths = np.diff(sub.indptr)
+    new_lengths = lengths.copy()
+    new_lengths[rows] = sub_lengths
+    new_indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(new_lengths, out=new_indptr[1:])
+    out_indices = np.empty(new_indptr[-1], dtype=indices.dtype)
+    out_values = np.empty(new_indptr[-1], dtype=values.dtype)
+    keep = np.flatnonzero(~raw)
+    keep_rows = row_of[keep]
+    pos = new_indptr[keep_rows] + (keep - indptr[keep_rows])
+    out_indices[pos] = indices[keep]
+    out_values[pos] = values[keep]
+    sub_row = np.repeat(np.arange(rows.size), sub_lengths)
+    pos = new_indptr[rows[sub_row]] + (np.arange(sub.nnz) - sub.indptr[sub_row])
+    out_indices[pos] = sub.indices
+    out_values[pos] = sub.data
+    return new_indptr, out_indices, out_values
+
+
+class _RawOutput:
+    """Other dtypes: the raw entries of the whole call, cast to ``dt``; scipy merges them."""
 
     def __init__(self, dt):
         self.dt = dt
-        self.indices = np.empty(0, dtype=np.int32)
-        self.values = np.empty(0, dtype=dt)
-        self.scratch = None if dt == np.float64 else np.empty(0, dtype=np.float64)
-        self.size = 0
-        self.rows = []
+        self.indices = []
+        self.values = []
+        self.lengths = []
         self.n_samples = 0
+        self.size = 0
 
-    def add(self, batch, n_features, alternate_sign, n_threads):
-        n = batch.n_features
-        start, stop = self.size, self.size + n
-        if stop > self.indices.shape[0]:
-            cap = max(stop, 2 * self.indices.shape[0], _BATCH_FEATURES)
-            self.indices.resize(cap, refcheck=False)
-            self.values.resize(cap, refcheck=False)
-        if self.scratch is None:  # float64: the kernel writes the output directly
-            batch.hash_into(
-                self.indices, start, self.values, start, n_features, alternate_sign, n_threads
-            )
-        else:
-            if self.scratch.shape[0] < n:
-                self.scratch = np.empty(max(n, _BATCH_FEATURES), dtype=np.float64)
-            batch.hash_into(
-                self.indices, start, self.scratch, 0, n_features, alternate_sign, n_threads
-            )
-            with np.errstate(all="ignore"):  # unsafe values were assigned (and warned) already
-                np.copyto(self.values[start:stop], self.scratch[:n], casting="unsafe")
+    def prepare(self, batch):
+        values = np.empty(batch.n_entries, dtype=self.dt)
+        with np.errstate(all="ignore"):  # unsafe values were assigned (and warned) already
+            np.copyto(values, batch.values(), casting="unsafe")
         fix_pos, fix_values = batch.fixups()
         if fix_pos.size:
-            self.values[start + fix_pos] = fix_values
-        self.size = stop
-        self.rows.append(batch.row_lengths())
-        self.n_samples += batch.n_samples
+            values[fix_pos] = fix_values
+        return batch.indices().copy(), values, np.diff(batch.indptr_array())
 
-    def finish(self):
-        """(indices, values, indptr) with scikit-learn's index dtypes."""
-        self.indices.resize(self.size, refcheck=False)
-        self.values.resize(self.size, refcheck=False)
+    def combine(self, jobs):
+        """The jobs, concatenated (lengths stay per sample)."""
+        if len(jobs) == 1:
+            return jobs[0]
+        return tuple(np.concatenate(parts) for parts in zip(*jobs, strict=True))
+
+    def merge(self, job, n_threads):
+        indices, values, lengths = job
+        self.indices.append(indices)
+        self.values.append(values)
+        self.lengths.append(lengths)
+        self.n_samples += lengths.shape[0]
+        self.size += indices.shape[0]
+
+    def matrix(self, dtype, n_features):
+        indices = np.concatenate(self.indices)
+        values = np.concatenate(self.values)
         indptr = np.zeros(self.n_samples + 1, dtype=np.int64)
-        np.cumsum(np.concatenate(self.rows), out=indptr[1:])
-        indices = self.indices
+        np.cumsum(np.concatenate(self.lengths), out=indptr[1:])
         # scikit-learn decides on the raw entry count, before duplicates are merged.
         if self.size > _INDEX_INT32_MAX:
             indices = indices.astype(np.int64)
         else:
             indptr = indptr.astype(np.int32)
-        return indices, self.values, indptr
+        X = sp.csr_array((values, indices, indptr), dtype=dtype, shape=(self.n_samples, n_features))
+        X.sum_duplicates()  # scipy's own merge: the same (unstable) order as scikit-learn
+        return X
