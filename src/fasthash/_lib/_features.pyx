@@ -24,28 +24,18 @@ cimport cython
 cimport numpy as cnp
 import numpy as np
 
-from .fh_core cimport FH_ERR_NOMEM, FH_OK, fh_status, fh_status_message
+from .fh_core cimport (
+    FH_ERR_NOMEM,
+    FH_MERGE_RAW,
+    FH_OK,
+    fh_feature_entry,
+    fh_merge_feature_rows_f32,
+    fh_merge_feature_rows_f64,
+    fh_status,
+    fh_status_message,
+)
 
 cnp.import_array()
-
-
-# The kernels of fh_features.h (declared here rather than in fh_core.pxd, whose block for
-# this header predates them).
-cdef extern from "fh_features.h" nogil:
-    uint32_t fh_feature_entry(const uint8_t *name, size_t len, uint32_t n_features,
-                              uint32_t pow2_mask, int alternate_sign)
-    enum:
-        FH_MERGE_RAW
-    fh_status fh_merge_feature_rows_f64(const int64_t *indptr, int64_t n_rows,
-                                        const int32_t *indices, const double *values,
-                                        int64_t n_cols, int n_threads, int64_t *out_indptr,
-                                        int32_t *out_indices, double *out_values,
-                                        uint8_t *row_flags, int *all_sorted)
-    fh_status fh_merge_feature_rows_f32(const int64_t *indptr, int64_t n_rows,
-                                        const int32_t *indices, const float *values,
-                                        int64_t n_cols, int n_threads, int64_t *out_indptr,
-                                        int32_t *out_indices, float *out_values,
-                                        uint8_t *row_flags, int *all_sorted)
 
 
 cdef extern from "Python.h":

@@ -114,13 +114,17 @@ cdef extern from "fh_hashing.h" nogil:
 
 
 cdef extern from "fh_features.h" nogil:
-    fh_status fh_hash_named_values(const uint8_t *names, const int64_t *offsets,
-                                   const double *values, int64_t n, int64_t n_features,
-                                   int alternate_sign, int n_threads, int32_t *out_indices,
-                                   double *out_values)
-    fh_status fh_merge_rows_f64(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
-                                const double *values, int n_threads, int64_t *out_indptr,
-                                int32_t *out_indices, double *out_values, int *order_sensitive)
-    fh_status fh_merge_rows_f32(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
-                                const float *values, int n_threads, int64_t *out_indptr,
-                                int32_t *out_indices, float *out_values, int *order_sensitive)
+    uint32_t fh_feature_entry(const uint8_t *name, size_t len, uint32_t n_features,
+                              uint32_t pow2_mask, int alternate_sign)
+    enum:
+        FH_MERGE_RAW
+    fh_status fh_merge_feature_rows_f64(const int64_t *indptr, int64_t n_rows,
+                                        const int32_t *indices, const double *values,
+                                        int64_t n_cols, int n_threads, int64_t *out_indptr,
+                                        int32_t *out_indices, double *out_values,
+                                        uint8_t *row_flags, int *all_sorted)
+    fh_status fh_merge_feature_rows_f32(const int64_t *indptr, int64_t n_rows,
+                                        const int32_t *indices, const float *values,
+                                        int64_t n_cols, int n_threads, int64_t *out_indptr,
+                                        int32_t *out_indices, float *out_values,
+                                        uint8_t *row_flags, int *all_sorted)
