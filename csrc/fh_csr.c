@@ -207,3 +207,89 @@ void fh_normalize_f32(float *v, int64_t n, int norm)
     for (int64_t i = 0; i < n; i++)
         v[i] = (float)((double)v[i] / s);
 }
+
+/* ---------------------------------------------------------------- table aggregation */
+
+int fh_agg_bits(int64_t n, int col_bits)
+{
+    int b = bit_length((uint64_t)n) + 1; /* 2n < 2**b <= 4n */
+    return b < col_bits ? b : col_bits;
+}
+
+/* Index of the lowest set bit of x != 0. */
+static inline int ctz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(x);
+#else
+    int b = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        b++;
+    }
+    return b;
+#endif
+}
+
+/* Nonzero iff slot content cur is neither empty (0) nor c1, computed without a branch
+ * (compilers split `cur != c1 && cur != 0` into two, the first unpredictable). */
+static inline uint32_t probe_on(uint32_t cur, uint32_t c1)
+{
+    uint32_t x = cur ^ c1;
+    return x < cur ? x : cur;
+}
+
+const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_slot *table,
+                            uint64_t *bitmap, int bits, int col_bits, uint64_t *pk, int64_t *m)
+{
+    /* The home slot of a column is its top bits: the table in slot order is the columns
+     * in ascending order, but for keys displaced (by linear probing, always forwards) past
+     * a larger column of their cluster. Probing never wraps: a cluster may run into the n
+     * slots past the first 2**bits. */
+    const int hshift = col_bits - bits + 1;
+    for (int64_t j = 0; j < n; j++) {
+        uint32_t k = keys[j], c1 = (k >> 1) + 1u;
+        uint32_t i = k >> hshift;
+        uint32_t cur = table[i].col1;
+        /* A hit and an empty slot, about equally frequent, both end the probe: one test,
+         * rarely failed, for both (min(cur, cur ^ c1) == 0: cur is 0 or c1). */
+        while (probe_on(cur, c1))
+            cur = table[++i].col1;
+        /* a new column and a repeated one take the same stores (an empty slot sums 0) */
+        table[i].col1 = c1;
+        table[i].sum += 1 - 2 * (int32_t)(k & 1u);
+        bitmap[i >> 6] |= (uint64_t)1 << (i & 63u);
+    }
+    /* The occupied slots in order (clearing them); a displaced key that comes after a
+     * larger column is moved back at once (insertion sort, with little to do). pk[-1] is
+     * not read: the first key has no predecessor to compare with (prev = 0 <= anything). */
+    int64_t words = (((int64_t)1 << bits) + n + 63) / 64, d = 0;
+    uint64_t prev = 0;
+    for (int64_t w = 0; w < words; w++) {
+        uint64_t x = bitmap[w];
+        if (!x)
+            continue;
+        bitmap[w] = 0;
+        do {
+            fh_agg_slot *s = &table[w * 64 + ctz64(x)];
+            x &= x - 1;
+            uint64_t e = ((uint64_t)(s->col1 - 1u) << 32) | (uint32_t)s->sum;
+            s->col1 = 0;
+            s->sum = 0;
+            if (e >= prev) {
+                pk[d++] = e;
+                prev = e;
+            } else {
+                int64_t b = d - 1;
+                while (b >= 0 && pk[b] > e) {
+                    pk[b + 1] = pk[b];
+                    b--;
+                }
+                pk[b + 1] = e;
+                d++;
+            }
+        } while (x);
+    }
+    *m = d;
+    return pk;
+}
