@@ -90,3 +90,9 @@ enum { FH_NORM_NONE = 0, FH_NORM_L1 = 1, FH_NORM_L2 = 2 };
  * the storage type. */
 void fh_normalize_f64(double *v, int64_t n, int norm);
 void fh_normalize_f32(float *v, int64_t n, int norm);
+
+/* fh_normalize_f64 / fh_normalize_f32 (the same results, bit for bit) for a row of at
+ * most 2**16 integer values of magnitude <= 2**16, such as a row's sums of signs: the norm
+ * is summed in four independent parts (exact, hence equal, in any order). */
+void fh_normalize_ints_f64(double *v, int64_t n, int norm);
+void fh_normalize_ints_f32(float *v, int64_t n, int norm);

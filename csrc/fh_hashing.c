@@ -890,12 +890,12 @@ static fh_status agg_row(scratch *sc, chunk *c, const fh_opts *o, const hash_par
             for (int64_t k = 0; k < m; k++)
                 v[k] = (double)fh_agg_sum(pk[k]);
         }
-        fh_normalize_f64(v, m, o->norm);
+        fh_normalize_ints_f64(v, m, o->norm);
     } else if (o->out_type == FH_OUT_F32) {
         float *v = (float *)(void *)c->vals + c->nnz;
         for (int64_t k = 0; k < m; k++)
             v[k] = o->binary ? 1.0f : (float)fh_agg_sum(pk[k]); /* exact: |sum| <= 2**24 */
-        fh_normalize_f32(v, m, o->norm);
+        fh_normalize_ints_f32(v, m, o->norm);
     } else {
         int64_t *v = (int64_t *)(void *)c->vals + c->nnz;
         for (int64_t k = 0; k < m; k++)
