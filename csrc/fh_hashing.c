@@ -19,6 +19,8 @@
 #define FH_CHUNK_UNITS ((int64_t)1 << 17)
 #define FH_CHUNK_MAX_DOCS 4096
 #define FH_FEATURE_UNITS 16
+/* Start positions hashed per block by block_keys_pow2. */
+#define FH_BLOCK 256
 
 /* ---------------------------------------------------------------- per-thread scratch */
 
@@ -39,7 +41,7 @@ typedef struct {
     int64_t cap_bitmap;
     uint64_t *pk;
     int64_t cap_pk;
-    uint32_t kb[8 * 256]; /* block_keys_pow2's keys (8 lengths of FH_BLOCK positions) */
+    uint32_t kb[8 * FH_BLOCK]; /* block_keys_pow2's keys (up to 8 lengths per position) */
     /* fh_doc_features only: collected feature bytes */
     int debug;
     uint8_t *dbuf;
@@ -286,9 +288,6 @@ static inline uint32_t key_pow2(uint32_t h, uint32_t mask, uint32_t alt)
     uint32_t mag = (h ^ (0u - neg)) + neg;
     return ((mag & mask) << 1) | (neg & alt);
 }
-
-/* Start positions hashed per block by block_keys_pow2. */
-#define FH_BLOCK 256
 
 /* Keys of the windows t[j .. j + n) for j in [0, P) (P <= FH_BLOCK), lo <= n <= hi
  * (1 <= lo <= hi <= 8), for a power-of-two n_features, into kb[(n - lo) * FH_BLOCK + j];
