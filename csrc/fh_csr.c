@@ -207,3 +207,164 @@ void fh_normalize_f32(float *v, int64_t n, int norm)
     for (int64_t i = 0; i < n; i++)
         v[i] = (float)((double)v[i] / s);
 }
+
+/* ---------------------------------------------------------------- table aggregation */
+
+int fh_agg_bits(int64_t n, int col_bits)
+{
+    int b = bit_length((uint64_t)n) + 1; /* 2n < 2**b <= 4n */
+    return b < col_bits ? b : col_bits;
+}
+
+/* Index of the lowest set bit of x != 0. */
+static inline int ctz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(x);
+#else
+    int b = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        b++;
+    }
+    return b;
+#endif
+}
+
+/* 1 << b for b < 64: a load rather than a shift by a variable count (which x86 takes
+ * from one register, already holding the home slot shift in fh_agg_keys). */
+static const uint64_t fh_bit64[64] = {
+#define FH_B4(b) (uint64_t)1 << (b), (uint64_t)1 << ((b) + 1), (uint64_t)1 << ((b) + 2), \
+                 (uint64_t)1 << ((b) + 3)
+    FH_B4(0),  FH_B4(4),  FH_B4(8),  FH_B4(12), FH_B4(16), FH_B4(20), FH_B4(24), FH_B4(28),
+    FH_B4(32), FH_B4(36), FH_B4(40), FH_B4(44), FH_B4(48), FH_B4(52), FH_B4(56), FH_B4(60),
+#undef FH_B4
+};
+
+/* Nonzero iff slot content cur is neither empty (0) nor c1, computed without a branch
+ * (compilers split `cur != c1 && cur != 0` into two, the first unpredictable). */
+static inline uint32_t probe_on(uint32_t cur, uint32_t c1)
+{
+    uint32_t x = cur ^ c1;
+    return x < cur ? x : cur;
+}
+
+const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_slot *table,
+                            uint64_t *bitmap, int bits, int col_bits, uint64_t *pk, int64_t *m)
+{
+    /* The home slot of a column is its top bits: the table in slot order is the columns
+     * in ascending order, but for keys displaced (by linear probing, always forwards) past
+     * a larger column of their cluster. Probing never wraps: a cluster may run into the n
+     * slots past the first 2**bits. */
+    const int hshift = col_bits - bits + 1;
+    for (int64_t j = 0; j < n; j++) {
+        uint32_t k = keys[j], c1 = (k >> 1) + 1u;
+        uint32_t i = k >> hshift;
+        uint32_t cur = table[i].col1;
+        /* A hit and an empty slot, about equally frequent, both end the probe: one test,
+         * rarely failed, for both (min(cur, cur ^ c1) == 0: cur is 0 or c1). */
+        while (probe_on(cur, c1))
+            cur = table[++i].col1;
+        /* a new column and a repeated one take the same stores (an empty slot sums 0) */
+        table[i].col1 = c1;
+        table[i].sum += 1 - 2 * (int32_t)(k & 1u);
+        bitmap[i >> 6] |= fh_bit64[i & 63u];
+    }
+    /* The occupied slots in order (clearing them); a displaced key that comes after a
+     * larger column is moved back at once (insertion sort, with little to do). pk[-1] is
+     * not read: the first key has no predecessor to compare with (prev = 0 <= anything). */
+    int64_t words = (((int64_t)1 << bits) + n + 63) / 64, d = 0;
+    uint64_t prev = 0;
+    for (int64_t w = 0; w < words; w++) {
+        uint64_t x = bitmap[w];
+        if (!x)
+            continue;
+        bitmap[w] = 0;
+        do {
+            fh_agg_slot *s = &table[w * 64 + ctz64(x)];
+            x &= x - 1;
+            uint64_t e = ((uint64_t)(s->col1 - 1u) << 32) | (uint32_t)s->sum;
+            s->col1 = 0;
+            s->sum = 0;
+            if (e >= prev) {
+                pk[d++] = e;
+                prev = e;
+            } else {
+                int64_t b = d - 1;
+                while (b >= 0 && pk[b] > e) {
+                    pk[b + 1] = pk[b];
+                    b--;
+                }
+                pk[b + 1] = e;
+                d++;
+            }
+        } while (x);
+    }
+    *m = d;
+    return pk;
+}
+
+/* The norm's sum for fh_normalize_ints_*: exact in any order, as every term is an integer
+ * and the total < 2**53 (the callers' rows have <= 2**16 values of magnitude <= 2**16), so
+ * four independent sums (no wait on one long chain of additions) give the bits of
+ * fh_normalize_*'s sequential sum. F32: squares rounded to float32 first, as there. */
+#define FH_INT_NORM_SUM(SQ)                                                               \
+    do {                                                                                  \
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                    \
+        int64_t i = 0;                                                                    \
+        if (norm == FH_NORM_L2) {                                                         \
+            for (; i + 4 <= n; i += 4) {                                                  \
+                s0 += SQ(v[i]);                                                           \
+                s1 += SQ(v[i + 1]);                                                       \
+                s2 += SQ(v[i + 2]);                                                       \
+                s3 += SQ(v[i + 3]);                                                       \
+            }                                                                             \
+            for (; i < n; i++)                                                            \
+                s0 += SQ(v[i]);                                                           \
+        } else {                                                                          \
+            for (; i + 4 <= n; i += 4) {                                                  \
+                s0 += fabs((double)v[i]);                                                 \
+                s1 += fabs((double)v[i + 1]);                                             \
+                s2 += fabs((double)v[i + 2]);                                             \
+                s3 += fabs((double)v[i + 3]);                                             \
+            }                                                                             \
+            for (; i < n; i++)                                                            \
+                s0 += fabs((double)v[i]);                                                 \
+        }                                                                                 \
+        s = (s0 + s1) + (s2 + s3);                                                        \
+    } while (0)
+
+static inline double sq_f64(double x) { return x * x; }
+static inline double sq_f32(float x)
+{
+    float q = x * x;
+    return (double)q;
+}
+
+void fh_normalize_ints_f64(double *v, int64_t n, int norm)
+{
+    if (norm == FH_NORM_NONE)
+        return;
+    double s;
+    FH_INT_NORM_SUM(sq_f64);
+    if (s == 0.0)
+        return;
+    if (norm == FH_NORM_L2)
+        s = sqrt(s);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = v[i] / s;
+}
+
+void fh_normalize_ints_f32(float *v, int64_t n, int norm)
+{
+    if (norm == FH_NORM_NONE)
+        return;
+    double s;
+    FH_INT_NORM_SUM(sq_f32);
+    if (s == 0.0)
+        return;
+    if (norm == FH_NORM_L2)
+        s = sqrt(s);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = (float)((double)v[i] / s);
+}

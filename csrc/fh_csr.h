@@ -37,6 +37,39 @@ int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64
  * Returns the number of distinct columns. O(n). */
 int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, double *vals);
 
+/* One slot of the per-row aggregation table: col1 is the column + 1 (0: empty), sum the
+ * sum of its signs so far. */
+typedef struct {
+    uint32_t col1;
+    int32_t sum;
+} fh_agg_slot;
+
+/* Rows of at most this many keys may be aggregated with fh_agg_keys (beyond, the table
+ * outgrows the caches and sorting is faster). Every column's sum then fits an int32 and
+ * converts to float32 exactly. */
+#define FH_AGG_MAX_KEYS ((int64_t)1 << 16)
+
+/* log2 of the table size fh_agg_keys uses for n keys whose columns are < 2**col_bits: the
+ * table then holds 2n to 4n slots (it is at most half full), or one per column. Pure. */
+int fh_agg_bits(int64_t n, int col_bits);
+
+/* Sum duplicates of n unsorted keys (1 <= n <= FH_AGG_MAX_KEYS, columns < 2**col_bits)
+ * through an open-addressing table whose home slots are in column order, so that reading
+ * its occupied slots in order almost sorts the distinct columns: for rows whose columns
+ * repeat (character n-grams), cheaper than sorting every key. bits = fh_agg_bits(n,
+ * col_bits); table has 2**bits + n slots and bitmap (2**bits + n + 63) / 64 words, all zero
+ * on entry and again on return; pk holds n entries. Writes the distinct columns in
+ * ascending order to pk, packed as (column << 32) | (uint32_t)sum, returns pk and their
+ * number in *m. Explicit zeros (cancelling signs) are kept: the result equals fh_sort_keys
+ * + fh_sum_sorted_keys on the same keys. Pure on its arguments; O(n) expected for hashed
+ * columns. */
+const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_slot *table,
+                            uint64_t *bitmap, int bits, int col_bits, uint64_t *pk, int64_t *m);
+
+/* Column and sum of a packed entry of fh_agg_keys. */
+static inline int32_t fh_agg_col(uint64_t p) { return (int32_t)(p >> 32); }
+static inline int32_t fh_agg_sum(uint64_t p) { return (int32_t)(uint32_t)p; }
+
 /* The float32 value scipy's sequential float32 summation of a column's +-1 entries gives:
  * exact up to 2**24 in magnitude; a column of one sign saturates at 2**24 (2**24 + 1 rounds
  * to even). A mixed-sign column with more than 2**24 entries depends on scipy's (unstable)
@@ -57,3 +90,9 @@ enum { FH_NORM_NONE = 0, FH_NORM_L1 = 1, FH_NORM_L2 = 2 };
  * the storage type. */
 void fh_normalize_f64(double *v, int64_t n, int norm);
 void fh_normalize_f32(float *v, int64_t n, int norm);
+
+/* fh_normalize_f64 / fh_normalize_f32 (the same results, bit for bit) for a row of at
+ * most 2**16 integer values of magnitude <= 2**16, such as a row's sums of signs: the norm
+ * is summed in four independent parts (exact, hence equal, in any order). */
+void fh_normalize_ints_f64(double *v, int64_t n, int norm);
+void fh_normalize_ints_f32(float *v, int64_t n, int norm);

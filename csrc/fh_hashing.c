@@ -19,6 +19,8 @@
 #define FH_CHUNK_UNITS ((int64_t)1 << 17)
 #define FH_CHUNK_MAX_DOCS 4096
 #define FH_FEATURE_UNITS 16
+/* Start positions hashed per block by block_keys_pow2. */
+#define FH_BLOCK 256
 
 /* ---------------------------------------------------------------- per-thread scratch */
 
@@ -31,6 +33,15 @@ typedef struct {
     int64_t cap_merge;
     uint8_t *u8;
     int64_t cap_u8;
+    /* aggregation of character n-gram rows (fh_agg_keys): a table kept all zero between
+     * rows, and per-key scratch */
+    fh_agg_slot *table;
+    int64_t cap_table;
+    uint64_t *bitmap;
+    int64_t cap_bitmap;
+    uint64_t *pk;
+    int64_t cap_pk;
+    uint32_t kb[8 * FH_BLOCK]; /* block_keys_pow2's keys (up to 8 lengths per position) */
     /* fh_doc_features only: collected feature bytes */
     int debug;
     uint8_t *dbuf;
@@ -48,6 +59,9 @@ static void scratch_free(scratch *sc)
     free(sc->counts);
     free(sc->occ);
     free(sc->u8);
+    free(sc->table);
+    free(sc->bitmap);
+    free(sc->pk);
     free(sc->dbuf);
     free(sc->doff);
     memset(sc, 0, sizeof *sc);
@@ -56,6 +70,8 @@ static void scratch_free(scratch *sc)
 typedef struct {
     uint32_t n_features, pow2_mask, max_key;
     int alternate_sign;
+    int col_bits; /* bit length of the largest column */
+    int avx2;     /* the AVX2 n-gram loops may run */
 } hash_params;
 
 static fh_status debug_append(scratch *sc, const uint8_t *p, int64_t len)
@@ -235,6 +251,328 @@ static inline uint32_t short_ngram_hash(const uint8_t *p, int64_t n)
     return n <= 8 ? fh_murmur3_32_short(p, n) : fh_murmur3_32_inline(p, (size_t)n, 0);
 }
 
+/* ---------------------------------------------------------------- fused ASCII n-grams */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FH_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define FH_ALWAYS_INLINE inline
+#endif
+
+/* MurmurHash3 (seed 0) of the first n bytes of a key, for lo <= n <= hi (1 <= lo <= hi <= 8),
+ * into h[n - lo]; v is the little-endian load of the key's first 8 bytes. The block of the
+ * first 4 bytes is computed once for every n >= 4. Always inlined, so that constant lo and
+ * hi unroll it. */
+static FH_ALWAYS_INLINE void prefix_hashes(uint64_t v, int lo, int hi, uint32_t *h)
+{
+    uint32_t w0 = (uint32_t)v, w1 = (uint32_t)(v >> 32);
+    uint32_t b0 = hi >= 4 ? fh_murmur3_block(0, w0) : 0u;
+    for (int n = lo; n <= hi; n++) {
+        uint32_t x;
+        if (n < 4)
+            x = fh_murmur3_scramble(w0 & (0xFFFFFFFFu >> (32 - 8 * n)));
+        else if (n == 4)
+            x = b0;
+        else if (n < 8)
+            x = b0 ^ fh_murmur3_scramble(w1 & (0xFFFFFFFFu >> (64 - 8 * n)));
+        else
+            x = fh_murmur3_block(b0, w1);
+        h[n - lo] = fh_murmur3_finish(x, (uint32_t)n);
+    }
+}
+
+/* fh_feature_key for a power-of-two n_features (mask = n_features - 1 != 0). */
+static inline uint32_t key_pow2(uint32_t h, uint32_t mask, uint32_t alt)
+{
+    uint32_t neg = h >> 31;
+    uint32_t mag = (h ^ (0u - neg)) + neg;
+    return ((mag & mask) << 1) | (neg & alt);
+}
+
+/* Keys of the windows t[j .. j + n) for j in [0, P) (P <= FH_BLOCK), lo <= n <= hi
+ * (1 <= lo <= hi <= 8), for a power-of-two n_features, into kb[(n - lo) * FH_BLOCK + j];
+ * t[0 .. P + 7) readable (bytes past a window are ignored). prefix_hashes for every start
+ * position, written so that compilers vectorise it (byte loads, no exits, one store per
+ * length): with constant lo and hi, 4 positions at a time with SSE2. */
+static FH_ALWAYS_INLINE void block_keys_pow2(const uint8_t *restrict t, int64_t P, int lo,
+                                             int hi, uint32_t mask, uint32_t alt,
+                                             uint32_t *restrict kb)
+{
+    for (int64_t j = 0; j < P; j++) {
+        uint32_t w0 = (uint32_t)t[j] | ((uint32_t)t[j + 1] << 8) | ((uint32_t)t[j + 2] << 16) |
+                      ((uint32_t)t[j + 3] << 24);
+        uint32_t w1 = hi > 4 ? (uint32_t)t[j + 4] | ((uint32_t)t[j + 5] << 8) |
+                                   ((uint32_t)t[j + 6] << 16) | ((uint32_t)t[j + 7] << 24)
+                             : 0u;
+        uint32_t b0 = hi >= 4 ? fh_murmur3_block(0, w0) : 0u;
+        for (int n = lo; n <= hi; n++) {
+            uint32_t x;
+            if (n < 4)
+                x = fh_murmur3_scramble(w0 & (0xFFFFFFFFu >> (32 - 8 * n)));
+            else if (n == 4)
+                x = b0;
+            else if (n < 8)
+                x = b0 ^ fh_murmur3_scramble(w1 & (0xFFFFFFFFu >> (64 - 8 * n)));
+            else
+                x = fh_murmur3_block(b0, w1);
+            kb[(n - lo) * FH_BLOCK + j] = key_pow2(fh_murmur3_finish(x, (uint32_t)n), mask, alt);
+        }
+    }
+}
+
+/* char_keys for a power-of-two n_features, through block_keys_pow2. */
+static FH_ALWAYS_INLINE int64_t char_keys_pow2(const uint8_t *t, int64_t L, int lo, int hi,
+                                               uint32_t mask, uint32_t alt, uint32_t *kb,
+                                               uint32_t *k)
+{
+    int64_t at = 0;
+    for (int64_t s0 = 0; s0 + lo <= L; s0 += FH_BLOCK) {
+        int64_t P = L - lo + 1 - s0;
+        if (P > FH_BLOCK)
+            P = FH_BLOCK;
+        block_keys_pow2(t + s0, P, lo, hi, mask, alt, kb);
+        for (int64_t j = 0; j < P; j++)
+            for (int n = lo; n <= hi; n++) {
+                k[at] = kb[(n - lo) * FH_BLOCK + j];
+                at += s0 + j + n <= L;
+            }
+    }
+    return at;
+}
+
+/* wb_keys for a power-of-two n_features, through block_keys_pow2. */
+static FH_ALWAYS_INLINE int64_t wb_keys_pow2(const uint8_t *J, int64_t J_len, int lo, int hi,
+                                             uint32_t mask, uint32_t alt, uint32_t *kb,
+                                             uint32_t *k)
+{
+    int64_t at = 0;
+    for (int64_t s0 = 0; s0 + 2 <= J_len; s0 += FH_BLOCK) {
+        int64_t P = J_len - 1 - s0;
+        if (P > FH_BLOCK)
+            P = FH_BLOCK;
+        block_keys_pow2(J + s0, P, lo, hi, mask, alt, kb);
+        const uint8_t *t = J + s0;
+        for (int64_t j = 0; j < P; j++) {
+            uint32_t inside = 1;
+            for (int n = 2; n <= hi; n++) {
+                if (n >= 3)
+                    inside &= t[j + n - 2] != 0x20u;
+                if (n >= lo) {
+                    k[at] = kb[(n - lo) * FH_BLOCK + j];
+                    at += inside;
+                }
+            }
+        }
+    }
+    return at;
+}
+
+/* Keys of the n-grams t[s .. s + n), lo <= n <= hi (1 <= lo <= hi <= 8), of an ASCII text of
+ * L bytes with 8 readable bytes past its end, written from k (which has room for
+ * (hi - lo + 1) * (L + 1) keys); returns their number. Every start position takes every
+ * length, kept when it fits: no hard-to-predict loop exits. */
+static FH_ALWAYS_INLINE int64_t char_keys(const uint8_t *t, int64_t L, int lo, int hi,
+                                          uint32_t nf, uint32_t mask, int alt, uint32_t *k)
+{
+    int64_t at = 0;
+    for (int64_t s = 0; s + lo <= L; s++) {
+        uint32_t h[8];
+        prefix_hashes(fh_load_le64(t + s), lo, hi, h);
+        for (int n = lo; n <= hi; n++) {
+            k[at] = fh_feature_key(h[n - lo], nf, mask, alt);
+            at += s + n <= L;
+        }
+    }
+    return at;
+}
+
+/* Keys of scikit-learn's char_wb n-grams, lo <= n <= hi (lo in {2, 3}, hi <= 8), from the
+ * joined text J = " " + " ".join(words) + " " (J_len bytes, 8 readable past its end; see
+ * wb_join_ascii): every n-gram of a padded word " w " is the window of J at the same
+ * place, and a window of 2 <= n bytes is one iff no space lies strictly inside it (the
+ * pad spaces are shared between neighbours, which no window of 2 or more bytes can tell).
+ * A word shorter than lo - 2 would be emitted whole, never the case for lo <= 3. k has
+ * room for (hi - lo + 1) * J_len keys; returns their number. */
+static FH_ALWAYS_INLINE int64_t wb_keys(const uint8_t *J, int64_t J_len, int lo, int hi,
+                                        uint32_t nf, uint32_t mask, int alt, uint32_t *k)
+{
+    int64_t at = 0;
+    for (int64_t s = 0; s + 2 <= J_len; s++) {
+        uint64_t v = fh_load_le64(J + s);
+        uint32_t h[8];
+        prefix_hashes(v, lo, hi, h);
+        uint32_t inside = 1; /* no space among bytes 1 .. n - 2 of the window */
+        for (int n = 2; n <= hi; n++) {
+            if (n >= 3)
+                inside &= (uint32_t)((v >> (8 * (n - 2))) & 0xFFu) != 0x20u;
+            if (n >= lo) {
+                k[at] = fh_feature_key(h[n - lo], nf, mask, alt);
+                at += inside;
+            }
+        }
+    }
+    return at;
+}
+
+/* ASCII code -> what char_wb sees: ASCII whitespace (str.isspace) -> ' ', else the code,
+ * lowercased in row 1. */
+static const uint8_t wb_ascii_map[2][128] = {
+    {
+     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x20, 0x20, 0x20, 0x20, 0x20, 0x0e, 0x0f,
+     0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x20, 0x20, 0x20, 0x20,
+     0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+     0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+     0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
+     0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+     0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+     0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,
+    },
+    {
+     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x20, 0x20, 0x20, 0x20, 0x20, 0x0e, 0x0f,
+     0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x20, 0x20, 0x20, 0x20,
+     0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+     0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+     0x40, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+     0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+     0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+     0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,
+    },
+};
+
+/* " " + " ".join(text.split()) + " " of an ASCII document (lowercased if asked), into
+ * cb->pad with 8 spaces after it; *J_len is its length, 1 (" ") when there is no word.
+ * Returns FH_OK or FH_ERR_NOMEM. */
+static fh_status wb_join_ascii(const fh_text *doc, int lowercase, fh_charbuf *cb, int64_t *J_len)
+{
+    int64_t n = doc->len;
+    FH_GROW(cb->pad, cb->cap_pad, n + 2 + 8, 256, return FH_ERR_NOMEM);
+    const uint8_t *s = doc->data, *map = wb_ascii_map[lowercase != 0];
+    uint8_t *J = cb->pad;
+    int64_t k = 1;
+    uint32_t prev = 1; /* the last byte written is a space */
+    J[0] = ' ';
+    for (int64_t i = 0; i < n; i++) {
+        uint8_t c = map[s[i] & 0x7Fu];
+        uint32_t sp = c == ' ';
+        J[k] = c;
+        k += (sp & prev) ^ 1u; /* a space after a space is overwritten */
+        prev = sp;
+    }
+    if (!prev)
+        J[k++] = ' ';
+    memset(J + k, ' ', 8);
+    *J_len = k;
+    return FH_OK;
+}
+
+/* The specialised n-gram loops: (lo, hi) constant for the common ranges, a power-of-two
+ * n_features, compiled twice on x86 with GCC or Clang -- for the baseline ISA and for AVX2
+ * (8 positions per vector with a native 32-bit multiply; SSE2 has to emulate it), chosen at
+ * run time. Integer arithmetic only: every variant gives the same keys. */
+#define FH_DEFINE_POW2_LOOPS(SUFFIX, ATTR)                                                \
+    ATTR static int64_t wb_pow2_##SUFFIX(const uint8_t *J, int64_t J_len, int lo, int hi,  \
+                                         uint32_t mask, uint32_t alt, uint32_t *kb,        \
+                                         uint32_t *k)                                      \
+    {                                                                                     \
+        switch (lo * 16 + hi) {                                                           \
+        case 0x23: return wb_keys_pow2(J, J_len, 2, 3, mask, alt, kb, k);                 \
+        case 0x24: return wb_keys_pow2(J, J_len, 2, 4, mask, alt, kb, k);                 \
+        case 0x25: return wb_keys_pow2(J, J_len, 2, 5, mask, alt, kb, k);                 \
+        case 0x34: return wb_keys_pow2(J, J_len, 3, 4, mask, alt, kb, k);                 \
+        case 0x35: return wb_keys_pow2(J, J_len, 3, 5, mask, alt, kb, k);                 \
+        default: return wb_keys_pow2(J, J_len, lo, hi, mask, alt, kb, k);                 \
+        }                                                                                 \
+    }                                                                                     \
+    ATTR static int64_t char_pow2_##SUFFIX(const uint8_t *t, int64_t L, int lo, int hi,    \
+                                           uint32_t mask, uint32_t alt, uint32_t *kb,      \
+                                           uint32_t *k)                                    \
+    {                                                                                     \
+        switch (lo * 16 + hi) {                                                           \
+        case 0x12: return char_keys_pow2(t, L, 1, 2, mask, alt, kb, k);                   \
+        case 0x13: return char_keys_pow2(t, L, 1, 3, mask, alt, kb, k);                   \
+        case 0x23: return char_keys_pow2(t, L, 2, 3, mask, alt, kb, k);                   \
+        case 0x24: return char_keys_pow2(t, L, 2, 4, mask, alt, kb, k);                   \
+        case 0x25: return char_keys_pow2(t, L, 2, 5, mask, alt, kb, k);                   \
+        case 0x35: return char_keys_pow2(t, L, 3, 5, mask, alt, kb, k);                   \
+        default: return char_keys_pow2(t, L, lo, hi, mask, alt, kb, k);                   \
+        }                                                                                 \
+    }
+
+FH_DEFINE_POW2_LOOPS(base, )
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define FH_AVX2_DISPATCH 1
+FH_DEFINE_POW2_LOOPS(avx2, __attribute__((target("avx2"))))
+#else
+#define FH_AVX2_DISPATCH 0
+#endif
+
+/* Nonzero iff the AVX2 variants may run on this CPU. Pure (reads CPUID). */
+static int cpu_has_avx2(void)
+{
+#if FH_AVX2_DISPATCH
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+#else
+    return 0;
+#endif
+}
+
+/* char_wb n-grams of an ASCII document, lo in {2, 3}, hi <= 8, straight from the
+ * document's code units (no fh_char_text). */
+static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_opts *o,
+                                     const hash_params *hp)
+{
+    fh_status st;
+    int64_t J_len;
+    if ((st = wb_join_ascii(doc, o->lowercase, &sc->cb, &J_len)) != FH_OK)
+        return st;
+    const int lo = (int)o->min_n, hi = (int)o->max_n;
+    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (J_len + 1), 1024,
+            return FH_ERR_NOMEM);
+    const uint8_t *J = sc->cb.pad;
+    uint32_t *k = sc->keys + sc->nkeys;
+    const uint32_t mask = hp->pow2_mask, alt = (uint32_t)hp->alternate_sign;
+    int64_t at;
+    if (!mask)
+        at = wb_keys(J, J_len, lo, hi, hp->n_features, 0, hp->alternate_sign, k);
+#if FH_AVX2_DISPATCH
+    else if (hp->avx2)
+        at = wb_pow2_avx2(J, J_len, lo, hi, mask, alt, sc->kb, k);
+#endif
+    else
+        at = wb_pow2_base(J, J_len, lo, hi, mask, alt, sc->kb, k);
+    sc->nkeys += at;
+    return FH_OK;
+}
+
+/* Whether emit_char_wb_joined serves these options and this document. */
+static inline int wb_joined_ok(const scratch *sc, const fh_text *doc, const fh_opts *o)
+{
+    return !sc->debug && o->paths != FH_PATHS_REFERENCE && doc->kind == FH_KIND_UCS1 &&
+           doc->ascii && o->min_n >= 2 && o->min_n <= 3 && o->max_n <= 8;
+}
+
+/* emit_ascii_char_ngrams for max_n <= 8: one pass over the start positions. */
+static fh_status emit_ascii_char_fused(scratch *sc, const uint8_t *t, int64_t L, int lo, int hi,
+                                       const hash_params *hp)
+{
+    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (L + 1), 1024,
+            return FH_ERR_NOMEM);
+    uint32_t *k = sc->keys + sc->nkeys;
+    const uint32_t mask = hp->pow2_mask, alt = (uint32_t)hp->alternate_sign;
+    int64_t at;
+    if (!mask)
+        at = char_keys(t, L, lo, hi, hp->n_features, 0, hp->alternate_sign, k);
+#if FH_AVX2_DISPATCH
+    else if (hp->avx2)
+        at = char_pow2_avx2(t, L, lo, hi, mask, alt, sc->kb, k);
+#endif
+    else
+        at = char_pow2_base(t, L, lo, hi, mask, alt, sc->kb, k);
+    sc->nkeys += at;
+    return FH_OK;
+}
+
 /* Keys of the n-grams text[s .. s + n) for s in [0, L - n], min_n <= n <= max_n, of an
  * ASCII text (one byte per code point, no surrogate) with 8 readable bytes past its end:
  * scikit-learn's _char_ngrams when 1 <= min_n. */
@@ -258,6 +596,9 @@ static fh_status emit_ascii_char_ngrams(scratch *sc, const uint8_t *t, int64_t L
 /* scikit-learn's _char_ngrams on the prepared text. */
 static fh_status emit_char_ngrams(scratch *sc, const fh_opts *o, const hash_params *hp)
 {
+    if (sc->cb.ascii && o->min_n >= 1 && o->max_n <= 8 && !sc->debug &&
+        o->paths != FH_PATHS_REFERENCE)
+        return emit_ascii_char_fused(sc, sc->cb.u8, sc->cb.n, (int)o->min_n, (int)o->max_n, hp);
     if (sc->cb.ascii && o->min_n >= 1 && !sc->debug)
         return emit_ascii_char_ngrams(sc, sc->cb.u8, sc->cb.n, o->min_n, o->max_n, hp);
     int64_t L = sc->cb.n;
@@ -407,6 +748,8 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
                 return st;
             return emit_words(sc, o, hp);
         }
+        if (o->analyzer == FH_ANALYZER_CHAR_WB && wb_joined_ok(sc, &d->text, o))
+            return emit_char_wb_joined(sc, &d->text, o, hp);
         if ((st = fh_char_text(&d->text, o->lowercase, o->strip_accents, &sc->cb)) != FH_OK)
             return st;
         if (o->analyzer == FH_ANALYZER_CHAR)
@@ -497,6 +840,71 @@ static fh_status reserve_merge(scratch *sc, int64_t n)
     return FH_OK;
 }
 
+/* Character n-gram rows of at least this many keys are aggregated through a table
+ * (fh_agg_keys) rather than sorted whole: their n-grams repeat. */
+#define FH_AGG_MIN_KEYS 16
+
+/* The row of the n keys in sc->keys (FH_AGG_MIN_KEYS <= n <= FH_AGG_MAX_KEYS), through
+ * fh_agg_keys, appended to the chunk. The sums are exact integers in every output type
+ * (|sum| <= 2**24), so the values equal the sorting path's. */
+static fh_status agg_row(scratch *sc, chunk *c, const fh_opts *o, const hash_params *hp,
+                         int64_t n, int64_t *row_nnz)
+{
+    fh_status st;
+    int bits = fh_agg_bits(n, hp->col_bits);
+    int64_t slots = ((int64_t)1 << bits) + n, words = (slots + 63) / 64;
+    if (slots > sc->cap_table) { /* fresh zeros (fh_agg_keys leaves them zero) */
+        int64_t ncap = fh_next_cap(sc->cap_table, slots, 4096);
+        free(sc->table);
+        sc->cap_table = 0;
+        sc->table = calloc((size_t)ncap, sizeof *sc->table);
+        if (!sc->table)
+            return FH_ERR_NOMEM;
+        sc->cap_table = ncap;
+    }
+    if (words > sc->cap_bitmap) {
+        int64_t ncap = fh_next_cap(sc->cap_bitmap, words, 64);
+        free(sc->bitmap);
+        sc->cap_bitmap = 0;
+        sc->bitmap = calloc((size_t)ncap, sizeof *sc->bitmap);
+        if (!sc->bitmap)
+            return FH_ERR_NOMEM;
+        sc->cap_bitmap = ncap;
+    }
+    FH_GROW(sc->pk, sc->cap_pk, n, 1024, return FH_ERR_NOMEM);
+    int64_t m;
+    const uint64_t *pk =
+        fh_agg_keys(sc->keys, n, sc->table, sc->bitmap, bits, hp->col_bits, sc->pk, &m);
+    if ((st = chunk_reserve(c, c->nnz + m, elem_size(o->out_type))) != FH_OK)
+        return st;
+    int32_t *cols = c->cols + c->nnz;
+    for (int64_t k = 0; k < m; k++)
+        cols[k] = fh_agg_col(pk[k]);
+    if (o->out_type == FH_OUT_F64) {
+        double *v = (double *)(void *)c->vals + c->nnz;
+        if (o->binary) {
+            for (int64_t k = 0; k < m; k++)
+                v[k] = 1.0;
+        } else {
+            for (int64_t k = 0; k < m; k++)
+                v[k] = (double)fh_agg_sum(pk[k]);
+        }
+        fh_normalize_ints_f64(v, m, o->norm);
+    } else if (o->out_type == FH_OUT_F32) {
+        float *v = (float *)(void *)c->vals + c->nnz;
+        for (int64_t k = 0; k < m; k++)
+            v[k] = o->binary ? 1.0f : (float)fh_agg_sum(pk[k]); /* exact: |sum| <= 2**24 */
+        fh_normalize_ints_f32(v, m, o->norm);
+    } else {
+        int64_t *v = (int64_t *)(void *)c->vals + c->nnz;
+        for (int64_t k = 0; k < m; k++)
+            v[k] = o->binary ? 1 : fh_agg_sum(pk[k]);
+    }
+    c->nnz += m;
+    *row_nnz = m;
+    return FH_OK;
+}
+
 /* Hash one document and append its canonical row to the chunk. */
 static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int64_t i,
                              const fh_opts *o, const hash_params *hp, int64_t *row_nnz)
@@ -507,6 +915,9 @@ static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int
         return st;
     int64_t n = sc->nkeys;
     c->raw += n;
+    if (o->analyzer != FH_ANALYZER_WORD && n >= FH_AGG_MIN_KEYS && n <= FH_AGG_MAX_KEYS &&
+        o->paths != FH_PATHS_REFERENCE)
+        return agg_row(sc, c, o, hp, n, &row_nnz[i]);
     if ((st = reserve_merge(sc, n)) != FH_OK)
         return st;
     const uint32_t *sorted = fh_sort_keys(sc->keys, sc->tmp, n, hp->max_key);
@@ -553,6 +964,10 @@ static hash_params make_hash_params(const fh_opts *o)
         hp.pow2_mask = 0; /* mag % 1 == 0; a zero mask would read as "not a power of two" */
     hp.max_key = ((o->n_features - 1) << 1) | 1u;
     hp.alternate_sign = o->alternate_sign != 0;
+    hp.col_bits = 0;
+    while (hp.col_bits < 32 && ((o->n_features - 1) >> hp.col_bits) != 0)
+        hp.col_bits++;
+    hp.avx2 = o->paths == FH_PATHS_FASTEST && cpu_has_avx2();
     return hp;
 }
 
@@ -575,7 +990,28 @@ fh_status fh_opts_check(const fh_opts *o)
         return FH_ERR_BADARG;
     if ((o->max_n != 1 || o->analyzer != FH_ANALYZER_WORD) && o->min_n > o->max_n)
         return FH_ERR_BADARG;
+    if (o->paths < FH_PATHS_FASTEST || o->paths > FH_PATHS_REFERENCE)
+        return FH_ERR_BADARG;
     return FH_OK;
+}
+
+/* About the entries a document yields, for a chunk's first capacity: a pre-analysed
+ * document at most its features; a word unigram takes >= 3 code units (2 characters and a
+ * separator); a character starts up to max_n - min_n + 1 n-grams, fewer once repeats are
+ * summed (3 per code unit covers char_wb(2, 4) and char(2, 5) of English text: no buffer
+ * regrown, hence none copied, for them). */
+static int64_t doc_hint(const fh_doc *d, const fh_opts *o)
+{
+    if (d->mode == FH_DOC_FEATURES)
+        return d->n_feat;
+    if (o->analyzer == FH_ANALYZER_WORD)
+        return d->text.len / 3 + 1;
+    int64_t per = o->max_n - o->min_n + 1;
+    if (per > 3)
+        per = 3;
+    if (per < 1)
+        per = 1;
+    return d->text.len * per + 1;
 }
 
 static int64_t doc_units(const fh_doc *d)
@@ -693,16 +1129,18 @@ fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_th
     }
     units = 0;
     start = 0;
+    int64_t hint = 0;
     for (int64_t i = 0, c = 0; i < n; i++) {
         units += doc_units(&corpus->docs[i]);
+        hint += doc_hint(&corpus->docs[i], opts);
         if (units >= FH_CHUNK_UNITS || i + 1 - start >= FH_CHUNK_MAX_DOCS || i + 1 == n) {
             b->chunks[c].lo = start;
             b->chunks[c].hi = i + 1;
-            /* a word unigram takes >= 3 code units (2 characters and a separator) */
-            b->chunks[c].size_hint = units / 3 + 16;
+            b->chunks[c].size_hint = hint + 16;
             b->chunks[c].bad_row = -1;
             c++;
             units = 0;
+            hint = 0;
             start = i + 1;
         }
     }

@@ -59,7 +59,17 @@ typedef struct {
     int32_t out_type;        /* FH_OUT_* */
     int32_t token;           /* FH_ANALYZER_WORD: the token pattern, FH_TOKEN_* */
     const fh_stopset *stop;  /* may be NULL */
+    int32_t paths;           /* tests only, 0 otherwise: FH_PATHS_* (same output in all) */
 } fh_opts;
+
+/* Which code paths fh_batch_run may take (fh_opts.paths), to test them against each other:
+ * every mode gives the same output. */
+enum {
+    FH_PATHS_FASTEST = 0,  /* the fastest the CPU allows */
+    FH_PATHS_BASELINE = 1, /* no instruction set beyond the compiler's baseline (no AVX2) */
+    FH_PATHS_REFERENCE = 2 /* the plain paths: per-word char_wb, per-length char n-grams,
+                              every row sorted (no aggregation table) */
+};
 
 /* Validate options. Returns FH_OK or FH_ERR_BADARG. Pure. */
 fh_status fh_opts_check(const fh_opts *opts);

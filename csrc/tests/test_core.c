@@ -313,6 +313,139 @@ static void test_workspace(void)
     fh_workspace_free(NULL);
 }
 
+static void test_agg_keys(void)
+{
+    /* fh_agg_keys equals sort + sum on rows with many repeats, cancelling signs (explicit
+     * zeros), clustered columns and every table size from tiny to FH_AGG_MAX_KEYS. */
+    enum { N = 1 << 16 };
+    static uint32_t keys[N], copy[N], tmp[N];
+    static uint64_t pk[N], bitmap[(4 * N + N) / 64 + 2];
+    static fh_agg_slot table[4 * N + N];
+    static int32_t cols[N];
+    static int64_t counts[N];
+    const int col_bits_list[] = {0, 1, 4, 10, 20, 31};
+    const int64_t sizes[] = {1, 2, 16, 17, 100, 1000, 5000, N};
+    unsigned s = 4242;
+    for (int cb = 0; cb < 6; cb++) {
+        int col_bits = col_bits_list[cb];
+        for (int z = 0; z < 8; z++) {
+            int64_t n = sizes[z];
+            uint32_t distinct = 1u + (uint32_t)(n / (1 + z % 3)); /* repeats: ~1x, 2x, 3x */
+            for (int64_t i = 0; i < n; i++) {
+                s = s * 1103515245u + 12345u;
+                uint32_t r = (s >> 8) % distinct;
+                uint32_t col = col_bits ? (r * 2654435761u) >> (32 - col_bits) : 0;
+                if (z == 6) /* clustered: every column near the top of the range */
+                    col = col_bits ? ((1u << col_bits) - 1u) - (r & 63u) % (1u << col_bits) : 0;
+                s = s * 1103515245u + 12345u;
+                keys[i] = (col << 1) | ((s >> 20) & 1u);
+            }
+            memcpy(copy, keys, sizeof(uint32_t) * (size_t)n);
+            uint32_t max_key = col_bits ? (((1u << col_bits) - 1u) << 1) | 1u : 1u;
+            if (col_bits == 31)
+                max_key = 0xFFFFFFFFu;
+            const uint32_t *sk = fh_sort_keys(copy, tmp, n, max_key);
+            int64_t m1 = fh_sum_sorted_keys(sk, n, cols, counts, NULL), m2 = -1;
+            int bits = fh_agg_bits(n, col_bits);
+            const uint64_t *p = fh_agg_keys(keys, n, table, bitmap, bits, col_bits, pk, &m2);
+            int same = m1 == m2;
+            for (int64_t k = 0; same && k < m1; k++)
+                same = fh_agg_col(p[k]) == cols[k] && fh_agg_sum(p[k]) == counts[k];
+            CHECK(same);
+            int zero = 1; /* the table and bitmap are all zero again */
+            for (int64_t k = 0; k < ((int64_t)1 << bits) + n; k++)
+                zero &= table[k].col1 == 0 && table[k].sum == 0;
+            for (int64_t k = 0; k < (((int64_t)1 << bits) + n + 63) / 64; k++)
+                zero &= bitmap[k] == 0;
+            CHECK(zero);
+        }
+    }
+}
+
+/* A random ASCII document of n characters over a small alphabet (so that n-grams repeat and
+ * signs cancel) with runs of whitespace of every ASCII kind, upper case and 1-letter words. */
+static void random_ascii(char *out, int n, unsigned *s)
+{
+    static const char alphabet[] = "aaabbcdeABz  \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f   x";
+    for (int i = 0; i < n; i++) {
+        *s = *s * 1103515245u + 12345u;
+        out[i] = alphabet[(*s >> 16) % (sizeof alphabet - 1)];
+    }
+    out[n] = 0;
+}
+
+static void test_char_paths(void)
+{
+    /* Every path of the character analyzers gives the same rows: the fastest (AVX2 where
+     * the CPU has it), the baseline ISA, the reference paths, and the general (non-ASCII)
+     * path on the same text; for every n-gram range, n_features (power of two or not) and
+     * output type. Rows from 0 to > FH_AGG_MAX_KEYS keys. */
+    enum { ND = 40, LONG = 30000 };
+    static char text[ND][LONG + 1];
+    static fh_doc docs[4][ND];
+    unsigned s = 2024;
+    for (int i = 0; i < ND; i++) {
+        int n = i < 4 ? (int[]){0, 1, 3, 7}[i] : i == ND - 1 ? LONG : (i * 97) % 2000;
+        random_ascii(text[i], n, &s);
+        if (i == 5)
+            memcpy(text[i], "  a b  ", 7); /* leading, trailing whitespace; 1-letter words */
+        if (i == 6)
+            memset(text[i], ' ', (size_t)n); /* whitespace only */
+        for (int v = 0; v < 4; v++) {
+            memset(&docs[v][i], 0, sizeof docs[v][i]);
+            docs[v][i].mode = FH_DOC_TEXT;
+            docs[v][i].text = ascii(text[i]);
+            docs[v][i].text.ascii = v != 3; /* variant 3: the general path */
+        }
+    }
+    const uint32_t nfs[] = {1, 3, 16, 1000, 1u << 20, 2147483647u};
+    int combo = 0;
+    for (int an = FH_ANALYZER_CHAR; an <= FH_ANALYZER_CHAR_WB; an++)
+        for (int lo = 1; lo <= 4; lo++)
+            for (int hi = lo; hi <= 9; hi++)
+                for (int f = 0; f < 6; f++, combo++) {
+                    fh_opts o;
+                    memset(&o, 0, sizeof o);
+                    o.analyzer = an;
+                    o.min_n = lo;
+                    o.max_n = hi;
+                    o.n_features = nfs[f];
+                    o.lowercase = combo % 3 != 0;
+                    o.alternate_sign = combo % 5 != 1;
+                    o.binary = combo % 7 == 3;
+                    o.out_type = combo % 4 == 1 ? FH_OUT_F32 : combo % 4 == 2 ? FH_OUT_I64 : FH_OUT_F64;
+                    o.norm = o.out_type == FH_OUT_I64 ? FH_NORM_NONE : combo % 3;
+                    size_t elem = o.out_type == FH_OUT_F32 ? 4 : 8;
+                    int64_t *ip[4], nnz[4];
+                    int32_t *ix[4];
+                    double *dv[4];
+                    for (int v = 0; v < 4; v++) {
+                        o.paths = v < 3 ? v : FH_PATHS_FASTEST;
+                        fh_corpus c = {docs[v], NULL, ND};
+                        CHECK(run_batch(&c, &o, 1 + v % 2, NULL, &ip[v], &ix[v], &dv[v], &nnz[v]) ==
+                              FH_OK);
+                    }
+                    for (int v = 1; v < 4; v++) {
+                        int same = nnz[v] == nnz[0] &&
+                                   memcmp(ip[v], ip[0], sizeof(int64_t) * (ND + 1)) == 0 &&
+                                   memcmp(ix[v], ix[0], sizeof(int32_t) * (size_t)nnz[0]) == 0 &&
+                                   memcmp(dv[v], dv[0], elem * (size_t)nnz[0]) == 0;
+                        if (!same)
+                            fprintf(stderr, "analyzer %d (%d, %d) n_features %u: variant %d differs\n",
+                                    an, lo, hi, nfs[f], v);
+                        CHECK(same);
+                    }
+                    for (int v = 0; v < 4; v++)
+                        free(ip[v]), free(ix[v]), free(dv[v]);
+                }
+    fh_opts o;
+    memset(&o, 0, sizeof o);
+    o.min_n = o.max_n = 1;
+    o.n_features = 16;
+    o.paths = 3;
+    CHECK(fh_opts_check(&o) == FH_ERR_BADARG);
+}
+
 static void test_feature_hash(void)
 {
     /* Every length 0..40, names preceded by 8 readable bytes (as in a str or bytes object):
@@ -442,6 +575,8 @@ int main(void)
     test_tokenizer();
     test_errors();
     test_workspace();
+    test_agg_keys();
+    test_char_paths();
     printf("unicode %s, openmp %d: %s\n", fh_unicode_version(), fh_openmp_enabled(),
            failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
