@@ -620,6 +620,8 @@ def test_compacted_sgd_family_matches_sklearn(case, text_data, compactions):
     assert got_final.intercept_.tobytes() == want_final.intercept_.tobytes()
     assert got_final.n_features_in_ == want_final.n_features_in_
     assert got.best_estimator_[0].n_features == 2**18
+    # refitted with the search's threads for its classes, given its n_jobs back
+    assert got_final.get_params().get("n_jobs") == want_final.get_params().get("n_jobs")
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -80,6 +80,7 @@ from fasthash.utils._columns import (
     restrict_columns,
 )
 from fasthash.utils._parallel import n_workers, thread_map, with_inner_n_jobs
+from fasthash.utils._threads import effective_n_jobs
 from fasthash.utils._sklearn_compat import NJobs, validate_parameter_constraints
 
 __all__ = ["GridSearchCV", "RandomizedSearchCV", "cross_val_score", "cross_validate"]
@@ -232,14 +233,17 @@ def _compact_fold(fold):
     return out
 
 
-def _refit_compacted(pipeline, X, y, fit_params):
+def _refit_compacted(pipeline, X, y, fit_params, n_threads=1):
     """``pipeline.fit(X, y)`` with its column-local last step fitted on the columns the
     transformed X uses, then widened back (the same fitted pipeline, bit for bit).
 
     Only for a plain Pipeline (no memory, no verbose, no transform_input) whose steps
     before the last are all stateless (:func:`_stateless_prefix_length`) and with no fit
     parameters: there ``Pipeline.fit`` is ``fit_transform`` of each step in turn, then
-    ``fit`` of the last. Returns False (nothing done) otherwise.
+    ``fit`` of the last. Returns False (nothing done) otherwise. A last step with
+    ``n_jobs=None`` (one-vs-rest SGD) fits its classes on ``n_threads`` threads, as
+    ``n_jobs=n_threads`` would (the same model: each class has its own seed, drawn before),
+    and gets ``n_jobs=None`` back.
     """
     if (
         fit_params
@@ -257,11 +261,18 @@ def _refit_compacted(pipeline, X, y, fit_params):
             Xt = step.fit_transform(Xt, y)
     final = pipeline.steps[-1][1]
     compact = compact_for_fit(final, Xt)
-    if compact is None:
-        final.fit(Xt, y)
-    else:
-        final.fit(compact[0], y)
-        expand_columns(final, compact[1], Xt.shape[1])
+    inner = n_threads > 1 and final.get_params(deep=False).get("n_jobs", 0) is None
+    if inner:
+        final.set_params(n_jobs=n_threads)
+    try:
+        if compact is None:
+            final.fit(Xt, y)
+        else:
+            final.fit(compact[0], y)
+            expand_columns(final, compact[1], Xt.shape[1])
+    finally:
+        if inner:
+            final.set_params(n_jobs=None)
     return True
 
 
@@ -1097,7 +1108,10 @@ class _ThreadedSearchMixin:
                 **clone(self.best_params_, safe=False)
             )
             refit_start_time = time.time()
-            if not _refit_compacted(self.best_estimator_, X, y, routed_params.estimator.fit):
+            if not _refit_compacted(
+                self.best_estimator_, X, y, routed_params.estimator.fit,
+                effective_n_jobs(self.n_jobs),
+            ):
                 if y is not None:
                     self.best_estimator_.fit(X, y, **routed_params.estimator.fit)
                 else:
