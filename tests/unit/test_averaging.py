@@ -65,6 +65,17 @@ def binary_data():
 
 
 @pytest.fixture(scope="module")
+def hashed_text():
+    import fasthash
+    from fasthash._corpus import english_topics
+
+    docs, labels = english_topics()
+    return fasthash.HashingVectorizer(n_features=2**16).transform(docs[:1600]), np.asarray(
+        labels[:1600]
+    )
+
+
+@pytest.fixture(scope="module")
 def regression_data():
     X, y = make_regression(n_samples=400, n_features=12, noise=1.0, random_state=2)
     return X, y
@@ -461,6 +472,20 @@ def test_result_does_not_depend_on_n_jobs(multiclass_data):
     for other in fits[1:]:
         np.testing.assert_array_equal(other.coef_, fits[0].coef_)
         np.testing.assert_array_equal(other.intercept_, fits[0].intercept_)
+
+
+def test_liblinear_result_does_not_depend_on_n_jobs(hashed_text):
+    # liblinear draws from scikit-learn's one process-wide generator: fitted in two threads
+    # at once, the partitions would race on it (coefficients ~1e-5 off, run to run)
+    X, y = hashed_text
+    est = LinearSVC(random_state=0, max_iter=300)
+    kw = {"n_partitions": 4, "partition": "shuffle", "random_state": 0}
+    want = AveragedLinearModel(est, n_jobs=1, **kw).fit(X, y)
+    for _ in range(3):
+        got = AveragedLinearModel(est, n_jobs=2, **kw).fit(X, y)
+        assert got.coef_.tobytes() == want.coef_.tobytes()
+        for a, b in zip(got.estimators_, want.estimators_):
+            assert a.coef_.tobytes() == b.coef_.tobytes()
 
 
 def test_intercepts_weighted_by_partition_size(regression_data):

@@ -27,6 +27,7 @@ from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, Normalizer
+from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
 
 import fasthash
@@ -687,3 +688,30 @@ def test_non_finite_input_is_not_compacted_and_fails_like_sklearn(hashed_data, c
 
 class _SGDSubclass(SGDClassifier):
     pass
+
+
+# ---------------------------------------------------------------------------------------
+# estimators drawing from scikit-learn's process-wide random generator
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_liblinear_fits_equal_sklearns_with_several_threads(hashed_data):
+    # LinearSVC (liblinear) draws its coordinate order from one generator shared by the
+    # process: two fits at once in two threads would race on it
+    X, y = hashed_data
+    est = LinearSVC(random_state=0, max_iter=300)
+    want = skms.cross_validate(est, X, y, cv=4, return_estimator=True)["estimator"]
+    for _ in range(3):
+        got = fhms.cross_validate(est, X, y, cv=4, n_jobs=2, return_estimator=True)
+        for a, b in zip(got["estimator"], want):
+            assert a.coef_.tobytes() == b.coef_.tobytes()
+
+
+def test_nested_fasthash_pool_with_liblinear_does_not_deadlock(hashed_data):
+    from fasthash.linear_model import AveragedLinearModel
+
+    X, y = hashed_data
+    est = AveragedLinearModel(LinearSVC(random_state=0, max_iter=100), n_jobs=2)
+    search = fhms.GridSearchCV(est, {"n_partitions": [2, 3]}, cv=3, n_jobs=2).fit(X, y)
+    assert search.best_score_ > 0.5

@@ -459,6 +459,9 @@ def _validate_sample_weight(sample_weight, n_samples):
 class _BaseParallelForest(MetaEstimatorMixin, BaseEstimator):
     """Common code of ParallelForestClassifier and ParallelForestRegressor."""
 
+    # Fits sub-estimators on fasthash worker threads (see utils._parallel.fit_lock).
+    _fasthash_thread_pool = True
+
     _default_estimator = None
     _allowed = ()
 

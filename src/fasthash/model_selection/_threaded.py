@@ -79,7 +79,7 @@ from fasthash.utils._columns import (
     is_column_local,
     restrict_columns,
 )
-from fasthash.utils._parallel import n_workers, thread_map, with_inner_n_jobs
+from fasthash.utils._parallel import fit_lock, n_workers, thread_map, with_inner_n_jobs
 from fasthash.utils._threads import effective_n_jobs
 from fasthash.utils._sklearn_compat import NJobs, validate_parameter_constraints
 
@@ -413,7 +413,8 @@ class _FoldCache:
                 fold.fit_params = base.fit_params
                 fold.score_params_train = base.score_params_train
                 fold.score_params_test = base.score_params_test
-                fold.X_train = prefix.fit_transform(base.X_train, base.y_train)
+                with fit_lock(prefix):
+                    fold.X_train = prefix.fit_transform(base.X_train, base.y_train)
                 fold.X_test = prefix.transform(base.X_test)
                 fold.X_train_score = (
                     prefix.transform(base.X_train) if return_train_score else None
@@ -445,10 +446,11 @@ def _fit_and_score_fold(estimator, fold, *, scorer, return_train_score, error_sc
     result = {}
     start_time = time.time()
     try:
-        if fold.y_train is None:
-            estimator.fit(fold.X_train, **fold.fit_params)
-        else:
-            estimator.fit(fold.X_train, fold.y_train, **fold.fit_params)
+        with fit_lock(estimator):  # liblinear & co: one fit at a time (their shared RNG)
+            if fold.y_train is None:
+                estimator.fit(fold.X_train, **fold.fit_params)
+            else:
+                estimator.fit(fold.X_train, fold.y_train, **fold.fit_params)
     except Exception:
         fit_time = time.time() - start_time
         score_time = 0.0
@@ -1000,6 +1002,9 @@ def cross_val_score(
 
 class _ThreadedSearchMixin:
     """``fit`` of scikit-learn's BaseSearchCV with candidates x splits on threads."""
+
+    # Fits sub-estimators on fasthash worker threads (see utils._parallel.fit_lock).
+    _fasthash_thread_pool = True
 
     def _fit_validate(self):
         if not get_config()["skip_parameter_validation"]:
