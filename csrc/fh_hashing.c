@@ -1025,6 +1025,16 @@ fh_status fh_workspace_new(fh_workspace **out)
     return *out ? FH_OK : FH_ERR_NOMEM;
 }
 
+int64_t fh_workspace_bytes(const fh_workspace *ws)
+{
+    int64_t total = 0;
+    if (!ws)
+        return 0;
+    for (int64_t i = 0; i < ws->n_bufs; i++)
+        total += ws->bufs[i].cap * (int64_t)(sizeof(int32_t) + 8);
+    return total;
+}
+
 void fh_workspace_free(fh_workspace *ws)
 {
     if (!ws)

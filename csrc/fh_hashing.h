@@ -89,6 +89,8 @@ typedef struct fh_workspace fh_workspace;
 fh_status fh_workspace_new(fh_workspace **out);
 /* Release a workspace and its buffers (NULL is a no-op). No batch may still hold it. */
 void fh_workspace_free(fh_workspace *ws);
+/* Bytes of chunk buffers the workspace holds for the next batch (0 for NULL). */
+int64_t fh_workspace_bytes(const fh_workspace *ws);
 
 /* Analyse and hash every document of corpus. On FH_OK, *out owns the rows (fh_batch_free).
  * On failure *out is NULL and *bad_row is the lowest failing document (FH_ERR_NOMEM,

@@ -224,3 +224,16 @@ def test_output_storage_grows_correctly(monkeypatch, use_mmap):
     got = HashingVectorizer(n_jobs=2, dtype=np.float32).transform(docs)
     assert got.data.flags.writeable
     assert_same(got, SkHashingVectorizer(dtype=np.float32).transform(docs))
+
+
+def test_workspace_is_kept_between_calls_and_reused():
+    from fasthash._lib import _hashing
+
+    docs = [f"w{i} x{i % 7} y{i % 100}" for i in range(20000)]
+    want = SkHashingVectorizer().transform(docs)
+    vec = HashingVectorizer(n_jobs=2)
+    assert_same(vec.transform(docs), want)
+    kept = _hashing._spare_workspace_bytes()
+    assert 0 < kept <= 1 << 25  # one workspace, within the cap
+    assert_same(vec.transform(docs), want)  # a reused workspace changes nothing
+    assert _hashing._spare_workspace_bytes() == kept

@@ -95,6 +95,7 @@ cdef extern from "fh_hashing.h" nogil:
         pass
     fh_status fh_workspace_new(fh_workspace **out)
     void fh_workspace_free(fh_workspace *ws)
+    int64_t fh_workspace_bytes(const fh_workspace *ws)
     fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                               fh_workspace *ws, fh_batch **out, int64_t *bad_row)
     fh_status fh_opts_check(const fh_opts *opts)
