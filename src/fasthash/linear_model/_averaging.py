@@ -800,27 +800,20 @@ def _fit_partition(est, X, y, *, classes=None, seen=None, averaged=None, mode=No
     :class:`AveragedLinearModel` and :func:`fasthash.dask.fit_averaged`.
     """
     with fit_lock(est):  # liblinear & co: one fit at a time (their shared RNG)
-        return _fit_partition_unlocked(
-            est, X, y, classes=classes, seen=seen, averaged=averaged, mode=mode,
-            sample_weight=sample_weight,
-        )
-
-
-def _fit_partition_unlocked(est, X, y, *, classes, seen, averaged, mode, sample_weight):
-    if averaged is not None:
-        est = _warm_start_from(
-            est, averaged, mode, X, y, classes=classes, sample_weight=sample_weight
-        )
-        return est, (classes if classes is not None else seen)
-    kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-    # A fit from zero weights of plain SGD runs on the partition's own columns (bit for
-    # bit the same model once widened back; see fasthash.utils._columns).
-    compact = compact_for_fit(est, X)
-    X_fit = X if compact is None else compact[0]
-    if classes is not None and len(seen) < 2:
-        est.partial_fit(X_fit, y, classes=classes, **kwargs)
-    else:
-        est.fit(X_fit, y, **kwargs)
+        if averaged is not None:
+            est = _warm_start_from(
+                est, averaged, mode, X, y, classes=classes, sample_weight=sample_weight
+            )
+            return est, (classes if classes is not None else seen)
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        # A fit from zero weights of plain SGD runs on the partition's own columns (bit for
+        # bit the same model once widened back; see fasthash.utils._columns).
+        compact = compact_for_fit(est, X)
+        X_fit = X if compact is None else compact[0]
+        if classes is not None and len(seen) < 2:
+            est.partial_fit(X_fit, y, classes=classes, **kwargs)
+        else:
+            est.fit(X_fit, y, **kwargs)
     if compact is not None:
         expand_columns(est, compact[1], X.shape[1])
     return est, seen

@@ -222,10 +222,7 @@ def _compact_fold(fold):
     if found is None:
         return None
     remap, used = found
-    out = _Fold()
-    for attr in _Fold.__slots__:
-        if hasattr(fold, attr):
-            setattr(out, attr, getattr(fold, attr))
+    out = fold.copy()
     out.X_train = restrict_columns(fold.X_train, remap, len(used))
     out.X_test = restrict_columns(fold.X_test, remap, len(used))
     if X_score is not None:
@@ -339,6 +336,14 @@ class _Fold:
     __slots__ = ("X_train", "y_train", "X_test", "y_test", "fit_params",
                  "score_params_train", "score_params_test", "train", "X_train_score")
 
+    def copy(self):
+        """A new fold sharing this one's arrays (only the attributes that are set)."""
+        out = _Fold()
+        for attr in _Fold.__slots__:
+            if hasattr(self, attr):
+                setattr(out, attr, getattr(self, attr))
+        return out
+
     def train_for_scoring(self):
         # What ``pipeline.predict(X_train)`` would see: the fitted prefix's ``transform``
         # of the training rows (may differ from ``fit_transform`` in the last bits).
@@ -366,30 +371,36 @@ class _FoldCache:
         self._folds = {}
         self._split_locks = defaultdict(threading.Lock)
 
-    def acquire(self, split_idx, estimator):
-        pairwise = bool(get_tags(estimator).input_tags.pairwise)
-        key = (split_idx, pairwise)
+    def _once(self, key, make):
+        """``self._folds[key]``, made by ``make()`` by the first task that asks for it."""
         with self._lock:
             split_lock = self._split_locks[key]
         with split_lock:
-            fold = self._folds.get(key)
-            if fold is None:
-                train, test = self._splits[split_idx]
-                fold = _Fold()
-                fold.train = train
-                fold.X_train, fold.y_train = _safe_split(estimator, self._X, self._y, train)
-                fold.X_test, fold.y_test = _safe_split(estimator, self._X, self._y, test, train)
-                fold.fit_params = _check_method_params(
-                    self._X_raw, params=self._fit_params, indices=train
-                )
-                fold.score_params_train = _check_method_params(
-                    self._X_raw, params=self._score_params, indices=train
-                )
-                fold.score_params_test = _check_method_params(
-                    self._X_raw, params=self._score_params, indices=test
-                )
-                self._folds[key] = fold
-        return fold
+            if key not in self._folds:
+                self._folds[key] = make()
+            return self._folds[key]
+
+    def acquire(self, split_idx, estimator):
+        pairwise = bool(get_tags(estimator).input_tags.pairwise)
+
+        def make():
+            train, test = self._splits[split_idx]
+            fold = _Fold()
+            fold.train = train
+            fold.X_train, fold.y_train = _safe_split(estimator, self._X, self._y, train)
+            fold.X_test, fold.y_test = _safe_split(estimator, self._X, self._y, test, train)
+            fold.fit_params = _check_method_params(
+                self._X_raw, params=self._fit_params, indices=train
+            )
+            fold.score_params_train = _check_method_params(
+                self._X_raw, params=self._score_params, indices=train
+            )
+            fold.score_params_test = _check_method_params(
+                self._X_raw, params=self._score_params, indices=test
+            )
+            return fold
+
+        return self._once((split_idx, pairwise), make)
 
     def acquire_transformed(self, split_idx, estimator, m, skey, return_train_score):
         """The split's rows through the first ``m`` (fitted once) steps of ``estimator``.
@@ -399,39 +410,23 @@ class _FoldCache:
         rows, as ``Pipeline.fit`` does) and the test rows (and, for train scores, the
         training rows) transformed once, as ``Pipeline.predict`` would.
         """
-        key = (split_idx, "fitted-prefix", skey)
-        with self._lock:
-            split_lock = self._split_locks[key]
-        with split_lock:
-            fold = self._folds.get(key)
-            if fold is None:
-                base = self.acquire(split_idx, estimator)
-                prefix = clone(estimator[:m])
-                fold = _Fold()
-                fold.train = base.train
-                fold.y_train, fold.y_test = base.y_train, base.y_test
-                fold.fit_params = base.fit_params
-                fold.score_params_train = base.score_params_train
-                fold.score_params_test = base.score_params_test
-                with fit_lock(prefix):
-                    fold.X_train = prefix.fit_transform(base.X_train, base.y_train)
-                fold.X_test = prefix.transform(base.X_test)
-                fold.X_train_score = (
-                    prefix.transform(base.X_train) if return_train_score else None
-                )
-                self._folds[key] = fold
-        return fold
+
+        def make():
+            base = self.acquire(split_idx, estimator)
+            prefix = clone(estimator[:m])
+            fold = base.copy()
+            with fit_lock(prefix):
+                fold.X_train = prefix.fit_transform(base.X_train, base.y_train)
+            fold.X_test = prefix.transform(base.X_test)
+            fold.X_train_score = prefix.transform(base.X_train) if return_train_score else None
+            return fold
+
+        return self._once((split_idx, "fitted-prefix", skey), make)
 
     def acquire_compact(self, split_idx, fold, fold_key):
         """``fold`` (of this split, cached under ``fold_key``) restricted to its training
         columns, computed once and shared; None when compaction does not apply."""
-        key = (split_idx, "compact", fold_key)
-        with self._lock:
-            split_lock = self._split_locks[key]
-        with split_lock:
-            if key not in self._folds:
-                self._folds[key] = _compact_fold(fold)
-            return self._folds[key]
+        return self._once((split_idx, "compact", fold_key), lambda: _compact_fold(fold))
 
     def release(self, split_idx):
         with self._lock:
