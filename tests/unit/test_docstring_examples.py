@@ -12,6 +12,7 @@ MODULES = [
     "fasthash.utils._murmur",
     "fasthash.utils._threads",
     "fasthash.utils._parallel",
+    "fasthash.utils._solver_copies",
     "fasthash._corpus",
     "fasthash._show_versions",
     "fasthash.linear_model._averaging",

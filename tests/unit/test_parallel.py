@@ -99,14 +99,16 @@ def test_inner_n_jobs_leaves_sklearn_none_and_replaces_fasthash_none():
 
 
 
-def test_fit_lock_serialises_only_fits_drawing_from_sklearns_global_rng():
+def test_private_rng_isolates_only_fits_drawing_from_sklearns_shared_rng():
+    import contextlib
+
     from sklearn.feature_selection import SelectFromModel
     from sklearn.linear_model import LogisticRegression, SGDClassifier
     from sklearn.svm import SVC, LinearSVC, LinearSVR
 
     from fasthash.linear_model import AveragedLinearModel
     from fasthash.model_selection import GridSearchCV
-    from fasthash.utils._parallel import _GLOBAL_RNG_LOCK, fit_lock
+    from fasthash.utils._parallel import private_rng
 
     for est in (
         LinearSVC(),
@@ -116,15 +118,15 @@ def test_fit_lock_serialises_only_fits_drawing_from_sklearns_global_rng():
         make_pipeline(HashingVectorizer(), LinearSVC()),
         make_pipeline(SelectFromModel(LinearSVC(penalty="l1", dual=False)), SGDClassifier()),
     ):
-        assert fit_lock(est) is _GLOBAL_RNG_LOCK, est
+        assert not isinstance(private_rng(est), contextlib.nullcontext), est
     for est in (
         SGDClassifier(),
         LogisticRegression(),
         SVC(),
         make_pipeline(HashingVectorizer(), SGDClassifier()),
-        # fasthash's own pools: their workers take the lock (holding it here would deadlock)
+        # fasthash's own pools: their workers isolate their own fits
         AveragedLinearModel(LinearSVC()),
         GridSearchCV(LinearSVC(), {"C": [1.0]}),
         "not an estimator",
     ):
-        assert fit_lock(est) is not _GLOBAL_RNG_LOCK, est
+        assert isinstance(private_rng(est), contextlib.nullcontext), est

@@ -459,7 +459,7 @@ def _validate_sample_weight(sample_weight, n_samples):
 class _BaseParallelForest(MetaEstimatorMixin, BaseEstimator):
     """Common code of ParallelForestClassifier and ParallelForestRegressor."""
 
-    # Fits sub-estimators on fasthash worker threads (see utils._parallel.fit_lock).
+    # Fits sub-estimators on fasthash worker threads (see utils._parallel.private_rng).
     _fasthash_thread_pool = True
 
     _default_estimator = None

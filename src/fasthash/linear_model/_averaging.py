@@ -67,7 +67,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fasthash.exceptions import IncompatibleModelsError
 from fasthash.utils._columns import compact_for_fit, expand_columns
-from fasthash.utils._parallel import fit_lock, thread_map, with_inner_n_jobs
+from fasthash.utils._parallel import private_rng, thread_map, with_inner_n_jobs
 from fasthash.utils._threads import effective_n_jobs
 
 __all__ = ["AveragedLinearModel", "average_models"]
@@ -799,7 +799,7 @@ def _fit_partition(est, X, y, *, classes=None, seen=None, averaged=None, mode=No
     mixing). ``seen`` is the partition's own label set. Shared by
     :class:`AveragedLinearModel` and :func:`fasthash.dask.fit_averaged`.
     """
-    with fit_lock(est):  # liblinear & co: one fit at a time (their shared RNG)
+    with private_rng(est):  # liblinear & co: a generator of its own (their shared RNG)
         if averaged is not None:
             est = _warm_start_from(
                 est, averaged, mode, X, y, classes=classes, sample_weight=sample_weight
@@ -907,7 +907,7 @@ class AveragedLinearModel(MetaEstimatorMixin, BaseEstimator):
     True
     """
 
-    # Fits sub-estimators on fasthash worker threads (see utils._parallel.fit_lock).
+    # Fits sub-estimators on fasthash worker threads (see utils._parallel.private_rng).
     _fasthash_thread_pool = True
 
     def __init__(

@@ -79,7 +79,7 @@ from fasthash.utils._columns import (
     is_column_local,
     restrict_columns,
 )
-from fasthash.utils._parallel import fit_lock, n_workers, thread_map, with_inner_n_jobs
+from fasthash.utils._parallel import n_workers, private_rng, thread_map, with_inner_n_jobs
 from fasthash.utils._threads import effective_n_jobs
 from fasthash.utils._sklearn_compat import NJobs, validate_parameter_constraints
 
@@ -415,7 +415,7 @@ class _FoldCache:
             base = self.acquire(split_idx, estimator)
             prefix = clone(estimator[:m])
             fold = base.copy()
-            with fit_lock(prefix):
+            with private_rng(prefix):
                 fold.X_train = prefix.fit_transform(base.X_train, base.y_train)
             fold.X_test = prefix.transform(base.X_test)
             fold.X_train_score = prefix.transform(base.X_train) if return_train_score else None
@@ -441,7 +441,7 @@ def _fit_and_score_fold(estimator, fold, *, scorer, return_train_score, error_sc
     result = {}
     start_time = time.time()
     try:
-        with fit_lock(estimator):  # liblinear & co: one fit at a time (their shared RNG)
+        with private_rng(estimator):  # liblinear & co: a generator of its own (shared RNG)
             if fold.y_train is None:
                 estimator.fit(fold.X_train, **fold.fit_params)
             else:
@@ -998,7 +998,7 @@ def cross_val_score(
 class _ThreadedSearchMixin:
     """``fit`` of scikit-learn's BaseSearchCV with candidates x splits on threads."""
 
-    # Fits sub-estimators on fasthash worker threads (see utils._parallel.fit_lock).
+    # Fits sub-estimators on fasthash worker threads (see utils._parallel.private_rng).
     _fasthash_thread_pool = True
 
     def _fit_validate(self):

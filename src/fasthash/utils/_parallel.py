@@ -15,9 +15,9 @@ through :func:`thread_map`, which gives them the same policy (DESIGN.md):
   the tasks not yet started are cancelled;
 - Ctrl-C in the calling thread stops promptly: no new task starts, the running ones finish
   (a thread cannot be killed) and ``KeyboardInterrupt`` is raised;
-- fits that draw from scikit-learn's one process-wide random generator (liblinear, and
-  libsvm with ``probability=True``) never run at the same time (:func:`fit_lock`): they
-  would race on it, and their results would depend on the timing of the threads.
+- fits that draw from a random generator scikit-learn shares process-wide (liblinear, and
+  libsvm with ``probability=True``) run on private copies of its solvers
+  (:func:`private_rng`): sharing it, their results would depend on the timing of threads.
 """
 
 import concurrent.futures
@@ -27,9 +27,10 @@ import threading
 from sklearn.base import BaseEstimator
 from threadpoolctl import threadpool_limits
 
+from fasthash.utils._solver_copies import private_solvers
 from fasthash.utils._threads import effective_n_jobs
 
-__all__ = ["fit_lock", "thread_map", "with_inner_n_jobs", "n_workers"]
+__all__ = ["private_rng", "thread_map", "with_inner_n_jobs", "n_workers"]
 
 # How long the calling thread blocks at a time while waiting for workers: short enough for
 # Ctrl-C (delivered only to the main thread, between bytecodes) to be seen promptly.
@@ -122,13 +123,6 @@ def _is_fasthash(obj):
     return type(obj).__module__.split(".")[0] == "fasthash"
 
 
-# scikit-learn's liblinear and libsvm draw their random coordinate orders and CV shuffles
-# from ONE process-wide std::mt19937 (sklearn/svm/src/newrand), seeded at the start of each
-# fit. Two such fits in two threads interleave their draws: each one's model then depends
-# on the timing (coefficients differ in about the 5th digit from the same fit run alone).
-_GLOBAL_RNG_LOCK = threading.Lock()
-
-
 def _draws_from_global_rng(est):
     from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, NuSVR, OneClassSVM
@@ -142,25 +136,26 @@ def _draws_from_global_rng(est):
     return False
 
 
-def fit_lock(estimator):
-    """The lock to hold while fitting ``estimator`` in a worker thread (or a null context).
+def private_rng(estimator):
+    """The context to fit ``estimator`` in, in a worker thread (often a null context).
 
-    A lock when ``estimator`` or one of its sub-estimators draws from scikit-learn's
-    process-wide random generator (LinearSVC, LinearSVR, LogisticRegression with
-    ``solver="liblinear"``, libsvm estimators with ``probability=True``): such fits then
-    run one at a time, each seeing the generator as its own ``random_state`` left it, so
-    the results are those of a sequential run. Not for fasthash's own parallel
-    meta-estimators (their workers take the lock themselves; holding it here would
-    deadlock them).
+    When ``estimator`` or one of its sub-estimators draws from a random generator that
+    scikit-learn shares process-wide (LinearSVC, LinearSVR, LogisticRegression with
+    ``solver="liblinear"``, libsvm estimators with ``probability=True``; see
+    :mod:`fasthash.utils._solver_copies`), the fit runs on private copies of scikit-learn's
+    solvers (:func:`~fasthash.utils._solver_copies.private_solvers`): it can run in
+    parallel with others and gives the result of a sequential run. Not for fasthash's own
+    parallel meta-estimators: their workers take private solvers themselves.
 
     Examples
     --------
+    >>> import contextlib
     >>> from sklearn.svm import LinearSVC
     >>> from sklearn.linear_model import SGDClassifier
-    >>> from fasthash.utils._parallel import fit_lock
-    >>> fit_lock(LinearSVC()) is fit_lock(LinearSVC())
+    >>> from fasthash.utils._parallel import private_rng
+    >>> isinstance(private_rng(SGDClassifier()), contextlib.nullcontext)  # nothing to isolate
     True
-    >>> with fit_lock(SGDClassifier()):  # nothing to serialise
+    >>> with private_rng(LinearSVC()):
     ...     pass
     """
     try:
@@ -171,7 +166,7 @@ def fit_lock(estimator):
     if any(getattr(p, "_fasthash_thread_pool", False) for p in parts):
         return contextlib.nullcontext()
     if any(_draws_from_global_rng(p) for p in parts):
-        return _GLOBAL_RNG_LOCK
+        return private_solvers()
     return contextlib.nullcontext()
 
 
