@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """fasthash.model_selection: parity with scikit-learn, shared folds, prefix caching, nesting."""
 
+import pickle
 import re
 import threading
 
@@ -641,6 +642,31 @@ def test_compacted_regressors_match_sklearn(estimator, text_data, compactions):
     got = fhms.GridSearchCV(est, {"epsilon": [0.1, 1.0]}, cv=KFold(3), n_jobs=2, **kw)
     assert_same_search(got.fit(X, y), expected, X)
     assert len(compactions["folds"]) == 3
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LinearSVC(random_state=0),
+        lambda: LinearSVC(random_state=0, loss="hinge", class_weight="balanced"),
+        lambda: LinearSVC(random_state=0, multi_class="crammer_singer", max_iter=200),
+    ],
+    ids=["squared-hinge", "hinge-balanced", "crammer-singer"],
+)
+def test_compacted_liblinear_search_matches_sklearn(make, text_data, compactions):
+    # liblinear's dual solvers are column-local; dual="auto" keeps its full-width choice
+    docs, y = text_data
+    est = make_pipeline(fasthash.HashingVectorizer(n_features=2**18), make())
+    kw = {"scoring": ["accuracy", "f1_macro"], "refit": "accuracy", "return_train_score": True}
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    grid = {"linearsvc__C": [0.1, 1.0]}
+    expected = skms.GridSearchCV(est, grid, cv=cv, **kw).fit(docs, y)
+    got = fhms.GridSearchCV(est, grid, cv=cv, n_jobs=2, **kw).fit(docs, y)
+    assert_same_search(got, expected, docs)
+    assert len(compactions["folds"]) == 3 and len(compactions["refits"]) == 1
+    got_final, want_final = got.best_estimator_[-1], expected.best_estimator_[-1]
+    assert pickle.dumps(got_final) == pickle.dumps(want_final)
 
 
 def test_compacted_fit_with_sample_weight_matches_sklearn(hashed_data, compactions):

@@ -52,6 +52,7 @@ Rules (each one tested):
   Columns that no model saw keep the plain average.
 """
 
+import contextlib
 import copy
 import inspect
 import numbers
@@ -66,7 +67,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fasthash.exceptions import IncompatibleModelsError
-from fasthash.utils._columns import compact_for_fit, expand_columns
+from fasthash.utils._columns import compact_for_fit, expand_columns, same_solver
 from fasthash.utils._parallel import private_rng, thread_map, with_inner_n_jobs
 from fasthash.utils._threads import effective_n_jobs
 
@@ -806,14 +807,16 @@ def _fit_partition(est, X, y, *, classes=None, seen=None, averaged=None, mode=No
             )
             return est, (classes if classes is not None else seen)
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        # A fit from zero weights of plain SGD runs on the partition's own columns (bit for
+        # A fit from zero weights of plain SGD, or liblinear's dual solvers, runs on the
+        # partition's own columns (bit for
         # bit the same model once widened back; see fasthash.utils._columns).
         compact = compact_for_fit(est, X)
         X_fit = X if compact is None else compact[0]
-        if classes is not None and len(seen) < 2:
-            est.partial_fit(X_fit, y, classes=classes, **kwargs)
-        else:
-            est.fit(X_fit, y, **kwargs)
+        with same_solver(est) if compact is not None else contextlib.nullcontext():
+            if classes is not None and len(seen) < 2:
+                est.partial_fit(X_fit, y, classes=classes, **kwargs)
+            else:
+                est.fit(X_fit, y, **kwargs)
     if compact is not None:
         expand_columns(est, compact[1], X.shape[1])
     return est, seen

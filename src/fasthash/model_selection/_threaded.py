@@ -26,6 +26,7 @@ deterministic estimators; only the way candidates x splits are evaluated differs
   the narrower ``coef_``), nor with per-column fit parameters (``coef_init``).
 """
 
+import contextlib
 import numbers
 import sys
 import threading
@@ -77,7 +78,9 @@ from fasthash.utils._columns import (
     expand_columns,
     finite_csr,
     is_column_local,
+    may_be_column_local,
     restrict_columns,
+    same_solver,
 )
 from fasthash.utils._parallel import n_workers, private_rng, thread_map, with_inner_n_jobs
 from fasthash.utils._threads import effective_n_jobs
@@ -249,7 +252,7 @@ def _refit_compacted(pipeline, X, y, fit_params, n_threads=1):
         or pipeline.memory is not None
         or pipeline.verbose
         or _stateless_prefix_length(pipeline, {}) != len(pipeline.steps) - 1
-        or not is_column_local(pipeline.steps[-1][1])
+        or not may_be_column_local(pipeline.steps[-1][1])
     ):
         return False
     Xt = X
@@ -265,7 +268,8 @@ def _refit_compacted(pipeline, X, y, fit_params, n_threads=1):
         if compact is None:
             final.fit(Xt, y)
         else:
-            final.fit(compact[0], y)
+            with same_solver(final):
+                final.fit(compact[0], y)
             expand_columns(final, compact[1], Xt.shape[1])
     finally:
         if inner:
@@ -685,15 +689,17 @@ class _Evaluator:
             fold_key = None
         else:
             fold_key = plan[1]
-        if self.allow_compact and is_column_local(est):
+        compacted = False
+        if self.allow_compact and is_column_local(est, getattr(fold.X_train, "shape", None)):
             compact = cache.acquire_compact(si, fold, fold_key)
             if compact is not None:
-                fold = compact
+                fold, compacted = compact, True
         try:
-            result = _fit_and_score_fold(
-                est, fold, scorer=self.scorer, return_train_score=self.return_train_score,
-                error_score=self.error_score,
-            )
+            with same_solver(est) if compacted else contextlib.nullcontext():
+                result = _fit_and_score_fold(
+                    est, fold, scorer=self.scorer, return_train_score=self.return_train_score,
+                    error_score=self.error_score,
+                )
             if self.return_estimator:
                 if saved_n_jobs:
                     full.set_params(**saved_n_jobs)

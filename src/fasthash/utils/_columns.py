@@ -26,7 +26,20 @@ Only exact types are trusted (a subclass may do anything), only on finite CSR in
 non-finite test entry in a dropped column would escape scikit-learn's check), and only a
 fit from zero weights (a warm start from non-zero weights is not column-local: L2 decay
 shrinks every weight).
+
+LinearSVC and LinearSVR are column-local too when liblinear runs one of its *dual*
+solvers (coordinate descent over the samples, or Crammer-Singer's over samples and
+classes): the weights start at 0 and move only by ``w += d * x_i`` over a sample's
+entries; the coordinate order is drawn from the number of samples; every quantity the
+solver reads (``w . x_i``, ``||x_i||**2``, the bias feature appended to each row) is a sum
+over a sample's entries in order. Its primal solvers are not (TRON's BLAS reductions run
+over the whole weight vector; the L1 solvers draw a random order of the columns). The
+choice ``dual="auto"`` makes depends on the number of columns (dual when there are more
+columns than samples), so a compacted fit pins ``dual`` to what the full width resolves
+to (:func:`same_solver`); scikit-learn stores no trace of that choice.
 """
+
+import contextlib
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,6 +51,7 @@ from sklearn.linear_model import (
     SGDRegressor,
 )
 from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC, LinearSVR
 
 __all__ = [
     "COLUMN_LOCAL",
@@ -46,7 +60,9 @@ __all__ = [
     "expand_columns",
     "finite_csr",
     "is_column_local",
+    "may_be_column_local",
     "restrict_columns",
+    "same_solver",
 ]
 
 COLUMN_LOCAL = (
@@ -56,6 +72,12 @@ COLUMN_LOCAL = (
     PassiveAggressiveClassifier,
     PassiveAggressiveRegressor,
 )
+# Column-local when liblinear runs a dual solver (see the module docstring).
+LIBLINEAR_DUAL = (LinearSVC, LinearSVR)
+# liblinear's dual solvers, as numbered by sklearn.svm._base._get_liblinear_solver_type:
+# L2R_L2LOSS_SVC_DUAL, L2R_L1LOSS_SVC_DUAL, MCSVM_CS, L2R_L2LOSS_SVR_DUAL,
+# L2R_L1LOSS_SVR_DUAL.
+_DUAL_SOLVERS = frozenset({1, 3, 4, 12, 13})
 # The attributes of a fitted COLUMN_LOCAL estimator that have one entry per column (last
 # axis); tests check that no other attribute depends on the number of columns.
 _PER_COLUMN_ATTRIBUTES = ("coef_", "_standard_coef", "_average_coef")  # (the last two
@@ -68,22 +90,83 @@ def _is_passthrough(step):
     return step is None or (isinstance(step, str) and step == "passthrough")
 
 
-def is_column_local(estimator):
-    """Whether ``estimator`` -- or a Pipeline of passthrough steps ending with it -- is one
-    of the exact types of :data:`COLUMN_LOCAL`."""
+def _final_step(estimator):
+    """``estimator``, or the last step of a Pipeline of passthrough steps; None otherwise."""
     if type(estimator) is Pipeline:
         if getattr(estimator, "transform_input", None) is not None:
-            return False
+            return None
         *head, (_name, last) = estimator.steps
         if not all(_is_passthrough(step) for _, step in head):
-            return False
-        estimator = last
+            return None
+        return last
+    return estimator
+
+
+class _Shape:
+    """Stands for a matrix of this shape where scikit-learn only reads ``X.shape``."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
+def _liblinear_solver(estimator, shape):
+    """The liblinear solver number a LinearSVC/LinearSVR fit on X of ``shape`` runs, or
+    None when it cannot be told (invalid parameters: the fit raises either way)."""
+    try:
+        from sklearn.svm._base import _get_liblinear_solver_type
+        from sklearn.svm._classes import _validate_dual_parameter
+    except ImportError:  # another scikit-learn: not trusted
+        return None
+    p = estimator.get_params(deep=False)
+    if type(estimator) is LinearSVC:
+        multi_class, penalty = p.get("multi_class"), p.get("penalty")
+    else:
+        multi_class, penalty = "ovr", "l2"  # as LinearSVR.fit passes them
+    try:
+        dual = _validate_dual_parameter(p["dual"], p["loss"], penalty, multi_class, _Shape(shape))
+        return _get_liblinear_solver_type(multi_class, penalty, p["loss"], dual)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def is_column_local(estimator, shape=None):
+    """Whether ``estimator`` -- or a Pipeline of passthrough steps ending with it -- fits
+    column-locally: one of the exact types of :data:`COLUMN_LOCAL`, or of
+    :data:`LIBLINEAR_DUAL` running a dual solver on training data of ``shape`` (never
+    without ``shape``)."""
+    estimator = _final_step(estimator)
+    if type(estimator) in LIBLINEAR_DUAL:
+        return shape is not None and _liblinear_solver(estimator, shape) in _DUAL_SOLVERS
     if type(estimator) not in COLUMN_LOCAL:
         return False
     # Averaged SGD folds the weights into the averaged ones with a BLAS axpy over every
     # column, whose rounding (FMA in the vector body, none in the tail) depends on a
     # column's position: not column-local.
     return not estimator.get_params(deep=False).get("average", False)
+
+
+def may_be_column_local(estimator):
+    """Whether :func:`is_column_local` can hold for ``estimator`` on some training data."""
+    return is_column_local(estimator) or type(_final_step(estimator)) in LIBLINEAR_DUAL
+
+
+@contextlib.contextmanager
+def same_solver(estimator):
+    """Fit a column-local ``estimator`` on compacted columns inside this block.
+
+    A LinearSVC/LinearSVR with ``dual="auto"`` (which would choose by the number of
+    columns) gets ``dual=True`` -- what :func:`is_column_local` found the full width
+    resolves to -- and ``"auto"`` back afterwards. Nothing to do for other estimators.
+    """
+    final = _final_step(estimator)
+    if type(final) in LIBLINEAR_DUAL and final.get_params(deep=False)["dual"] == "auto":
+        final.set_params(dual=True)
+        try:
+            yield
+        finally:
+            final.set_params(dual="auto")
+    else:
+        yield
 
 
 def finite_csr(X):
@@ -146,7 +229,9 @@ def expand_columns(estimator, used, n_features):
         value = getattr(estimator, attr, None)
         if value is None:
             continue
-        full = np.zeros(value.shape[:-1] + (n_features,), dtype=value.dtype)
+        # In the layout scikit-learn gives it (liblinear's coef_ is Fortran-ordered).
+        order = "F" if value.flags.f_contiguous and not value.flags.c_contiguous else "C"
+        full = np.zeros(value.shape[:-1] + (n_features,), dtype=value.dtype, order=order)
         full[..., used] = value
         setattr(estimator, attr, full)
     estimator.n_features_in_ = n_features
@@ -156,11 +241,12 @@ def expand_columns(estimator, used, n_features):
 def compact_for_fit(estimator, X):
     """``(X restricted to its columns, used)`` to fit a fresh ``estimator`` on, or None.
 
-    None unless ``estimator`` is column-local (:func:`is_column_local`), ``X`` is finite
-    CSR and compaction drops enough columns. Fit on the first element, then call
-    :func:`expand_columns` with ``used`` and ``X.shape[1]``.
+    None unless ``estimator`` is column-local on ``X`` (:func:`is_column_local`), ``X``
+    is finite CSR and compaction drops enough columns. Fit on the first element inside
+    ``with same_solver(estimator):``, then call :func:`expand_columns` with ``used`` and
+    ``X.shape[1]``.
     """
-    if not is_column_local(estimator) or not finite_csr(X):
+    if not finite_csr(X) or not is_column_local(estimator, X.shape):
         return None
     found = column_map(X)
     if found is None:
