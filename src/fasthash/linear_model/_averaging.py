@@ -530,7 +530,8 @@ def _divide_rows(total, c, dtype):
     factors = 1.0 / c.row_weight
     if sp.issparse(total):
         return sp.csr_matrix(_scale_rows(total, factors), dtype=dtype)
-    return np.ascontiguousarray(total * factors[:, None], dtype=dtype)
+    # In the sum's layout (liblinear's coef_ is Fortran-ordered): no transposing copy.
+    return (total * factors[:, None]).astype(dtype, copy=False)
 
 
 def _shape_coef(matrix, ndim):
