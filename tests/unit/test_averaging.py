@@ -474,6 +474,30 @@ def test_result_does_not_depend_on_n_jobs(multiclass_data):
         np.testing.assert_array_equal(other.intercept_, fits[0].intercept_)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LinearSVC(dual=False, random_state=0),  # TRON: BLAS dot/nrm2 over 2**18
+        lambda: RidgeClassifier(solver="sparse_cg"),
+        lambda: LogisticRegression(max_iter=30),  # lbfgs
+    ],
+    ids=["tron", "sparse-cg", "lbfgs"],
+)
+def test_blas_solvers_do_not_depend_on_n_jobs(hashed_text, make):
+    # BLAS reductions round by their thread count: every task runs with one BLAS thread,
+    # with one worker too (a threaded OpenBLAS gave ~1e-4 differences on these columns)
+    import fasthash
+    from fasthash._corpus import english_topics
+
+    docs, labels = english_topics()
+    X = fasthash.HashingVectorizer(n_features=2**18).transform(docs[:1600])
+    y = np.asarray(labels[:1600])
+    fits = [AveragedLinearModel(make(), n_partitions=2, n_jobs=n).fit(X, y) for n in (1, 2)]
+    assert fits[0].coef_.tobytes() == fits[1].coef_.tobytes()
+    assert np.asarray(fits[0].intercept_).tobytes() == np.asarray(fits[1].intercept_).tobytes()
+
+
 def test_liblinear_result_does_not_depend_on_n_jobs(hashed_text):
     # liblinear draws from scikit-learn's one process-wide generator: fitted in two threads
     # at once, the partitions would race on it (coefficients ~1e-5 off, run to run)

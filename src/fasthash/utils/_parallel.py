@@ -7,10 +7,11 @@ through :func:`thread_map`, which gives them the same policy (DESIGN.md):
 
 - ``n_jobs`` has fasthash's one meaning (:func:`fasthash.utils._threads.effective_n_jobs`);
 - results come back in task order, so they never depend on the thread count;
-- nested parallelism never oversubscribes: while more than one worker runs, BLAS pools
-  are limited to one thread and so is OpenMP in each worker thread (``threadpoolctl``;
-  OpenMP limits are per thread), and estimators handed to workers get ``n_jobs=1``
-  (:func:`with_inner_n_jobs`);
+- nested parallelism never oversubscribes: BLAS pools are limited to one thread while
+  tasks run (with one worker too, so that BLAS reductions, whose rounding depends on their
+  thread count, give the same bits for every ``n_jobs``), so is OpenMP in each worker
+  thread (``threadpoolctl``; OpenMP limits are per thread), and estimators handed to
+  workers get ``n_jobs=1`` (:func:`with_inner_n_jobs`);
 - the first failing task (in task order) raises in the caller, with its own traceback, and
   the tasks not yet started are cancelled;
 - Ctrl-C in the calling thread stops promptly: no new task starts, the running ones finish
@@ -170,14 +171,14 @@ def private_rng(estimator):
     return contextlib.nullcontext()
 
 
-@contextlib.contextmanager
-def _limit_third_party_pools(n):
-    # BLAS pools (OpenBLAS, MKL) are process-wide: limited here, restored on exit.
-    if n > 1:
-        with threadpool_limits(limits=1, user_api="blas"):
-            yield
-    else:
-        yield
+def _one_blas_thread():
+    """BLAS pools (OpenBLAS, MKL; process-wide) limited to one thread, restored on exit.
+
+    For every task, with one worker too: a BLAS reduction (a dot product or a norm over
+    ``n_features`` values, as in lbfgs or liblinear's TRON) sums in an order that depends
+    on its thread count, so a fit's last bits would depend on ``n_jobs`` otherwise.
+    """
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _limit_openmp_in_this_thread():
@@ -234,10 +235,11 @@ def thread_map(fn, tasks, n_jobs=None, *, on_result=None):
     workers = n_workers(n_jobs, len(tasks))
     results = [None] * len(tasks)
     if workers == 1:
-        for i, task in enumerate(tasks):
-            results[i] = fn(task)
-            if on_result is not None:
-                on_result(i, results[i])
+        with _one_blas_thread():
+            for i, task in enumerate(tasks):
+                results[i] = fn(task)
+                if on_result is not None:
+                    on_result(i, results[i])
         return results
 
     stop = threading.Event()
@@ -247,7 +249,7 @@ def thread_map(fn, tasks, n_jobs=None, *, on_result=None):
             raise concurrent.futures.CancelledError()
         return fn(tasks[i])
 
-    with _limit_third_party_pools(workers):
+    with _one_blas_thread():
         pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=workers,
             thread_name_prefix="fasthash",
