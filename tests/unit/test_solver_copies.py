@@ -149,3 +149,13 @@ def test_a_failed_copy_falls_back_to_the_lock(monkeypatch):
         assert _own_copies() is None
         assert copies._serial_lock._is_owned()
     assert copies.solver_copies_unavailable() == "OSError: memfd_create refused"
+
+
+def test_routers_come_back_after_sklearn_svm_base_is_reloaded(monkeypatch):
+    with copies.private_solvers():
+        pass
+    # as importlib.reload would leave it: scikit-learn's plain modules in the globals
+    for name in ("liblinear", "libsvm", "libsvm_sparse"):
+        monkeypatch.setattr(svm_base, name, svm_base.__dict__[name]._module)
+    with copies.private_solvers():
+        assert svm_base.liblinear.train_wrap is _own_copies()["liblinear"].train_wrap

@@ -120,18 +120,20 @@ def _take():
     """A free copy set, a new one, or None when copies cannot be made."""
     global _n_sets, _unavailable
     with _state_lock:
-        if _free:
-            return _free.pop()
         if _unavailable is not None:
             return None
-        try:
-            originals = _originals()
-            copies = {name: _load_copy(mod, _n_sets) for name, mod in originals.items()}
-            _install_routers(originals)
-        except Exception as exc:  # noqa: BLE001 - any failure: use the lock instead
-            _unavailable = f"{type(exc).__name__}: {exc}"
-            return None
-        _n_sets += 1
+        originals = _originals()
+        if _free:
+            copies = _free.pop()
+        else:
+            try:
+                copies = {name: _load_copy(mod, _n_sets) for name, mod in originals.items()}
+            except Exception as exc:  # noqa: BLE001 - any failure: use the lock instead
+                _unavailable = f"{type(exc).__name__}: {exc}"
+                return None
+            _n_sets += 1
+        # Every time: cheap, and a reloaded sklearn.svm._base gets its routers back.
+        _install_routers(originals)
         return copies
 
 
