@@ -19,7 +19,9 @@ Configurations (``CONFIGS``): ``sgd-default`` is ``SGDClassifier(random_state=0)
 scikit-learn's defaults over alpha x loss; ``sgd-5-epochs`` fixes 5 epochs
 (``max_iter=5, tol=None``), a common setting for large text problems, where the fits are
 cheaper and the search machinery weighs more; ``sgd-5-epochs-binary`` the same on a binary
-task (``label == "tkinter"``), one SGD per fit instead of eleven (one-vs-rest).
+task (``label == "tkinter"``), one SGD per fit instead of eleven (one-vs-rest);
+``linearsvc`` is ``LinearSVC(random_state=0)`` over C x loss (liblinear's dual solvers:
+column-compacted, and fitted in parallel on private copies of scikit-learn's solver).
 
 Each timed round runs in the benchmark process; peak memory is measured once per
 implementation in a fresh subprocess (``python bench/test_bench_model_selection.py
@@ -59,6 +61,7 @@ CONFIGS = {
     "sgd-5-epochs": {"max_iter": 5, "tol": None},
     # one binary task ("is this a tkinter docstring?"): one SGD per fit instead of 11
     "sgd-5-epochs-binary": {"max_iter": 5, "tol": None, "_binary": True},
+    "linearsvc": {"_estimator": "linearsvc"},
 }
 
 
@@ -72,6 +75,20 @@ GRID = {
     "sgdclassifier__alpha": [1e-6, 1e-5, 1e-4, 1e-3],
     "sgdclassifier__loss": ["hinge", "log_loss", "modified_huber"],
 }  # 12 candidates
+LINEARSVC_GRID = {
+    "linearsvc__C": [0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+    "linearsvc__loss": ["hinge", "squared_hinge"],
+}  # 12 candidates
+
+
+def final_step(config):
+    """The pipeline's last step and the grid over it."""
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.svm import LinearSVC
+
+    if CONFIGS[config].get("_estimator") == "linearsvc":
+        return LinearSVC(random_state=0), LINEARSVC_GRID
+    return SGDClassifier(random_state=0, **sgd_params(config)), GRID
 
 
 def load_corpus(n_docs=N_DOCS):
@@ -86,7 +103,6 @@ def load_corpus(n_docs=N_DOCS):
 def make_search(impl, config):
     """The search object of an implementation (unfitted)."""
     from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
-    from sklearn.linear_model import SGDClassifier
     from sklearn.model_selection import GridSearchCV as SkGridSearchCV
     from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
@@ -95,10 +111,11 @@ def make_search(impl, config):
     from fasthash.model_selection import GridSearchCV
 
     vec = SkHashingVectorizer() if impl == "sklearn" else fasthash.HashingVectorizer()
-    pipe = make_pipeline(vec, SGDClassifier(random_state=0, **sgd_params(config)))
+    final, grid = final_step(config)
+    pipe = make_pipeline(vec, final)
     cv = StratifiedKFold(N_SPLITS, shuffle=True, random_state=0)
     cls = GridSearchCV if impl == "fasthash" else SkGridSearchCV
-    return cls(pipe, GRID, cv=cv, n_jobs=N_JOBS)
+    return cls(pipe, grid, cv=cv, n_jobs=N_JOBS)
 
 
 def _fit(impl, config, docs, labels):
