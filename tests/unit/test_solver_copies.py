@@ -89,7 +89,7 @@ def test_fits_run_at_the_same_time_and_equal_sequential_ones(data, make):
         # copies, the barrier would time out.
         barrier = threading.Barrier(2, timeout=30)
 
-        def fit(i):
+        def fit(i, barrier, got, errors):
             try:
                 with copies.private_solvers():
                     barrier.wait()
@@ -97,7 +97,9 @@ def test_fits_run_at_the_same_time_and_equal_sequential_ones(data, make):
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
 
-        threads = [threading.Thread(target=fit, args=(i,)) for i in range(2)]
+        threads = [
+            threading.Thread(target=fit, args=(i, barrier, got, errors)) for i in range(2)
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -808,9 +808,9 @@ def _fit_partition(est, X, y, *, classes=None, seen=None, averaged=None, mode=No
             )
             return est, (classes if classes is not None else seen)
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        # A fit from zero weights of plain SGD, or liblinear's dual solvers, runs on the
-        # partition's own columns (bit for
-        # bit the same model once widened back; see fasthash.utils._columns).
+        # A fit from zero weights of plain SGD, or of liblinear's dual solvers, runs on the
+        # partition's own columns (bit for bit the same model once widened back; see
+        # fasthash.utils._columns).
         compact = compact_for_fit(est, X)
         X_fit = X if compact is None else compact[0]
         with same_solver(est) if compact is not None else contextlib.nullcontext():

@@ -219,7 +219,7 @@ def restrict_columns(X, remap, n_kept):
 
 
 def expand_columns(estimator, used, n_features):
-    """Give a COLUMN_LOCAL ``estimator`` fitted on columns ``used`` its full width.
+    """Give a column-local ``estimator`` fitted on columns ``used`` its full width.
 
     Its per-column attributes get ``n_features`` columns (zeros outside ``used``) and
     ``n_features_in_`` is set: the estimator is then what fitting on all the columns would
