@@ -49,7 +49,8 @@ def client():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
+        worker_dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     ) as cluster, distributed.Client(cluster) as c:
         c.run(lambda: __import__("fasthash.dask"))  # warm the workers' imports

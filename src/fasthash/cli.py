@@ -260,7 +260,7 @@ def _build_parser():
         default=None,
         metavar="N",
         help="threads of the multi-threaded run: None/all = every usable CPU (default), "
-        "k > 0 = exactly k, -k = all but k-1",
+        "k > 0 = k (at most the usable CPUs), -k = all but k-1",
     )
     demo.add_argument(
         "--repeat",

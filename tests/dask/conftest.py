@@ -23,9 +23,6 @@ SKIP_REASON = 'needs the optional dependencies dask and distributed: pip install
 _KNOWN_WARNINGS = (
     # a slow shared disk while the workers create their scratch directories
     r".*Creating scratch directories is taking a surprisingly long time.*",
-    # another cluster (another engineer's, another test run) holds the HTTP port 8787:
-    # distributed moves to a free port and warns
-    r".*Port \d+ is already in use.*",
 )
 
 
@@ -38,6 +35,16 @@ def known_distributed_warnings():
         yield
 
 
+# Loopback only, and port 0 for every HTTP server (the scheduler starts one even without a
+# dashboard, on 8787 unless told otherwise): the tests never depend on a free well-known port.
+CLUSTER_KWARGS = dict(
+    host="127.0.0.1",
+    dashboard_address="127.0.0.1:0",
+    worker_dashboard_address="127.0.0.1:0",
+    silence_logs=logging.ERROR,
+)
+
+
 @pytest.fixture(scope="session")
 def dask_cluster():
     """``LocalCluster``: 2 worker processes (1 thread each) on 127.0.0.1, no dashboard."""
@@ -45,12 +52,7 @@ def dask_cluster():
     distributed = pytest.importorskip("distributed", reason=SKIP_REASON)
     with known_distributed_warnings():
         cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
+            n_workers=2, threads_per_worker=1, processes=True, **CLUSTER_KWARGS
         )
     try:
         yield cluster

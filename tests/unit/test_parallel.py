@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_info
 
 from fasthash import HashingVectorizer
 from fasthash.utils._parallel import n_workers, thread_map, with_inner_n_jobs
+from fasthash.utils._threads import cpu_count, effective_n_jobs
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2, 4, None, -1])
@@ -57,7 +58,13 @@ def test_empty_and_single_worker():
     calls = []
     assert thread_map(calls.append, "ab", n_jobs=1) == [None, None]
     assert calls == ["a", "b"]
-    assert n_workers(8, 3) == 3 and n_workers(1, 10) == 1
+    assert n_workers(8, 3) == min(3, cpu_count()) and n_workers(1, 10) == 1
+
+
+@pytest.mark.parametrize("n_jobs", [10**4, 2**31, 2**80, -(2**80), None, -1])
+def test_thread_counts_never_exceed_the_usable_cpus(n_jobs):
+    assert 1 <= effective_n_jobs(n_jobs) <= cpu_count()
+    assert 1 <= n_workers(n_jobs, 10**6) <= cpu_count()
 
 
 def test_on_result_sees_every_task():

@@ -95,7 +95,8 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
         conserve the inner product in the hashed space even for small n_features.
     n_jobs : int, default=None
         Threads used to hash: ``None`` means every CPU this process may use, ``k > 0``
-        exactly ``k``, ``-1`` all CPUs, ``-k`` all but ``k - 1``. The output does not
+        ``k`` (never more than the usable CPUs), ``-1`` all CPUs, ``-k`` all but
+        ``k - 1``. The output does not
         depend on it.
 
     See Also
@@ -198,7 +199,7 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
             (``csr_array`` under ``sklearn.set_config(sparse_interface="sparray")``).
         """
         self._reject_zero_features()
-        n_threads = effective_n_jobs(self.n_jobs)
+        n_threads = effective_n_jobs(self.n_jobs, type(self).__name__)
         n_features = self._native_n_features()
         dt = _native_dtype(self.dtype)
         if n_features is None or dt is None:

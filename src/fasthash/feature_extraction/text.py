@@ -125,8 +125,8 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     n_jobs : int, default=None
         Threads used by ``transform``: None means every CPU this process may use (its
         affinity mask, within ``OMP_NUM_THREADS`` and threadpoolctl limits), ``k > 0``
-        exactly ``k``, ``-1`` all CPUs, ``-k`` all but ``k - 1``. The output never
-        depends on it.
+        ``k`` (never more than the usable CPUs), ``-1`` all CPUs, ``-k`` all but
+        ``k - 1``. The output never depends on it.
 
     See Also
     --------
@@ -237,7 +237,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
         prepare = plan.preparer(self, analyzer)
         if prepare is None:  # pragma: no cover - a future scikit-learn's analyzer
             return self._sklearn_transform(X)
-        n_threads = effective_n_jobs(self.n_jobs)
+        n_threads = effective_n_jobs(self.n_jobs, type(self).__name__)
 
         builder = _hashing.CSRBuilder(plan.options)
         iterator = iter(X)

@@ -803,7 +803,7 @@ def cross_validate(
         As in scikit-learn (None: 5-fold, stratified for classifiers).
     n_jobs : int, default=None
         Number of threads, fasthash's meaning: None = every usable CPU, -1 = all CPUs,
-        k > 0 = exactly k. Results do not depend on it.
+        k > 0 = k (at most the usable CPUs). Results do not depend on it.
     verbose : int, default=0
         Verbosity: > 0 prints a summary line (on stderr), > 1 one line per fit.
     params : dict, default=None
@@ -1159,7 +1159,7 @@ class GridSearchCV(_ThreadedSearchMixin, _SkGridSearchCV):
         or a callable).
     n_jobs : int, default=None
         Number of threads, fasthash's meaning: None = every usable CPU, -1 = all CPUs,
-        k > 0 = exactly k. Results do not depend on it.
+        k > 0 = k (at most the usable CPUs). Results do not depend on it.
     refit : bool, str, or callable, default=True
         Refit the full estimator with the best parameters on the whole data.
     cv : int, cross-validation generator or an iterable, default=None
