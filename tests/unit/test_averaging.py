@@ -705,7 +705,7 @@ def test_classifier_or_regressor_follows_estimator(binary_data):
         ({"n_partitions": 0}, "n_partitions must be an int >= 1"),
         ({"n_rounds": 1.5}, "n_rounds must be an int >= 1"),
         ({"partition": "random"}, "partition must be one of"),
-        ({"n_jobs": 0}, "n_jobs == 0"),
+        ({"n_jobs": 0}, "'n_jobs' parameter of fasthash must be an int other than 0"),
         ({"feature_weighting": "yes"}, "feature_weighting must be a bool"),
         ({"n_partitions": 500}, "larger than the number of samples"),
     ],

@@ -595,7 +595,7 @@ def test_verbose_reports_each_sub_forest(capsys):
         ({"n_partitions": 5, "n_estimators": 4}, ValueError, "larger than n_estimators=4"),
         ({"n_estimators": 0}, ValueError, "n_estimators must be an int >= 1, got 0"),
         ({"estimator": RandomForestRegressor()}, TypeError, "estimator must be an unfitted"),
-        ({"n_jobs": 0}, ValueError, "n_jobs == 0"),
+        ({"n_jobs": 0}, ValueError, "'n_jobs' parameter of fasthash must be an int other than 0"),
     ],
 )
 def test_invalid_parameters(params, error, match):

@@ -31,7 +31,12 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.metadata_routing import _manual_routing, _routing_enabled
+from sklearn.utils.metadata_routing import _routing_enabled
+
+try:  # scikit-learn >= 1.9.1; model_selection uses it only when routing is enabled
+    from sklearn.utils.metadata_routing import _manual_routing
+except ImportError:  # pragma: no cover - older scikit-learn
+    _manual_routing = None
 from sklearn.utils.metaestimators import _safe_split  # pairwise-aware row selection
 from sklearn.utils.validation import _check_method_params, _num_samples
 
