@@ -210,15 +210,8 @@ def compare_with_sklearn(params, make_docs, *, n_jobs=(1, 2), method="transform"
 
 
 def native_reason(vectorizer):
-    """``_native_reason(vectorizer)``: None when the C core analyses this configuration.
+    """``python_analysis_reason(vectorizer)``: None when the C core analyses this
+    configuration, else why not."""
+    from fasthash.feature_extraction.text import python_analysis_reason
 
-    Skips the calling test while the private hook does not exist.
-    """
-    import pytest
-
-    from fasthash.feature_extraction import text
-
-    hook = getattr(text, "_native_reason", None)
-    if hook is None:
-        pytest.skip("fasthash.feature_extraction.text._native_reason does not exist yet")
-    return hook(vectorizer)
+    return python_analysis_reason(vectorizer)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from fasthash._show_versions import show_versions
 from fasthash.exceptions import FasthashError, IncompatibleModelsError
 from fasthash.feature_extraction._hash import FeatureHasher
-from fasthash.feature_extraction.text import HashingVectorizer
+from fasthash.feature_extraction.text import HashingVectorizer, python_analysis_reason
 from fasthash.utils._murmur import murmurhash3_32
 
 __version__ = "0.1.0"
@@ -67,6 +67,7 @@ __all__ = [
     "cross_validate",
     "merge_forests",
     "murmurhash3_32",
+    "python_analysis_reason",
     "show_versions",
     "__version__",
 ]

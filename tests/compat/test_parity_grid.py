@@ -104,6 +104,9 @@ VALUES = {
         r"(\w)\w*",
         r"\w*",
         r"(?a)\b\w\w+\b",
+        r"(?u)\b[a-zA-Z]{2,}\b",
+        r"(?i)\b[a-z]{2,3}\b",
+        r"\d?",
         None,
     ],
     "ngram_range": [(1, 1), (1, 2), (2, 3), (1, 3), (0, 2), (2, 2)],
@@ -659,6 +662,11 @@ NATIVE_CONFIGS = [
     {"token_pattern": r"\S+", "stop_words": "english"},
     {"token_pattern": r"(?i)[^\s]+", "strip_accents": "unicode"},
     {"token_pattern": r"(?u)(?i)\w\w+"},
+    # other patterns of the natively scanned subset (tests/unit/test_token_patterns.py)
+    {"token_pattern": r"\S\S+"},
+    {"token_pattern": r"(?a)\w+"},
+    {"token_pattern": r"(?u)\b[a-zA-Z]{2,}\b", "ngram_range": (1, 3)},
+    {"token_pattern": r"\w*", "stop_words": ["", "a"]},
 ]
 
 
@@ -673,8 +681,9 @@ def test_native_path_is_used(params):
         {"analyzer": analyze_split},
         {"tokenizer": tokenize_split},
         {"preprocessor": preprocess_zero},
-        {"token_pattern": r"\S\S+"},
-        {"token_pattern": r"(?a)\w+"},
+        {"token_pattern": r"(\w+)"},
+        {"token_pattern": r"\w+?"},
+        {"token_pattern": r"\w+|\d"},
         {"token_pattern": re.compile(r"\S+")},
     ],
     ids=repr,

@@ -1,0 +1,721 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "fh_pattern.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh_buf.h"
+#include "fh_tokenize_impl.h"
+#include "fh_unicode_impl.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define FH_MAX_RANGES 6 /* ASCII ranges tested with SIMD compares; more: a table lookup */
+
+/* ---------------------------------------------------------------- code point table */
+
+/* Flags of a code point in a pattern's table (FH_SET_* bit positions). */
+#define F_CLASS (1u << FH_SET_CLASS)
+#define F_WORD (1u << FH_SET_WORD)
+#define F_LCLASS (1u << FH_SET_LOWER_CLASS)
+#define F_LWORD (1u << FH_SET_LOWER_WORD)
+#define F_COMPLEX (1u << FH_SET_LOWER_COMPLEX)
+
+#define N_BLOCKS 0x1100 /* blocks of 256 code points below U+110000 */
+#define HASH_SLOTS 8192 /* > N_BLOCKS, a power of two */
+
+/* The flags of every code point: a two-level table (a block index per 256 code points,
+ * distinct blocks of 256 flag bytes stored once). One load per code point gives all the
+ * tests of a position: in the class, a word character, and the same after lowercasing. */
+typedef struct {
+    uint16_t index[N_BLOCKS];
+    uint8_t *blocks;
+    int64_t n_blocks;
+    uint8_t *bmp; /* the flags of U+0000..U+FFFF, flat: one load for 1- and 2-byte text */
+} cp_table;
+
+static inline uint8_t table_get(const cp_table *t, uint32_t cp)
+{
+    return t->blocks[((int64_t)t->index[cp >> 8] << 8) | (cp & 0xFF)];
+}
+
+static inline uint8_t table_get_bmp(const cp_table *t, uint32_t cp) { return t->bmp[cp]; }
+static inline uint8_t table_get_any(const cp_table *t, uint32_t cp)
+{
+    return cp < 0x10000 ? t->bmp[cp] : table_get(t, cp);
+}
+
+static inline int bit_of(const uint8_t *bits, uint32_t cp) { return (bits[cp >> 3] >> (cp & 7)) & 1; }
+
+static uint32_t block_hash(const uint8_t *b)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (int i = 0; i < 256; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+/* Build t: the flags of the class and word bitmaps, and of the code points' lowercases
+ * (fh_u_rec: the interpreter's full lowercase mapping). Distinct blocks are found with a
+ * hash table. */
+static fh_status table_init(cp_table *t, const uint8_t *cls, const uint8_t *word)
+{
+    fh_status st = FH_ERR_NOMEM;
+    int32_t *slots = malloc(sizeof(int32_t) * HASH_SLOTS);
+    uint8_t *blocks = malloc((size_t)N_BLOCKS * 256);
+    t->blocks = NULL;
+    t->n_blocks = 0;
+    if (!slots || !blocks)
+        goto cleanup;
+    for (int k = 0; k < HASH_SLOTS; k++)
+        slots[k] = -1;
+    for (uint32_t k = 0; k < N_BLOCKS; k++) {
+        uint8_t *b = blocks + 256 * t->n_blocks; /* built in the next free block */
+        for (uint32_t j = 0; j < 256; j++) {
+            uint32_t cp = (k << 8) | j;
+            const fh_u_record *r = fh_u_rec(cp);
+            uint8_t f = (uint8_t)(bit_of(cls, cp) * F_CLASS | bit_of(word, cp) * F_WORD);
+            if (r->nlower != 1 || cp == 0x3A3) {
+                f |= F_COMPLEX;
+            } else {
+                uint32_t lo = (uint32_t)((int32_t)cp + r->lower);
+                f |= (uint8_t)(bit_of(cls, lo) * F_LCLASS | bit_of(word, lo) * F_LWORD);
+            }
+            b[j] = f;
+        }
+        uint32_t slot = block_hash(b) & (HASH_SLOTS - 1);
+        while (slots[slot] >= 0 && memcmp(blocks + 256 * slots[slot], b, 256) != 0)
+            slot = (slot + 1) & (HASH_SLOTS - 1);
+        if (slots[slot] < 0)
+            slots[slot] = (int32_t)t->n_blocks++;
+        t->index[k] = (uint16_t)slots[slot];
+    }
+    t->bmp = malloc(0x10000);
+    if (!t->bmp)
+        goto cleanup;
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        t->bmp[cp] = blocks[((int64_t)t->index[cp >> 8] << 8) | (cp & 0xFF)];
+    t->blocks = realloc(blocks, (size_t)t->n_blocks * 256); /* shrinking: cannot fail */
+    if (!t->blocks)
+        t->blocks = blocks;
+    blocks = NULL;
+    st = FH_OK;
+cleanup:
+    free(slots);
+    free(blocks);
+    return st;
+}
+
+/* ---------------------------------------------------------------- ASCII bitmaps */
+
+/* The ASCII part of a set, as the fewest ranges of members (or of non-members, inverted). */
+typedef struct {
+    int n; /* ranges; -1: more than FH_MAX_RANGES, use the bits */
+    int invert;
+    uint8_t lo[FH_MAX_RANGES], hi[FH_MAX_RANGES];
+    uint64_t bits[2];
+} ascii_set;
+
+static int ranges_of(const uint64_t bits[2], int want, uint8_t *lo, uint8_t *hi)
+{
+    int n = 0;
+    for (int c = 0; c < 128;) {
+        if ((int)((bits[c >> 6] >> (c & 63)) & 1) != want) {
+            c++;
+            continue;
+        }
+        int e = c;
+        while (e + 1 < 128 && (int)((bits[(e + 1) >> 6] >> ((e + 1) & 63)) & 1) == want)
+            e++;
+        if (n < FH_MAX_RANGES) {
+            lo[n] = (uint8_t)c;
+            hi[n] = (uint8_t)e;
+        }
+        n++;
+        c = e + 1;
+    }
+    return n;
+}
+
+/* The ASCII code points with flag f. */
+static void ascii_set_init(ascii_set *a, const cp_table *t, unsigned f)
+{
+    memset(a, 0, sizeof *a);
+    for (uint32_t c = 0; c < 128; c++)
+        if (table_get(t, c) & f)
+            a->bits[c >> 6] |= 1ull << (c & 63);
+    uint8_t lo[FH_MAX_RANGES], hi[FH_MAX_RANGES];
+    int n1 = ranges_of(a->bits, 1, a->lo, a->hi);
+    int n0 = ranges_of(a->bits, 0, lo, hi);
+    if (n0 < n1) {
+        a->invert = 1;
+        memcpy(a->lo, lo, sizeof lo);
+        memcpy(a->hi, hi, sizeof hi);
+        n1 = n0;
+    }
+    a->n = n1 <= FH_MAX_RANGES ? n1 : -1;
+}
+
+static inline int ascii_has(const ascii_set *a, uint8_t c)
+{
+    return (int)((a->bits[c >> 6] >> (c & 63)) & 1);
+}
+
+/* Bit i of mask (nw = n / 64 + 1 words) is set iff s[i] (ASCII) is in the set; bits from
+ * n on are clear. */
+static void ascii_set_mask(const ascii_set *a, const uint8_t *s, int64_t n, uint64_t *mask)
+{
+    int64_t nw = n / 64 + 1;
+    for (int64_t w = 0; w < nw; w++) {
+        int64_t base = w * 64, lim = base + 64 < n ? base + 64 : n, i = base;
+        uint64_t m = 0;
+#ifdef __SSE2__
+        if (a->n >= 0) {
+            for (; i + 16 <= lim; i += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+                __m128i in = _mm_setzero_si128();
+                for (int k = 0; k < a->n; k++) {
+                    /* lo <= v <= hi, signed compares: every byte is < 0x80 */
+                    __m128i ge = _mm_cmpgt_epi8(v, _mm_set1_epi8((char)(a->lo[k] - 1)));
+                    __m128i gt = _mm_cmpgt_epi8(v, _mm_set1_epi8((char)a->hi[k]));
+                    in = _mm_or_si128(in, _mm_andnot_si128(gt, ge));
+                }
+                uint32_t bits = (uint32_t)_mm_movemask_epi8(in);
+                if (a->invert)
+                    bits = ~bits & 0xFFFF;
+                m |= (uint64_t)bits << (i - base);
+            }
+        }
+#endif
+        for (; i < lim; i++)
+            m |= (uint64_t)ascii_has(a, s[i]) << (i - base);
+        mask[w] = m;
+    }
+}
+
+/* ---------------------------------------------------------------- patterns */
+
+struct fh_pattern {
+    cp_table table; /* F_* flags of every code point */
+    ascii_set cls_ascii, word_ascii;
+    int64_t min, max; /* max: INT64_MAX when unbounded */
+    int b1, b2;       /* \b before, after */
+    int scanner;      /* FH_SCAN_* */
+    int run_word;     /* FH_SCAN_RUNS with anchors: W of every class character (0 or 1) */
+    int ascii_caseless; /* no ASCII letter is in the class: lowering ASCII text changes no
+                           token and no class test */
+};
+
+static uint64_t load_word(const uint8_t *bits, int64_t w)
+{
+    uint64_t x = 0;
+    for (int k = 0; k < 8; k++)
+        x |= (uint64_t)bits[8 * w + k] << (8 * k);
+    return x;
+}
+
+/* 1 if C is inside W, 0 if C and W are disjoint, -1 otherwise; *equal: C == W. */
+static int class_in_word(const uint8_t *c, const uint8_t *w, int *equal)
+{
+    int inside = 1, outside = 1;
+    *equal = 1;
+    for (int64_t k = 0; k < FH_CHARSET_BYTES / 8; k++) {
+        uint64_t x = load_word(c, k), y = load_word(w, k);
+        inside &= (x & ~y) == 0;
+        outside &= (x & y) == 0;
+        *equal &= x == y;
+    }
+    return inside ? 1 : outside ? 0 : -1;
+}
+
+fh_status fh_pattern_new(const fh_pattern_spec *spec, fh_pattern **out)
+{
+    *out = NULL;
+    if (!spec || !spec->class_bits || !spec->word_bits || spec->min_count < 0 ||
+        (spec->max_count != -1 && spec->max_count < spec->min_count))
+        return FH_ERR_BADARG;
+    fh_pattern *p = calloc(1, sizeof *p);
+    if (!p)
+        return FH_ERR_NOMEM;
+    if (table_init(&p->table, spec->class_bits, spec->word_bits) != FH_OK) {
+        fh_pattern_free(p);
+        return FH_ERR_NOMEM;
+    }
+    ascii_set_init(&p->cls_ascii, &p->table, F_CLASS);
+    ascii_set_init(&p->word_ascii, &p->table, F_WORD);
+    p->min = spec->min_count;
+    p->max = spec->max_count < 0 ? INT64_MAX : spec->max_count;
+    p->b1 = spec->bound_start != 0;
+    p->b2 = spec->bound_end != 0;
+    int equal;
+    int inw = class_in_word(spec->class_bits, spec->word_bits, &equal);
+    p->scanner = FH_SCAN_GENERAL;
+    if (p->min >= 1 && p->max == INT64_MAX && ((!p->b1 && !p->b2) || inw >= 0)) {
+        p->scanner = FH_SCAN_RUNS;
+        p->run_word = inw > 0;
+        if (equal) /* a maximal run of W always begins and ends at a boundary */
+            p->b1 = p->b2 = 0;
+    }
+    /* 'A'..'Z' (0x41..0x5A) and 'a'..'z' (0x61..0x7A): bits 1..26 and 33..58 of word 1 */
+    const uint64_t letters = (0x3FFFFFFull << 1) | (0x3FFFFFFull << 33);
+    p->ascii_caseless = (p->cls_ascii.bits[1] & letters) == 0;
+    *out = p;
+    return FH_OK;
+}
+
+void fh_pattern_free(fh_pattern *p)
+{
+    if (!p)
+        return;
+    free(p->table.blocks);
+    free(p->table.bmp);
+    free(p);
+}
+
+int fh_pattern_scanner(const fh_pattern *p) { return p->scanner; }
+
+int fh_pattern_has(const fh_pattern *p, int which, uint32_t cp)
+{
+    if (cp >= 0x110000 || which < 0 || which > FH_SET_LOWER_COMPLEX)
+        return 0;
+    return (table_get_any(&p->table, cp) >> which) & 1;
+}
+
+/* ---------------------------------------------------------------- text views */
+
+/* The text the pattern runs on, one position per code point: either ASCII bytes (tokens
+ * are slices of tb->base), or code units of kind 1, 2 or 4 -- the document itself, or
+ * its prepared code points --, whose tokens are UTF-8 encoded into tb->buf as they are
+ * found, each followed by one space so that word n-grams are slices too. With `lower`,
+ * the units are the document's and every position stands for its lowercase (one code
+ * point: documents with a complex lowercasing are prepared first), so the class and word
+ * tests use the lowered sets and tokens are lowercased as they are written. */
+typedef struct {
+    fh_tokbuf *tb;
+    const fh_stopset *stop;
+    const void *data;
+    int kind; /* 0: ASCII bytes; else FH_KIND_UCS1/2/4 */
+    int lower;
+    const cp_table *table;
+    unsigned wflag; /* \b's word flag for units (F_WORD, or F_LWORD) */
+    int64_t n;
+} text_view;
+
+static inline uint32_t unit_at(const text_view *t, int64_t i)
+{
+    switch (t->kind) {
+    case FH_KIND_UCS2: return ((const uint16_t *)t->data)[i];
+    case FH_KIND_UCS4: return ((const uint32_t *)t->data)[i];
+    default: return ((const uint8_t *)t->data)[i];
+    }
+}
+
+/* Word character test at position i of the text (0 outside it). */
+static inline int word_at(const fh_pattern *p, const text_view *t, int64_t i)
+{
+    if (i < 0 || i >= t->n)
+        return 0;
+    if (t->kind == 0)
+        return ascii_has(&p->word_ascii, ((const uint8_t *)t->data)[i]);
+    return (table_get_any(t->table, unit_at(t, i)) & t->wflag) != 0;
+}
+
+/* Lowercase of a code point that lowercases to one code point. */
+static inline uint32_t lower_one(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp + ((cp - 'A' < 26u) << 5);
+    return (uint32_t)((int32_t)cp + fh_u_rec(cp)->lower);
+}
+
+#define DEFINE_PUT_UTF8(NAME, T)                                                          \
+    static int64_t NAME(const T *s, int64_t a, int64_t b, int lower, uint8_t *out, int *sur) \
+    {                                                                                     \
+        int64_t at = 0;                                                                   \
+        for (int64_t i = a; i < b; i++) {                                                 \
+            uint32_t c = lower ? lower_one(s[i]) : s[i];                                  \
+            *sur |= c - 0xD800u < 0x800u;                                                 \
+            at += fh_put_utf8(out + at, c);                                               \
+        }                                                                                 \
+        return at;                                                                        \
+    }
+DEFINE_PUT_UTF8(put_utf8_1, uint8_t)
+DEFINE_PUT_UTF8(put_utf8_2, uint16_t)
+DEFINE_PUT_UTF8(put_utf8_4, uint32_t)
+
+/* Token [a, b) of the text. */
+static inline fh_status put_token(const text_view *t, int64_t a, int64_t b)
+{
+    fh_tokbuf *tb = t->tb;
+    if (t->kind == 0)
+        return add_token(tb, a, b - a, t->stop, 0);
+    uint8_t *out = tb->buf;
+    int64_t start = tb->len, len;
+    int sur = 0;
+    switch (t->kind) {
+    case FH_KIND_UCS1: len = put_utf8_1(t->data, a, b, t->lower, out + start, &sur); break;
+    case FH_KIND_UCS2: len = put_utf8_2(t->data, a, b, t->lower, out + start, &sur); break;
+    default: len = put_utf8_4(t->data, a, b, t->lower, out + start, &sur); break;
+    }
+    int64_t kept = tb->n;
+    fh_status st = add_token(tb, start, len, t->stop, sur);
+    if (st != FH_OK)
+        return st;
+    if (tb->n > kept) {
+        out[start + len] = ' '; /* separates it from the next token */
+        tb->len = start + len + 1;
+    }
+    return FH_OK;
+}
+
+/* Lowercase (full mapping, final sigma judged on the original text) and strip accents
+ * into tb->cp; *m receives the number of code points. */
+#define DEFINE_PREPARE(NAME, T, SIGMA)                                                    \
+    static fh_status NAME(const T *s, int64_t n, int lowercase, int strip, fh_tokbuf *tb, \
+                          int64_t *m)                                                     \
+    {                                                                                     \
+        FH_GROW(tb->cp, tb->cap_cp, 3 * n + 1, 256, return FH_ERR_NOMEM);                 \
+        uint32_t *out = tb->cp;                                                           \
+        int64_t k = 0;                                                                    \
+        for (int64_t i = 0; i < n; i++) {                                                 \
+            uint32_t cp = s[i], lo[3];                                                    \
+            int nlo = 1;                                                                  \
+            if (!lowercase) {                                                             \
+                lo[0] = cp;                                                               \
+            } else if (cp < 0x80) {                                                       \
+                lo[0] = cp + ((cp - 'A' < 26u) << 5);                                     \
+            } else if (cp == 0x3A3) {                                                     \
+                lo[0] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                                 \
+            } else {                                                                      \
+                const fh_u_record *r = fh_u_rec(cp);                                      \
+                if (r->nlower == 1)                                                       \
+                    lo[0] = (uint32_t)((int32_t)cp + r->lower);                           \
+                else                                                                      \
+                    for (nlo = 0; nlo < r->nlower; nlo++)                                 \
+                        lo[nlo] = fh_u_lower_ext[r->lower + nlo];                         \
+            }                                                                             \
+            if (!strip) {                                                                 \
+                for (int j = 0; j < nlo; j++)                                             \
+                    out[k++] = lo[j];                                                     \
+                continue;                                                                 \
+            }                                                                             \
+            for (int j = 0; j < nlo; j++) {                                               \
+                if (k + FH_STRIP_MAX > tb->cap_cp) {                                      \
+                    FH_GROW(tb->cp, tb->cap_cp, k + FH_STRIP_MAX + 3 * (n - i), 256,      \
+                            return FH_ERR_NOMEM);                                         \
+                    out = tb->cp;                                                         \
+                }                                                                         \
+                k += fh_u_strip(lo[j], strip, out + k);                                   \
+            }                                                                             \
+        }                                                                                 \
+        *m = k;                                                                           \
+        return FH_OK;                                                                     \
+    }
+
+FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
+DEFINE_PREPARE(prepare_1, uint8_t, final_sigma_1)
+DEFINE_PREPARE(prepare_2, uint16_t, final_sigma_2)
+DEFINE_PREPARE(prepare_4, uint32_t, final_sigma_4)
+
+/* Bit i of cmask (n / 64 + 1 words) is set iff s[i] has flag CF, and of wmask (when
+ * WORD) iff it has flag WF; bits from n on are clear. Returns the OR of every code point's
+ * flags. One function per kind and flag choice, so that the loop holds constants. */
+#define DEFINE_UNIT_MASK(NAME, T, GET, CF, WF, WORD)                                           \
+    static unsigned NAME(const cp_table *tab, const T *s, int64_t n, uint64_t *cmask,     \
+                         uint64_t *wmask)                                                 \
+    {                                                                                     \
+        int64_t nw = n / 64 + 1;                                                          \
+        unsigned any = 0;                                                                 \
+        for (int64_t w = 0; w < nw; w++) {                                                \
+            int64_t base = w * 64, lim = base + 64 < n ? base + 64 : n;                   \
+            uint64_t m = 0, mw = 0;                                                       \
+            for (int64_t i = base; i < lim; i++) {                                        \
+                unsigned f = GET(tab, s[i]);                                              \
+                any |= f;                                                                 \
+                m |= (uint64_t)((f & (CF)) != 0) << (i - base);                           \
+                if (WORD)                                                                 \
+                    mw |= (uint64_t)((f & (WF)) != 0) << (i - base);                      \
+            }                                                                             \
+            cmask[w] = m;                                                                 \
+            if (WORD)                                                                     \
+                wmask[w] = mw;                                                            \
+        }                                                                                 \
+        return any;                                                                       \
+    }
+#define DEFINE_UNIT_MASKS(K, T, GET)                                                      \
+    DEFINE_UNIT_MASK(unit_mask_##K, T, GET, F_CLASS, F_WORD, 0)                           \
+    DEFINE_UNIT_MASK(unit_mask_##K##_w, T, GET, F_CLASS, F_WORD, 1)                       \
+    DEFINE_UNIT_MASK(unit_mask_##K##_l, T, GET, F_LCLASS, F_LWORD, 0)                     \
+    DEFINE_UNIT_MASK(unit_mask_##K##_lw, T, GET, F_LCLASS, F_LWORD, 1)                    \
+    static unsigned unit_mask_##K##_any(const cp_table *tab, const T *s, int64_t n,       \
+                                        int lower, uint64_t *cmask, uint64_t *wmask)      \
+    {                                                                                     \
+        if (lower)                                                                        \
+            return (wmask ? unit_mask_##K##_lw : unit_mask_##K##_l)(tab, s, n, cmask, wmask); \
+        return (wmask ? unit_mask_##K##_w : unit_mask_##K)(tab, s, n, cmask, wmask);      \
+    }
+DEFINE_UNIT_MASKS(1, uint8_t, table_get_bmp)
+DEFINE_UNIT_MASKS(2, uint16_t, table_get_bmp)
+DEFINE_UNIT_MASKS(4, uint32_t, table_get_any)
+
+/* The class bits (and word bits, unless wmask is NULL) of the view's positions, read
+ * through the lowered flags when it lowercases. Returns the OR of all flags met. */
+static unsigned unit_mask(const text_view *t, uint64_t *cmask, uint64_t *wmask)
+{
+    switch (t->kind) {
+    case FH_KIND_UCS1: return unit_mask_1_any(t->table, t->data, t->n, t->lower, cmask, wmask);
+    case FH_KIND_UCS2: return unit_mask_2_any(t->table, t->data, t->n, t->lower, cmask, wmask);
+    default: return unit_mask_4_any(t->table, t->data, t->n, t->lower, cmask, wmask);
+    }
+}
+
+/* ---------------------------------------------------------------- scanners */
+
+/* FH_SCAN_RUNS: each maximal run [a, b) of class characters of length >= m is one match,
+ * if the anchors hold at its ends (no boundary falls inside a run: C is inside W or
+ * outside it, so W is run_word all along). */
+static fh_status scan_runs(const fh_pattern *p, const text_view *t, const uint64_t *mask)
+{
+    fh_tokbuf *tb = t->tb;
+    int64_t n = t->n, nw = n / 64 + 1;
+    int64_t max_runs = n / 2 + 2;
+    FH_GROW(tb->runs, tb->cap_runs, 2 * max_runs, 64, return FH_ERR_NOMEM);
+    int64_t *rs = tb->runs, *re = tb->runs + max_runs;
+    int64_t ns = mask_runs(mask, nw, n, rs, re);
+    const int64_t m = p->min;
+    const int b1 = p->b1, b2 = p->b2, rw = p->run_word;
+    if (t->kind == 0 && tb->hash_only && !t->stop) {
+        /* Unigrams of ASCII text, no stop words: the hashes of the kept runs only,
+         * branch-free (every run is hashed; the index moves on when it is kept). */
+        if (reserve_tokens(tb, ns) != FH_OK)
+            return FH_ERR_NOMEM;
+        uint32_t *hash = tb->hash;
+        const uint8_t *base = tb->base;
+        const int64_t bl = tb->base_len;
+        int64_t k = 0;
+        if (!b1 && !b2) {
+            for (int64_t i = 0; i < ns; i++) {
+                int64_t len = re[i] - rs[i];
+                hash[k] = token_hash(base, bl, rs[i], len);
+                k += len >= m;
+            }
+        } else {
+            for (int64_t i = 0; i < ns; i++) {
+                int64_t len = re[i] - rs[i];
+                int keep = (len >= m) & (!b1 | (word_at(p, t, rs[i] - 1) != rw)) &
+                           (!b2 | (word_at(p, t, re[i]) != rw));
+                hash[k] = token_hash(base, bl, rs[i], len);
+                k += keep;
+            }
+        }
+        tb->n = k;
+        return FH_OK;
+    }
+    for (int64_t i = 0; i < ns; i++) {
+        int64_t a = rs[i], b = re[i];
+        if (b - a < m)
+            continue;
+        if (b1 && word_at(p, t, a - 1) == rw)
+            continue;
+        if (b2 && word_at(p, t, b) == rw)
+            continue;
+        fh_status st = put_token(t, a, b);
+        if (st != FH_OK)
+            return st;
+    }
+    return FH_OK;
+}
+
+/* Boundary bits of word w: bit j set iff \b holds at position 64 w + j (W bits past the
+ * text are clear, so the boundary at the end of the text comes out right). */
+static inline uint64_t boundary_word(const uint64_t *W, int64_t w)
+{
+    uint64_t prev = (W[w] << 1) | (w > 0 ? W[w - 1] >> 63 : 0);
+    return W[w] ^ prev;
+}
+
+/* First position q in [from, n] where \b holds, or n + 1. */
+static int64_t next_boundary(const uint64_t *W, int64_t from, int64_t n)
+{
+    int64_t last = n / 64;
+    int64_t w = from / 64;
+    uint64_t x = boundary_word(W, w) & (~0ull << (from & 63));
+    while (!x) {
+        if (++w > last)
+            return n + 1;
+        x = boundary_word(W, w);
+    }
+    int64_t q = w * 64 + ctz64(x);
+    return q <= n ? q : n + 1;
+}
+
+/* Last position q in [lo, hi] where \b holds, or -1 (0 <= lo <= hi <= n). */
+static int64_t last_boundary(const uint64_t *W, int64_t lo, int64_t hi)
+{
+    int64_t w = hi / 64, wlo = lo / 64;
+    uint64_t x = boundary_word(W, w) & (~0ull >> (63 - (hi & 63)));
+    for (;;) {
+        if (w == wlo)
+            x &= ~0ull << (lo & 63);
+        if (x)
+            return w * 64 + 63 - clz64(x);
+        if (w == wlo)
+            return -1;
+        x = boundary_word(W, --w);
+    }
+}
+
+/* First position q >= from (from <= n) that is not a class character (<= n). */
+static int64_t run_end(const uint64_t *M, int64_t from)
+{
+    int64_t w = from / 64;
+    uint64_t x = ~M[w] & (~0ull << (from & 63));
+    while (!x)
+        x = ~M[++w];
+    return w * 64 + ctz64(x);
+}
+
+/* FH_SCAN_GENERAL: re's search and match, position by position. At p (>= s, where the
+ * previous match ended), C{m,n} takes the longest run of class characters it can (r of
+ * them, at most n) and gives them back one at a time until the end anchor holds: so the
+ * match is the longest length L in [m, min(r, n)] with \b at p + L (any length without
+ * an end anchor). After an empty match at s, another empty match at s is refused (re's
+ * must-advance rule), which moves the search on to s + 1. Linear: every cursor below only
+ * moves forward (the end p + min(r, n) never decreases). */
+static fh_status scan_general(const fh_pattern *p, const text_view *t, const uint64_t *M,
+                              const uint64_t *W)
+{
+    const int64_t n = t->n, m = p->min, max = p->max;
+    int64_t s = 0, pos = 0, b = -1; /* b: first non-class position >= pos, when >= pos */
+    int64_t scanned = 0, lastb = -1; /* boundaries below `scanned` are known; lastb is the
+                                        last of them */
+    int must = 0;
+    while (pos <= n) {
+        if (p->b1) {
+            pos = next_boundary(W, pos, n);
+            if (pos > n)
+                break;
+        }
+        if (b < pos)
+            b = run_end(M, pos);
+        int64_t r = b - pos, hi = r < max ? r : max, len;
+        if (hi < m) {
+            pos = b + 1; /* every start up to b is as short */
+            continue;
+        }
+        if (!p->b2) {
+            len = hi;
+        } else {
+            int64_t e = pos + hi;
+            if (e >= scanned) {
+                int64_t q = last_boundary(W, scanned, e);
+                if (q >= 0)
+                    lastb = q;
+                scanned = e + 1;
+            }
+            if (lastb < pos + m) {
+                pos++;
+                continue;
+            }
+            len = lastb - pos;
+        }
+        if (len == 0 && must && pos == s) {
+            pos++;
+            continue;
+        }
+        fh_status st = put_token(t, pos, pos + len);
+        if (st != FH_OK)
+            return st;
+        must = len == 0;
+        s = pos = pos + len;
+    }
+    return FH_OK;
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+fh_status fh_pattern_tokens(const fh_text *doc, int lowercase, int strip, const fh_pattern *p,
+                            const fh_stopset *stop, int general, fh_tokbuf *tb)
+{
+    tb->len = 0;
+    tb->n = 0;
+    tb->n_surrogate = 0;
+    tb->base = tb->buf;
+    tb->base_len = 0;
+    if (doc->kind != FH_KIND_UCS1 && doc->kind != FH_KIND_UCS2 && doc->kind != FH_KIND_UCS4)
+        return FH_ERR_BADARG;
+    text_view t = {tb, stop, doc->data, doc->kind, 0, &p->table, F_WORD, doc->len};
+    int64_t n = doc->len;
+    int scanner = general ? FH_SCAN_GENERAL : p->scanner;
+    int need_word = scanner == FH_SCAN_GENERAL && (p->b1 || p->b2);
+    FH_GROW(tb->mask, tb->cap_mask, n / 64 + 1, 16, return FH_ERR_NOMEM);
+    if (need_word)
+        FH_GROW(tb->mask2, tb->cap_mask2, n / 64 + 1, 16, return FH_ERR_NOMEM);
+    uint64_t *wmask = need_word ? tb->mask2 : NULL;
+    if (n > 0 && doc->kind == FH_KIND_UCS1 && doc->ascii) {
+        /* ASCII: accent stripping changes nothing; tokens are slices of the text or of
+         * its lowercased copy */
+        const uint8_t *s = doc->data;
+        tb->base = s;
+        tb->base_len = n;
+        if (lowercase && !p->ascii_caseless) {
+            if (reserve_bytes(&tb->buf, &tb->cap, n + 12) != FH_OK) /* slack: token_hash */
+                return FH_ERR_NOMEM;
+            ascii_lower(s, n, tb->buf);
+            tb->base = tb->buf;
+            tb->base_len = tb->cap;
+        }
+        t.data = tb->base;
+        t.kind = 0;
+        ascii_set_mask(&p->cls_ascii, tb->base, n, tb->mask);
+        if (need_word)
+            ascii_set_mask(&p->word_ascii, tb->base, n, wmask);
+    } else {
+        /* The document's own code units, read through the lowered flags when lowercasing,
+         * unless accents are stripped or a code point lowercases otherwise than to one
+         * code point: then the prepared code points. */
+        int prepared = strip != 0;
+        if (!prepared) {
+            t.lower = lowercase;
+            t.wflag = lowercase ? F_LWORD : F_WORD;
+            unsigned any = unit_mask(&t, tb->mask, wmask);
+            prepared = lowercase && (any & F_COMPLEX);
+        }
+        if (prepared) {
+            int64_t m = 0;
+            fh_status st;
+            switch (doc->kind) {
+            case FH_KIND_UCS1: st = prepare_1(doc->data, n, lowercase, strip, tb, &m); break;
+            case FH_KIND_UCS2: st = prepare_2(doc->data, n, lowercase, strip, tb, &m); break;
+            default: st = prepare_4(doc->data, n, lowercase, strip, tb, &m); break;
+            }
+            if (st != FH_OK)
+                return st;
+            t.data = tb->cp;
+            t.kind = FH_KIND_UCS4;
+            t.lower = 0;
+            t.wflag = F_WORD;
+            t.n = m;
+            FH_GROW(tb->mask, tb->cap_mask, m / 64 + 1, 16, return FH_ERR_NOMEM);
+            if (need_word) {
+                FH_GROW(tb->mask2, tb->cap_mask2, m / 64 + 1, 16, return FH_ERR_NOMEM);
+                wmask = tb->mask2;
+            }
+            unit_mask(&t, tb->mask, wmask);
+        }
+        /* UTF-8 of the tokens (<= 4 bytes per code point) and one separator per token (at
+         * most n non-empty and n + 1 empty ones), plus slack for token_hash's loads */
+        if (reserve_bytes(&tb->buf, &tb->cap, 6 * t.n + 16) != FH_OK)
+            return FH_ERR_NOMEM;
+        tb->base = tb->buf;
+        tb->base_len = tb->cap;
+    }
+    if (scanner == FH_SCAN_RUNS)
+        return scan_runs(p, &t, tb->mask);
+    return scan_general(p, &t, tb->mask, wmask);
+}
