@@ -23,6 +23,8 @@
 #define F_LCLASS (1u << FH_SET_LOWER_CLASS)
 #define F_LWORD (1u << FH_SET_LOWER_WORD)
 #define F_COMPLEX (1u << FH_SET_LOWER_COMPLEX)
+#define F_SAME (1u << 5)      /* its own lowercase */
+#define F_SURROGATE (1u << 6) /* a lone surrogate (so is its lowercase) */
 
 #define N_BLOCKS 0x1100 /* blocks of 256 code points below U+110000 */
 #define HASH_SLOTS 8192 /* > N_BLOCKS, a power of two */
@@ -47,6 +49,12 @@ static inline uint8_t table_get_any(const cp_table *t, uint32_t cp)
 {
     return cp < 0x10000 ? t->bmp[cp] : table_get(t, cp);
 }
+
+/* The same lookups on a table's pointers held in locals (hot loops that store bytes:
+ * the compiler must otherwise reload them after every store). */
+#define LOOKUP_BMP(BMP, BLOCKS, INDEX, CP) ((BMP)[CP])
+#define LOOKUP_ANY(BMP, BLOCKS, INDEX, CP)                                                \
+    ((CP) < 0x10000 ? (BMP)[CP] : (BLOCKS)[((int64_t)(INDEX)[(CP) >> 8] << 8) | ((CP) & 0xFF)])
 
 static inline int bit_of(const uint8_t *bits, uint32_t cp) { return (bits[cp >> 3] >> (cp & 7)) & 1; }
 
@@ -77,12 +85,14 @@ static fh_status table_init(cp_table *t, const uint8_t *cls, const uint8_t *word
         for (uint32_t j = 0; j < 256; j++) {
             uint32_t cp = (k << 8) | j;
             const fh_u_record *r = fh_u_rec(cp);
-            uint8_t f = (uint8_t)(bit_of(cls, cp) * F_CLASS | bit_of(word, cp) * F_WORD);
+            uint8_t f = (uint8_t)(bit_of(cls, cp) * F_CLASS | bit_of(word, cp) * F_WORD |
+                                  (cp - 0xD800u < 0x800u) * F_SURROGATE);
             if (r->nlower != 1 || cp == 0x3A3) {
                 f |= F_COMPLEX;
             } else {
                 uint32_t lo = (uint32_t)((int32_t)cp + r->lower);
-                f |= (uint8_t)(bit_of(cls, lo) * F_LCLASS | bit_of(word, lo) * F_LWORD);
+                f |= (uint8_t)(bit_of(cls, lo) * F_LCLASS | bit_of(word, lo) * F_LWORD |
+                               (lo == cp) * F_SAME);
             }
             b[j] = f;
         }
@@ -168,29 +178,43 @@ static inline int ascii_has(const ascii_set *a, uint8_t c)
  * n on are clear. */
 static void ascii_set_mask(const ascii_set *a, const uint8_t *s, int64_t n, uint64_t *mask)
 {
-    int64_t nw = n / 64 + 1;
-    for (int64_t w = 0; w < nw; w++) {
-        int64_t base = w * 64, lim = base + 64 < n ? base + 64 : n, i = base;
-        uint64_t m = 0;
+    int64_t nw = n / 64 + 1, w = 0;
 #ifdef __SSE2__
-        if (a->n >= 0) {
-            for (; i + 16 <= lim; i += 16) {
-                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-                __m128i in = _mm_setzero_si128();
-                for (int k = 0; k < a->n; k++) {
-                    /* lo <= v <= hi, signed compares: every byte is < 0x80 */
-                    __m128i ge = _mm_cmpgt_epi8(v, _mm_set1_epi8((char)(a->lo[k] - 1)));
-                    __m128i gt = _mm_cmpgt_epi8(v, _mm_set1_epi8((char)a->hi[k]));
-                    in = _mm_or_si128(in, _mm_andnot_si128(gt, ge));
-                }
-                uint32_t bits = (uint32_t)_mm_movemask_epi8(in);
-                if (a->invert)
-                    bits = ~bits & 0xFFFF;
-                m |= (uint64_t)bits << (i - base);
-            }
+    if (a->n >= 0) {
+        /* lo <= v <= hi with signed compares (every byte is < 0x80), 64 bytes a word */
+        __m128i lo[FH_MAX_RANGES], hi[FH_MAX_RANGES];
+        const int nr = a->n;
+        const uint32_t inv = a->invert ? 0xFFFFu : 0u;
+        for (int k = 0; k < nr; k++) {
+            lo[k] = _mm_set1_epi8((char)(a->lo[k] - 1));
+            hi[k] = _mm_set1_epi8((char)a->hi[k]);
         }
+#define FH_IN_RANGE(K) _mm_andnot_si128(_mm_cmpgt_epi8(v, hi[K]), _mm_cmpgt_epi8(v, lo[K]))
+        for (; (w + 1) * 64 <= n; w++) {
+            uint64_t m = 0;
+            for (int q = 0; q < 4; q++) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 64 * w + 16 * q));
+                __m128i in = _mm_setzero_si128();
+                switch (nr) { /* falls through: ranges nr - 1 .. 0 */
+                case 6: in = _mm_or_si128(in, FH_IN_RANGE(5)); /* fall through */
+                case 5: in = _mm_or_si128(in, FH_IN_RANGE(4)); /* fall through */
+                case 4: in = _mm_or_si128(in, FH_IN_RANGE(3)); /* fall through */
+                case 3: in = _mm_or_si128(in, FH_IN_RANGE(2)); /* fall through */
+                case 2: in = _mm_or_si128(in, FH_IN_RANGE(1)); /* fall through */
+                case 1: in = _mm_or_si128(in, FH_IN_RANGE(0)); /* fall through */
+                default: break;
+                }
+                m |= (uint64_t)((uint32_t)_mm_movemask_epi8(in) ^ inv) << (16 * q);
+            }
+            mask[w] = m;
+        }
+#undef FH_IN_RANGE
+    }
 #endif
-        for (; i < lim; i++)
+    for (; w < nw; w++) {
+        int64_t base = w * 64, lim = base + 64 < n ? base + 64 : n;
+        uint64_t m = 0;
+        for (int64_t i = base; i < lim; i++)
             m |= (uint64_t)ascii_has(a, s[i]) << (i - base);
         mask[w] = m;
     }
@@ -476,6 +500,88 @@ static unsigned unit_mask(const text_view *t, uint64_t *cmask, uint64_t *wmask)
 
 /* ---------------------------------------------------------------- scanners */
 
+/* FH_SCAN_RUNS on code units, in one pass (the class test, the anchors' word tests and the
+ * UTF-8 of the tokens from one table load per code point), for units of type T, read
+ * through the lowered flags when LOWER. Returns FH_ERR_BADARG when LOWER meets a code
+ * point that does not lowercase to one code point (the caller drops the tokens found so
+ * far and prepares the text). */
+#define STREAM_RUN_END(WAFTER)                                                            \
+    do {                                                                                  \
+        int keep_ = run >= m && (!b1 || wbefore != rw) && (!b2 || (WAFTER) != rw);        \
+        if (keep_) {                                                                      \
+            int64_t kept_ = tb->n;                                                        \
+            fh_status st_ = add_token(tb, start, len - start, t->stop, sur != 0);         \
+            if (st_ != FH_OK)                                                             \
+                return st_;                                                               \
+            if (tb->n > kept_)                                                            \
+                out[len++] = ' '; /* separates it from the next token */                  \
+            else                                                                          \
+                len = start;                                                              \
+        } else {                                                                          \
+            len = start;                                                                  \
+        }                                                                                 \
+        run = 0;                                                                          \
+        sur = 0;                                                                          \
+    } while (0)
+
+#define DEFINE_STREAM_RUNS(NAME, T, GET, LOWER)                                           \
+    static fh_status NAME(const fh_pattern *p, const text_view *t)                        \
+    {                                                                                     \
+        const unsigned CF = LOWER ? F_LCLASS : F_CLASS, WF = LOWER ? F_LWORD : F_WORD;    \
+        const T *s = t->data;                                                             \
+        const int64_t n = t->n, m = p->min;                                               \
+        const int b1 = p->b1, b2 = p->b2, rw = p->run_word;                               \
+        const uint8_t *const bmp = p->table.bmp, *const blocks = p->table.blocks;         \
+        const uint16_t *const index = p->table.index;                                     \
+        (void)blocks; /* only for code points beyond the BMP */                           \
+        (void)index;                                                                      \
+        fh_tokbuf *tb = t->tb;                                                            \
+        uint8_t *out = tb->buf;                                                           \
+        int64_t len = 0, start = 0, run = 0;                                              \
+        const unsigned STOP = CF | (LOWER ? F_COMPLEX : 0);                               \
+        unsigned sur = 0;                                                                 \
+        int wbefore = 0;                                                                  \
+        for (int64_t i = 0; i < n; i++) {                                                 \
+            uint32_t c = s[i];                                                            \
+            unsigned f = GET(bmp, blocks, index, c);                                      \
+            if (!(f & STOP)) { /* outside the class: the common case of sparse classes */ \
+                if (run)                                                                  \
+                    STREAM_RUN_END((f & WF) != 0);                                        \
+                continue;                                                                 \
+            }                                                                             \
+            if (LOWER && (f & F_COMPLEX))                                                 \
+                return FH_ERR_BADARG;                                                     \
+            if (run == 0) {                                                               \
+                start = len;                                                              \
+                wbefore = b1 && i > 0 && (GET(bmp, blocks, index, s[i - 1]) & WF);        \
+            }                                                                             \
+            if (LOWER && !(f & F_SAME))                                                   \
+                c = lower_one(c);                                                         \
+            sur |= f & F_SURROGATE;                                                       \
+            len += fh_put_utf8(out + len, c);                                             \
+            run++;                                                                        \
+        }                                                                                 \
+        if (run)                                                                          \
+            STREAM_RUN_END(0);                                                            \
+        tb->len = len;                                                                    \
+        return FH_OK;                                                                     \
+    }
+DEFINE_STREAM_RUNS(stream_runs_1, uint8_t, LOOKUP_BMP, 0)
+DEFINE_STREAM_RUNS(stream_runs_1l, uint8_t, LOOKUP_BMP, 1)
+DEFINE_STREAM_RUNS(stream_runs_2, uint16_t, LOOKUP_BMP, 0)
+DEFINE_STREAM_RUNS(stream_runs_2l, uint16_t, LOOKUP_BMP, 1)
+DEFINE_STREAM_RUNS(stream_runs_4, uint32_t, LOOKUP_ANY, 0)
+DEFINE_STREAM_RUNS(stream_runs_4l, uint32_t, LOOKUP_ANY, 1)
+
+static fh_status stream_runs(const fh_pattern *p, const text_view *t)
+{
+    switch (t->kind) {
+    case FH_KIND_UCS1: return (t->lower ? stream_runs_1l : stream_runs_1)(p, t);
+    case FH_KIND_UCS2: return (t->lower ? stream_runs_2l : stream_runs_2)(p, t);
+    default: return (t->lower ? stream_runs_4l : stream_runs_4)(p, t);
+    }
+}
+
 /* FH_SCAN_RUNS: each maximal run [a, b) of class characters of length >= m is one match,
  * if the anchors hold at its ends (no boundary falls inside a run: C is inside W or
  * outside it, so W is run_word all along). */
@@ -505,11 +611,16 @@ static fh_status scan_runs(const fh_pattern *p, const text_view *t, const uint64
                 k += len >= m;
             }
         } else {
+            /* the anchors: \b at a run's start (end) iff the character before (after) it,
+             * none outside the text, is a word character or not, unlike run_word */
+            const uint64_t w0 = p->word_ascii.bits[0], w1 = p->word_ascii.bits[1];
             for (int64_t i = 0; i < ns; i++) {
-                int64_t len = re[i] - rs[i];
-                int keep = (len >= m) & (!b1 | (word_at(p, t, rs[i] - 1) != rw)) &
-                           (!b2 | (word_at(p, t, re[i]) != rw));
-                hash[k] = token_hash(base, bl, rs[i], len);
+                int64_t a = rs[i], b = re[i], len = b - a;
+                uint8_t cb = base[a - (a > 0)], ca = base[b - (b == n)];
+                int wb = (a > 0) & (int)(((cb >> 6 ? w1 : w0) >> (cb & 63)) & 1);
+                int wa = (b < n) & (int)(((ca >> 6 ? w1 : w0) >> (ca & 63)) & 1);
+                int keep = (len >= m) & (!b1 | (wb != rw)) & (!b2 | (wa != rw));
+                hash[k] = token_hash(base, bl, a, len);
                 k += keep;
             }
         }
@@ -639,27 +750,32 @@ static fh_status scan_general(const fh_pattern *p, const text_view *t, const uin
 
 /* ---------------------------------------------------------------- tokens */
 
-fh_status fh_pattern_tokens(const fh_text *doc, int lowercase, int strip, const fh_pattern *p,
-                            const fh_stopset *stop, int general, fh_tokbuf *tb)
+static void tokens_reset(fh_tokbuf *tb)
 {
     tb->len = 0;
     tb->n = 0;
     tb->n_surrogate = 0;
     tb->base = tb->buf;
     tb->base_len = 0;
+}
+
+fh_status fh_pattern_tokens(const fh_text *doc, int lowercase, int strip, const fh_pattern *p,
+                            const fh_stopset *stop, int general, fh_tokbuf *tb)
+{
+    tokens_reset(tb);
     if (doc->kind != FH_KIND_UCS1 && doc->kind != FH_KIND_UCS2 && doc->kind != FH_KIND_UCS4)
         return FH_ERR_BADARG;
     text_view t = {tb, stop, doc->data, doc->kind, 0, &p->table, F_WORD, doc->len};
-    int64_t n = doc->len;
-    int scanner = general ? FH_SCAN_GENERAL : p->scanner;
-    int need_word = scanner == FH_SCAN_GENERAL && (p->b1 || p->b2);
-    FH_GROW(tb->mask, tb->cap_mask, n / 64 + 1, 16, return FH_ERR_NOMEM);
-    if (need_word)
-        FH_GROW(tb->mask2, tb->cap_mask2, n / 64 + 1, 16, return FH_ERR_NOMEM);
-    uint64_t *wmask = need_word ? tb->mask2 : NULL;
+    const int64_t n = doc->len;
+    const int scanner = general ? FH_SCAN_GENERAL : p->scanner;
+    const int need_word = scanner == FH_SCAN_GENERAL && (p->b1 || p->b2);
+    fh_status st;
     if (n > 0 && doc->kind == FH_KIND_UCS1 && doc->ascii) {
         /* ASCII: accent stripping changes nothing; tokens are slices of the text or of
          * its lowercased copy */
+        FH_GROW(tb->mask, tb->cap_mask, n / 64 + 1, 16, return FH_ERR_NOMEM);
+        if (need_word)
+            FH_GROW(tb->mask2, tb->cap_mask2, n / 64 + 1, 16, return FH_ERR_NOMEM);
         const uint8_t *s = doc->data;
         tb->base = s;
         tb->base_len = n;
@@ -674,21 +790,19 @@ fh_status fh_pattern_tokens(const fh_text *doc, int lowercase, int strip, const 
         t.kind = 0;
         ascii_set_mask(&p->cls_ascii, tb->base, n, tb->mask);
         if (need_word)
-            ascii_set_mask(&p->word_ascii, tb->base, n, wmask);
-    } else {
-        /* The document's own code units, read through the lowered flags when lowercasing,
-         * unless accents are stripped or a code point lowercases otherwise than to one
-         * code point: then the prepared code points. */
-        int prepared = strip != 0;
-        if (!prepared) {
-            t.lower = lowercase;
-            t.wflag = lowercase ? F_LWORD : F_WORD;
-            unsigned any = unit_mask(&t, tb->mask, wmask);
-            prepared = lowercase && (any & F_COMPLEX);
-        }
+            ascii_set_mask(&p->word_ascii, tb->base, n, tb->mask2);
+        if (scanner == FH_SCAN_RUNS)
+            return scan_runs(p, &t, tb->mask);
+        return scan_general(p, &t, tb->mask, need_word ? tb->mask2 : NULL);
+    }
+    /* Code units: the document's own, read through the lowered flags when lowercasing,
+     * unless accents are stripped or a code point lowercases otherwise than to one code
+     * point; then the prepared code points. Tokens are written to tb->buf: their UTF-8
+     * (<= 4 bytes per code point) and one separator each (at most n non-empty and n + 1
+     * empty ones), plus slack for token_hash's loads. */
+    for (int prepared = strip != 0;; prepared = 1) {
         if (prepared) {
             int64_t m = 0;
-            fh_status st;
             switch (doc->kind) {
             case FH_KIND_UCS1: st = prepare_1(doc->data, n, lowercase, strip, tb, &m); break;
             case FH_KIND_UCS2: st = prepare_2(doc->data, n, lowercase, strip, tb, &m); break;
@@ -698,24 +812,28 @@ fh_status fh_pattern_tokens(const fh_text *doc, int lowercase, int strip, const 
                 return st;
             t.data = tb->cp;
             t.kind = FH_KIND_UCS4;
-            t.lower = 0;
-            t.wflag = F_WORD;
             t.n = m;
-            FH_GROW(tb->mask, tb->cap_mask, m / 64 + 1, 16, return FH_ERR_NOMEM);
-            if (need_word) {
-                FH_GROW(tb->mask2, tb->cap_mask2, m / 64 + 1, 16, return FH_ERR_NOMEM);
-                wmask = tb->mask2;
-            }
-            unit_mask(&t, tb->mask, wmask);
         }
-        /* UTF-8 of the tokens (<= 4 bytes per code point) and one separator per token (at
-         * most n non-empty and n + 1 empty ones), plus slack for token_hash's loads */
+        t.lower = lowercase && !prepared;
+        t.wflag = t.lower ? F_LWORD : F_WORD;
         if (reserve_bytes(&tb->buf, &tb->cap, 6 * t.n + 16) != FH_OK)
             return FH_ERR_NOMEM;
         tb->base = tb->buf;
         tb->base_len = tb->cap;
+        if (scanner == FH_SCAN_RUNS) {
+            st = stream_runs(p, &t);
+        } else {
+            FH_GROW(tb->mask, tb->cap_mask, t.n / 64 + 1, 16, return FH_ERR_NOMEM);
+            uint64_t *wmask = NULL;
+            if (need_word) {
+                FH_GROW(tb->mask2, tb->cap_mask2, t.n / 64 + 1, 16, return FH_ERR_NOMEM);
+                wmask = tb->mask2;
+            }
+            unsigned any = unit_mask(&t, tb->mask, wmask);
+            st = t.lower && (any & F_COMPLEX) ? FH_ERR_BADARG : scan_general(p, &t, tb->mask, wmask);
+        }
+        if (st != FH_ERR_BADARG || prepared)
+            return st;
+        tokens_reset(tb); /* a complex lowercasing: prepare the text */
     }
-    if (scanner == FH_SCAN_RUNS)
-        return scan_runs(p, &t, tb->mask);
-    return scan_general(p, &t, tb->mask, wmask);
 }
