@@ -10,8 +10,9 @@ Groups are ``transform | <corpus> | <configuration>`` with, side by side:
 - ``fasthash[1]``: fasthash with ``n_jobs=1``;
 - ``fasthash[all]``: fasthash with ``n_jobs=None`` (every usable CPU).
 
-and ``memory | generator of 200k docs``: peak memory while hashing a lazy generator, as a
-ratio to the size of the output matrix.
+``transform | <corpus> | token_pattern=<pattern>``: custom token patterns scanned natively
+(``sklearn``, ``fasthash[1]``, ``fasthash[all]``), and ``memory | generator of 200k docs``:
+peak memory while hashing a lazy generator, as a ratio to the size of the output matrix.
 
 Every fasthash result is checked bit for bit against scikit-learn's.
 Run through ``python bench/report.py`` (see bench/README.md).
@@ -152,6 +153,54 @@ def test_transform(benchmark, request, corpora, reference_outputs, corpus_name, 
         for name in ("indptr", "indices", "data"):
             np.testing.assert_array_equal(getattr(X, name), getattr(expected, name))
     else:
+        assert _compare_csr(expected, X) == []
+
+
+# Custom token patterns (scanned natively when in the subset the core scans; each is
+# checked to be native), on the replicated corpora, fewer rounds for scikit-learn.
+PATTERN_CONFIGS = {
+    "letters": r"(?u)\b[a-zA-Z]{2,}\b",
+    "words3": r"\b\w{3,}\b",
+    "unicode-letters": r"[^\W\d_]+",
+    "digits": r"\d+",
+    "letters-i": r"(?i)\b[a-z]{2,}\b",
+}
+PATTERN_ROUNDS = {"sklearn": 3, "fasthash[1]": 11, "fasthash[all]": 11}
+
+
+@pytest.mark.parametrize("impl", list(PATTERN_ROUNDS))
+@pytest.mark.parametrize("config", list(PATTERN_CONFIGS))
+@pytest.mark.parametrize("corpus_name", CORPORA)
+def test_transform_pattern(benchmark, corpora, reference_outputs, corpus_name, config, impl):
+    from fasthash.feature_extraction.text import python_analysis_reason
+
+    corpus = corpora(corpus_name)
+    pattern = PATTERN_CONFIGS[config]
+    params = {"token_pattern": pattern}
+    benchmark.group = f"transform | {corpus_name} | token_pattern={pattern}"
+    n_jobs = IMPLEMENTATIONS[impl][0]
+    benchmark.extra_info.update(
+        implementation=impl, corpus=corpus_name, config=f"token_pattern={pattern}",
+        n_jobs=n_jobs, threads=resolved_threads(impl), docs=len(corpus.docs),
+    )
+    if impl == "sklearn":
+        transform = SkHashingVectorizer(**params).transform
+    else:
+        vec = fasthash.HashingVectorizer(**params, n_jobs=n_jobs)
+        assert python_analysis_reason(vec) is None  # the native scanner is measured
+        transform = vec.transform
+        transform(corpus.docs[:10])  # the pattern's tables are built once per process
+    X = benchmark.pedantic(transform, args=(corpus.docs,), rounds=PATTERN_ROUNDS[impl],
+                           warmup_rounds=1)
+    record_throughput(benchmark, corpus.n_bytes)
+    key = (corpus_name, f"token_pattern={pattern}")
+    if impl == "sklearn":
+        reference_outputs[key] = X
+    else:
+        expected = reference_outputs.get(key)
+        if expected is None:
+            expected = reference_outputs[key] = SkHashingVectorizer(**params).transform(
+                corpus.docs)
         assert _compare_csr(expected, X) == []
 
 

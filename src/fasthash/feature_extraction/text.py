@@ -56,14 +56,16 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     (container, shape, dtypes, indices, explicit zeros, values), with the same exceptions.
     The work runs in C with the GIL released, on ``n_jobs`` threads.
 
-    The word analyzer with the default ``token_pattern`` or a common one (``(?u)\b\w+\b``,
-    ``\w+``, ``\S+``, ``[^\s]+``, ... with the inline flags ``u``, ``i``, ``m``, ``s``,
-    ``x``), the character analyzers ``'char'`` and ``'char_wb'``, and ``strip_accents``
-    ``'unicode'`` and ``'ascii'`` are analysed natively, with any ``lowercase``,
-    ``stop_words``, ``ngram_range``, ``binary``, ``norm``, ``alternate_sign``,
-    ``n_features``, ``dtype`` and ``input``. Other configurations (any other
-    ``token_pattern``, callables) are analysed by scikit-learn's Python code, lazily and in
-    document order, and hashed in C: the output is the same.
+    The word analyzer with a ``token_pattern`` of the subset the core scans (one character
+    atom repeated greedily, optional ``\b`` at either end, leading inline flags: the
+    default, ``\S+``, ``(?u)\b[a-zA-Z]{2,}\b``, ``\b\w{3,}\b``, ``[^\W\d_]+``, ``\d+``,
+    ``(?i)\b[a-z]{2,}\b``, ...), the character analyzers ``'char'`` and ``'char_wb'``, and
+    ``strip_accents`` ``'unicode'`` and ``'ascii'`` are analysed natively, with any
+    ``lowercase``, ``stop_words``, ``ngram_range``, ``binary``, ``norm``,
+    ``alternate_sign``, ``n_features``, ``dtype`` and ``input``. Other configurations
+    (other token patterns, callables) are analysed by scikit-learn's Python code, lazily
+    and in document order, and hashed in C: the output is the same.
+    :func:`python_analysis_reason` tells which applies.
 
     Parameters
     ----------
@@ -108,6 +110,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     See Also
     --------
     sklearn.feature_extraction.text.HashingVectorizer : The reference implementation.
+    python_analysis_reason : Whether a configuration's documents are analysed natively.
 
     Notes
     -----
