@@ -57,6 +57,7 @@ __all__ = [
     "RowsEstimator",
     "SharedRows",
     "can_share_rows",
+    "count_splits",
     "draws_from_shared_rng",
     "progress_bar",
     "refit_compacted",
@@ -218,7 +219,13 @@ class SharedRows:
     # -- planning and lifetime ------------------------------------------------------
 
     def plan(self, candidate_params, n_splits):
-        """Count the fits each prefix will serve, and grow the progress bar."""
+        """Count the fits each prefix will serve, and grow the progress bar.
+
+        ``n_splits`` None (unknown): the prefixes are kept until the refit, and the bar
+        has no total.
+        """
+        if n_splits is None:
+            return
         for params in candidate_params:
             key = self._key(self._candidate(params))[0]
             if key is not None:
@@ -444,6 +451,20 @@ def can_share_rows(estimator, scoring, cv):
     if hasattr(cv, "split") and not type(cv).__module__.startswith("sklearn."):
         return False
     return True
+
+
+def count_splits(cv, estimator, X, y, groups=None, params=None):
+    """The number of splits ``cv`` will make (for the plan), or None if unknown."""
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import check_cv
+
+    try:
+        checked = check_cv(cv, y, classifier=is_classifier(estimator))
+        if groups is None and params:
+            groups = params.get("groups")
+        return int(checked.get_n_splits(X, y, groups))
+    except Exception:  # noqa: BLE001 - scikit-learn raises its own error later
+        return None
 
 
 def draws_from_shared_rng(estimator):

@@ -37,6 +37,7 @@ from fasthash.model_selection._fold import (
     RowsEstimator,
     SharedRows,
     can_share_rows,
+    count_splits,
     draws_from_shared_rng,
 )
 from fasthash.utils._sklearn_compat import (
@@ -130,13 +131,15 @@ class _SharedDataSearchMixin:
         proxy = RowsEstimator(self.estimator, shared)
         rows = np.arange(num_samples(X))
         self._fasthash_shared = shared
+        self._fasthash_n_splits = count_splits(self.cv, self.estimator, rows, y,
+                                               params=params)
         try:
             with shared.progress(self.progress, type(self).__name__), \
                     parallel_config(backend="threading"), \
                     _standing_in(self, estimator=proxy, n_jobs=workers):
                 super().fit(rows, y, **params)
         finally:
-            del self._fasthash_shared
+            del self._fasthash_shared, self._fasthash_n_splits
             self.n_prefix_transforms_ = shared.n_prefix_transforms
             shared.close()
         if hasattr(self, "best_estimator_"):
@@ -157,7 +160,7 @@ class _SharedDataSearchMixin:
 
         def evaluate(candidate_params, cv=None, more_results=None, **kw):
             candidate_params = list(candidate_params)
-            shared.plan(candidate_params, self.n_splits_)
+            shared.plan(candidate_params, self._fasthash_n_splits)
             # One BLAS thread for every fit (with one worker too): a BLAS reduction's
             # rounding depends on its thread count, the scores would depend on n_jobs.
             with threadpool_limits(limits=1, user_api="blas"):

@@ -25,6 +25,7 @@ from fasthash.model_selection._fold import (
     RowsEstimator,
     SharedRows,
     can_share_rows,
+    count_splits,
     draws_from_shared_rng,
 )
 from fasthash.utils._sklearn_compat import (
@@ -80,9 +81,7 @@ def _run(sk_function, caller, estimator, X, y, *, groups, scoring, cv, n_jobs, p
     try:
         with shared.progress(progress, caller), parallel_config(backend="threading"), \
                 threadpool_limits(limits=1, user_api="blas"):
-            n_splits = _n_splits(cv, estimator, rows, y, groups, params)
-            if n_splits is not None:
-                shared.plan([None], n_splits)
+            shared.plan([None], count_splits(cv, estimator, rows, y, groups, params))
             result = sk_function(RowsEstimator(estimator, shared), rows, y,
                                  n_jobs=workers, **common)
     finally:
@@ -90,17 +89,6 @@ def _run(sk_function, caller, estimator, X, y, *, groups, scoring, cv, n_jobs, p
     if return_estimator:
         result["estimator"] = [proxy.estimator for proxy in result["estimator"]]
     return result
-
-
-def _n_splits(cv, estimator, X, y, groups, params):
-    """The number of splits (for the plan and the progress bar), or None if unknown."""
-    try:
-        checked = check_cv(cv, y, classifier=is_classifier(estimator))
-        if groups is None and params:
-            groups = params.get("groups")
-        return int(checked.get_n_splits(X, y, groups))
-    except Exception:  # noqa: BLE001 - scikit-learn raises its own error later
-        return None
 
 
 def cross_validate(
