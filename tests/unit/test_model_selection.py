@@ -644,8 +644,8 @@ def test_compacted_sgd_family_matches_sklearn(case, text_data, compactions):
     expected = skms.GridSearchCV(est, grid, cv=cv, **kw).fit(docs, y)
     got = fhms.GridSearchCV(est, grid, cv=cv, n_jobs=2, **kw).fit(docs, y)
     assert_same_search(got, expected, docs)
-    # every fit (2 candidates x 3 splits) compacted
-    assert len(compactions["folds"]) == 6
+    # one column map per split, shared by both candidates
+    assert len(compactions["folds"]) == 3
     assert all(n < 2**18 // 10 for n in compactions["folds"])
     # the refit (compacted too) is the ordinary full-width pipeline, bit for bit
     assert len(compactions["refits"]) == 1
@@ -674,7 +674,7 @@ def test_compacted_regressors_match_sklearn(estimator, text_data, compactions):
     expected = skms.GridSearchCV(est, {"epsilon": [0.1, 1.0]}, cv=KFold(3), **kw).fit(X, y)
     got = fhms.GridSearchCV(est, {"epsilon": [0.1, 1.0]}, cv=KFold(3), n_jobs=2, **kw)
     assert_same_search(got.fit(X, y), expected, X)
-    assert len(compactions["folds"]) == 6
+    assert len(compactions["folds"]) == 3
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -697,7 +697,7 @@ def test_compacted_liblinear_search_matches_sklearn(make, text_data, compactions
     expected = skms.GridSearchCV(est, grid, cv=cv, **kw).fit(docs, y)
     got = fhms.GridSearchCV(est, grid, cv=cv, n_jobs=2, **kw).fit(docs, y)
     assert_same_search(got, expected, docs)
-    assert len(compactions["folds"]) == 6 and len(compactions["refits"]) == 1
+    assert len(compactions["folds"]) == 3 and len(compactions["refits"]) == 1
     got_final, want_final = got.best_estimator_[-1], expected.best_estimator_[-1]
     assert pickle.dumps(got_final) == pickle.dumps(want_final)
 

@@ -85,6 +85,23 @@ def progress_bar(total, enabled, desc):
     return tqdm(total=total, desc=desc, unit="fit", file=sys.stderr, dynamic_ncols=True)
 
 
+_worker_state = threading.local()
+
+
+def _one_openmp_thread_in_this_worker():
+    """One OpenMP thread for code run in this worker thread, set once per thread.
+
+    OpenMP's thread count is a per-thread setting: a limit set in the calling thread does
+    not reach joblib's workers. They end with the search, so the limit needs no restoring;
+    the main thread is never limited for good.
+    """
+    if threading.current_thread() is threading.main_thread():
+        return
+    if not getattr(_worker_state, "openmp_limited", False):
+        threadpool_limits(limits=1, user_api="openmp")
+        _worker_state.openmp_limited = True
+
+
 def _fit(estimator, X, y, fit_params):
     if y is None:
         return estimator.fit(X, **fit_params)
@@ -214,6 +231,7 @@ class SharedRows:
         self._lock = threading.Lock()
         self._key_locks = defaultdict(threading.Lock)
         self._prefixes = {}  # prefix key -> (matrix or None, whether finite CSR)
+        self._column_maps = {}  # (prefix key, training rows) -> column_map's result
         self._uses = defaultdict(int)  # prefix key -> fits still to come (planned)
 
     # -- planning and lifetime ------------------------------------------------------
@@ -257,6 +275,7 @@ class SharedRows:
         self.refitting = True
         with self._lock:
             self._prefixes.clear()
+            self._column_maps.clear()
             self._uses.clear()
 
     def close(self):
@@ -343,17 +362,15 @@ class SharedRows:
         ):
             if source_ok is None:
                 source_ok = finite_csr(source)
-            found = column_map(X_train) if source_ok else None
+            found = self._column_map(key, rows, X_train) if source_ok else None
             if found is not None:
                 fitted.remap, used = found
                 fitted.n_kept = len(used)
                 X_train = restrict_columns(X_train, fitted.remap, fitted.n_kept)
-        one_thread = (
-            threadpool_limits(limits=1, user_api="openmp")
-            if self.n_workers > 1 else contextlib.nullcontext()
-        )
+        if self.n_workers > 1:
+            _one_openmp_thread_in_this_worker()
         compacted = same_solver(model) if fitted.remap is not None else contextlib.nullcontext()
-        with one_thread, private_rng(model), compacted:
+        with private_rng(model), compacted:
             _fit(model, X_train, y, fit_params)
         if self.keep_full:
             if saved_n_jobs:
@@ -361,6 +378,19 @@ class SharedRows:
             if k:
                 self._fit_prefix_steps(estimator, k, rows, y)
         return fitted
+
+    def _column_map(self, key, rows, X_train):
+        """``column_map(X_train)``, computed once per split and prefix (the candidates of
+        a search share it: a few MB per split)."""
+        cache_key = (key, rows.tobytes())
+        with self._lock:
+            if cache_key in self._column_maps:
+                return self._column_maps[cache_key]
+        found = column_map(X_train)
+        with self._lock:
+            if not self.refitting:
+                self._column_maps[cache_key] = found
+        return found
 
     def _fit_prefix_steps(self, estimator, k, rows, y):
         """Fit the stateless steps of ``estimator`` on the raw training rows, as
