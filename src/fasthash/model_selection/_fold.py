@@ -234,6 +234,11 @@ class SharedRows:
         self._column_maps = {}  # (prefix key, training rows) -> column_map's result
         self._uses = defaultdict(int)  # prefix key -> fits still to come (planned)
 
+    def __deepcopy__(self, memo):
+        # The shared data is never copied: scikit-learn deep-copies metadata routing
+        # objects, which may reach the stand-in estimator (and so this object).
+        return self
+
     # -- planning and lifetime ------------------------------------------------------
 
     def plan(self, candidate_params, n_splits):
