@@ -105,3 +105,20 @@ html_theme_options = {
 }
 html_context = {"default_mode": "light"}
 
+
+
+def _skip_foreign_members(app, what, name, obj, skip, options):
+    """Document fasthash's own methods only.
+
+    Members a class inherits or receives from scikit-learn (``set_fit_request`` and the
+    other metadata-routing methods scikit-learn attaches to every estimator, ``get_params``,
+    ...) are documented by scikit-learn; the class page shows its scikit-learn base.
+    """
+    module = getattr(obj, "__module__", None) or ""
+    if what == "class" and callable(obj) and not module.startswith("fasthash"):
+        return True
+    return skip
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_foreign_members)

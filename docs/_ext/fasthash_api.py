@@ -20,6 +20,7 @@ from pathlib import Path
 # modules is documented under the first one of this list that exports it.
 PUBLIC_MODULES = (
     "fasthash.feature_extraction",
+    "fasthash.feature_extraction.text",
     "fasthash.linear_model",
     "fasthash.ensemble",
     "fasthash.model_selection",
@@ -43,6 +44,7 @@ DATA = {
 _TITLES = {
     "fasthash": "fasthash: the top-level names",
     "fasthash.feature_extraction": "fasthash.feature_extraction: text and feature hashing",
+    "fasthash.feature_extraction.text": "fasthash.feature_extraction.text: scikit-learn's path",
     "fasthash.linear_model": "fasthash.linear_model: averaged linear models",
     "fasthash.ensemble": "fasthash.ensemble: forests trained in parallel and merged",
     "fasthash.model_selection": "fasthash.model_selection: cross-validation and search",
