@@ -40,6 +40,7 @@ IMPL_STYLE = {
 LOAD_COLOURS = ["#08519c", "#fd8d3c", "#d94801", "#7f2704"]
 VARIANT_COLOURS = ["#7f7f7f", "#6baed6", "#08519c", "#31a354"]
 
+NO_LOAD = "no load added"
 _LOAD_IN_GROUP = re.compile(r"\b(idle|\d+\s+busy|busy|loaded)\b", re.IGNORECASE)
 _IMPL_THREADS = re.compile(r"^(?P<base>.+)\[(?P<threads>[^\]]+)\]$")
 
@@ -102,7 +103,8 @@ def _is_throughput(group, bench):
 def _config_label(group):
     label = group.replace("FeatureHasher.transform | ", "FeatureHasher | ")
     label = label.replace("transform | ", "")
-    return _strip_load(label)
+    # ", " rather than " | ": the label goes into Markdown tables too.
+    return ", ".join(part.strip() for part in _strip_load(label).split("|"))
 
 
 def _impl(bench):
@@ -168,9 +170,11 @@ def plot_throughput(benchmarks, meta=None):
     ax.set_yticks(range(len(names)), [_config_label(g) for g in names])
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("throughput of transform, MB of UTF-8 text per second (log scale, higher is better)")
-    ax.set_title("HashingVectorizer.transform: throughput per configuration")
-    ax.legend(loc="lower right", fontsize=7)
+    ax.set_xlabel("MB of UTF-8 text per second (log scale, higher is better)")
+    ax.set_xlim(right=ax.get_xlim()[1] * 1.6)  # room for the labels of the longest bars
+    fig.suptitle("HashingVectorizer.transform: throughput per configuration")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=7,
+              frameon=False)
     ax.grid(axis="x", which="both", alpha=0.25)
     return _finish(fig, meta)
 
@@ -204,8 +208,9 @@ def plot_speedup(benchmarks, meta=None):
     ax.invert_yaxis()
     ax.set_xlim(0, max(max(r.values()) for _, r in rows) * 1.15)
     ax.set_xlabel("speed-up over scikit-learn's HashingVectorizer (median time ratio, same run)")
-    ax.set_title("fasthash vs scikit-learn: identical output, this much faster")
-    ax.legend(loc="lower right", fontsize=7)
+    fig.suptitle("fasthash vs scikit-learn: identical output, this much faster")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=7,
+              frameon=False)
     ax.grid(axis="x", alpha=0.25)
     return _finish(fig, meta)
 
@@ -215,7 +220,8 @@ def scaling_ratios(benchmarks):
 
     For every implementation ``<base>[1]`` that has a ``<base>[all]`` (or ``<base>[k]``,
     k > 1) in the same group, the ratio of their median times: 2.0 means twice as fast on
-    all threads. Benchmarks without a load are idle ones.
+    all threads. Benchmarks that do not say under which load they ran are labelled
+    ``"no load added"``: the machine as it was (its load average is in the footer).
     """
     out = {}
     by_group = _groups(benchmarks, lambda group, bench: True)
@@ -227,7 +233,7 @@ def scaling_ratios(benchmarks):
             match = _IMPL_THREADS.match(_impl(bench))
             if not match:
                 continue
-            load = load_of(bench) or "idle"
+            load = load_of(bench) or NO_LOAD
             cells.setdefault((match["base"], load), {})[match["threads"]] = _median(bench)
         for key, medians in cells.items():
             many = medians.get("all") or next(
@@ -245,7 +251,7 @@ def plot_scaling(benchmarks, meta=None):
         return None
     plt = _pyplot()
     keys = sorted({key for r in ratios.values() for key in r},
-                  key=lambda k: (k[0] != "fasthash", k[1] != "idle", k))
+                  key=lambda k: (k[0] != "fasthash", k[1] not in ("idle", NO_LOAD), k))
     names = sorted(ratios)
     height = 0.8 / len(keys)
     fig, ax = plt.subplots(figsize=(8, 0.9 + 0.18 * len(names) * max(2, len(keys))))
@@ -254,7 +260,7 @@ def plot_scaling(benchmarks, meta=None):
         ys = [row - 0.4 + height * (i + 0.5) for row, n in enumerate(names) if key in ratios[n]]
         xs = [ratios[n][key] for n in names if key in ratios[n]]
         colour = LOAD_COLOURS[i % len(LOAD_COLOURS)] if base == "fasthash" else "#bdbdbd"
-        label = f"{base}, {load}" if base != "fasthash" else f"fasthash, {load} machine"
+        label = f"{base}, {load}"
         bars = ax.barh(ys, xs, height=height * 0.92, label=label, color=colour,
                        hatch=None if base == "fasthash" else "//")
         ax.bar_label(bars, labels=[f"{x:.2f}x" for x in xs], padding=2, fontsize=6.5)
@@ -266,10 +272,10 @@ def plot_scaling(benchmarks, meta=None):
     ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()
     ax.set_xlim(0, max([max(r.values()) for r in ratios.values()] + [cpus or 1]) * 1.18)
-    ax.set_xlabel("speed on all threads / speed on 1 thread (n_jobs=None vs n_jobs=1; "
-                  "below 1 = slower)")
-    ax.set_title("Scaling with threads")
-    ax.legend(loc="lower right", fontsize=7)
+    ax.set_xlabel("speed with n_jobs=None / speed with n_jobs=1 (below 1: slower)")
+    fig.suptitle("Scaling with threads: all usable CPUs against one")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=7,
+              frameon=False)
     ax.grid(axis="x", alpha=0.25)
     return _finish(fig, meta)
 
@@ -343,7 +349,8 @@ def plot_averaging_accuracy(accuracy, meta=None):
         ax.set_title(name)
         ax.grid(alpha=0.25)
     axes[0][0].legend(fontsize=7, loc="lower left")
-    fig.suptitle(f"AveragedLinearModel: accuracy against partitions ({accuracy.get('data', '')})")
+    fig.suptitle("AveragedLinearModel: test accuracy against the number of partitions\n"
+                 + accuracy.get("data", ""), fontsize=9)
     return _finish(fig, meta)
 
 

