@@ -289,7 +289,7 @@ def plot_grid_search(benchmarks, meta=None):
     names = sorted(groups)
     impls = _impl_order({_impl(b) for benches in groups.values() for b in benches})
     width = 0.8 / len(impls)
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 0.9 + 0.55 * len(names) * 2))
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, max(3.2, 1.6 + 1.1 * len(names))))
     for i, impl in enumerate(impls):
         label, colour = IMPL_STYLE.get(impl, (impl, None))
         for ax, value, fmt in (

@@ -33,9 +33,7 @@ def _run_table(meta):
          if load else "not recorded"),
         ("command", "`python3 bench/report.py --publish`"),
     ]
-    lines = ["| | |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in rows]
-    return lines
+    return [f"- **{key}**: {value}" for key, value in rows]
 
 
 def _throughput_table(benchmarks):

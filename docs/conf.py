@@ -58,6 +58,8 @@ myst_heading_anchors = 3
 autosummary_generate = True
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_typehints = "none"
+# "Bases: sklearn.feature_extraction.text.HashingVectorizer", not an ambiguous short name.
+autodoc_typehints_format = "fully-qualified"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
@@ -104,6 +106,8 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_context = {"default_mode": "light"}
+# Pages without sub-pages get no (empty) section navigation.
+html_sidebars = {page: [] for page in ("index", "install", "cli", "benchmarks", "changelog")}
 
 
 
