@@ -51,7 +51,9 @@ def _pyplot():
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.titlesize": 10})
+    # svg.hashsalt: the same ids in every rendering, so an unchanged figure stays unchanged.
+    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "fasthash", "font.size": 9,
+                         "axes.titlesize": 10})
     return plt
 
 
