@@ -57,8 +57,7 @@ def measure(partitions=PARTITIONS, n_seeds=N_SEEDS, out=sys.stdout):
     topics = load_english_topics()
     X = HashingVectorizer(n_features=2**18, alternate_sign=False).transform(topics.data)
     splits = [
-        train_test_split(X, topics.target, test_size=0.3, random_state=seed,
-                         stratify=topics.target)
+        train_test_split(X, topics.target, test_size=0.3, random_state=seed, stratify=topics.target)
         for seed in range(n_seeds)
     ]
     result = {
@@ -82,7 +81,10 @@ def measure(partitions=PARTITIONS, n_seeds=N_SEEDS, out=sys.stdout):
                 scores = []
                 for seed, (X_train, X_test, y_train, y_test) in enumerate(splits):
                     model = AveragedLinearModel(
-                        estimator, n_partitions=k, partition="shuffle", random_state=seed,
+                        estimator,
+                        n_partitions=k,
+                        partition="shuffle",
+                        random_state=seed,
                         **params,
                     ).fit(X_train, y_train)
                     scores.append(model.score(X_test, y_test))
@@ -94,8 +96,11 @@ def measure(partitions=PARTITIONS, n_seeds=N_SEEDS, out=sys.stdout):
             "baseline_std": float(np.std(baseline)),
             "variants": variants,
         }
-        print(f"\n{name}: one model on all rows {np.mean(baseline):.4f} "
-              f"({time.perf_counter() - start:.0f} s)", file=out)
+        print(
+            f"\n{name}: one model on all rows {np.mean(baseline):.4f} "
+            f"({time.perf_counter() - start:.0f} s)",
+            file=out,
+        )
         print(f"  {'partitions':<30}" + "".join(f"{k:>8}" for k in partitions), file=out)
         for variant, values in variants.items():
             print(f"  {variant:<30}" + "".join(f"{v['mean']:>8.4f}" for v in values), file=out)

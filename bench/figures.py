@@ -52,8 +52,9 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     # svg.hashsalt: the same ids in every rendering, so an unchanged figure stays unchanged.
-    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "fasthash", "font.size": 9,
-                         "axes.titlesize": 10})
+    plt.rcParams.update(
+        {"svg.fonttype": "none", "svg.hashsalt": "fasthash", "font.size": 9, "axes.titlesize": 10}
+    )
     return plt
 
 
@@ -138,8 +139,15 @@ def provenance_label(meta):
 
 def _footer(fig, meta):
     if meta:
-        fig.text(0.005, 0.005, provenance_label(meta), fontsize=6.5, color="#555555",
-                 ha="left", va="bottom")
+        fig.text(
+            0.005,
+            0.005,
+            provenance_label(meta),
+            fontsize=6.5,
+            color="#555555",
+            ha="left",
+            va="bottom",
+        )
 
 
 def _finish(fig, meta):
@@ -167,16 +175,19 @@ def plot_throughput(benchmarks, meta=None):
                     xs.append(_info(bench)["mb"] / _median(bench))
         label, colour = IMPL_STYLE.get(impl, (impl, None))
         bars = ax.barh(ys, xs, height=height * 0.92, label=label, color=colour)
-        ax.bar_label(bars, labels=[f"{x:.0f}" if x >= 10 else f"{x:.1f}" for x in xs],
-                     padding=2, fontsize=6.5)
+        ax.bar_label(
+            bars,
+            labels=[f"{x:.0f}" if x >= 10 else f"{x:.1f}" for x in xs],
+            padding=2,
+            fontsize=6.5,
+        )
     ax.set_yticks(range(len(names)), [_config_label(g) for g in names])
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("MB of UTF-8 text per second (log scale, higher is better)")
     ax.set_xlim(right=ax.get_xlim()[1] * 1.6)  # room for the labels of the longest bars
     fig.suptitle("HashingVectorizer.transform: throughput per configuration")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=7,
-              frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=7, frameon=False)
     ax.grid(axis="x", which="both", alpha=0.25)
     return _finish(fig, meta)
 
@@ -189,8 +200,11 @@ def plot_speedup(benchmarks, meta=None):
         medians = {_impl(b): _median(b) for b in groups[group]}
         if "sklearn" not in medians:
             continue
-        ratios = {impl: medians["sklearn"] / medians[impl]
-                  for impl in ("fasthash[1]", "fasthash[all]") if impl in medians}
+        ratios = {
+            impl: medians["sklearn"] / medians[impl]
+            for impl in ("fasthash[1]", "fasthash[all]")
+            if impl in medians
+        }
         if ratios:
             rows.append((_config_label(group), ratios))
     if not rows:
@@ -211,8 +225,7 @@ def plot_speedup(benchmarks, meta=None):
     ax.set_xlim(0, max(max(r.values()) for _, r in rows) * 1.15)
     ax.set_xlabel("speed-up over scikit-learn's HashingVectorizer (median time ratio, same run)")
     fig.suptitle("fasthash vs scikit-learn: identical output, this much faster")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=7,
-              frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=7, frameon=False)
     ax.grid(axis="x", alpha=0.25)
     return _finish(fig, meta)
 
@@ -252,8 +265,10 @@ def plot_scaling(benchmarks, meta=None):
     if not ratios:
         return None
     plt = _pyplot()
-    keys = sorted({key for r in ratios.values() for key in r},
-                  key=lambda k: (k[0] != "fasthash", k[1] not in ("idle", NO_LOAD), k))
+    keys = sorted(
+        {key for r in ratios.values() for key in r},
+        key=lambda k: (k[0] != "fasthash", k[1] not in ("idle", NO_LOAD), k),
+    )
     names = sorted(ratios)
     height = 0.8 / len(keys)
     fig, ax = plt.subplots(figsize=(8, 0.9 + 0.18 * len(names) * max(2, len(keys))))
@@ -263,21 +278,31 @@ def plot_scaling(benchmarks, meta=None):
         xs = [ratios[n][key] for n in names if key in ratios[n]]
         colour = LOAD_COLOURS[i % len(LOAD_COLOURS)] if base == "fasthash" else "#bdbdbd"
         label = f"{base}, {load}"
-        bars = ax.barh(ys, xs, height=height * 0.92, label=label, color=colour,
-                       hatch=None if base == "fasthash" else "//")
+        bars = ax.barh(
+            ys,
+            xs,
+            height=height * 0.92,
+            label=label,
+            color=colour,
+            hatch=None if base == "fasthash" else "//",
+        )
         ax.bar_label(bars, labels=[f"{x:.2f}x" for x in xs], padding=2, fontsize=6.5)
     cpus = (meta or {}).get("machine", {}).get("cpus")
     ax.axvline(1, color="black", linewidth=0.8)
     if isinstance(cpus, int) and cpus > 1:
-        ax.axvline(cpus, color="#31a354", linewidth=0.8, linestyle="--",
-                   label=f"perfect scaling ({cpus} CPUs)")
+        ax.axvline(
+            cpus,
+            color="#31a354",
+            linewidth=0.8,
+            linestyle="--",
+            label=f"perfect scaling ({cpus} CPUs)",
+        )
     ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()
     ax.set_xlim(0, max([max(r.values()) for r in ratios.values()] + [cpus or 1]) * 1.18)
     ax.set_xlabel("speed with n_jobs=None / speed with n_jobs=1 (below 1: slower)")
     fig.suptitle("Scaling with threads: all usable CPUs against one")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=7,
-              frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=7, frameon=False)
     ax.grid(axis="x", alpha=0.25)
     return _finish(fig, meta)
 
@@ -304,8 +329,9 @@ def plot_grid_search(benchmarks, meta=None):
                     if _impl(bench) == impl and value(bench) is not None:
                         ys.append(row - 0.4 + width * (i + 0.5))
                         xs.append(value(bench))
-            bars = ax.barh(ys, xs, height=width * 0.92, color=colour,
-                           label=label if ax is ax_t else None)
+            bars = ax.barh(
+                ys, xs, height=width * 0.92, color=colour, label=label if ax is ax_t else None
+            )
             ax.bar_label(bars, labels=[fmt.format(x) for x in xs], padding=2, fontsize=6.5)
     labels = [g.split("|")[1].strip() for g in names]
     for ax in (ax_t, ax_m):
@@ -319,8 +345,11 @@ def plot_grid_search(benchmarks, meta=None):
     ax_m.set_title("peak memory growth of the process tree (lower is better)")
     ax_t.set_xlabel("seconds")
     ax_m.set_xlabel("MB")
-    fig.suptitle("Grid search of HashingVectorizer -> linear model: "
-                 + " | ".join(s.strip() for s in shape) + " (candidates x folds | documents)")
+    fig.suptitle(
+        "Grid search of HashingVectorizer -> linear model: "
+        + " | ".join(s.strip() for s in shape)
+        + " (candidates x folds | documents)"
+    )
     fig.legend(loc="lower center", ncols=len(impls), fontsize=7, bbox_to_anchor=(0.5, 0.03))
     fig.tight_layout(rect=(0, 0.09, 1, 1))
     _footer(fig, meta)
@@ -333,17 +362,30 @@ def plot_averaging_accuracy(accuracy, meta=None):
         return None
     plt = _pyplot()
     estimators = accuracy["estimators"]
-    fig, axes = plt.subplots(1, len(estimators), figsize=(4.6 * len(estimators), 3.8),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(estimators), figsize=(4.6 * len(estimators), 3.8), squeeze=False
+    )
     for ax, (name, result) in zip(axes[0], estimators.items(), strict=True):
         partitions = result["partitions"]
-        ax.axhline(result["baseline"], color="black", linestyle="--", linewidth=1,
-                   label="one model on all rows")
+        ax.axhline(
+            result["baseline"],
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            label="one model on all rows",
+        )
         for i, (variant, values) in enumerate(result["variants"].items()):
             mean = [v["mean"] for v in values]
             std = [v["std"] for v in values]
-            ax.errorbar(partitions, mean, yerr=std, marker="o", capsize=3, label=variant,
-                        color=VARIANT_COLOURS[i % len(VARIANT_COLOURS)])
+            ax.errorbar(
+                partitions,
+                mean,
+                yerr=std,
+                marker="o",
+                capsize=3,
+                label=variant,
+                color=VARIANT_COLOURS[i % len(VARIANT_COLOURS)],
+            )
         ax.set_xscale("log", base=2)
         ax.set_xticks(partitions, [str(k) for k in partitions])
         ax.set_xlabel("number of partitions")
@@ -351,8 +393,11 @@ def plot_averaging_accuracy(accuracy, meta=None):
         ax.set_title(name)
         ax.grid(alpha=0.25)
     axes[0][0].legend(fontsize=7, loc="lower left")
-    fig.suptitle("AveragedLinearModel: test accuracy against the number of partitions\n"
-                 + accuracy.get("data", ""), fontsize=9)
+    fig.suptitle(
+        "AveragedLinearModel: test accuracy against the number of partitions\n"
+        + accuracy.get("data", ""),
+        fontsize=9,
+    )
     return _finish(fig, meta)
 
 

@@ -123,13 +123,16 @@ def _git_commit():
     try:
         out = subprocess.run(
             ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
     except (OSError, subprocess.CalledProcessError):
         return None
     dirty = subprocess.run(
         ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     return out.stdout.strip() + ("+changes" if dirty else "")
 
@@ -182,14 +185,22 @@ def summarize(data, meta):
     benchmarks = []
     for bench in data.get("benchmarks", []):
         stats = bench["stats"]
-        benchmarks.append({
-            "group": bench.get("group"),
-            "name": bench["name"],
-            "stats": {k: stats[k] for k in ("median", "iqr", "min", "max", "rounds") if k in stats},
-            "extra_info": bench.get("extra_info", {}),
-        })
-    return {"meta": meta, "datetime": data.get("datetime", ""),
-            "machine_info": data.get("machine_info", {}), "benchmarks": benchmarks}
+        benchmarks.append(
+            {
+                "group": bench.get("group"),
+                "name": bench["name"],
+                "stats": {
+                    k: stats[k] for k in ("median", "iqr", "min", "max", "rounds") if k in stats
+                },
+                "extra_info": bench.get("extra_info", {}),
+            }
+        )
+    return {
+        "meta": meta,
+        "datetime": data.get("datetime", ""),
+        "machine_info": data.get("machine_info", {}),
+        "benchmarks": benchmarks,
+    }
 
 
 def main(argv=None):
@@ -219,11 +230,14 @@ def main(argv=None):
         "(default: .benchmarks/report-<timestamp>.json in the repository)",
     )
     parser.add_argument(
-        "--from-json", type=Path, default=None,
+        "--from-json",
+        type=Path,
+        default=None,
         help="report on an existing JSON file (raw pytest-benchmark or a summary)",
     )
     parser.add_argument(
-        "--publish", action="store_true",
+        "--publish",
+        action="store_true",
         help="run the whole suite, the grid search and the averaging accuracy, and write "
         "the summary, figures and report.md into bench/results/ for the documentation",
     )

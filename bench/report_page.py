@@ -22,15 +22,26 @@ def _run_table(meta):
     commit = f" (commit `{meta['commit']}`)" if meta.get("commit") else ""
     load = meta.get("load_average")
     rows = [
-        ("date", (meta.get("datetime") or meta.get("date", "?"))[:16].replace("T", " ")
-         + (" UTC" if meta.get("datetime", "").endswith("+00:00") else "")),
-        ("machine", f"{machine.get('cpu', '?')}, {machine.get('cpus', '?')} CPUs usable, "
-                    f"{machine.get('platform', '?')}"),
-        ("versions", f"fasthash {versions.get('fasthash', '?')}{commit}, scikit-learn "
-                     f"{versions.get('scikit-learn', '?')}, NumPy {versions.get('numpy', '?')}, "
-                     f"SciPy {versions.get('scipy', '?')}, Python {versions.get('python', '?')}"),
-        ("load average (1 min)", f"{load[0]:.2f} at the start, {load[1]:.2f} at the end"
-         if load else "not recorded"),
+        (
+            "date",
+            (meta.get("datetime") or meta.get("date", "?"))[:16].replace("T", " ")
+            + (" UTC" if meta.get("datetime", "").endswith("+00:00") else ""),
+        ),
+        (
+            "machine",
+            f"{machine.get('cpu', '?')}, {machine.get('cpus', '?')} CPUs usable, "
+            f"{machine.get('platform', '?')}",
+        ),
+        (
+            "versions",
+            f"fasthash {versions.get('fasthash', '?')}{commit}, scikit-learn "
+            f"{versions.get('scikit-learn', '?')}, NumPy {versions.get('numpy', '?')}, "
+            f"SciPy {versions.get('scipy', '?')}, Python {versions.get('python', '?')}",
+        ),
+        (
+            "load average (1 min)",
+            f"{load[0]:.2f} at the start, {load[1]:.2f} at the end" if load else "not recorded",
+        ),
         ("command", "`python3 bench/report.py --publish`"),
     ]
     return [f"- **{key}**: {value}" for key, value in rows]
@@ -51,10 +62,17 @@ def _throughput_table(benchmarks):
         speed = {i: mb / b["stats"]["median"] for i, b in by_impl.items()}
         base = speed.get("sklearn")
         cells = [_fmt(speed.get(i), ".1f") for i in THROUGHPUT_IMPLS]
-        ups = [_fmt(speed[i] / base if base and i in speed else None, ".1f")
-               for i in ("fasthash[1]", "fasthash[all]")]
-        lines.append(f"| {figures._config_label(group)} | {mb:.1f} | " + " | ".join(cells)
-                     + " | " + " | ".join(f"{u}x" if u != "–" else u for u in ups) + " |")
+        ups = [
+            _fmt(speed[i] / base if base and i in speed else None, ".1f")
+            for i in ("fasthash[1]", "fasthash[all]")
+        ]
+        lines.append(
+            f"| {figures._config_label(group)} | {mb:.1f} | "
+            + " | ".join(cells)
+            + " | "
+            + " | ".join(f"{u}x" if u != "–" else u for u in ups)
+            + " |"
+        )
     return lines
 
 
@@ -62,8 +80,10 @@ def _grid_search_table(benchmarks):
     groups = figures._groups(benchmarks, lambda g, b: g.startswith("GridSearchCV |"))
     if not groups:
         return []
-    lines = ["| configuration | implementation | median s | vs scikit-learn | peak memory growth MB |",
-             "|---|---|--:|--:|--:|"]
+    lines = [
+        "| configuration | implementation | median s | vs scikit-learn | peak memory growth MB |",
+        "|---|---|--:|--:|--:|",
+    ]
     for group in sorted(groups):
         by_impl = {figures._impl(b): b for b in groups[group]}
         base = by_impl.get("sklearn")
@@ -71,9 +91,11 @@ def _grid_search_table(benchmarks):
             bench = by_impl[impl]
             median = bench["stats"]["median"]
             ratio = base["stats"]["median"] / median if base else None
-            lines.append(f"| {group.split('|')[1].strip()} | {impl} | {median:.2f} | "
-                         f"{_fmt(ratio, '.2f')}x | "
-                         f"{_fmt(bench['extra_info'].get('peak_rss_growth_mb'), '.0f')} |")
+            lines.append(
+                f"| {group.split('|')[1].strip()} | {impl} | {median:.2f} | "
+                f"{_fmt(ratio, '.2f')}x | "
+                f"{_fmt(bench['extra_info'].get('peak_rss_growth_mb'), '.0f')} |"
+            )
     return lines
 
 
@@ -81,14 +103,17 @@ def _accuracy_table(accuracy):
     lines = []
     for name, result in accuracy["estimators"].items():
         parts = result["partitions"]
-        lines += [f"**{name}**: one model on all the training rows "
-                  f"{result['baseline']:.4f}", ""]
-        lines += ["| variant | " + " | ".join(f"{k} partitions" for k in parts) + " |",
-                  "|---|" + "--:|" * len(parts)]
+        lines += [f"**{name}**: one model on all the training rows {result['baseline']:.4f}", ""]
+        lines += [
+            "| variant | " + " | ".join(f"{k} partitions" for k in parts) + " |",
+            "|---|" + "--:|" * len(parts),
+        ]
         for variant, values in result["variants"].items():
-            lines.append(f"| {variant} | "
-                         + " | ".join(f"{v['mean']:.4f} ± {v['std']:.4f}" for v in values)
-                         + " |")
+            lines.append(
+                f"| {variant} | "
+                + " | ".join(f"{v['mean']:.4f} ± {v['std']:.4f}" for v in values)
+                + " |"
+            )
         lines.append("")
     return lines
 
@@ -116,53 +141,83 @@ def render(summary, accuracy, written):
             out.extend([f"![{alt}]({written[name].name})", ""])
 
     if "throughput" in written:
-        out += ["## Throughput", "",
-                "Median MB/s of `HashingVectorizer.transform` (and `FeatureHasher.transform`) "
-                "per corpus and configuration: scikit-learn, scikit-learn split over 2 "
-                "processes with joblib, and fasthash on one thread and on every usable CPU "
-                "(`n_jobs=None`). Every fasthash output is checked bit for bit against "
-                "scikit-learn's in the run.", ""]
+        out += [
+            "## Throughput",
+            "",
+            "Median MB/s of `HashingVectorizer.transform` (and `FeatureHasher.transform`) "
+            "per corpus and configuration: scikit-learn, scikit-learn split over 2 "
+            "processes with joblib, and fasthash on one thread and on every usable CPU "
+            "(`n_jobs=None`). Every fasthash output is checked bit for bit against "
+            "scikit-learn's in the run.",
+            "",
+        ]
         figure("throughput", "Throughput in MB/s per configuration and implementation")
         out += _throughput_table(benchmarks) + [""]
     if "speedup" in written:
         out += ["## Speed-up over scikit-learn", ""]
         figure("speedup", "Speed-up of fasthash over scikit-learn per configuration")
     if "scaling" in written:
-        out += ["## Scaling with threads, idle and loaded", "",
-                "The speed on every usable CPU divided by the speed on one thread, in the "
-                "same group of the same run: 1.0 means threads brought nothing, below 1.0 "
-                "they made it slower, the dashed line is perfect scaling."]
+        out += [
+            "## Scaling with threads, idle and loaded",
+            "",
+            "The speed on every usable CPU divided by the speed on one thread, in the "
+            "same group of the same run: 1.0 means threads brought nothing, below 1.0 "
+            "they made it slower, the dashed line is perfect scaling.",
+        ]
         if has_load:
-            out += [" Loaded bars ran with other processes keeping the cores busy; a "
-                    "GIL-free control, where present, shows what the machine can give."]
+            out += [
+                " Loaded bars ran with other processes keeping the cores busy; a "
+                "GIL-free control, where present, shows what the machine can give."
+            ]
         else:
-            out += [" This run has no benchmark group under load (busy processes beside "
-                    "it): only the idle machine is shown."]
+            out += [
+                " This run has no benchmark group under load (busy processes beside "
+                "it): only the idle machine is shown."
+            ]
         out += [""]
         figure("scaling", "Speed on all threads over speed on one thread")
     if "grid_search" in written:
-        out += ["## Grid search: time and memory", "",
-                "A grid search of `HashingVectorizer -> linear model` (12 candidates x 5 "
-                "folds): scikit-learn's `GridSearchCV(n_jobs=2)` (worker processes) on its "
-                "own pipeline and on the pipeline with fasthash's vectorizer, and "
-                "`fasthash.model_selection.GridSearchCV(n_jobs=2)` (threads, hashing once). "
-                "Memory is the peak growth of the summed RSS of the process and its "
-                "workers. The scores of every candidate are checked identical.", ""]
+        out += [
+            "## Grid search: time and memory",
+            "",
+            "A grid search of `HashingVectorizer -> linear model` (12 candidates x 5 "
+            "folds): scikit-learn's `GridSearchCV(n_jobs=2)` (worker processes) on its "
+            "own pipeline and on the pipeline with fasthash's vectorizer, and "
+            "`fasthash.model_selection.GridSearchCV(n_jobs=2)` (threads, hashing once). "
+            "Memory is the peak growth of the summed RSS of the process and its "
+            "workers. The scores of every candidate are checked identical.",
+            "",
+        ]
         figure("grid_search", "Grid-search time and peak memory")
         out += _grid_search_table(benchmarks) + [""]
     if accuracy is not None and "averaging_accuracy" in written:
-        out += ["## Averaging: accuracy against the number of partitions", "",
-                f"`AveragedLinearModel` on {accuracy['data']}: one round of averaging, "
-                "with per-feature weighting, with 5 rounds of iterative parameter mixing, "
-                "and both; the mean ± standard deviation over the seeds "
-                "(`python3 bench/averaging_accuracy.py`). Accuracy does not depend on the "
-                "machine or its load.", ""]
+        out += [
+            "## Averaging: accuracy against the number of partitions",
+            "",
+            f"`AveragedLinearModel` on {accuracy['data']}: one round of averaging, "
+            "with per-feature weighting, with 5 rounds of iterative parameter mixing, "
+            "and both; the mean ± standard deviation over the seeds "
+            "(`python3 bench/averaging_accuracy.py`). Accuracy does not depend on the "
+            "machine or its load.",
+            "",
+        ]
         figure("averaging_accuracy", "Accuracy of averaged models against partitions")
         out += _accuracy_table(accuracy)
-    out += ["## Every group of the run", "",
-            "As printed by `python3 bench/report.py` (forests, Dask, averaging speed and "
-            "memory groups included).", "", "```text",
-            format_report({"benchmarks": benchmarks, "datetime": summary.get("datetime", ""),
-                           "machine_info": summary.get("machine_info", {})}),
-            "```", ""]
+    out += [
+        "## Every group of the run",
+        "",
+        "As printed by `python3 bench/report.py` (forests, Dask, averaging speed and "
+        "memory groups included).",
+        "",
+        "```text",
+        format_report(
+            {
+                "benchmarks": benchmarks,
+                "datetime": summary.get("datetime", ""),
+                "machine_info": summary.get("machine_info", {}),
+            }
+        ),
+        "```",
+        "",
+    ]
     return "\n".join(out)

@@ -110,7 +110,6 @@ html_context = {"default_mode": "light"}
 html_sidebars = {page: [] for page in ("index", "install", "cli", "benchmarks", "changelog")}
 
 
-
 def _skip_foreign_members(app, what, name, obj, skip, options):
     """Document fasthash's own methods only.
 

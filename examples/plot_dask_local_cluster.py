@@ -25,7 +25,6 @@ Needs the optional extra: ``pip install "fasthash[dask]"``.
 import dask.array as da
 import dask.bag as db
 import matplotlib.pyplot as plt
-import numpy as np
 from distributed import Client, LocalCluster
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import SGDClassifier
@@ -83,11 +82,20 @@ print(type(sgd).__name__, sgd.coef_.shape, f"accuracy {sgd.score(X_test, y_test)
 small = fasthash.HashingVectorizer(n_features=2**14, alternate_sign=False)
 X_small = client.persist(transform(small, text))
 forest = fit_forest(
-    RandomForestClassifier(), X_small, y, client=client, n_estimators=32, mode="replicate",
+    RandomForestClassifier(),
+    X_small,
+    y,
+    client=client,
+    n_estimators=32,
+    mode="replicate",
     random_state=0,
 )
-print(type(forest).__name__, forest.n_estimators, "trees,",
-      f"accuracy {forest.score(small.transform(docs_test), y_test):.4f}")
+print(
+    type(forest).__name__,
+    forest.n_estimators,
+    "trees,",
+    f"accuracy {forest.score(small.transform(docs_test), y_test):.4f}",
+)
 
 # %%
 # A grid search whose hashing runs once, on the workers

@@ -83,8 +83,11 @@ ax1.set_ylabel("mean accuracy over 4 folds")
 ax1.legend(title="loss")
 ax1.set_title("the grid")
 
-bars = ax2.bar(["scikit-learn\nGridSearchCV", "fasthash\nGridSearchCV"], [sklearn_s, fasthash_s],
-               color=["#7f7f7f", "#1f77b4"])
+bars = ax2.bar(
+    ["scikit-learn\nGridSearchCV", "fasthash\nGridSearchCV"],
+    [sklearn_s, fasthash_s],
+    color=["#7f7f7f", "#1f77b4"],
+)
 ax2.bar_label(bars, labels=[f"{sklearn_s:.1f} s", f"{fasthash_s:.1f} s"], padding=3)
 ax2.set_ylabel("wall-clock time (s)")
 ax2.set_ylim(0, max(sklearn_s, fasthash_s) * 1.2)

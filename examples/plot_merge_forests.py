@@ -29,9 +29,7 @@ topics = load_english_topics()
 # Trees split on one column at a time: 2**14 columns are plenty for them, and fast.
 X = HashingVectorizer(n_features=2**14, alternate_sign=False).transform(topics.data)
 y = np.asarray(topics.target_names)[topics.target]
-X_train, X_test, y_train, y_test = train_test_split(
-    X, y, test_size=0.3, random_state=0, stratify=y
-)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
 site1 = np.arange(X_train.shape[0]) % 2 == 0
 site2 = ~site1 & (y_train != "json")
 
@@ -43,7 +41,7 @@ print("classes seen by site 1:", len(f1.classes_), "by site 2:", len(f2.classes_
 # One forest from both
 # --------------------
 forest = merge_forests([f1, f2])
-print(type(forest).__name__, "with", forest.n_estimators, "trees and", len(forest.classes_), "classes")
+print(f"{type(forest).__name__}: {forest.n_estimators} trees, {len(forest.classes_)} classes")
 scores = {
     "site 1 alone": f1.score(X_test, y_test),
     "site 2 alone": f2.score(X_test, y_test),
@@ -72,8 +70,9 @@ print(f"ParallelForestClassifier accuracy {parallel_score:.4f}")
 print("its estimator_ is a plain", type(parallel.estimator_).__name__)
 
 fig, ax = plt.subplots(figsize=(7, 3.2))
-bars = ax.bar(list(scores), list(scores.values()),
-              color=["#9ecae1", "#9ecae1", "#08519c", "#3182bd"])
+bars = ax.bar(
+    list(scores), list(scores.values()), color=["#9ecae1", "#9ecae1", "#08519c", "#3182bd"]
+)
 ax.bar_label(bars, labels=[f"{s:.3f}" for s in scores.values()], padding=3)
 ax.set_ylim(0, 1)
 ax.set_ylabel("test accuracy")

@@ -85,8 +85,12 @@ def no_compiler_path(work):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "dist",
-                        help="where the sdist and the repaired wheel go (default: dist/)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO_ROOT / "dist",
+        help="where the sdist and the repaired wheel go (default: dist/)",
+    )
     args = parser.parse_args(argv)
     out = args.out.resolve()
     start = time.perf_counter()
@@ -119,12 +123,15 @@ def main(argv=None):
         run([sys.executable, "-m", "auditwheel", "show", repaired])
         with zipfile.ZipFile(repaired) as whl:
             members = whl.namelist()
-        if not any(m.endswith(".dist-info/licenses/LICENSE") or m.endswith("/LICENSE")
-                   for m in members):
+        if not any(
+            m.endswith(".dist-info/licenses/LICENSE") or m.endswith("/LICENSE") for m in members
+        ):
             sys.exit("FAIL: LICENSE is not in the wheel")
         bundled = [m for m in members if ".libs/" in m]
-        print(f"wheel: {repaired.name}, {len(members)} files, LICENSE included, "
-              f"bundled libraries: {', '.join(bundled) or 'none'}")
+        print(
+            f"wheel: {repaired.name}, {len(members)} files, LICENSE included, "
+            f"bundled libraries: {', '.join(bundled) or 'none'}"
+        )
 
         step("3. fresh virtualenv, no compiler on PATH: install the wheel, demo, smoke test")
         env_dir = work / "venv"
@@ -132,14 +139,21 @@ def main(argv=None):
         py = env_dir / "bin" / "python"
         clean_path = f"{env_dir / 'bin'}:{no_compiler_path(work)}"
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-        env.update(PATH=clean_path, CC="/nonexistent/cc", CXX="/nonexistent/c++",
-                   VIRTUAL_ENV=str(env_dir))
+        env.update(
+            PATH=clean_path, CC="/nonexistent/cc", CXX="/nonexistent/c++", VIRTUAL_ENV=str(env_dir)
+        )
         outside = work / "elsewhere"  # not the source tree: import the installed package
         outside.mkdir()
-        run([py, "-m", "pip", "install", "--quiet", "--only-binary", ":all:", repaired],
-            env=env, cwd=outside)
-        run([env_dir / "bin" / "fasthash", "demo", "--max-mb", "1", "--repeat", "1"],
-            env=env, cwd=outside)
+        run(
+            [py, "-m", "pip", "install", "--quiet", "--only-binary", ":all:", repaired],
+            env=env,
+            cwd=outside,
+        )
+        run(
+            [env_dir / "bin" / "fasthash", "demo", "--max-mb", "1", "--repeat", "1"],
+            env=env,
+            cwd=outside,
+        )
         shutil.copy(REPO_ROOT / "tools" / "smoke_test.py", outside / "smoke_test.py")
         run([py, "smoke_test.py"], env=env, cwd=outside)
 
@@ -150,8 +164,10 @@ def main(argv=None):
         for artefact in (sdist, repaired):
             shutil.copy(artefact, out / artefact.name)
         step(None)
-    print(f"\nrelease artefacts in {out}: {sdist.name}, {repaired.name} "
-          f"({time.perf_counter() - start:.0f} s)")
+    print(
+        f"\nrelease artefacts in {out}: {sdist.name}, {repaired.name} "
+        f"({time.perf_counter() - start:.0f} s)"
+    )
     return 0
 
 

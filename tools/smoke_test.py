@@ -57,8 +57,10 @@ def main():
     files = [str(f) for f in metadata.files("fasthash") or ()]
     if not any(f.endswith("LICENSE") for f in files):
         sys.exit("FAIL: LICENSE is not in the installed distribution")
-    print(f"smoke test passed: {len(configs)} configurations x 3 thread counts identical to "
-          f"scikit-learn on {len(docs)} documents; LICENSE installed")
+    print(
+        f"smoke test passed: {len(configs)} configurations x 3 thread counts identical to "
+        f"scikit-learn on {len(docs)} documents; LICENSE installed"
+    )
 
 
 if __name__ == "__main__":

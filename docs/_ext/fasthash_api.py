@@ -119,7 +119,7 @@ def module_page(module_name, rows):
             continue
         lines += [_title(heading, "-")]
         if kind == "data":
-            for name, path, _ in group:
+            for _, path, _ in group:
                 lines += [f".. data:: {path}", "", f"   {DATA[path]}", ""]
             continue
         own = [path for _, path, _ in group if path.rsplit(".", 1)[0] == module_name]

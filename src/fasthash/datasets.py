@@ -231,7 +231,7 @@ def load_english_topics(*, return_X_y=False):
         python=platform.python_version(),
         n_documents=len(documents),
         n_classes=len(names),
-        class_counts=", ".join(f"{n}: {c}" for n, c in zip(names, counts)),
+        class_counts=", ".join(f"{n}: {c}" for n, c in zip(names, counts, strict=True)),
         mb=_megabytes(documents),
     )
     return _labelled(documents, labels, return_X_y, descr)

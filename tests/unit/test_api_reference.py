@@ -85,8 +85,9 @@ def test_a_new_public_name_gets_a_page(api, monkeypatch):
         """Load something."""
 
     monkeypatch.setattr(fasthash.datasets, "load_something", load_something, raising=False)
-    monkeypatch.setattr(fasthash.datasets, "__all__", [*fasthash.datasets.__all__,
-                                                       "load_something"])
+    monkeypatch.setattr(
+        fasthash.datasets, "__all__", [*fasthash.datasets.__all__, "load_something"]
+    )
     rows = api.api_entries()["fasthash.datasets"]
     assert ("load_something", "fasthash.datasets.load_something", "function") in rows
     assert "\n   load_something\n" in api.module_page("fasthash.datasets", rows)

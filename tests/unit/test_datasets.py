@@ -92,7 +92,7 @@ def test_multilingual_documents():
     assert bunch.target.shape == (len(bunch.data),)
     names = bunch.target_names
     assert names == sorted(names) and len(names) > 100
-    label = dict(zip(bunch.data, (names[i] for i in bunch.target)))
+    label = dict(zip(bunch.data, (names[i] for i in bunch.target), strict=True))
     greek = next(d for d in bunch.data if d.startswith("Ελληνικά:"))
     assert label[greek] == "el"
     assert label[next(d for d in bunch.data if d.startswith("Türkçe:"))] == "tr"
