@@ -405,14 +405,18 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         for (int64_t i = 0; i < n; i++) {                                                 \
             uint32_t cp = s[i];                                                           \
             if (!STRIP && cp < 0x80) {                                                    \
-                /* ASCII inside wider text */                                             \
+                /* ASCII inside wider text. `in` is the class test; never read it from c: \
+                 * U+0000 is a token character of \S (c == 0 is NUL, not "outside"). */   \
                 uint8_t c;                                                                \
-                if (nonspace_)                                                            \
-                    c = fh_ascii_space(cp) ? 0                                               \
-                                        : (uint8_t)(LOWER && cp - 'A' < 26u ? cp + 32 : cp); \
-                else                                                                      \
+                int in;                                                                   \
+                if (nonspace_) {                                                          \
+                    c = (uint8_t)(LOWER && cp - 'A' < 26u ? cp + 32 : cp);                \
+                    in = !fh_ascii_space(cp);                                             \
+                } else {                                                                  \
                     c = (LOWER ? fh_ascii_word_lower : fh_ascii_word)[cp];                \
-                if (c) {                                                                  \
+                    in = c != 0; /* the table's 0 means "not \w"; NUL is not \w */        \
+                }                                                                         \
+                if (in) {                                                                 \
                     if (run == 0)                                                         \
                         start = tb->len;                                                  \
                     out[tb->len++] = c;                                                   \

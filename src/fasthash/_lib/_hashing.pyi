@@ -20,6 +20,9 @@ TOKEN_NONSPACE: int
 NORM_NONE: int
 NORM_L1: int
 NORM_L2: int
+PATHS_FASTEST: int
+PATHS_BASELINE: int
+PATHS_REFERENCE: int
 
 def check_status(status: int, row: int = ...) -> None: ...
 
@@ -39,6 +42,7 @@ class Options:
         analyzer: int = ...,
         strip_accents: int = ...,
         token: int = ...,
+        paths: int = ...,
     ) -> None: ...
 
 class SurrogateFeatureError(UnicodeEncodeError):

@@ -47,6 +47,9 @@ TOKEN_NONSPACE = FH_TOKEN_NONSPACE
 NORM_NONE = FH_NORM_NONE
 NORM_L1 = FH_NORM_L1
 NORM_L2 = FH_NORM_L2
+PATHS_FASTEST = FH_PATHS_FASTEST
+PATHS_BASELINE = FH_PATHS_BASELINE
+PATHS_REFERENCE = FH_PATHS_REFERENCE
 
 
 class SurrogateFeatureError(UnicodeEncodeError):
@@ -89,7 +92,8 @@ cdef class Options:
 
     def __cinit__(self, *, int64_t min_n, int64_t max_n, uint32_t n_features, bint lowercase,
                   bint alternate_sign, bint binary, int norm, int out_type, stop_words=None,
-                  int analyzer=FH_ANALYZER_WORD, int strip_accents=0, int token=FH_TOKEN_WORD2):
+                  int analyzer=FH_ANALYZER_WORD, int strip_accents=0, int token=FH_TOKEN_WORD2,
+                  int paths=FH_PATHS_FASTEST):
         memset(&self.c, 0, sizeof(fh_opts))
         self.stop = NULL
         self.c.analyzer = analyzer
@@ -103,6 +107,7 @@ cdef class Options:
         self.c.binary = binary
         self.c.norm = norm
         self.c.out_type = out_type
+        self.c.paths = paths  # tests only: every path gives the same output
         _check(fh_opts_check(&self.c), -1)
         if stop_words is not None:
             self._set_stop_words(stop_words)

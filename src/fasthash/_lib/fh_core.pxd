@@ -67,6 +67,10 @@ cdef extern from "fh_hashing.h" nogil:
         FH_OUT_F64
         FH_OUT_F32
         FH_OUT_I64
+    enum:
+        FH_PATHS_FASTEST
+        FH_PATHS_BASELINE
+        FH_PATHS_REFERENCE
     ctypedef struct fh_doc:
         fh_text text
         int64_t feat_start
@@ -89,6 +93,7 @@ cdef extern from "fh_hashing.h" nogil:
         int32_t out_type
         int32_t token
         const fh_stopset *stop
+        int32_t paths
     ctypedef struct fh_batch:
         pass
     ctypedef struct fh_workspace:

@@ -69,6 +69,9 @@ _ANALYZERS = {
     "char_wb": _hashing.ANALYZER_CHAR_WB,
 }
 _UNICODE_MATCHES = _hashing.unicode_version() == unicodedata.unidata_version
+# The core's code paths (_hashing.PATHS_*): the fastest the CPU allows. Tests set the
+# baseline-ISA or reference paths here to compare them with scikit-learn too.
+_KERNEL_PATHS = _hashing.PATHS_FASTEST
 
 
 class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
@@ -348,6 +351,7 @@ class _Plan:
             analyzer=analyzer,
             strip_accents=_STRIP[vec.strip_accents] if self.native and vec.strip_accents else 0,
             token=token,
+            paths=_KERNEL_PATHS,
         )
 
     def _sklearn_only(self, why):
