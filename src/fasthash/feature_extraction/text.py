@@ -61,6 +61,10 @@ _BATCH_MAX_UNITS = 1 << 21
 # n-gram lengths below this are analysed in Python (sklearn would emit ~N - min_n empty
 # strings per document: a configuration for tests, not for speed).
 _MIN_NATIVE_MIN_N = -(1 << 16)
+# n-gram lengths above this are clipped to it: no text is that long, so an n-gram of this
+# length or more never fits, exactly as with the requested length (and both ends of the
+# range fit the core's int64).
+_MAX_NGRAM_N = 1 << 62
 _NORMS = {None: _hashing.NORM_NONE, "l1": _hashing.NORM_L1, "l2": _hashing.NORM_L2}
 _STRIP = {"unicode": 1, "ascii": 2}  # C's strip_accents modes
 _ANALYZERS = {
@@ -337,7 +341,8 @@ class _Plan:
                 stop = vec.get_stop_words()
                 if stop is not None:
                     stop = _stop_word_bytes(stop, token)
-            max_n = min(int(max_n), 1 << 62)
+            min_n = min(int(min_n), _MAX_NGRAM_N)
+            max_n = min(int(max_n), _MAX_NGRAM_N)
         self.options = _hashing.Options(
             min_n=int(min_n),
             max_n=int(max_n),
@@ -498,4 +503,15 @@ def _python_analysis_reason(vec):
             return "non-integer ngram_range"
         if min_n < _MIN_NATIVE_MIN_N:
             return "ngram_range with a very negative min_n"
+        if _overflows_plus_one(max_n):
+            # scikit-learn's analyzers compute max_n + 1 in max_n's own type: a numpy
+            # integer at its maximum wraps around (with a RuntimeWarning per document)
+            return "ngram_range: max_n + 1 overflows its numpy integer type"
     return None
+
+
+def _overflows_plus_one(value):
+    """Whether ``value + 1`` wraps around (a fixed-width numpy integer at its maximum)."""
+    if isinstance(value, np.integer):
+        return int(value) == int(np.iinfo(type(value)).max)
+    return False
