@@ -14,6 +14,7 @@ and builds the sparse matrix.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.exc cimport PyErr_CheckSignals
 from cpython.object cimport PyObject
 from libc.math cimport fabs, isfinite
 from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint8_t, uint32_t
@@ -24,10 +25,13 @@ cimport cython
 cimport numpy as cnp
 import numpy as np
 
+from ._cancel cimport Cancel
 from .fh_core cimport (
+    FH_ERR_CANCELLED,
     FH_ERR_NOMEM,
     FH_MERGE_RAW,
     FH_OK,
+    fh_cancel,
     fh_feature_entry,
     fh_merge_feature_rows_f32,
     fh_merge_feature_rows_f64,
@@ -90,17 +94,18 @@ cdef extern from *:
      * appended. *remaining counts down the items dict.items() may still yield. Returns 0 at
      * the end of the dict; 1 at any other item, whose borrowed key and value are stored in
      * *pk, *pv (*ppos is past it); 2 when the sink is full (*ppos at the next item); 3 at an
-     * item found when *remaining is 0 (dict.items() would raise "keys changed"). Runs no
+     * item found when *remaining is 0 (dict.items() would raise "keys changed"). Also
+     * returns 2 after `budget` items (so that the caller can check for signals). Runs no
      * Python code, so the dict cannot change meanwhile. */
     static int fh_read_dict(PyObject *d, Py_ssize_t *ppos, Py_ssize_t *remaining, fh_sink *s,
-                            PyObject **pk, PyObject **pv)
+                            PyObject **pk, PyObject **pv, int64_t budget)
     {
         PyObject *k, *v;
         Py_ssize_t pos = *ppos, left = *remaining;
         int32_t *const cols = s->cols;
         double *const vals = s->vals;
         int64_t n = s->n;
-        const int64_t cap = s->cap;
+        const int64_t cap = s->cap - n > budget ? n + budget : s->cap;
         const uint32_t nf = s->n_features, mask = s->pow2_mask;
         const uint64_t sign = s->alternate_sign ? 1u : 0u;
         const int check = s->check;
@@ -164,8 +169,11 @@ cdef extern from *:
     void fh_sink_put(fh_sink *s, uint32_t key, double v)
     uint32_t fh_sink_key(const fh_sink *s, const uint8_t *p, Py_ssize_t len)
     int fh_read_dict(object d, Py_ssize_t *ppos, Py_ssize_t *remaining, fh_sink *s,
-                     PyObject **pk, PyObject **pv)
+                     PyObject **pk, PyObject **pv, int64_t budget)
 
+
+# Features read between two checks for signals (a millisecond or so).
+cdef int64_t _SIGNAL_CHECK_ITEMS = 1 << 16
 
 MODE_DICT = 0
 MODE_PAIR = 1
@@ -182,6 +190,8 @@ cdef int _check(fh_status status) except -1:
         return 0
     if status == FH_ERR_NOMEM:
         raise MemoryError()
+    if status == FH_ERR_CANCELLED:
+        raise KeyboardInterrupt()  # a token is only requested on an interrupt
     raise RuntimeError(
         f"fasthash internal error ({fh_status_message(status).decode()}); please report")
 
@@ -219,6 +229,7 @@ cdef class FeatureBatch:
     cdef object fix_values         # ndarray of fix_dtype (capacity grows)
     cdef list fix_pos
     cdef Py_ssize_t n_fix
+    cdef int64_t ticks
 
     def __cinit__(self, int64_t n_features, bint alternate_sign, fix_dtype, int check,
                   double lo, double hi):
@@ -362,11 +373,14 @@ cdef class FeatureBatch:
         cdef int r
         self._reserve(size)
         while True:
-            r = fh_read_dict(x, &pos, &remaining, &self.sink, &kp, &vp)
+            r = fh_read_dict(x, &pos, &remaining, &self.sink, &kp, &vp, _SIGNAL_CHECK_ITEMS)
             if r == 0:
                 return 0
             if r == 2:
                 self._reserve(1)
+                PyErr_CheckSignals()  # a signal handler may change the dict:
+                if len(x) != size:
+                    raise RuntimeError("dictionary changed size during iteration")
                 continue
             if r == 3:
                 raise RuntimeError("dictionary keys changed during iteration")
@@ -376,6 +390,15 @@ cdef class FeatureBatch:
             if len(x) != size:
                 raise RuntimeError("dictionary changed size during iteration")
 
+    cdef inline int _tick(self) except -1:
+        """Count a feature read; check for signals (Ctrl-C) every _SIGNAL_CHECK_ITEMS: a
+        sample may hold any number of features, read by this loop without Python code."""
+        self.ticks += 1
+        if self.ticks >= _SIGNAL_CHECK_ITEMS:
+            self.ticks = 0
+            PyErr_CheckSignals()
+        return 0
+
     cdef int _add_sample(self, object x, int mode) except -1:
         if mode == 0:
             if type(x) is dict:
@@ -383,12 +406,15 @@ cdef class FeatureBatch:
             else:
                 items = x.iteritems() if hasattr(x, "iteritems") else x.items()
                 for f, v in items:
+                    self._tick()
                     self._add(f, v)
         elif mode == 1:
             for f, v in x:
+                self._tick()
                 self._add(f, v)
         else:
             for f in x:
+                self._tick()
                 self._add_name(f, 1.0)
         if self.n_rows == self.rows_cap:
             self._grow_rows()
@@ -488,6 +514,15 @@ cdef class MergedRows:
     cdef readonly bint all_sorted
     cdef readonly bint any_raw
     cdef bint done
+    # the merge in progress (append), read by _merge on any thread
+    cdef const int64_t *in_indptr
+    cdef const int32_t *in_indices
+    cdef const void *in_values
+    cdef int64_t in_rows
+    cdef int n_threads
+    cdef fh_cancel *cancel
+    cdef fh_status st
+    cdef int sorted_
 
     def __cinit__(self, int64_t n_features, dtype):
         if dtype == np.float64:
@@ -544,17 +579,19 @@ cdef class MergedRows:
         return 0
 
     def append(self, const int64_t[::1] indptr, const int32_t[::1] indices, values,
-               int n_threads):
+               int n_threads, Cancel cancel=None, run=None):
         """Merge the raw rows ``indptr``/``indices``/``values`` (a batch) with the GIL
-        released and append them. ``values`` has the dtype of the instance."""
+        released and append them. ``values`` has the dtype of the instance.
+
+        ``cancel`` (optional) is polled by the kernel. ``run`` is None to merge on this
+        thread, or a function ``run(work, cancel)`` that calls ``work()`` (which releases
+        the GIL) on some thread and returns, or raises, only once it has ended.
+        """
         cdef int64_t n_rows = indptr.shape[0] - 1
         cdef int64_t n, i, base
         cdef const double[::1] v64
         cdef const float[::1] v32
-        cdef fh_status status = FH_OK
-        cdef int sorted_ = 1
         cdef uint8_t any_raw = 0
-        cdef const int32_t *ip = NULL
         cdef const void *vp = NULL
         if self.done:
             raise RuntimeError("MergedRows.append after finish")
@@ -575,33 +612,55 @@ cdef class MergedRows:
                 vp = &v64[0]
         if indices.shape[0] < n:
             raise ValueError("indptr does not match indices and values")
-        if n:
-            ip = &indices[0]
         self._reserve(n_rows, n)
         base = self.nnz
-        with nogil:
-            if self.f32:
-                status = fh_merge_feature_rows_f32(
-                    &indptr[0], n_rows, ip, <const float *>vp, self.n_cols, n_threads,
-                    self.indptr + self.n_rows, self.idx + base,
-                    <float *>self.vals + base, self.flags + self.n_rows, &sorted_)
+        self.in_indptr = &indptr[0]
+        self.in_indices = &indices[0] if n else NULL
+        self.in_values = vp
+        self.in_rows = n_rows
+        self.n_threads = n_threads
+        self.cancel = cancel.c if cancel is not None else NULL
+        self.sorted_ = 1
+        try:
+            if run is None:
+                self._merge()
             else:
-                status = fh_merge_feature_rows_f64(
-                    &indptr[0], n_rows, ip, <const double *>vp, self.n_cols, n_threads,
-                    self.indptr + self.n_rows, self.idx + base,
-                    <double *>self.vals + base, self.flags + self.n_rows, &sorted_)
-            if status == FH_OK:
-                # The kernel wrote this batch's indptr from 0 over the previous end (base).
-                for i in range(self.n_rows, self.n_rows + n_rows):
-                    self.indptr[i + 1] += base
-                    any_raw |= self.flags[i]
-            self.indptr[self.n_rows] = base
-        _check(status)
+                run(self._merge, cancel)
+        finally:
+            self.in_indptr = NULL
+            self.in_indices = NULL
+            self.in_values = NULL
+            self.cancel = NULL
+        if self.st != FH_OK:
+            self.indptr[self.n_rows] = base  # the rows written are forgotten
+            _check(self.st)
+        # The kernel wrote this batch's indptr from 0 over the previous end (base).
+        for i in range(self.n_rows, self.n_rows + n_rows):
+            self.indptr[i + 1] += base
+            any_raw |= self.flags[i]
+        self.indptr[self.n_rows] = base
         self.n_rows += n_rows
         self.nnz = self.indptr[self.n_rows]
         self.n_raw += n
-        self.all_sorted = self.all_sorted and sorted_
+        self.all_sorted = self.all_sorted and self.sorted_
         self.any_raw = self.any_raw or any_raw
+
+    def _merge(self):
+        """The merge kernel of :meth:`append` (GIL released)."""
+        cdef int64_t base = self.nnz
+        with nogil:
+            if self.f32:
+                self.st = fh_merge_feature_rows_f32(
+                    self.in_indptr, self.in_rows, self.in_indices,
+                    <const float *>self.in_values, self.n_cols, self.n_threads, self.cancel,
+                    self.indptr + self.n_rows, self.idx + base,
+                    <float *>self.vals + base, self.flags + self.n_rows, &self.sorted_)
+            else:
+                self.st = fh_merge_feature_rows_f64(
+                    self.in_indptr, self.in_rows, self.in_indices,
+                    <const double *>self.in_values, self.n_cols, self.n_threads,
+                    self.cancel, self.indptr + self.n_rows, self.idx + base,
+                    <double *>self.vals + base, self.flags + self.n_rows, &self.sorted_)
 
     def finish(self):
         """(indptr int64, indices int32, values, raw_rows): the merged rows; the arrays take
