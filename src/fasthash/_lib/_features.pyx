@@ -18,7 +18,7 @@ from cpython.exc cimport PyErr_CheckSignals
 from cpython.object cimport PyObject
 from libc.math cimport fabs, isfinite
 from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint8_t, uint32_t
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
 cimport cython
@@ -219,8 +219,9 @@ cdef class FeatureBatch:
         Bounds of ``check`` (the Python layer accounts for the sign flip).
     """
     cdef fh_sink sink
-    cdef object cols_arr           # int32 ndarray, capacity sink.cap (sink.cols is its data)
-    cdef object vals_arr           # float64 ndarray, the same
+    cdef _Owner cols_buf           # int32 entries, capacity sink.cap (sink.cols is its data)
+    cdef _Owner vals_buf           # float64 entries, the same
+    cdef bint viewed               # arrays returned since the last growth may view them
     cdef object indptr_arr         # int64 ndarray: 0, then the entry count after each sample
     cdef int64_t *indptr
     cdef int64_t n_rows, rows_cap
@@ -265,21 +266,20 @@ cdef class FeatureBatch:
         return self.n_rows
 
     cdef int _grow(self, int64_t need) except -1:
-        """Capacity for at least ``need`` entries (the entries held are kept)."""
-        cdef int64_t ncap = self.sink.cap * 2 if self.sink.cap else 1 << 12
-        while ncap < need:
-            ncap *= 2
-        cols = np.empty(ncap, dtype=np.int32)
-        vals = np.empty(ncap, dtype=np.float64)
-        cdef int32_t[::1] c = cols
-        cdef double[::1] v = vals
-        if self.sink.n:
-            memcpy(&c[0], self.sink.cols, <size_t>self.sink.n * sizeof(int32_t))
-            memcpy(&v[0], self.sink.vals, <size_t>self.sink.n * sizeof(double))
-        self.cols_arr = cols
-        self.vals_arr = vals
-        self.sink.cols = &c[0]
-        self.sink.vals = &v[0]
+        """Capacity for at least ``need`` entries (the entries held are kept).
+
+        Grown by realloc, which remaps large blocks instead of copying them (a sample of
+        any size grows in O(1) per doubling: no long copy where Ctrl-C would wait), unless
+        an array returned by :meth:`indices` or :meth:`values` since may view the block:
+        then a new block is made and the old one is left to that array."""
+        cdef int64_t ncap = max(need, 2 * self.sink.cap, 1 << 12)
+        self.cols_buf = _grown(self.cols_buf, self.sink.n * sizeof(int32_t),
+                               ncap * sizeof(int32_t), self.viewed)
+        self.vals_buf = _grown(self.vals_buf, self.sink.n * sizeof(double),
+                               ncap * sizeof(double), self.viewed)
+        self.viewed = False
+        self.sink.cols = <int32_t *>self.cols_buf.p
+        self.sink.vals = <double *>self.vals_buf.p
         self.sink.cap = ncap
         return 0
 
@@ -448,13 +448,15 @@ cdef class FeatureBatch:
         return self.indptr_arr[:self.n_rows + 1]
 
     def indices(self):
-        """Column of each entry (int32; a view, valid until the next :meth:`fill`)."""
-        return self.cols_arr[:self.sink.n]
+        """Column of each entry (int32; a view, overwritten by the next :meth:`fill`)."""
+        self.viewed = True
+        return _view(self.cols_buf, self.sink.n, cnp.NPY_INT32)
 
     def values(self):
-        """Signed value of each entry as a double (a view, valid until the next
+        """Signed value of each entry as a double (a view, overwritten by the next
         :meth:`fill`); the entries of :meth:`fixups` still need their exact value."""
-        return self.vals_arr[:self.sink.n]
+        self.viewed = True
+        return _view(self.vals_buf, self.sink.n, cnp.NPY_FLOAT64)
 
     def fixups(self):
         """(positions, values): the entries assigned exactly while reading."""
@@ -465,11 +467,41 @@ cdef class FeatureBatch:
 
 @cython.final
 cdef class _Owner:
-    """Owner of a malloc'd block that a numpy array views (the array's base)."""
+    """Owner of a malloc'd block that numpy arrays may view (their base)."""
     cdef void *p
 
     def __dealloc__(self):
         free(self.p)
+
+
+cdef _Owner _grown(_Owner old, size_t used, size_t nbytes, bint viewed):
+    """A block of nbytes holding the first ``used`` bytes of ``old`` (may be None): ``old``
+    itself, reallocated, unless arrays may view it (``viewed``): then a new block (a copy),
+    the old one left to them."""
+    cdef void *q
+    cdef _Owner new
+    if old is not None and not viewed:
+        q = realloc(old.p, nbytes)
+        if q == NULL:
+            raise MemoryError()
+        old.p = q
+        return old
+    new = _Owner()
+    new.p = malloc(nbytes)
+    if new.p == NULL:
+        raise MemoryError()
+    if used:
+        memcpy(new.p, old.p, used)
+    return new
+
+
+cdef object _view(_Owner buf, int64_t n, int typenum):
+    """A 1-D numpy array of the first n items of buf (which it keeps alive)."""
+    cdef cnp.npy_intp dims = n
+    arr = cnp.PyArray_SimpleNewFromData(1, &dims, typenum, buf.p)
+    cnp.Py_INCREF(buf)
+    cnp.PyArray_SetBaseObject(arr, buf)
+    return arr
 
 
 cdef object _owned_array(void **p, int64_t n, int typenum, size_t itemsize):

@@ -32,8 +32,8 @@ _BATCH_FEATURES = 1 << 16
 # With several threads, batches are merged in groups of about this many raw entries, one
 # parallel region per group: enough work to pay for waking the team (one region per batch
 # made 2 threads slower than 1 on a loaded machine), and a bound on the memory held (about
-# 24 bytes per entry) whatever the input's length.
-_MERGE_GROUP_FEATURES = 1 << 21
+# 24 bytes per entry: a copy of each batch, then the group) whatever the input's length.
+_MERGE_GROUP_FEATURES = 1 << 20
 # A merge of more raw entries than this (a huge sample) runs on fasthash's kernel thread
 # while the main thread waits interruptibly, so that Ctrl-C cancels it at once.
 _INTERRUPTIBLE_FEATURES = 1 << 22
@@ -278,20 +278,28 @@ def _read_batches(raw_X, mode, new_batch, out, n_threads):
         return
     jobs = []
     held = 0
-    exhausted = False
-    while not exhausted:
-        batch = new_batch()
+
+    def merge_group():
+        nonlocal held
+        job = out.combine(jobs)
+        jobs.clear()  # the copies go before the merge allocates its output
+        merge(job, held)
+        held = 0
+
+    batch = new_batch()
+    while not batch.exhausted:
         batch.fill(raw_X, mode, _BATCH_FEATURES)
-        exhausted = batch.exhausted
-        if batch.n_samples:
-            jobs.append(out.prepare(batch))  # holds the batch's buffers
+        if batch.n_entries >= _MERGE_GROUP_FEATURES:
+            # a huge sample: merged straight from the batch (copying it would take long
+            # enough to delay Ctrl-C), after the group before it
+            if jobs:
+                merge_group()
+            merge(out.prepare(batch), batch.n_entries)
+        elif batch.n_samples:
+            jobs.append(out.prepare(batch, keep=True))  # copies: the batch is refilled
             held += batch.n_entries
-        del batch
-        if jobs and (held >= _MERGE_GROUP_FEATURES or exhausted):
-            job = out.combine(jobs)
-            jobs.clear()  # the batches' own buffers go before the merge allocates its output
-            merge(job, held)
-            held = 0
+        if jobs and (held >= _MERGE_GROUP_FEATURES or batch.exhausted):
+            merge_group()
 
 
 class _MergedOutput:
@@ -307,15 +315,20 @@ class _MergedOutput:
     def n_samples(self):
         return self.merged.n_samples
 
-    def prepare(self, batch):
-        """The batch's raw rows with values cast to ``dt`` (GIL held)."""
+    def prepare(self, batch, keep=False):
+        """The batch's raw rows with values cast to ``dt`` (GIL held): views of the batch,
+        or (``keep``) arrays of their own."""
         values = batch.values()
         if self.dt != np.float64:
             with np.errstate(all="ignore"):  # unsafe values were assigned (and warned) already
                 values = values.astype(self.dt)
+        elif keep:
+            values = values.copy()
         fix_pos, fix_values = batch.fixups()
         if fix_pos.size:
             values[fix_pos] = fix_values
+        if keep:
+            return batch.indptr_array().copy(), batch.indices().copy(), values
         return batch.indptr_array(), batch.indices(), values
 
     def combine(self, jobs):
@@ -409,7 +422,9 @@ class _RawOutput:
         self.n_samples = 0
         self.size = 0
 
-    def prepare(self, batch):
+    def prepare(self, batch, keep=False):
+        """The batch's raw entries cast to ``dt`` and their row lengths (arrays of their
+        own, whatever ``keep``)."""
         values = np.empty(batch.n_entries, dtype=self.dt)
         with np.errstate(all="ignore"):  # unsafe values were assigned (and warned) already
             np.copyto(values, batch.values(), casting="unsafe")
