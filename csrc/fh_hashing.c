@@ -520,12 +520,12 @@ static fh_status wb_join_ascii(const fh_text *doc, int lowercase, fh_charbuf *cb
                                          uint32_t *k, fh_cancel *c)                        \
     {                                                                                     \
         switch (lo * 16 + hi) {                                                           \
-        case 0x23: return wb_keys_pow2(J, J_len, 2, 3, mask, alt, kb, k, c);                 \
-        case 0x24: return wb_keys_pow2(J, J_len, 2, 4, mask, alt, kb, k, c);                 \
-        case 0x25: return wb_keys_pow2(J, J_len, 2, 5, mask, alt, kb, k, c);                 \
-        case 0x34: return wb_keys_pow2(J, J_len, 3, 4, mask, alt, kb, k, c);                 \
-        case 0x35: return wb_keys_pow2(J, J_len, 3, 5, mask, alt, kb, k, c);                 \
-        default: return wb_keys_pow2(J, J_len, lo, hi, mask, alt, kb, k, c);                 \
+        case 0x23: return wb_keys_pow2(J, J_len, 2, 3, mask, alt, kb, k, c);              \
+        case 0x24: return wb_keys_pow2(J, J_len, 2, 4, mask, alt, kb, k, c);              \
+        case 0x25: return wb_keys_pow2(J, J_len, 2, 5, mask, alt, kb, k, c);              \
+        case 0x34: return wb_keys_pow2(J, J_len, 3, 4, mask, alt, kb, k, c);              \
+        case 0x35: return wb_keys_pow2(J, J_len, 3, 5, mask, alt, kb, k, c);              \
+        default: return wb_keys_pow2(J, J_len, lo, hi, mask, alt, kb, k, c);              \
         }                                                                                 \
     }                                                                                     \
     ATTR static int64_t char_pow2_##SUFFIX(const uint8_t *t, int64_t L, int lo, int hi,    \
@@ -533,13 +533,13 @@ static fh_status wb_join_ascii(const fh_text *doc, int lowercase, fh_charbuf *cb
                                            uint32_t *k, fh_cancel *c)                      \
     {                                                                                     \
         switch (lo * 16 + hi) {                                                           \
-        case 0x12: return char_keys_pow2(t, L, 1, 2, mask, alt, kb, k, c);                   \
-        case 0x13: return char_keys_pow2(t, L, 1, 3, mask, alt, kb, k, c);                   \
-        case 0x23: return char_keys_pow2(t, L, 2, 3, mask, alt, kb, k, c);                   \
-        case 0x24: return char_keys_pow2(t, L, 2, 4, mask, alt, kb, k, c);                   \
-        case 0x25: return char_keys_pow2(t, L, 2, 5, mask, alt, kb, k, c);                   \
-        case 0x35: return char_keys_pow2(t, L, 3, 5, mask, alt, kb, k, c);                   \
-        default: return char_keys_pow2(t, L, lo, hi, mask, alt, kb, k, c);                   \
+        case 0x12: return char_keys_pow2(t, L, 1, 2, mask, alt, kb, k, c);                \
+        case 0x13: return char_keys_pow2(t, L, 1, 3, mask, alt, kb, k, c);                \
+        case 0x23: return char_keys_pow2(t, L, 2, 3, mask, alt, kb, k, c);                \
+        case 0x24: return char_keys_pow2(t, L, 2, 4, mask, alt, kb, k, c);                \
+        case 0x25: return char_keys_pow2(t, L, 2, 5, mask, alt, kb, k, c);                \
+        case 0x35: return char_keys_pow2(t, L, 3, 5, mask, alt, kb, k, c);                \
+        default: return char_keys_pow2(t, L, lo, hi, mask, alt, kb, k, c);                \
         }                                                                                 \
     }
 
