@@ -69,23 +69,23 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
     if (cb->ascii) {
         FH_GROW(cb->u8, cb->cap_u8, n + 8, 256, return FH_ERR_NOMEM); /* + 8: short loads */
         const uint8_t *s = doc->data;
-        int64_t k = 0, next_poll = FH_POLL_ITEMS;
-        for (int64_t i = 0; i < n; i++) {
-            if (i >= next_poll) {
-                next_poll = i + FH_POLL_ITEMS;
-                if (fh_cancel_poll(cb->cancel))
-                    return FH_ERR_CANCELLED;
+        int64_t k = 0;
+        for (int64_t i = 0; i < n;) { /* blocks of about FH_POLL_ITEMS between polls */
+            if (i > 0 && fh_cancel_poll(cb->cancel))
+                return FH_ERR_CANCELLED;
+            const int64_t b1 = n - i < FH_POLL_ITEMS ? n : i + FH_POLL_ITEMS;
+            for (; i < b1; i++) {
+                uint8_t c = s[i];
+                if (lowercase && (uint8_t)(c - 'A') < 26)
+                    c = (uint8_t)(c + 32);
+                if (is_space(c) && i + 1 < n && is_space(s[i + 1])) {
+                    /* a run of two or more: one ASCII space */
+                    while (i + 1 < n && is_space(s[i + 1]))
+                        i++;
+                    c = ' ';
+                }
+                cb->u8[k++] = c;
             }
-            uint8_t c = s[i];
-            if (lowercase && (uint8_t)(c - 'A') < 26)
-                c = (uint8_t)(c + 32);
-            if (is_space(c) && i + 1 < n && is_space(s[i + 1])) {
-                /* a run of two or more: one ASCII space */
-                while (i + 1 < n && is_space(s[i + 1]))
-                    i++;
-                c = ' ';
-            }
-            cb->u8[k++] = c;
         }
         cb->n = k;
         return FH_OK;
