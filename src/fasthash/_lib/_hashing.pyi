@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fasthash._lib._cancel import Cancel
+
 OUT_F64: int
 OUT_F32: int
 OUT_I64: int
@@ -20,6 +22,9 @@ TOKEN_NONSPACE: int
 NORM_NONE: int
 NORM_L1: int
 NORM_L2: int
+PATHS_FASTEST: int
+PATHS_BASELINE: int
+PATHS_REFERENCE: int
 
 def check_status(status: int, row: int = ...) -> None: ...
 
@@ -39,6 +44,7 @@ class Options:
         analyzer: int = ...,
         strip_accents: int = ...,
         token: int = ...,
+        paths: int = ...,
     ) -> None: ...
 
 class SurrogateFeatureError(UnicodeEncodeError):
@@ -49,6 +55,8 @@ class Batch:
     def text(self, i: int) -> str: ...
     @property
     def n_docs(self) -> int: ...
+    @property
+    def units(self) -> int: ...
     @property
     def exhausted(self) -> bool: ...
 
@@ -64,7 +72,14 @@ class CSRBuilder:
     nnz: int
     raw: int
     def __init__(self, opts: Options) -> None: ...
-    def append(self, batch: Batch, opts: Options, n_threads: int) -> None: ...
+    def append(
+        self,
+        batch: Batch,
+        opts: Options,
+        n_threads: int,
+        cancel: Cancel | None = ...,
+        run: Callable[[Callable[[], None], Cancel | None], None] | None = ...,
+    ) -> None: ...
     def finish(
         self,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[Any]]: ...
