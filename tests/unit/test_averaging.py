@@ -31,9 +31,11 @@ from sklearn.svm import LinearSVC, LinearSVR
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fasthash.linear_model._averaging as averaging
+import fasthash.linear_model._reduction as reduction
 from fasthash.exceptions import IncompatibleModelsError
 from fasthash.linear_model import AveragedLinearModel, average_models
-from fasthash.linear_model._averaging import _combine, _contribution, _finalize, _tree_reduce
+from fasthash.linear_model._reduction import combine, contribution, finalize, tree_reduce
+from fasthash.utils._sklearn_compat import InvalidParameterError
 
 # PassiveAggressive* are deprecated since scikit-learn 1.8 (FutureWarning at construction);
 # they must keep working until they are removed.
@@ -426,18 +428,18 @@ def test_feature_weights_with_class_alignment_and_sparse_coef(multiclass_data):
 def test_reduction_is_associative_commutative_and_picklable(multiclass_data):
     X, y = multiclass_data
     models = [SGDClassifier(random_state=s).fit(X[s::3], y[s::3]) for s in range(3)]
-    cs = [_contribution(m, w) for m, w in zip(models, [1.0, 2.0, 3.0])]
+    cs = [contribution(m, w) for m, w in zip(models, [1.0, 2.0, 3.0])]
     cs = [pickle.loads(pickle.dumps(c)) for c in cs]
-    left = _finalize(_combine(_combine(cs[0], cs[1]), cs[2]))
-    right = _finalize(_combine(cs[0], _combine(cs[2], cs[1])))
+    left = finalize(combine(combine(cs[0], cs[1]), cs[2]))
+    right = finalize(combine(cs[0], combine(cs[2], cs[1])))
     np.testing.assert_allclose(left.coef_, right.coef_, rtol=1e-12)
     np.testing.assert_allclose(left.intercept_, right.intercept_, rtol=1e-12)
     expected = average_models(models, weights=[1, 2, 3])
-    np.testing.assert_allclose(_finalize(reduce(_combine, cs)).coef_, expected.coef_)
-    np.testing.assert_allclose(_finalize(_tree_reduce(cs)).coef_, expected.coef_)
-    other = _contribution(Perceptron().fit(X, y), 1.0)
+    np.testing.assert_allclose(finalize(reduce(combine, cs)).coef_, expected.coef_)
+    np.testing.assert_allclose(finalize(tree_reduce(cs)).coef_, expected.coef_)
+    other = contribution(Perceptron().fit(X, y), 1.0)
     with pytest.raises(IncompatibleModelsError, match="estimator class"):
-        _combine(cs[0], other)
+        combine(cs[0], other)
 
 
 # ---------------------------------------------------------------------------------------
@@ -669,7 +671,7 @@ def test_partial_fit_stream(multiclass_data):
     for start in range(0, len(y), 200):
         weighted.partial_fit(X[start : start + 200], y[start : start + 200], classes=[0, 1, 2, 3])
     stream = weighted._stream
-    fractions = [c / n for c, n in zip(stream["counts"], stream["n_samples"])]
+    fractions = [c / n for c, n in zip(stream.counts, stream.n_samples)]
     expected = average_models(
         weighted.estimators_, weights=weighted.partition_sizes_, feature_weights=fractions
     )
@@ -702,18 +704,53 @@ def test_classifier_or_regressor_follows_estimator(binary_data):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"n_partitions": 0}, "n_partitions must be an int >= 1"),
-        ({"n_rounds": 1.5}, "n_rounds must be an int >= 1"),
-        ({"partition": "random"}, "partition must be one of"),
-        ({"n_jobs": 0}, "'n_jobs' parameter of fasthash must be an int other than 0"),
-        ({"feature_weighting": "yes"}, "feature_weighting must be a bool"),
-        ({"n_partitions": 500}, "larger than the number of samples"),
+        ({"n_partitions": 0}, "'n_partitions' parameter of AveragedLinearModel must be an int"),
+        ({"n_rounds": 1.5}, "'n_rounds' parameter of AveragedLinearModel must be an int"),
+        ({"partition": "random"}, "'partition' parameter of AveragedLinearModel must be a str"),
+        ({"n_jobs": 0}, "'n_jobs' parameter of AveragedLinearModel must be an int other than 0"),
+        ({"n_jobs": 1.5}, "'n_jobs' parameter of AveragedLinearModel must be an int other than 0"),
+        ({"feature_weighting": "yes"}, "'feature_weighting' parameter of AveragedLinearModel"),
+        ({"estimator": "SGD"}, "'estimator' parameter of AveragedLinearModel must be an object"),
+        ({"verbose": -1}, "'verbose' parameter of AveragedLinearModel"),
     ],
 )
 def test_parameter_validation(params, match, binary_data):
+    """scikit-learn's validation, from fit and partial_fit alike."""
     X, y = binary_data
-    with pytest.raises(ValueError, match=match):
-        AveragedLinearModel(SGDClassifier(), **params).fit(X[:100], y[:100])
+    model = AveragedLinearModel(SGDClassifier())
+    model.set_params(**params)
+    with pytest.raises(InvalidParameterError, match=match):
+        model.fit(X[:100], y[:100])
+    if hasattr(model, "partial_fit"):  # not with estimator="SGD"
+        with pytest.raises(InvalidParameterError, match=match):
+            model.partial_fit(X[:100], y[:100], classes=[0, 1])
+
+
+def test_more_partitions_than_samples(binary_data):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="larger than the number of samples"):
+        AveragedLinearModel(SGDClassifier(), n_partitions=500).fit(X[:100], y[:100])
+
+
+def test_n_jobs_error_is_the_one_of_every_entry_point(binary_data):
+    """n_jobs=1.5 gives one InvalidParameterError message, from every fasthash entry point."""
+    X, y = binary_data
+    from fasthash import FeatureHasher, HashingVectorizer, ParallelForestClassifier
+    from fasthash.utils._threads import check_n_jobs
+
+    messages = []
+    for name, call in [
+        ("AveragedLinearModel", lambda: AveragedLinearModel(SGDClassifier(), n_jobs=1.5).fit(X, y)),
+        ("ParallelForestClassifier",
+         lambda: ParallelForestClassifier(n_jobs=1.5).fit(X, y)),
+        ("HashingVectorizer", lambda: HashingVectorizer(n_jobs=1.5).transform(["a b"])),
+        ("FeatureHasher", lambda: FeatureHasher(n_jobs=1.5).transform([{"a": 1}])),
+        ("checked", lambda: check_n_jobs(1.5, "checked")),
+    ]:
+        with pytest.raises(InvalidParameterError) as info:
+            call()
+        messages.append(str(info.value).replace(name, "<caller>"))
+    assert len(set(messages)) == 1, messages
 
 
 def test_verbose(binary_data, capsys):
@@ -722,8 +759,9 @@ def test_verbose(binary_data, capsys):
     assert "partition 1 fitted on 200 samples" in capsys.readouterr().out
 
 
-def test_docstring_examples():
-    result = doctest.testmod(averaging, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+@pytest.mark.parametrize("module", [averaging, reduction], ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
 
 

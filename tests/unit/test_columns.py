@@ -242,14 +242,14 @@ def test_averaged_model_is_the_same_with_and_without_compaction(
         calls.append(out is not None)
         return out
 
-    from fasthash.linear_model import _averaging
+    from fasthash.linear_model import _partition
 
-    monkeypatch.setattr(_averaging, "compact_for_fit", spy)
+    monkeypatch.setattr(_partition, "compact_for_fit", spy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         got = AveragedLinearModel(est, n_jobs=2, **kw).fit(X, y)
         assert calls and all(calls)
-        monkeypatch.setattr(_averaging, "compact_for_fit", lambda e, X_: None)
+        monkeypatch.setattr(_partition, "compact_for_fit", lambda e, X_: None)
         want = AveragedLinearModel(est, n_jobs=2, **kw).fit(X, y)
     for a, b in zip(got.estimators_, want.estimators_):
         if a is None or b is None:  # a one-class partition liblinear cannot fit
