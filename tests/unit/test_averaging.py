@@ -32,7 +32,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fasthash.linear_model._averaging as averaging
 import fasthash.linear_model._reduction as reduction
-from fasthash.exceptions import IncompatibleModelsError
+from fasthash.exceptions import FasthashWarning, IncompatibleModelsError
 from fasthash.linear_model import AveragedLinearModel, average_models
 from fasthash.linear_model._reduction import combine, contribution, finalize, tree_reduce
 from fasthash.utils._sklearn_compat import InvalidParameterError
@@ -375,6 +375,27 @@ def test_sgd_average_state_is_mixed(multiclass_data):
     naive._standard_coef = naive.coef_.copy()
     naive.partial_fit(*parts[1])
     assert not np.allclose(naive.coef_, cont_model.coef_)
+
+
+def test_sgd_average_regressor_keeps_sklearns_shapes(regression_data):
+    """An averaged SGDRegressor's coef_ stays 1-D (as scikit-learn's), state and all."""
+    X, y = regression_data
+    models = [SGDRegressor(average=True, random_state=i).fit(X[i::2], y[i::2]) for i in (0, 1)]
+    avg = average_models(models)
+    assert avg.coef_.shape == models[0].coef_.shape == (X.shape[1],)
+    np.testing.assert_allclose(avg.coef_, (models[0].coef_ + models[1].coef_) / 2)
+    avg.partial_fit(X, y)  # continues from the averaged state
+    assert avg.coef_.shape == (X.shape[1],)
+
+
+def test_binary_models_in_a_multiclass_set_give_a_2d_coef(multiclass_data):
+    """Binary models with 1-D coef_ averaged into three classes: (3, d), predicting."""
+    X, y = multiclass_data
+    X, y = X[y < 3], y[y < 3]
+    models = [RidgeClassifier().fit(X[y != c], y[y != c]) for c in (0, 2)]
+    avg = average_models(models, classes=np.unique(y))
+    assert avg.coef_.shape == (3, X.shape[1])
+    assert avg.predict(X).shape == (len(y),)
 
 
 def test_sgd_average_binary_state(binary_data):
@@ -793,3 +814,89 @@ def _expected_failed_checks(estimator):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# ---------------------------------------------------------------------------------------
+# Sample weights: a partition's weight is the sum of its sample weights
+# ---------------------------------------------------------------------------------------
+
+
+def test_negative_sample_weights_follow_the_estimator(binary_data):
+    """All-negative weights: each partition model is what the estimator fits with them,
+    averaged with the magnitudes of the partition sums (the same weighted mean)."""
+    X, y = binary_data
+    n = len(y)
+    sw = -np.ones(n)
+    model = AveragedLinearModel(SGDClassifier(random_state=0), n_partitions=2).fit(
+        X, y, sample_weight=sw
+    )
+    assert all(est is not None for est in model.estimators_)
+    np.testing.assert_array_equal(model.partition_sizes_, [-(n // 2), -(n - n // 2)])
+    for est, idx in zip(model.estimators_, np.array_split(np.arange(n), 2)):
+        alone = SGDClassifier(random_state=0).fit(X[idx], y[idx], sample_weight=sw[idx])
+        assert est.coef_.tobytes() == alone.coef_.tobytes()
+    want = average_models(model.estimators_, weights=np.abs(model.partition_sizes_))
+    assert model.coef_.tobytes() == want.coef_.tobytes()
+    # Unequal negative sums weigh the models by their magnitudes.
+    sw2 = np.where(np.arange(n) < n // 2, -1.0, -3.0)
+    m2 = AveragedLinearModel(SGDClassifier(random_state=0), n_partitions=2).fit(
+        X, y, sample_weight=sw2
+    )
+    want = average_models(m2.estimators_, weights=[n // 2, 3 * (n - n // 2)])
+    np.testing.assert_allclose(m2.coef_, want.coef_, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make_weights, match",
+    [
+        (lambda n: np.r_[-np.ones(n // 2), np.ones(n - n // 2)],
+         r"sums to -\d+\.0 over partition 0 but to \d+\.0 over partition 1"),
+        (lambda n: np.r_[np.zeros(n // 2), np.ones(n - n // 2)], "sums to 0 over partition 0"),
+        (lambda n: np.r_[np.ones(n // 2), np.tile([1.0, -1.0], (n - n // 2) // 2)],
+         "sums to 0 over partition 1"),
+    ],
+    ids=["mixed-signs", "zero-partition", "cancelling"],
+)
+def test_partition_weights_that_cannot_average_are_refused(make_weights, match, binary_data):
+    """Never a partition dropped silently: a zero or mixed-sign partition weight raises,
+    naming the partition, before anything is fitted."""
+    X, y = binary_data
+    sw = make_weights(len(y))
+    model = AveragedLinearModel(SGDClassifier(random_state=0), n_partitions=2)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y, sample_weight=sw)
+    assert not hasattr(model, "estimators_")
+
+
+def test_all_zero_and_non_finite_weights_get_sklearns_errors(binary_data):
+    X, y = binary_data
+    model = AveragedLinearModel(SGDClassifier(), n_partitions=2)
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        model.fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(ValueError, match="sample_weight.*NaN"):
+        model.fit(X, y, sample_weight=np.full(len(y), np.nan))
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(3,\)"):
+        model.fit(X, y, sample_weight=np.ones(3))
+
+
+def test_partial_fit_weights_are_checked_per_partition(binary_data):
+    X, y = binary_data
+    model = AveragedLinearModel(SGDClassifier(random_state=0), n_partitions=2)
+    model.partial_fit(X[:100], y[:100], classes=[0, 1], sample_weight=-np.ones(100))
+    assert (model.partition_sizes_ == -50).all()
+    with pytest.raises(ValueError, match="sums to 0 over partition 0"):  # -50 + 50
+        model.partial_fit(X[100:200], y[100:200], sample_weight=np.ones(100))
+    # the stream is as it was before the refused chunk
+    assert (model.partition_sizes_ == -50).all()
+    model.partial_fit(X[100:200], y[100:200], sample_weight=-np.ones(100))
+    assert (model.partition_sizes_ == -100).all()
+
+
+def test_a_single_class_partition_left_out_says_so():
+    X, y = make_classification(n_samples=300, n_classes=2, random_state=0)
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]  # partition 2 of 3 holds class 1 only
+    y[:10] = 1
+    with pytest.warns(FasthashWarning, match=r"Partition\(s\) \[2\] hold a single class"):
+        model = AveragedLinearModel(LogisticRegression(), n_partitions=3).fit(X, y)
+    assert model.estimators_[2] is None

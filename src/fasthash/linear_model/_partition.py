@@ -134,7 +134,8 @@ def averaging_weights(weights, *, present=None, what="partition"):
         p = int(idx[np.flatnonzero(signs < 0)[0]])
         q = int(idx[np.flatnonzero(signs > 0)[0]])
         raise ValueError(
-            f"sample_weight sums to {weights[p]!r} over {what} {p} but to {weights[q]!r} "
+            f"sample_weight sums to {float(weights[p])!r} over {what} {p} but to "
+            f"{float(weights[q])!r} "
             f"over {what} {q}: {why} Use partition='shuffle', fewer partitions, or sample "
             "weights of one sign."
         )

@@ -597,7 +597,9 @@ def _set_coefficients(model, c):
     dtype = c.dtype
     coef = _divide_rows(c.sums["coef_"], c, dtype)
     intercept = (c.sums["intercept_"] / c.row_weight).astype(dtype)
-    model.coef_ = coef if sp.issparse(coef) else _shape_coef(coef, c.coef_ndim)
+    # 1-D coef_ (binary models that keep it so) only while the result has one row too.
+    ndim = c.coef_ndim if c.n_rows == 1 else 2
+    model.coef_ = coef if sp.issparse(coef) else _shape_coef(coef, ndim)
     if c.intercept_scalar and intercept.shape == (1,):
         model.intercept_ = float(intercept[0])
     else:

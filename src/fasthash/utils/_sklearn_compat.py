@@ -154,6 +154,15 @@ def validate_params(estimator):
     )
 
 
+def validate_ngram_range(vectorizer):
+    """Raise scikit-learn's error for an invalid ``ngram_range`` of a text vectorizer.
+
+    The check scikit-learn's vectorizers inherit (``_VectorizerMixin._validate_ngram_range``,
+    checked 1.6.1-1.9.1): ``ValueError`` when ``ngram_range[0] > ngram_range[1]``.
+    """
+    vectorizer._validate_ngram_range()
+
+
 # ---- the output container of transformers (public code) ----
 
 
@@ -242,15 +251,16 @@ def set_sgd_averaged_state(model, state):
     """Write the averaged-SGD ``state`` (as returned by :func:`sgd_averaged_state`) and
     set ``coef_``/``intercept_`` from it by scikit-learn's rule.
 
-    ``state``'s coefficient arrays have scikit-learn's shapes (1-D for a binary model).
+    ``state``'s coefficient arrays have scikit-learn's shapes (1-D for a binary model);
+    ``model.coef_`` must already have its final shape.
     """
     for key, name in SGD_AVERAGED_STATE.items():
         setattr(model, name, state[key])
     average = model.get_params(deep=False).get("average", 0)
     use_average = bool(average) and getattr(model, "t_", 1.0) - 1 >= float(average)
     coef = state["average_coef"] if use_average else state["standard_coef"]
-    if not sp.issparse(model.coef_):
-        model.coef_ = coef.reshape(1, -1) if coef.ndim == 1 else coef
+    if not sp.issparse(model.coef_):  # in coef_'s shape: (1, d) for a binary classifier
+        model.coef_ = coef.reshape(np.shape(model.coef_))
     # The same object, as scikit-learn leaves it.
     model.intercept_ = model._average_intercept if use_average else model._standard_intercept
 
@@ -342,13 +352,25 @@ def liblinear_solver_type(multi_class, penalty, loss, dual, shape):
     this scikit-learn lacks ``_validate_dual_parameter`` / ``_get_liblinear_solver_type``
     (the caller then does not compact columns: the plain fit, same results).
     """
+    import inspect
+
     try:
         from sklearn.svm._base import _get_liblinear_solver_type
         from sklearn.svm._classes import _validate_dual_parameter
-    except ImportError:
+
+        known = (
+            list(inspect.signature(_validate_dual_parameter).parameters)
+            == ["dual", "loss", "penalty", "multi_class", "X"]
+            and list(inspect.signature(_get_liblinear_solver_type).parameters)
+            == ["multi_class", "penalty", "loss", "dual"]
+        )
+    except (ImportError, TypeError, ValueError):
+        known = False
+    if not known:
         warn_missing(
-            "sklearn.svm._classes._validate_dual_parameter and "
-            "sklearn.svm._base._get_liblinear_solver_type",
+            "sklearn.svm._classes._validate_dual_parameter(dual, loss, penalty, "
+            "multi_class, X) and sklearn.svm._base._get_liblinear_solver_type(multi_class, "
+            "penalty, loss, dual)",
             "LinearSVC and LinearSVR are fitted on every column (no column compaction: "
             "the same models, more slowly).",
         )
@@ -471,6 +493,7 @@ __all__ = [
     "SVM_SOLVER_GLOBALS",
     "tree_with_class_columns",
     "validate_parameter_constraints",
+    "validate_ngram_range",
     "validate_params",
     "warn_missing",
     "_warn_or_raise_about_fit_failures",

@@ -75,35 +75,36 @@ def max_copy_sets():
 class _Router:
     """Stands in for one of ``sklearn.svm._base``'s solver modules (module docstring)."""
 
-    __slots__ = ("_name", "_module")
-    _fasthash_router = True
+    __slots__ = ("fasthash_name", "fasthash_target")
 
     def __init__(self, name, module):
-        object.__setattr__(self, "_name", name)
-        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "fasthash_name", name)
+        object.__setattr__(self, "fasthash_target", module)
 
     def __getattr__(self, attr):
-        module = self._module
+        module = self.fasthash_target
         value = getattr(module, attr)
         copies = getattr(_local, "copies", None)
         if copies is None:
             return value
-        pristine = _pristine[self._name].get(attr, _MISSING)
+        pristine = _pristine[self.fasthash_name].get(attr, _MISSING)
         if value is not pristine:  # replaced by someone (a mock): theirs, everywhere
             return value
-        return getattr(copies[self._name], attr)
+        return getattr(copies[self.fasthash_name], attr)
 
     def __setattr__(self, attr, value):
-        setattr(self._module, attr, value)
+        setattr(self.fasthash_target, attr, value)
 
     def __delattr__(self, attr):
-        delattr(self._module, attr)
+        delattr(self.fasthash_target, attr)
 
     def __dir__(self):
-        return dir(self._module)
+        return dir(self.fasthash_target)
 
     def __repr__(self):
-        return f"<fasthash router to {self._module!r} or a thread's private copy of it>"
+        return (
+            f"<fasthash router to {self.fasthash_target!r} or a thread's private copy of it>"
+        )
 
 
 _MISSING = object()
@@ -142,7 +143,7 @@ def _modules(base):
     found = {}
     for name in SVM_SOLVER_GLOBALS:
         current = getattr(base, name)
-        found[name] = current._module if isinstance(current, _Router) else current
+        found[name] = current.fasthash_target if isinstance(current, _Router) else current
     return found
 
 
@@ -187,7 +188,7 @@ def _uninstall(base):
     """Put scikit-learn's modules back (last active fit). Call with ``_state`` held."""
     for name, module in _installed.items():
         current = getattr(base, name, None)
-        if isinstance(current, _Router) and current._module is module:
+        if isinstance(current, _Router) and current.fasthash_target is module:
             setattr(base, name, module)
     _installed.clear()
 
