@@ -19,13 +19,12 @@ import numpy as np
 import pytest
 import sklearn
 import sklearn.feature_extraction._hashing_fast as sk_hashing_fast
-from _helpers import assert_csr_identical, assert_same_exception, assert_same_outcome, run
+from _helpers import assert_csr_identical, assert_same_exception, assert_same_outcome, run, parametrize_with_checks
 from sklearn.base import clone
 from sklearn.exceptions import SkipTestWarning
 from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
 from sklearn.utils import estimator_checks, murmurhash3_32
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fasthash
 from fasthash import FeatureHasher

@@ -14,10 +14,9 @@ exception. ``EXPECTED_FAILED_CHECKS`` gives the reason for each failure.
 import warnings
 
 import pytest
-from _helpers import FhHashingVectorizer, SkHashingVectorizer, assert_same_exception
+from _helpers import FhHashingVectorizer, SkHashingVectorizer, assert_same_exception, parametrize_with_checks
 from sklearn.exceptions import SkipTestWarning
 from sklearn.utils import estimator_checks
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 _NOT_TEXT = (
     "the check feeds a numeric 2-D array; HashingVectorizer takes an iterable of text "

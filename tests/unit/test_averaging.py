@@ -11,6 +11,7 @@ from functools import reduce
 
 import numpy as np
 import pytest
+from _helpers import parametrize_with_checks
 import scipy.sparse as sp
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import make_classification, make_regression
@@ -28,7 +29,6 @@ from sklearn.linear_model import (
 )
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.svm import LinearSVC, LinearSVR
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fasthash.linear_model._averaging as averaging
 import fasthash.linear_model._reduction as reduction

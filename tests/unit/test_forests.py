@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+from _helpers import parametrize_with_checks
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import (
@@ -19,7 +20,6 @@ from sklearn.ensemble import (
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fasthash import HashingVectorizer
 from fasthash._corpus import english_topics
