@@ -1,6 +1,6 @@
 # Authors: The fasthash developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Forests merged and trained on threads (fasthash.ensemble, issue 4)."""
+"""Forests merged and trained on threads (fasthash.ensemble)."""
 
 import pickle
 import re
@@ -501,6 +501,21 @@ def test_balanced_class_weight_is_computed_on_all_data(mode):
         counts = np.bincount(y[part], minlength=3) * weights
         for tree in clf.estimators_[bounds[j]: bounds[j + 1]]:
             np.testing.assert_allclose(tree.tree_.value[0, 0], counts / counts.sum())
+
+
+def test_balanced_class_weight_with_sample_weight_follows_the_installed_sklearn():
+    """scikit-learn 1.9 weighs "balanced" classes by the sample weights, older versions by
+    counts alone: the sub-forests get what scikit-learn's own forest uses."""
+    X, y = _blobs(n=200, n_classes=3)
+    sw = np.random.default_rng(0).uniform(0.1, 3.0, len(y))
+    est = RandomForestClassifier(class_weight="balanced", bootstrap=False, max_depth=1)
+    ours = ParallelForestClassifier(est, n_estimators=1, random_state=0).fit(
+        X, y, sample_weight=sw
+    )
+    theirs = clone(est).set_params(n_estimators=1, random_state=0).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(
+        ours.estimators_[0].tree_.value[0], theirs.estimators_[0].tree_.value[0], rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("labels", [[-1, 1], ["no", "yes"]], ids=["minus-one-one", "strings"])

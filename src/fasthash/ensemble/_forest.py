@@ -11,11 +11,13 @@ are shared with :func:`fasthash.dask.fit_forest`.
 """
 
 import numbers
+import re
 import warnings
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -38,6 +40,12 @@ from fasthash.utils._sklearn_compat import (
     StrOptions,
     validate_params,
 )
+
+# scikit-learn's forests weigh class_weight="balanced" by the sample weights from 1.9 on
+# (by class counts alone before).
+_BALANCED_BY_SAMPLE_WEIGHT = tuple(
+    int(part) for part in re.findall(r"\d+", sklearn.__version__)[:2]
+) >= (1, 9)
 
 __all__ = [
     "ParallelForestClassifier",
@@ -512,9 +520,9 @@ class ParallelForestClassifier(ClassifierMixin, _BaseParallelForest):
         weights = []
         for col in columns:
             classes = np.unique(col)
-            values = compute_class_weight(
-                "balanced", classes=classes, y=col, sample_weight=sample_weight
-            )
+            # As the installed scikit-learn's forests compute them (see the constant).
+            kwargs = {"sample_weight": sample_weight} if _BALANCED_BY_SAMPLE_WEIGHT else {}
+            values = compute_class_weight("balanced", classes=classes, y=col, **kwargs)
             weights.append({c: float(w) for c, w in zip(classes.tolist(), values)})
         return weights[0] if y.ndim == 1 else weights
 
