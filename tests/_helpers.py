@@ -26,6 +26,7 @@ __all__ = [
     "assert_same_outcome",
     "compare_with_sklearn",
     "native_reason",
+    "needs_sparse_interface",
     "normalize_message",
     "parametrize_with_checks",
     "run",
@@ -223,6 +224,17 @@ def native_reason(vectorizer):
     if hook is None:
         pytest.skip("fasthash.feature_extraction.text._native_reason does not exist yet")
     return hook(vectorizer)
+
+
+def needs_sparse_interface(test):
+    """Skip ``test`` where scikit-learn has no ``sparse_interface`` setting (before 1.9)."""
+    import pytest
+    import sklearn
+
+    return pytest.mark.skipif(
+        "sparse_interface" not in sklearn.get_config(),
+        reason="this scikit-learn has no sparse_interface setting (added in 1.9)",
+    )(test)
 
 
 def parametrize_with_checks(estimators, *, expected_failed_checks=None, xfail_strict=None):

@@ -7,6 +7,7 @@ import doctest
 import pickle
 import subprocess
 import sys
+import warnings
 from functools import reduce
 
 import numpy as np
@@ -43,12 +44,14 @@ passive_aggressive = pytest.mark.filterwarnings("ignore:Class PassiveAggressive:
 
 
 def _pa_classifier(**kw):
-    with pytest.warns(FutureWarning):
+    with warnings.catch_warnings():  # deprecated from scikit-learn 1.8 on
+        warnings.simplefilter("ignore", FutureWarning)
         return PassiveAggressiveClassifier(**kw)
 
 
 def _pa_regressor(**kw):
-    with pytest.warns(FutureWarning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
         return PassiveAggressiveRegressor(**kw)
 
 

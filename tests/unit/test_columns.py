@@ -3,11 +3,13 @@
 """Column compaction (fasthash.utils._columns): bit-identical fits on fewer columns."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import clone
 from sklearn.linear_model import (
     PassiveAggressiveClassifier,
@@ -39,11 +41,18 @@ def hashed_topics():
     return X, labels
 
 
+# scikit-learn < 1.9 leaves n_iter_ of a Crammer-Singer LinearSVC uninitialised (memory
+# garbage that differs between two identical fits): not comparable there.
+_CS_N_ITER_UNSET = tuple(int(p) for p in re.findall(r"\d+", sklearn.__version__)[:2]) < (1, 9)
+
+
 def _same_state(a, b):
     """Every attribute of two fitted estimators equal, arrays bit for bit."""
     va, vb = vars(a), vars(b)
     assert sorted(va) == sorted(vb)
     for key, value in va.items():
+        if key == "n_iter_" and _CS_N_ITER_UNSET and va.get("multi_class") == "crammer_singer":
+            continue
         other = vb[key]
         if isinstance(value, np.ndarray):
             assert value.dtype == other.dtype and value.shape == other.shape, key
