@@ -22,6 +22,7 @@ Usage::
     python tools/test_sklearn_versions.py                      # every declared minor
     python tools/test_sklearn_versions.py --versions 1.6.1 -- tests/compat -x
     python tools/test_sklearn_versions.py --workdir /tmp/fh-matrix --reuse   # keep venvs
+    python tools/test_sklearn_versions.py --oldest -- tests/compat          # what CI adds
 
 Exit status: 0 when every run passed, 1 otherwise. Logs and JUnit reports are kept in the
 work directory (``--workdir``, default a new temporary directory, removed unless
@@ -123,6 +124,9 @@ def main(argv=None):
         nargs="+",
         help="exact scikit-learn versions (default: the newest patch of each declared minor)",
     )
+    parser.add_argument(
+        "--oldest", action="store_true", help="only the oldest declared minor (newest patch)"
+    )
     parser.add_argument("--workdir", type=Path, help="where venvs, logs and reports go")
     parser.add_argument("--reuse", action="store_true", help="reuse venvs left in --workdir")
     parser.add_argument("--keep", action="store_true", help="keep a temporary --workdir")
@@ -134,6 +138,8 @@ def main(argv=None):
         specs = [f"=={v}" for v in args.versions]
     else:
         specs = [f"=={major}.{minor}.*" for major, minor in declared_minors()]
+        if args.oldest:
+            specs = specs[:1]
     temporary = args.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="fasthash-versions-")) if temporary else args.workdir
     workdir.mkdir(parents=True, exist_ok=True)
@@ -184,13 +190,17 @@ def main(argv=None):
             passed, failed, errors, skipped, _ = found
             print(f"{version:<14}{passed:>8}{failed:>8}{errors:>8}{skipped:>9}{elapsed:>7.0f}s")
             ok = ok and status == 0
-        for version, _status, found, _elapsed, log in rows:
+        for version, status, found, _elapsed, log in rows:
             if found is not None and found[4]:
                 print(f"\nscikit-learn {version}: {len(found[4])} failing (log: {log})")
                 for test_id in found[4][:40]:
                     print(f"  {test_id}")
                 if len(found[4]) > 40:
                     print(f"  ... and {len(found[4]) - 40} more")
+            if status != 0 and log.exists():
+                tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+                print(f"\nscikit-learn {version}: end of {log.name}:")
+                print("\n".join(f"  {line}" for line in tail))
         if temporary and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0 if ok else 1

@@ -540,3 +540,47 @@ def test_hashing_needs_no_private_hook(monkeypatch):
     for got, want in [(got_hv, want_hv), (got_fh, want_fh)]:
         assert type(got) is type(want)
         assert (got != want).nnz == 0
+
+
+# ---------------------------------------------------------------------------------------
+# What may import what (docs/design.md)
+# ---------------------------------------------------------------------------------------
+
+
+def _fasthash_imports(path):
+    """``(module, name)`` of every ``from fasthash... import name`` / ``import fasthash...``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(
+            "fasthash"
+        ):
+            found.extend((node.module, alias.name) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend((a.name, None) for a in node.names if a.name.startswith("fasthash"))
+    return found
+
+
+def _modules_of(package):
+    return sorted((PACKAGE / package).glob("*.py"))
+
+
+def test_the_boundary_imports_nothing_of_fasthash_but_its_exceptions():
+    assert {m for m, _ in _fasthash_imports(BOUNDARY)} <= {"fasthash.exceptions"}
+
+
+@pytest.mark.parametrize("package", ["utils", "linear_model", "ensemble", "dask"])
+def test_layers_import_what_they_may(package):
+    forbidden = {
+        "utils": ("fasthash.linear_model", "fasthash.ensemble", "fasthash.model_selection",
+                  "fasthash.dask", "fasthash.feature_extraction"),
+        "linear_model": ("fasthash.ensemble", "fasthash.model_selection", "fasthash.dask"),
+        "ensemble": ("fasthash.linear_model", "fasthash.model_selection", "fasthash.dask"),
+        "dask": ("fasthash.model_selection",),
+    }[package]
+    for path in _modules_of(package):
+        for module, name in _fasthash_imports(path):
+            assert not module.startswith(forbidden), f"{path.name} imports {module}"
+            if package == "dask" and module.startswith(("fasthash.linear_model",
+                                                        "fasthash.ensemble")):
+                # internal modules, but an interface: names without a leading underscore
+                assert name is not None and not name.startswith("_"), (path.name, name)
