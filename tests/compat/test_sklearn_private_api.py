@@ -269,6 +269,14 @@ def test_param_validation():
     compat.HasMethods(["fit"])
 
 
+def test_validate_ngram_range():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    compat.validate_ngram_range(HashingVectorizer(ngram_range=(1, 2)))
+    with pytest.raises(ValueError, match="Invalid value for ngram_range=\\(2, 1\\)"):
+        compat.validate_ngram_range(HashingVectorizer(ngram_range=(2, 1)))
+
+
 @pytest.mark.parametrize("interface", ["spmatrix", "sparray"])
 @pytest.mark.parametrize("make", [sp.csr_matrix, sp.csr_array, sp.csc_array, np.asarray])
 def test_align_api_if_sparse_is_sklearns(interface, make):
