@@ -22,6 +22,7 @@ are gathered before training, to fix the global label set, class weights and tre
 """
 
 from numbers import Integral
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
@@ -31,6 +32,7 @@ from fasthash.utils._sklearn_compat import Interval, validate_parameter_constrai
 
 __all__ = [
     "FAN_IN",
+    "PartitionSummary",
     "as_1d",
     "n_rows",
     "partition_futures",
@@ -112,20 +114,28 @@ def as_1d(y):
     return y
 
 
+class PartitionSummary(NamedTuple):
+    """What the client learns of a partition before training."""
+
+    n_rows: int
+    labels: object  # the labels it holds (classifiers), else None
+    counts: object  # their counts (when asked), else None
+
+
 def summary(X, y, index, n_partitions, classifier, counts):
-    """Worker task: length of a partition and its labels (with counts when asked)."""
+    """Worker task: the :class:`PartitionSummary` of a partition."""
     try:
         y = as_1d(y)
         n = n_rows(X)
         if n != y.shape[0]:
             raise ValueError(f"X has {n} rows but y has {y.shape[0]} values")
         if not classifier or n == 0:
-            return n, None, None
+            return PartitionSummary(n, None, None)
         check_classification_targets(y)
         if counts:
             labels, c = np.unique(y, return_counts=True)
-            return n, labels, c
-        return n, np.unique(y), None
+            return PartitionSummary(n, labels, c)
+        return PartitionSummary(n, np.unique(y), None)
     except Exception as exc:
         raise partition_error(exc, index, n_partitions, "checking") from exc
 

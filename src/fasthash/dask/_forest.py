@@ -181,7 +181,7 @@ ExtraTreesRegressor
             classifier=classifier, counts=True, pure=False,
         )
     )
-    sizes = [s[0] for s in summaries]
+    sizes = [s.n_rows for s in summaries]
     n_samples = sum(sizes)
     if n_samples == 0:
         raise ValueError("X has 0 rows: nothing to fit.")
@@ -193,10 +193,10 @@ ExtraTreesRegressor
             cw = "balanced"
         if isinstance(cw, str) and cw == "balanced":
             totals = {}
-            for _, labels, counts in summaries:
-                if labels is None:
+            for part in summaries:
+                if part.labels is None:
                     continue
-                for label, c in zip(labels.tolist(), counts.tolist()):
+                for label, c in zip(part.labels.tolist(), part.counts.tolist()):
                     totals[label] = totals.get(label, 0) + c
             labels = sorted(totals)
             # compute_class_weight("balanced"): n_samples / (n_classes * count)

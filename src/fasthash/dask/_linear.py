@@ -211,8 +211,8 @@ def fit_averaged(
             counts=False, pure=False,
         )
     )
-    sizes = [s[0] for s in summaries]
-    seen = [s[1] for s in summaries]
+    sizes = [s.n_rows for s in summaries]
+    seen = [s.labels for s in summaries]
     if sum(sizes) == 0:
         raise ValueError("X has 0 rows: nothing to fit.")
     if classifier:

@@ -202,12 +202,12 @@ def fit_partition(est, X, y, *, classes=None, seen=None, averaged=None, mode=Non
         # partition's own columns (bit for bit the same model once widened back; see
         # fasthash.utils._columns).
         compact = compact_for_fit(est, X)
-        X_fit = X if compact is None else compact[0]
+        X_fit, used = (X, None) if compact is None else compact
         with same_solver(est) if compact is not None else contextlib.nullcontext():
             if classes is not None and len(seen) < 2:
                 est.partial_fit(X_fit, y, classes=classes, **kwargs)
             else:
                 est.fit(X_fit, y, **kwargs)
-    if compact is not None:
-        expand_columns(est, compact[1], X.shape[1])
+    if used is not None:
+        expand_columns(est, used, X.shape[1])
     return est, seen
