@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -152,11 +153,14 @@ def test_str_subclass_overriding_lower_is_analysed_in_python():
 def test_ctrl_c_interrupts_an_endless_stream():
     """KeyboardInterrupt reaches the caller while documents are being consumed and hashed
     (each C call is bounded by a batch), instead of the call running on."""
+    deadline = time.monotonic() + 60  # a missed interrupt fails instead of eating memory
+
     def endless():
         i = 0
-        while True:
+        while time.monotonic() < deadline:
             i += 1
             yield "lorem ipsum dolor sit amet %d " % i * 20
+        raise AssertionError("no KeyboardInterrupt within 60 s of SIGINT")
 
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
