@@ -458,7 +458,7 @@ class ParallelForestClassifier(ClassifierMixin, _BaseParallelForest):
         Number of outputs.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
     n_estimators_ : int
         Number of trees of the merged forest (equals ``n_estimators``).
@@ -613,7 +613,7 @@ class ParallelForestRegressor(RegressorMixin, _BaseParallelForest):
         Number of outputs.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
     n_estimators_ : int
         Number of trees of the merged forest.

@@ -288,7 +288,7 @@ def contribution(
     classes : array-like, optional
         The global label set to align a classifier's rows to; ``model.classes_`` must be a
         subset. Default: ``model.classes_`` (no alignment).
-    column_weights : array-like of shape (n_features_in_,), optional
+    column_weights : array-like of shape (`n_features_in_`,), optional
         Per-column weights (per-feature weighting): the model's weight for column ``j`` is
         ``weight * column_weights[j]``.
     seen_classes : array-like, optional
