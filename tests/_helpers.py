@@ -26,7 +26,9 @@ __all__ = [
     "assert_same_outcome",
     "compare_with_sklearn",
     "native_reason",
+    "needs_sparse_interface",
     "normalize_message",
+    "parametrize_with_checks",
     "run",
 ]
 
@@ -222,3 +224,57 @@ def native_reason(vectorizer):
     if hook is None:
         pytest.skip("fasthash.feature_extraction.text._native_reason does not exist yet")
     return hook(vectorizer)
+
+
+def needs_sparse_interface(test):
+    """Skip ``test`` where scikit-learn has no ``sparse_interface`` setting (before 1.9)."""
+    import pytest
+    import sklearn
+
+    return pytest.mark.skipif(
+        "sparse_interface" not in sklearn.get_config(),
+        reason="this scikit-learn has no sparse_interface setting (added in 1.9)",
+    )(test)
+
+
+def parametrize_with_checks(estimators, *, expected_failed_checks=None, xfail_strict=None):
+    """scikit-learn's ``parametrize_with_checks``, the same on every supported version.
+
+    scikit-learn 1.6 and 1.8 have no ``xfail_strict``, and before 1.9 they hand pytest a
+    generator (which pytest deprecates, an error under ``filterwarnings = error``). This
+    builds the same parameters from the public ``estimator_checks_generator`` (1.6+), as a
+    list: every check of each estimator, those named by ``expected_failed_checks(est)``
+    (a dict check name -> reason) marked ``xfail`` (strict when ``xfail_strict``).
+    """
+    import functools
+
+    import pytest
+    from sklearn.utils.estimator_checks import estimator_checks_generator
+
+    def check_name(check):
+        inner = check.func if isinstance(check, functools.partial) else check
+        while isinstance(inner, functools.partial):
+            inner = inner.func
+        return getattr(inner, "__name__", repr(inner))
+
+    def check_id(check):
+        name = check_name(check)
+        if isinstance(check, functools.partial) and check.keywords:
+            kwargs = ",".join(f"{k}={v}" for k, v in check.keywords.items())
+            return f"{name}({kwargs})"
+        return name
+
+    params = []
+    for estimator in estimators:
+        expected = expected_failed_checks(estimator) if expected_failed_checks else {}
+        expected = expected or {}
+        for est, check in estimator_checks_generator(estimator, legacy=True):
+            name = check_name(check)
+            marks = []
+            if name in expected:
+                marks.append(
+                    pytest.mark.xfail(reason=expected[name], strict=bool(xfail_strict))
+                )
+            est_id = re.sub(r"\s", "", str(est))
+            params.append(pytest.param(est, check, marks=marks, id=f"{est_id}-{check_id(check)}"))
+    return pytest.mark.parametrize("estimator, check", params)

@@ -16,6 +16,7 @@ import pytest
 import scipy.sparse as sp
 import sklearn
 from _helpers import (
+    needs_sparse_interface,
     TRICKY_DOCUMENTS,
     FhHashingVectorizer,
     SkHashingVectorizer,
@@ -114,6 +115,7 @@ def test_mixed_configurations_concurrently(corpus_3000):
         assert_csr_identical(result, expected[i % len(vecs)])
 
 
+@needs_sparse_interface
 def test_sparse_interface_per_thread_concurrently():
     docs = TRICKY_DOCUMENTS * 20
     vec = FhHashingVectorizer(n_jobs=2)

@@ -43,6 +43,10 @@ _PRELUDE = f"KILLER = {_KILLER!r}\n" + textwrap.dedent(
     from sklearn.feature_extraction.text import HashingVectorizer as Sk
     from fasthash import FeatureHasher, HashingVectorizer
 
+    # As in a terminal, even when the test run itself was started with SIGINT ignored
+    # (a background job of a non-interactive shell): Python then installs no handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
     def interrupt(call, delay):
         # SIGINT comes from another process, as from a terminal: a thread of this one
         # might never run (a C loop may hold the GIL throughout)
