@@ -16,6 +16,7 @@ from fasthash.utils._sklearn_compat import (
     InvalidParameterError,
     NJobs,
     align_api_if_sparse,
+    parameter_constraints,
     validate_parameter_constraints,
 )
 from fasthash.utils._threads import effective_n_jobs
@@ -138,7 +139,7 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
     """
 
     _parameter_constraints: dict = {
-        **_sk_feature_extraction.FeatureHasher._parameter_constraints,
+        **parameter_constraints(_sk_feature_extraction.FeatureHasher),
         "n_jobs": [NJobs(), None],
     }
 

@@ -14,7 +14,13 @@ from sklearn.preprocessing import normalize
 
 from fasthash._lib import _cancel, _hashing
 from fasthash.feature_extraction._interruptible import in_main_thread, run_interruptibly
-from fasthash.utils._sklearn_compat import InvalidParameterError, NJobs, align_api_if_sparse
+from fasthash.utils._sklearn_compat import (
+    InvalidParameterError,
+    NJobs,
+    align_api_if_sparse,
+    parameter_constraints,
+    validate_ngram_range,
+)
 from fasthash.utils._threads import effective_n_jobs
 
 __all__ = ["HashingVectorizer"]
@@ -170,7 +176,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     """
 
     _parameter_constraints: dict = {
-        **_sk_text.HashingVectorizer._parameter_constraints,
+        **parameter_constraints(_sk_text.HashingVectorizer),
         "n_jobs": [NJobs(), None],
     }
 
@@ -243,7 +249,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
             raise ValueError(
                 "Iterable over raw text documents expected, string object received."
             )
-        self._validate_ngram_range()
+        validate_ngram_range(self)
         plan = _Plan(self)
         if plan.sklearn_only:
             return self._sklearn_transform(X)

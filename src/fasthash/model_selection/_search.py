@@ -45,6 +45,7 @@ from fasthash.utils._sklearn_compat import (
     has_callbacks,
     missing_search_hooks,
     num_samples,
+    parameter_constraints,
     run_search_takes_callback_ctx,
     validate_parameter_constraints,
 )
@@ -265,7 +266,7 @@ class GridSearchCV(_SharedDataSearchMixin, _SkGridSearchCV):
     """
 
     _sklearn_search = _SkGridSearchCV
-    _parameter_constraints = {**_SkGridSearchCV._parameter_constraints,
+    _parameter_constraints = {**parameter_constraints(_SkGridSearchCV),
                               **_EXTRA_CONSTRAINTS}
 
     def __init__(
@@ -377,7 +378,7 @@ class RandomizedSearchCV(_SharedDataSearchMixin, _SkRandomizedSearchCV):
     """
 
     _sklearn_search = _SkRandomizedSearchCV
-    _parameter_constraints = {**_SkRandomizedSearchCV._parameter_constraints,
+    _parameter_constraints = {**parameter_constraints(_SkRandomizedSearchCV),
                               **_EXTRA_CONSTRAINTS}
 
     def __init__(
