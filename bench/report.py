@@ -1,20 +1,29 @@
 # Authors: The fasthash developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Run the benchmark suite and print median MB/s and the speed-up over scikit-learn.
+"""Run the benchmark suite, print median MB/s and the speed-up over scikit-learn, draw figures.
 
 Usage (from anywhere; see bench/README.md)::
 
-    python bench/report.py                      # run bench/, write JSON, print the table
+    python bench/report.py                      # run bench/, write JSON, table and figures
     python bench/report.py -- -k english        # extra arguments after -- go to pytest
-    python bench/report.py --from-json R.json   # only print the table of an earlier run
+    python bench/report.py --from-json R.json   # table and figures of an earlier run
+    python bench/report.py --publish            # the run the documentation shows (below)
 
 The speed-up of an implementation is the median time of ``sklearn`` in the same group of
-the same run divided by its own median time.
+the same run divided by its own median time. Figures (SVG, matplotlib) go next to the
+JSON, in a directory named after it (``report-<timestamp>-figures/``).
+
+``--publish`` runs everything the documentation shows: the whole suite including the
+grid-search groups (``FASTHASH_BENCH_SEARCH=1``) and ``bench/averaging_accuracy.py``, and
+writes into ``bench/results/``: ``benchmarks.json`` (a compact summary: medians, extra
+info, date, machine, versions and load of the run), ``averaging_accuracy.json``, the
+figures and ``report.md`` (the page the site includes). Commit that directory.
 """
 
 import argparse
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -22,10 +31,11 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
 BASELINE = "sklearn"
 
 
-def run_pytest(json_path, pytest_args):
+def run_pytest(json_path, pytest_args, env=None):
     """Run ``python -m pytest bench --benchmark-json=json_path``; return its exit status."""
     cmd = [
         sys.executable,
@@ -40,7 +50,7 @@ def run_pytest(json_path, pytest_args):
         *pytest_args,
     ]
     print("$", " ".join(cmd), flush=True)
-    return subprocess.call(cmd, cwd=REPO_ROOT)
+    return subprocess.call(cmd, cwd=REPO_ROOT, env=env)
 
 
 def _fmt(value, spec):
@@ -109,8 +119,92 @@ def format_report(data):
     return "\n".join(lines)
 
 
+def _git_commit():
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return out.stdout.strip() + ("+changes" if dirty else "")
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def run_metadata(data, load_average=None):
+    """The provenance of a run: date, machine, versions, commit, load average."""
+    import numpy
+    import scipy
+    import sklearn
+
+    import fasthash
+    from fasthash.utils._threads import cpu_count
+
+    machine = data.get("machine_info", {})
+    cpu = machine.get("cpu", {})
+    when = data.get("datetime", "")
+    return {
+        "date": when[:10] if when else time.strftime("%Y-%m-%d"),
+        "datetime": when,
+        "machine": {
+            "cpu": cpu.get("brand_raw") or _cpu_model(),
+            "cpus": cpu_count(),
+            "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+        },
+        "versions": {
+            "fasthash": fasthash.__version__,
+            "scikit-learn": sklearn.__version__,
+            "numpy": numpy.__version__,
+            "scipy": scipy.__version__,
+            "python": machine.get("python_version") or platform.python_version(),
+        },
+        "commit": _git_commit(),
+        "load_average": list(load_average) if load_average else None,
+    }
+
+
+def summarize(data, meta):
+    """A compact copy of pytest-benchmark JSON ``data``: what the report and figures use."""
+    benchmarks = []
+    for bench in data.get("benchmarks", []):
+        stats = bench["stats"]
+        benchmarks.append(
+            {
+                "group": bench.get("group"),
+                "name": bench["name"],
+                "stats": {
+                    k: stats[k] for k in ("median", "iqr", "min", "max", "rounds") if k in stats
+                },
+                "extra_info": bench.get("extra_info", {}),
+            }
+        )
+    return {
+        "meta": meta,
+        "datetime": data.get("datetime", ""),
+        "machine_info": data.get("machine_info", {}),
+        "benchmarks": benchmarks,
+    }
+
+
 def main(argv=None):
-    """Parse arguments, run the suite unless ``--from-json``, print the report.
+    """Parse arguments, run the suite unless ``--from-json``, print the report, draw figures.
 
     Parameters
     ----------
@@ -136,11 +230,23 @@ def main(argv=None):
         "(default: .benchmarks/report-<timestamp>.json in the repository)",
     )
     parser.add_argument(
-        "--from-json", type=Path, default=None, help="print the report of an existing JSON file"
+        "--from-json",
+        type=Path,
+        default=None,
+        help="report on an existing JSON file (raw pytest-benchmark or a summary)",
     )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="run the whole suite, the grid search and the averaging accuracy, and write "
+        "the summary, figures and report.md into bench/results/ for the documentation",
+    )
+    parser.add_argument("--no-figures", action="store_true", help="do not draw figures")
     args = parser.parse_args(argv)
 
     status = 0
+    load_average = None
+    accuracy = None
     if args.from_json is not None:
         json_path = args.from_json
     else:
@@ -148,16 +254,59 @@ def main(argv=None):
             REPO_ROOT / ".benchmarks" / time.strftime("report-%Y%m%d-%H%M%S.json")
         )
         os.makedirs(json_path.parent, exist_ok=True)
+        env = None
+        if args.publish:
+            env = dict(os.environ, FASTHASH_BENCH_SEARCH="1")
+        load_start = os.getloadavg()[0]
         start = time.perf_counter()
-        status = run_pytest(json_path, pytest_args)
+        status = run_pytest(json_path, pytest_args, env=env)
         print(f"benchmark run took {time.perf_counter() - start:.0f} s; JSON: {json_path}")
+        if args.publish:
+            import averaging_accuracy
+
+            print("$ python bench/averaging_accuracy.py", flush=True)
+            accuracy = averaging_accuracy.measure()
+            RESULTS_DIR.mkdir(exist_ok=True)
+            _write_json(RESULTS_DIR / "averaging_accuracy.json", accuracy)
+        load_average = (load_start, os.getloadavg()[0])
         if not json_path.exists():
             return status or 1
     with open(json_path, encoding="utf-8") as f:
         data = json.load(f)
     print()
     print(format_report(data))
+
+    meta = data.get("meta") or run_metadata(data, load_average)
+    if args.from_json is not None:
+        sibling = json_path.parent / "averaging_accuracy.json"
+        if sibling.exists():
+            with open(sibling, encoding="utf-8") as f:
+                accuracy = json.load(f)
+    if args.publish:
+        import report_page
+
+        RESULTS_DIR.mkdir(exist_ok=True)
+        summary = summarize(data, meta)
+        _write_json(RESULTS_DIR / "benchmarks.json", summary)
+        out_dir = RESULTS_DIR
+    else:
+        out_dir = json_path.parent / f"{json_path.stem}-figures"
+    if not args.no_figures:
+        import figures
+
+        written = figures.write_figures(data["benchmarks"], out_dir, meta, accuracy)
+        print(f"\nfigures: {', '.join(str(p) for p in written.values()) or 'none'}")
+        if args.publish:
+            page = report_page.render(summary, accuracy, written)
+            (RESULTS_DIR / "report.md").write_text(page, encoding="utf-8")
+            print(f"page: {RESULTS_DIR / 'report.md'}")
     return status
+
+
+def _write_json(path, obj):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1, sort_keys=False)
+        f.write("\n")
 
 
 if __name__ == "__main__":

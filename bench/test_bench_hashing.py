@@ -11,8 +11,12 @@ Groups are ``transform | <corpus> | <configuration>`` with, side by side:
 - ``fasthash[all]``: fasthash with ``n_jobs=None`` (every usable CPU).
 
 ``transform | <corpus> | token_pattern=<pattern>``: custom token patterns scanned natively
-(``sklearn``, ``fasthash[1]``, ``fasthash[all]``), and ``memory | generator of 200k docs``:
-peak memory while hashing a lazy generator, as a ratio to the size of the output matrix.
+(``sklearn``, ``fasthash[1]``, ``fasthash[all]``); ``memory | ...``: peak memory while
+hashing a lazy input (HashingVectorizer, FeatureHasher, ``n_jobs`` 1 and 2), as a ratio to
+the size of the output matrix; ``Ctrl-C | ...``: seconds from SIGINT to KeyboardInterrupt
+inside one huge document or row; ``hand-off | ...``: the cost of running a batch on
+fasthash's kernel thread (what makes Ctrl-C prompt); ``kernel threads | ...``: thread
+counts beyond the CPUs.
 
 Every fasthash result is checked bit for bit against scikit-learn's.
 Run through ``python bench/report.py`` (see bench/README.md).
@@ -111,6 +115,10 @@ def record_throughput(benchmark, n_bytes):
     if stats is not None:
         median = stats.stats.median
         benchmark.extra_info["mb_per_s"] = round(n_bytes / MB / median, 2) if median else None
+
+
+def utf8_size(docs):
+    return sum(len(doc.encode("utf-8")) for doc in docs)
 
 
 def output_nbytes(X):
@@ -337,42 +345,89 @@ def _reset_peak_rss():
         return False
 
 
-@pytest.mark.parametrize("impl", ["sklearn", "fasthash[1]", "fasthash[all]"])
-def test_peak_memory_generator(benchmark, impl):
-    """Peak memory of transform(generator of 200k docs) relative to the output's size.
+# n_jobs of the memory benches' implementations (1 and 2 explicitly: FeatureHasher held every
+# batch with more than one thread, whatever the input's length)
+MEMORY_IMPLEMENTATIONS = {"sklearn": 1, "fasthash[1]": 1, "fasthash[2]": 2}
+
+
+def _count_dicts_lazy(base, n):
+    """Yield ``n`` fresh {word: count} dicts built from ``base`` (none kept alive here)."""
+    n_base = len(base)
+    for i in range(n):
+        counts = {f"#{i % 1000}": 1.0}
+        for word in base[i % n_base].lower().split():
+            counts[word] = counts.get(word, 0.0) + 1.0
+        yield counts
+
+
+def _memory_case(case, impl):
+    """(transform, make_input, n_bytes of the input's text) of a memory bench case."""
+    from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
+
+    n_jobs = MEMORY_IMPLEMENTATIONS[impl]
+    base = english_documents()
+    if case == "HashingVectorizer":
+        est = SkHashingVectorizer() if impl == "sklearn" else fasthash.HashingVectorizer(
+            n_jobs=n_jobs)
+        n_bytes = sum(len(d.encode("utf-8")) for d in _lazy_documents(base, N_LAZY_DOCS))
+        return est.transform, lambda: _lazy_documents(base, N_LAZY_DOCS), n_bytes
+    if case == "FeatureHasher":
+        est = SkFeatureHasher() if impl == "sklearn" else fasthash.FeatureHasher(n_jobs=n_jobs)
+        n_bytes = sum(len(k.encode("utf-8")) for d in _count_dicts_lazy(base, N_LAZY_DOCS)
+                      for k in d)
+        return est.transform, lambda: _count_dicts_lazy(base, N_LAZY_DOCS), n_bytes
+    # FeatureHasher, few samples of many repeated names: a tiny output
+    kw = {"input_type": "string"}
+    est = SkFeatureHasher(**kw) if impl == "sklearn" else fasthash.FeatureHasher(
+        **kw, n_jobs=n_jobs)
+    return est.transform, lambda: (["a"] * 2**20 for _ in range(N_REPEAT_SAMPLES)), 0
+
+
+N_REPEAT_SAMPLES = 40
+MEMORY_CASES = {
+    "HashingVectorizer": f"memory | HashingVectorizer, generator of {N_LAZY_DOCS // 1000}k docs",
+    "FeatureHasher": f"memory | FeatureHasher, generator of {N_LAZY_DOCS // 1000}k dicts",
+    "FeatureHasher-repeats": (
+        f"memory | FeatureHasher, {N_REPEAT_SAMPLES} samples of 2**20 copies of one name"
+    ),
+}
+
+
+@pytest.mark.parametrize("impl", list(MEMORY_IMPLEMENTATIONS))
+@pytest.mark.parametrize("case", list(MEMORY_CASES))
+def test_peak_memory(benchmark, case, impl):
+    """Peak memory of a transform of a lazy input relative to the output's size.
 
     ``rss_ratio`` = growth of the peak RSS during the call / bytes of the output CSR
     (data + indices + indptr), measured in the timed run; ``tracemalloc_ratio`` = peak of
     Python-visible allocations (incl. numpy arrays) in a second, untimed run / the same.
-    A ratio near 1 means hashing needs little beyond its result; a bounded batch size keeps
-    the ratio flat however long the generator is.
+    A ratio near 1 means hashing needs little beyond its result; bounded batches keep the
+    growth flat however long the input is (the ``repeats`` case has a tiny output: its
+    ``peak_rss_growth_mb`` is the figure to read).
     """
-    base = english_documents()
-    n_jobs = IMPLEMENTATIONS[impl][0]
-    benchmark.group = f"memory | generator of {N_LAZY_DOCS // 1000}k docs"
-    transform = make_transform(impl, {})
+    benchmark.group = MEMORY_CASES[case]
+    transform, make_input, n_bytes = _memory_case(case, impl)
     rss = {}
 
     def setup():
         _trim_heap()
         rss["reset"] = _reset_peak_rss()
         rss["before_kb"] = _proc_status_kb("VmRSS")
-        return (_lazy_documents(base, N_LAZY_DOCS),), {}
+        return (make_input(),), {}
 
     X = benchmark.pedantic(transform, setup=setup, rounds=1, iterations=1)
     peak_kb = _proc_status_kb("VmHWM")
     out_bytes = output_nbytes(X)
-    n_bytes = sum(len(d.encode("utf-8")) for d in _lazy_documents(base, N_LAZY_DOCS))
-
     info = benchmark.extra_info
     info.update(
         implementation=impl,
-        n_jobs=n_jobs,
-        threads=resolved_threads(impl),
-        docs=N_LAZY_DOCS,
-        output_mb=round(out_bytes / MB, 2),
+        n_jobs=MEMORY_IMPLEMENTATIONS[impl],
+        threads=1 if impl == "sklearn" else effective_n_jobs(MEMORY_IMPLEMENTATIONS[impl]),
+        samples=X.shape[0],
+        output_mb=round(out_bytes / MB, 4),
     )
-    record_throughput(benchmark, n_bytes)
+    if n_bytes:
+        record_throughput(benchmark, n_bytes)
     if rss.get("reset") and peak_kb is not None and rss.get("before_kb") is not None:
         growth = max(0, peak_kb - rss["before_kb"]) * 1024
         info["peak_rss_growth_mb"] = round(growth / MB, 2)
@@ -384,10 +439,142 @@ def test_peak_memory_generator(benchmark, impl):
     _trim_heap()
     tracemalloc.start()
     try:
-        X = transform(_lazy_documents(base, N_LAZY_DOCS))
+        X = transform(make_input())
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     info["tracemalloc_peak_mb"] = round(peak / MB, 2)
     info["tracemalloc_ratio"] = round(peak / output_nbytes(X), 2)
-    assert X.shape == (N_LAZY_DOCS, 2**20)
+
+
+# ---------------------------------------------------------------------------------------
+# Ctrl-C: time from SIGINT to KeyboardInterrupt inside one huge document or row
+# ---------------------------------------------------------------------------------------
+
+INTERRUPT_CASES = {
+    "word, one 300 MB document": ("HashingVectorizer(n_jobs=2)", 300),
+    "char(1,5), one 50 MB document": (
+        "HashingVectorizer(n_jobs=2, analyzer='char', ngram_range=(1, 5))", 50),
+    "char_wb(2,4), one 100 MB document": (
+        "HashingVectorizer(n_jobs=2, analyzer='char_wb', ngram_range=(2, 4))", 100),
+    "FeatureHasher, one sample of 30M names": ("FeatureHasher(input_type='string')", 0),
+}
+
+_INTERRUPT_SCRIPT = """
+import os, signal, subprocess, sys, time
+import numpy as np
+from fasthash import FeatureHasher, HashingVectorizer
+est = {est}
+if {mb}:
+    words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod".split()
+    unit = " ".join(np.random.default_rng(0).choice(words, 100000)) + " "
+    X = [(unit * ({mb} * 2**20 // len(unit) + 1))[: {mb} * 2**20]]
+else:
+    names = [str(i) for i in range(2**16)]
+    X = [[names[(i * 40503) % 2**16] for i in range(30 * 2**20)]]
+killer = subprocess.Popen(
+    [sys.executable, "-c", "import os, signal, sys, time; sys.stdin.readline(); "
+     "time.sleep({delay}); t = time.time(); os.kill(%d, signal.SIGINT); print(t)" % os.getpid()],
+    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+killer.stdin.write("go\\n")
+killer.stdin.flush()
+t0 = time.time()
+try:
+    est.transform(X)
+    print("finished", time.time() - t0)
+except KeyboardInterrupt:
+    end = time.time()
+    print("latency", end - float(killer.communicate()[0]))
+"""
+
+
+@pytest.mark.parametrize("case", list(INTERRUPT_CASES))
+def test_ctrl_c_latency(benchmark, case):
+    """Seconds from SIGINT (sent by another process, as a terminal does) to
+    KeyboardInterrupt, in a fresh interpreter, ``delay`` seconds into the call: the
+    median of the rounds is in ``extra_info["latency_s"]`` (the timed figure is the whole
+    subprocess)."""
+    import subprocess
+    import sys
+
+    est, mb = INTERRUPT_CASES[case]
+    benchmark.group = "Ctrl-C | time from SIGINT to KeyboardInterrupt"
+    delay = 1.5 if mb == 0 else 1.0  # the FeatureHasher case: within the merge
+    script = _INTERRUPT_SCRIPT.format(est=est, mb=mb, delay=delay)
+    latencies = []
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             check=True).stdout.split()
+        assert out[0] == "latency", f"not interrupted: {out}"
+        latencies.append(float(out[1]))
+
+    benchmark.pedantic(run, rounds=3, iterations=1)
+    latencies.sort()
+    benchmark.extra_info.update(case=case, latency_s=round(latencies[1], 4),
+                                latency_max_s=round(latencies[-1], 4))
+
+
+# ---------------------------------------------------------------------------------------
+# cost of the kernel thread hand-off (what makes Ctrl-C prompt inside long batches)
+# ---------------------------------------------------------------------------------------
+
+HANDOFF_MODES = {
+    "inline": None,  # the default for batches below text._INTERRUPTIBLE_WORK
+    "kernel thread": 0,  # every batch handed off (the default for long batches)
+}
+
+
+@pytest.mark.parametrize("mode", list(HANDOFF_MODES))
+@pytest.mark.parametrize("size", ["20 docs", "english"])
+def test_kernel_thread_handoff(benchmark, monkeypatch, english_corpus, size, mode):
+    """Same-run ratio of a transform with every batch run on the calling thread and with
+    every batch handed to fasthash's kernel thread (the main thread waiting
+    interruptibly): tiny calls show the per-batch hand-off, the English corpus what it
+    would cost if every batch paid it (by default only batches of more estimated work than
+    ``_INTERRUPTIBLE_WORK`` do, where it is negligible)."""
+    import fasthash.feature_extraction.text as fh_text
+
+    docs = english_corpus.docs[:20] if size == "20 docs" else english_corpus.docs
+    if HANDOFF_MODES[mode] is not None:
+        monkeypatch.setattr(fh_text, "_INTERRUPTIBLE_WORK", HANDOFF_MODES[mode])
+    benchmark.group = f"hand-off | {size} | default"
+    vec = fasthash.HashingVectorizer()
+    rounds = 2000 if size == "20 docs" else 15
+    benchmark.pedantic(vec.transform, args=(docs,), rounds=rounds, warmup_rounds=5)
+    benchmark.extra_info.update(mode=mode, docs=len(docs),
+                                threads=effective_n_jobs(None))
+    record_throughput(benchmark, utf8_size(docs))
+
+
+# ---------------------------------------------------------------------------------------
+# thread counts beyond the CPUs (the kernel caps every team at its work and at 256)
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 4096])
+def test_kernel_thread_count(benchmark, n_threads):
+    """200k short documents through the kernel with ``n_threads`` asked for directly
+    (``n_jobs`` is capped at the usable CPUs before it gets there): 4096 took 10 s before
+    every parallel region was capped at its chunks."""
+    import fasthash.feature_extraction.text as fh_text
+    from fasthash._lib import _hashing
+
+    docs = [f"lorem ipsum dolor {i} sit amet" for i in range(200_000)]
+    plan = fh_text._Plan(fasthash.HashingVectorizer())
+
+    def run():
+        builder = _hashing.CSRBuilder(plan.options)
+        it = iter(docs)
+        while True:
+            batch = _hashing.collect(it, fh_text._BATCH_MAX_DOCS, fh_text._BATCH_MAX_UNITS,
+                                     None, True)
+            if batch.n_docs:
+                builder.append(batch, plan.options, n_threads)
+            if batch.exhausted:
+                return builder.finish()
+
+    benchmark.group = "kernel threads | 200k short docs"
+    benchmark.pedantic(run, rounds=5, warmup_rounds=1)
+    benchmark.extra_info.update(n_threads=n_threads)
+    record_throughput(benchmark, utf8_size(docs))

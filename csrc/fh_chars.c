@@ -24,12 +24,15 @@ void fh_charbuf_free(fh_charbuf *cb)
 
 static inline int is_space(uint32_t c) { return (fh_u_flags(c) & FH_U_SPACE) != 0; }
 
-/* Lowercase (or copy) code points into cb->cp, then collapse whitespace runs in place. */
+/* Lowercase (or copy) code points into out; returns their number, or -1 if cancelled. */
 #define DEFINE_LOWER(NAME, T)                                                             \
-    static int64_t NAME(const T *s, int64_t n, int lowercase, uint32_t *out)             \
+    static int64_t NAME(const T *s, int64_t n, int lowercase, uint32_t *out,             \
+                        fh_cancel *cancel)                                                \
     {                                                                                     \
         int64_t k = 0;                                                                    \
         for (int64_t i = 0; i < n; i++) {                                                 \
+            if ((i & (FH_POLL_ITEMS - 1)) == 0 && i > 0 && fh_cancel_poll(cancel))        \
+                return -1;                                                                \
             uint32_t cp = s[i];                                                           \
             if (!lowercase) {                                                             \
                 out[k++] = cp;                                                            \
@@ -67,17 +70,22 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
         FH_GROW(cb->u8, cb->cap_u8, n + 8, 256, return FH_ERR_NOMEM); /* + 8: short loads */
         const uint8_t *s = doc->data;
         int64_t k = 0;
-        for (int64_t i = 0; i < n; i++) {
-            uint8_t c = s[i];
-            if (lowercase && (uint8_t)(c - 'A') < 26)
-                c = (uint8_t)(c + 32);
-            if (is_space(c) && i + 1 < n && is_space(s[i + 1])) {
-                /* a run of two or more: one ASCII space */
-                while (i + 1 < n && is_space(s[i + 1]))
-                    i++;
-                c = ' ';
+        for (int64_t i = 0; i < n;) { /* blocks of about FH_POLL_ITEMS between polls */
+            if (i > 0 && fh_cancel_poll(cb->cancel))
+                return FH_ERR_CANCELLED;
+            const int64_t b1 = n - i < FH_POLL_ITEMS ? n : i + FH_POLL_ITEMS;
+            for (; i < b1; i++) {
+                uint8_t c = s[i];
+                if (lowercase && (uint8_t)(c - 'A') < 26)
+                    c = (uint8_t)(c + 32);
+                if (is_space(c) && i + 1 < n && is_space(s[i + 1])) {
+                    /* a run of two or more: one ASCII space */
+                    while (i + 1 < n && is_space(s[i + 1]))
+                        i++;
+                    c = ' ';
+                }
+                cb->u8[k++] = c;
             }
-            cb->u8[k++] = c;
         }
         cb->n = k;
         return FH_OK;
@@ -86,15 +94,19 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
     FH_GROW(cb->cp, cb->cap_cp, 3 * n + 1, 256, return FH_ERR_NOMEM);
     int64_t m;
     switch (doc->kind) {
-    case FH_KIND_UCS1: m = lower_1(doc->data, n, lowercase, cb->cp); break;
-    case FH_KIND_UCS2: m = lower_2(doc->data, n, lowercase, cb->cp); break;
-    case FH_KIND_UCS4: m = lower_4(doc->data, n, lowercase, cb->cp); break;
+    case FH_KIND_UCS1: m = lower_1(doc->data, n, lowercase, cb->cp, cb->cancel); break;
+    case FH_KIND_UCS2: m = lower_2(doc->data, n, lowercase, cb->cp, cb->cancel); break;
+    case FH_KIND_UCS4: m = lower_4(doc->data, n, lowercase, cb->cp, cb->cancel); break;
     default: return FH_ERR_BADARG;
     }
+    if (m < 0)
+        return FH_ERR_CANCELLED;
     if (strip) {
         /* strip accents from each lowered code point (into cp2, then swap) */
         int64_t k2 = 0;
         for (int64_t i = 0; i < m; i++) {
+            if ((i & (FH_POLL_ITEMS - 1)) == 0 && i > 0 && fh_cancel_poll(cb->cancel))
+                return FH_ERR_CANCELLED;
             FH_GROW(cb->cp2, cb->cap_cp2, k2 + FH_STRIP_MAX + m - i, 256, return FH_ERR_NOMEM);
             k2 += fh_u_strip(cb->cp[i], strip, cb->cp2 + k2);
         }
@@ -107,8 +119,13 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
         m = k2;
     }
     /* collapse whitespace runs in place */
-    int64_t k = 0;
+    int64_t k = 0, next_poll = FH_POLL_ITEMS;
     for (int64_t i = 0; i < m; i++) {
+        if (i >= next_poll) {
+            next_poll = i + FH_POLL_ITEMS;
+            if (fh_cancel_poll(cb->cancel))
+                return FH_ERR_CANCELLED;
+        }
         uint32_t c = cb->cp[i];
         if (is_space(c) && i + 1 < m && is_space(cb->cp[i + 1])) {
             while (i + 1 < m && is_space(cb->cp[i + 1]))
@@ -123,6 +140,8 @@ fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf 
     FH_GROW(cb->sur, cb->cap_sur, m + 1, 256, return FH_ERR_NOMEM);
     int64_t at = 0, ns = 0;
     for (int64_t i = 0; i < m; i++) {
+        if ((i & (FH_POLL_ITEMS - 1)) == 0 && i > 0 && fh_cancel_poll(cb->cancel))
+            return FH_ERR_CANCELLED;
         uint32_t c = cb->cp[i];
         cb->off[i] = at;
         cb->sur[i] = ns;

@@ -31,6 +31,7 @@ typedef struct {
     int64_t cap_pad;
     int64_t *poff;   /* scratch: its offsets */
     int64_t cap_poff;
+    fh_cancel *cancel; /* set by the caller (may be NULL): polled in long documents */
 } fh_charbuf;
 
 void fh_charbuf_init(fh_charbuf *cb);
@@ -38,7 +39,8 @@ void fh_charbuf_free(fh_charbuf *cb);
 
 /* Prepare doc (kind 1, 2 or 4) into cb: lowercase (if asked), strip accents (strip: 0
  * none, 1 'unicode', 2 'ascii'), collapse whitespace. Reentrant with per-thread cb.
- * Returns FH_OK or FH_ERR_NOMEM. O(doc length). */
+ * Returns FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED (cb->cancel, polled every FH_POLL_ITEMS
+ * code points). O(doc length). */
 fh_status fh_char_text(const fh_text *doc, int lowercase, int strip, fh_charbuf *cb);
 
 /* Byte offset of code point i (0 <= i <= cb->n). */

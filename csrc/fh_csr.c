@@ -60,35 +60,47 @@ static const uint32_t *bucket_sort(uint32_t *keys, uint32_t *tmp, int64_t n, uin
 }
 
 /* LSD radix sort in `passes` passes of `bits` bits (passes * bits >= bit length of every
- * key); branch-free, O(passes * (n + 2**bits)). Returns keys or tmp. */
-static const uint32_t *radix_sort(uint32_t *keys, uint32_t *tmp, int64_t n, int passes, int bits)
+ * key); branch-free, O(passes * (n + 2**bits)). Polls cancel every FH_POLL_ITEMS keys.
+ * Returns keys or tmp, or NULL if cancelled. */
+static const uint32_t *radix_sort(uint32_t *keys, uint32_t *tmp, int64_t n, int passes, int bits,
+                                  fh_cancel *cancel)
 {
     enum { MAXB = 1 << 11 };
-    uint32_t hist[3][MAXB];
+    int64_t hist[3][MAXB]; /* 64-bit counts: a row may hold 2**32 keys or more */
     const uint32_t nb = 1u << bits, dmask = nb - 1;
     for (int p = 0; p < passes; p++)
-        memset(hist[p], 0, sizeof(uint32_t) * nb);
-    for (int64_t i = 0; i < n; i++) {
-        uint32_t k = keys[i];
-        for (int p = 0; p < passes; p++)
-            hist[p][(k >> (bits * p)) & dmask]++;
+        memset(hist[p], 0, sizeof(int64_t) * nb);
+    for (int64_t b0 = 0; b0 < n; b0 += FH_POLL_ITEMS) {
+        if (b0 > 0 && fh_cancel_poll(cancel))
+            return NULL;
+        const int64_t b1 = n - b0 < FH_POLL_ITEMS ? n : b0 + FH_POLL_ITEMS;
+        for (int64_t i = b0; i < b1; i++) {
+            uint32_t k = keys[i];
+            for (int p = 0; p < passes; p++)
+                hist[p][(k >> (bits * p)) & dmask]++;
+        }
     }
     uint32_t *src = keys, *dst = tmp;
     for (int p = 0; p < passes; p++) {
-        uint32_t *h = hist[p], sum = 0;
+        int64_t *h = hist[p], sum = 0;
         int trivial = 0;
         for (uint32_t b = 0; b < nb; b++) {
-            uint32_t c = h[b];
-            trivial |= c == (uint32_t)n;
+            int64_t c = h[b];
+            trivial |= c == n;
             h[b] = sum;
             sum += c;
         }
         if (trivial)
             continue; /* every key has the same digit here: the pass is a no-op */
         int shift = bits * p;
-        for (int64_t i = 0; i < n; i++) {
-            uint32_t k = src[i];
-            dst[h[(k >> shift) & dmask]++] = k;
+        for (int64_t b0 = 0; b0 < n; b0 += FH_POLL_ITEMS) {
+            if (fh_cancel_poll(cancel))
+                return NULL;
+            const int64_t b1 = n - b0 < FH_POLL_ITEMS ? n : b0 + FH_POLL_ITEMS;
+            for (int64_t i = b0; i < b1; i++) {
+                uint32_t k = src[i];
+                dst[h[(k >> shift) & dmask]++] = k;
+            }
         }
         uint32_t *t = src;
         src = dst;
@@ -102,7 +114,8 @@ static const uint32_t *radix_sort(uint32_t *keys, uint32_t *tmp, int64_t n, int 
  * the insertion sort's comparisons mispredict). */
 #define FH_RADIX_MIN 256
 
-const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key)
+const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key,
+                             fh_cancel *cancel)
 {
     if (n <= 12) {
         insertion_sort(keys, n);
@@ -121,18 +134,25 @@ const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t 
         passes = 3;
     }
     int bits = (kbits + passes - 1) / passes;
-    return radix_sort(keys, tmp, n, passes, bits);
+    return radix_sort(keys, tmp, n, passes, bits, cancel);
 }
 
-int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts,
-                           int64_t *occ)
+/* Running state of fh_sum_sorted_keys over consecutive blocks of keys. */
+typedef struct {
+    int64_t m, acc, nocc;
+    uint32_t prev;
+} sum_state;
+
+/* Keys [b0, b1) into the running sums. Branch-free: the column changes at unpredictable
+ * places (about every other key for character n-grams), so every key rewrites the current
+ * entry and the index m moves on by the comparison's result. Columns are < 2**31: prev
+ * starts out of range. */
+static inline void sum_block(const uint32_t *keys, int64_t b0, int64_t b1, int32_t *cols,
+                             int64_t *counts, int64_t *occ, sum_state *state)
 {
-    /* Branch-free: the column changes at unpredictable places (about every other key for
-     * character n-grams), so every key rewrites the current entry and the index m moves
-     * on by the comparison's result. Columns are < 2**31: prev starts out of range. */
-    int64_t m = -1, acc = 0, nocc = 0;
-    uint32_t prev = 0xFFFFFFFFu;
-    for (int64_t i = 0; i < n; i++) {
+    int64_t m = state->m, acc = state->acc, nocc = state->nocc;
+    uint32_t prev = state->prev;
+    for (int64_t i = b0; i < b1; i++) {
         uint32_t k = keys[i], col = k >> 1;
         int64_t same = -(int64_t)(col == prev); /* all ones when col continues the entry */
         m += 1 + same;
@@ -144,15 +164,16 @@ int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64
         if (occ)
             occ[m] = nocc;
     }
-    return m + 1;
+    state->m = m, state->acc = acc, state->nocc = nocc, state->prev = prev;
 }
 
-int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, double *vals)
+/* sum_block writing each running sum as a float64. */
+static inline void sum_block_f64(const uint32_t *keys, int64_t b0, int64_t b1, int32_t *cols,
+                                 double *vals, sum_state *state)
 {
-    /* As fh_sum_sorted_keys, branch-free; the running sum is converted at every key. */
-    int64_t m = -1, acc = 0;
-    uint32_t prev = 0xFFFFFFFFu;
-    for (int64_t i = 0; i < n; i++) {
+    int64_t m = state->m, acc = state->acc;
+    uint32_t prev = state->prev;
+    for (int64_t i = b0; i < b1; i++) {
         uint32_t k = keys[i], col = k >> 1;
         int64_t same = -(int64_t)(col == prev);
         m += 1 + same;
@@ -161,7 +182,41 @@ int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, d
         cols[m] = (int32_t)col;
         vals[m] = (double)acc;
     }
-    return m + 1;
+    state->m = m, state->acc = acc, state->prev = prev;
+}
+
+int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts,
+                           int64_t *occ, fh_cancel *cancel)
+{
+    sum_state state = {-1, 0, 0, 0xFFFFFFFFu};
+    if (n <= FH_POLL_ITEMS) { /* the common case: one block, nothing to poll */
+        sum_block(keys, 0, n, cols, counts, occ, &state);
+        return state.m + 1;
+    }
+    for (int64_t b0 = 0; b0 < n; b0 += FH_POLL_ITEMS) {
+        if (b0 > 0 && fh_cancel_poll(cancel))
+            return -1;
+        sum_block(keys, b0, n - b0 < FH_POLL_ITEMS ? n : b0 + FH_POLL_ITEMS, cols, counts, occ,
+                  &state);
+    }
+    return state.m + 1;
+}
+
+int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, double *vals,
+                               fh_cancel *cancel)
+{
+    sum_state state = {-1, 0, 0, 0xFFFFFFFFu};
+    if (n <= FH_POLL_ITEMS) {
+        sum_block_f64(keys, 0, n, cols, vals, &state);
+        return state.m + 1;
+    }
+    for (int64_t b0 = 0; b0 < n; b0 += FH_POLL_ITEMS) {
+        if (b0 > 0 && fh_cancel_poll(cancel))
+            return -1;
+        sum_block_f64(keys, b0, n - b0 < FH_POLL_ITEMS ? n : b0 + FH_POLL_ITEMS, cols, vals,
+                      &state);
+    }
+    return state.m + 1;
 }
 
 void fh_normalize_f64(double *v, int64_t n, int norm)

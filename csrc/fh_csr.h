@@ -5,6 +5,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "fh_cancel.h"
+
 /* Column and sign of a 32-bit murmur hash h read as int32, as scikit-learn computes them:
  * column |h| mod n_features, with h == INT32_MIN mapping to 2**31 mod n_features; negative
  * iff alternate_sign and h < 0. Packed as (column << 1) | negative; requires
@@ -20,22 +22,26 @@ static inline uint32_t fh_feature_key(uint32_t h, uint32_t n_features, uint32_t 
 }
 
 /* Sort n keys ascending. tmp is scratch of n entries; max_key bounds every key. Returns the
- * sorted keys: keys or tmp (the other one is clobbered). Short rows: insertion sort; under
- * 256 keys: distribution by high bits + insertion sort; longer: branch-free LSD radix with
+ * sorted keys: keys or tmp (the other one is clobbered), or NULL if cancel (may be NULL,
+ * polled every FH_POLL_ITEMS keys) was requested. Short rows: insertion sort; under 256
+ * keys: distribution by high bits + insertion sort; longer: branch-free LSD radix with
  * digits of about log2(n) bits. O(n) for hashed keys. Pure on its arguments. */
-const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key);
+const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key,
+                             fh_cancel *cancel);
 
 /* Sum duplicates of sorted keys: writes each distinct column once to cols and the sum of
  * its signs (+1 or -1 each) to counts; with occ non-NULL, also its number of entries.
- * Returns the number of distinct columns. Explicit zeros (a +1 and a -1 in one column)
- * are kept. O(n). */
+ * Returns the number of distinct columns, or -1 if cancel (may be NULL, polled every
+ * FH_POLL_ITEMS keys) was requested. Explicit zeros (a +1 and a -1 in one column) are
+ * kept. O(n). */
 int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64_t *counts,
-                           int64_t *occ);
+                           int64_t *occ, fh_cancel *cancel);
 
 /* fh_sum_sorted_keys writing each column's sum of signs as a float64 to vals (exact: a row
  * has fewer than 2**53 entries), for float64 output without the intermediate counts.
- * Returns the number of distinct columns. O(n). */
-int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, double *vals);
+ * Returns the number of distinct columns (-1 if cancelled, as there). O(n). */
+int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, double *vals,
+                               fh_cancel *cancel);
 
 /* One slot of the per-row aggregation table: col1 is the column + 1 (0: empty), sum the
  * sum of its signs so far. */

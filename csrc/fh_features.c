@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh_threads.h"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -46,8 +48,10 @@ static int bit_length_u64(uint64_t x)
 
 /* Sort n distinct keys (column << 32 | position, columns below 2**kbits) ascending.
  * tmp has n entries and counts 2 * FH_MERGE_BUCKET_MAX entries of scratch. Returns the
- * buffer holding the result (a or tmp). */
-static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint32_t *counts, int64_t n, int kbits)
+ * buffer holding the result (a or tmp), or NULL if cancel was requested (polled every
+ * FH_POLL_ITEMS keys of a long row). */
+static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint32_t *counts, int64_t n, int kbits,
+                          fh_cancel *cancel)
 {
     if (n <= FH_MERGE_SMALL) {
         insertion_sort_u64(a, n);
@@ -75,11 +79,20 @@ static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint32_t *counts, int64_t 
     }
     /* Runs of 16 by insertion sort, then bottom-up merge passes between a and tmp. */
     const int64_t run = 16;
-    for (int64_t s = 0; s < n; s += run)
+    for (int64_t s = 0; s < n; s += run) {
+        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(cancel))
+            return NULL;
         insertion_sort_u64(a + s, s + run < n ? run : n - s);
+    }
     uint64_t *src = a, *dst = tmp;
     for (int64_t w = run; w < n; w *= 2) {
+        int64_t next_poll = 0;
         for (int64_t lo = 0; lo < n; lo += 2 * w) {
+            if (lo >= next_poll) {
+                next_poll = lo + FH_POLL_ITEMS;
+                if (fh_cancel_poll(cancel))
+                    return NULL;
+            }
             int64_t mid = lo + w < n ? lo + w : n;
             int64_t hi = lo + 2 * w < n ? lo + 2 * w : n;
             int64_t i = lo, j = mid, k = lo;
@@ -99,8 +112,9 @@ static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint32_t *counts, int64_t 
 
 /* Merge one row of n raw entries (idx, val) into oi/ov. Returns its number of distinct
  * columns; -1 if its sums could depend on scipy's summation order (oi/ov then hold
- * garbage); -2 if a column is outside [0, n_cols). Sets *unsorted to 1 if the raw columns
- * decrease somewhere. keys and tmp have n entries of scratch, counts see sort_u64. */
+ * garbage); -2 if a column is outside [0, n_cols); -3 if cancelled. Sets *unsorted to 1 if
+ * the raw columns decrease somewhere. keys and tmp have n entries of scratch, counts see
+ * sort_u64. */
 #define FH_MERGE_ROW(T, LIMIT)                                                            \
     static int64_t sum_runs_##T(const uint64_t *s, const T *val, int64_t n, int32_t *oi,  \
                                 T *ov)                                                    \
@@ -138,7 +152,7 @@ static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint32_t *counts, int64_t 
     static int64_t merge_row_##T(const int32_t *idx, const T *val, int64_t n,             \
                                  uint32_t n_cols, uint64_t *keys, uint64_t *tmp,          \
                                  uint32_t *counts, int kbits, int32_t *oi, T *ov,         \
-                                 int *unsorted)                                           \
+                                 int *unsorted, fh_cancel *cancel)                        \
     {                                                                                     \
         uint32_t prev = 0, bad = 0, down = 0;                                             \
         for (int64_t k = 0; k < n; k++) {                                                 \
@@ -151,7 +165,9 @@ static uint64_t *sort_u64(uint64_t *a, uint64_t *tmp, uint32_t *counts, int64_t 
         if (bad)                                                                          \
             return -2;                                                                    \
         *unsorted = (int)down;                                                            \
-        const uint64_t *s = down ? sort_u64(keys, tmp, counts, n, kbits) : keys;          \
+        const uint64_t *s = down ? sort_u64(keys, tmp, counts, n, kbits, cancel) : keys;  \
+        if (!s)                                                                           \
+            return -3;                                                                    \
         /* Emit every entry as if the columns were distinct (hashed names mostly are),    \
          * branch-free; sum the runs only if some column repeats. */                      \
         uint32_t last = UINT32_MAX, dup = 0;                                              \
@@ -171,32 +187,36 @@ FH_MERGE_ROW(float, 16777216.0)
 typedef int64_t (*merge_row_fn)(const int32_t *idx, const void *val, int64_t n,
                                 uint32_t n_cols, uint64_t *keys, uint64_t *tmp,
                                 uint32_t *counts, int kbits, int32_t *oi, void *ov,
-                                int *unsorted);
+                                int *unsorted, fh_cancel *cancel);
 
 static int64_t merge_row_f64(const int32_t *idx, const void *val, int64_t n, uint32_t n_cols,
                              uint64_t *keys, uint64_t *tmp, uint32_t *counts, int kbits,
-                             int32_t *oi, void *ov, int *unsorted)
+                             int32_t *oi, void *ov, int *unsorted, fh_cancel *cancel)
 {
     return merge_row_double(idx, (const double *)val, n, n_cols, keys, tmp, counts, kbits, oi,
-                            (double *)ov, unsorted);
+                            (double *)ov, unsorted, cancel);
 }
 
 static int64_t merge_row_f32(const int32_t *idx, const void *val, int64_t n, uint32_t n_cols,
                              uint64_t *keys, uint64_t *tmp, uint32_t *counts, int kbits,
-                             int32_t *oi, void *ov, int *unsorted)
+                             int32_t *oi, void *ov, int *unsorted, fh_cancel *cancel)
 {
     return merge_row_float(idx, (const float *)val, n, n_cols, keys, tmp, counts, kbits, oi,
-                           (float *)ov, unsorted);
+                           (float *)ov, unsorted, cancel);
 }
 
 /* Row flags while the parallel loop runs; only FH_MERGE_RAW is left in row_flags. */
 enum { FH_MERGE_UNSORTED = 2, FH_MERGE_BAD = 4 };
 
+/* Raw entries per thread below which a merge runs on fewer threads: a team costs more
+ * than merging this many entries. */
+#define FH_MERGE_MIN_PER_THREAD 4096
+
 static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
                             const char *values, size_t vsize, int64_t n_cols,
-                            merge_row_fn merge_row, int n_threads, int64_t *out_indptr,
-                            int32_t *out_indices, char *out_values, uint8_t *row_flags,
-                            int *all_sorted)
+                            merge_row_fn merge_row, int n_threads, fh_cancel *cancel,
+                            int64_t *out_indptr, int32_t *out_indices, char *out_values,
+                            uint8_t *row_flags, int *all_sorted)
 {
     if (indptr == NULL || out_indptr == NULL || row_flags == NULL || all_sorted == NULL ||
         n_rows < 0 || n_cols < 1 || n_cols > (int64_t)1 << 31 || indptr[0] != 0)
@@ -220,8 +240,9 @@ static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t
     }
     if (indices == NULL || values == NULL || out_indices == NULL || out_values == NULL)
         return FH_ERR_BADARG;
-    if (n_threads < 1)
-        n_threads = 1;
+    /* At most one thread per row and per FH_MERGE_MIN_PER_THREAD entries. */
+    n_threads = fh_team_size(n_threads, indptr[n_rows] / FH_MERGE_MIN_PER_THREAD);
+    n_threads = fh_team_size(n_threads, n_rows);
     const int kbits = bit_length_u64((uint64_t)(n_cols - 1));
     /* Per-thread scratch, allocated once: keys, a second buffer of keys, bucket counts;
      * then, for all threads, where each thread's output ends. */
@@ -236,7 +257,7 @@ static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t
      * are never longer than inputs); out_indptr[i + 1] gets row i's output length until
      * the serial compaction below. */
 #ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads) if (indptr[n_rows] > 4096)
+#pragma omp parallel num_threads(n_threads)
 #endif
     {
         int t = 0, nt = 1;
@@ -248,15 +269,24 @@ static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t
             team = nt;
         uint64_t *keys = scratch + (size_t)t * per_thread;
         const int64_t lo = n_rows * t / nt, hi = n_rows * (t + 1) / nt;
-        int64_t pos = indptr[lo];
+        int64_t pos = indptr[lo], since_poll = 0;
         for (int64_t i = lo; i < hi; i++) {
             const int64_t start = indptr[i], len = indptr[i + 1] - start;
+            since_poll += len + 1;
+            if (since_poll >= FH_POLL_ITEMS) {
+                since_poll = 0;
+                if (fh_cancel_poll(cancel))
+                    break; /* reported below */
+            }
             int32_t *oi = out_indices + pos;
             char *ov = out_values + (size_t)pos * vsize;
             int unsorted = 0;
             int64_t m = merge_row(indices + start, values + (size_t)start * vsize, len,
                                   (uint32_t)n_cols, keys, keys + longest,
-                                  (uint32_t *)(keys + 2 * longest), kbits, oi, ov, &unsorted);
+                                  (uint32_t *)(keys + 2 * longest), kbits, oi, ov, &unsorted,
+                                  cancel);
+            if (m == -3)
+                break; /* cancelled: reported below */
             uint8_t flags = unsorted ? FH_MERGE_UNSORTED : 0;
             if (m == -2) {
                 flags = FH_MERGE_BAD;
@@ -272,6 +302,10 @@ static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t
             pos += m;
         }
         chunk_end[t] = pos;
+    }
+    if (fh_cancel_requested(cancel)) {
+        free(scratch);
+        return FH_ERR_CANCELLED; /* the output and row_flags are partly written */
     }
     fh_status status = FH_OK;
     for (int64_t i = 0; i < n_rows; i++)
@@ -302,20 +336,20 @@ static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t
 }
 fh_status fh_merge_feature_rows_f64(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
                             const double *values, int64_t n_cols, int n_threads,
-                            int64_t *out_indptr, int32_t *out_indices, double *out_values,
-                            uint8_t *row_flags, int *all_sorted)
+                            fh_cancel *cancel, int64_t *out_indptr, int32_t *out_indices,
+                            double *out_values, uint8_t *row_flags, int *all_sorted)
 {
     return merge_rows(indptr, n_rows, indices, (const char *)values, sizeof(double), n_cols,
-                      merge_row_f64, n_threads, out_indptr, out_indices, (char *)out_values,
-                      row_flags, all_sorted);
+                      merge_row_f64, n_threads, cancel, out_indptr, out_indices,
+                      (char *)out_values, row_flags, all_sorted);
 }
 
 fh_status fh_merge_feature_rows_f32(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
                             const float *values, int64_t n_cols, int n_threads,
-                            int64_t *out_indptr, int32_t *out_indices, float *out_values,
-                            uint8_t *row_flags, int *all_sorted)
+                            fh_cancel *cancel, int64_t *out_indptr, int32_t *out_indices,
+                            float *out_values, uint8_t *row_flags, int *all_sorted)
 {
     return merge_rows(indptr, n_rows, indices, (const char *)values, sizeof(float), n_cols,
-                      merge_row_f32, n_threads, out_indptr, out_indices, (char *)out_values,
-                      row_flags, all_sorted);
+                      merge_row_f32, n_threads, cancel, out_indptr, out_indices,
+                      (char *)out_values, row_flags, all_sorted);
 }

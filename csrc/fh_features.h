@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fh_cancel.h"
 #include "fh_csr.h"
 #include "fh_murmur3.h"
 #include "fh_status.h"
@@ -126,20 +127,23 @@ enum { FH_MERGE_RAW = 1 };
  * columns ascending with their sums, or its raw entries if flagged; row_flags (n_rows) is
  * set; *all_sorted is 1 iff the raw columns of every row are non-decreasing (scipy would not
  * sort: the caller needs it for the flagged rows of the whole matrix). Buffers are
- * caller-owned; inputs are only read and may not alias outputs. Reentrant; n_threads OpenMP
- * threads (static schedule); the output is identical for any thread count. Allocates
- * n_threads * (2 * longest row + 1024) * 8 bytes of scratch. O(nnz) for hashed columns,
+ * caller-owned; inputs are only read and may not alias outputs. Reentrant; up to n_threads
+ * OpenMP threads (static schedule), never more than one per row, per 4096 raw entries or
+ * FH_MAX_THREADS; the output is identical for any thread count. Allocates
+ * threads * (2 * longest row + 4096) * 8 bytes of scratch. O(nnz) for hashed columns,
  * O(nnz log(longest row)) at worst.
- * Returns FH_OK, FH_ERR_NOMEM, or FH_ERR_BADARG (NULL buffers, n_rows < 0, decreasing
- * indptr, n_cols outside [1, 2**31], a column outside [0, n_cols)). */
+ * Returns FH_OK, FH_ERR_NOMEM, FH_ERR_BADARG (NULL buffers, n_rows < 0, decreasing
+ * indptr, n_cols outside [1, 2**31], a column outside [0, n_cols)), or FH_ERR_CANCELLED
+ * (outputs partly written) when cancel (may be NULL; polled every FH_POLL_ITEMS entries,
+ * inside long rows too) is requested. */
 fh_status fh_merge_feature_rows_f64(const int64_t *indptr, int64_t n_rows,
                                     const int32_t *indices, const double *values,
-                                    int64_t n_cols, int n_threads, int64_t *out_indptr,
-                                    int32_t *out_indices, double *out_values,
-                                    uint8_t *row_flags, int *all_sorted);
+                                    int64_t n_cols, int n_threads, fh_cancel *cancel,
+                                    int64_t *out_indptr, int32_t *out_indices,
+                                    double *out_values, uint8_t *row_flags, int *all_sorted);
 /* The same for float32 values (sums in float32 arithmetic, as scipy's). */
 fh_status fh_merge_feature_rows_f32(const int64_t *indptr, int64_t n_rows,
                                     const int32_t *indices, const float *values,
-                                    int64_t n_cols, int n_threads, int64_t *out_indptr,
-                                    int32_t *out_indices, float *out_values,
-                                    uint8_t *row_flags, int *all_sorted);
+                                    int64_t n_cols, int n_threads, fh_cancel *cancel,
+                                    int64_t *out_indptr, int32_t *out_indices,
+                                    float *out_values, uint8_t *row_flags, int *all_sorted);

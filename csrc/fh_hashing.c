@@ -7,6 +7,7 @@
 
 #include "fh_buf.h"
 #include "fh_murmur3.h"
+#include "fh_threads.h"
 #include "fh_unicode_impl.h"
 
 #ifdef _OPENMP
@@ -42,6 +43,7 @@ typedef struct {
     uint64_t *pk;
     int64_t cap_pk;
     uint32_t kb[8 * FH_BLOCK]; /* block_keys_pow2's keys (up to 8 lengths per position) */
+    fh_cancel *cancel;         /* the call's token (may be NULL), also in tb and cb */
     /* fh_doc_features only: collected feature bytes */
     int debug;
     uint8_t *dbuf;
@@ -140,6 +142,60 @@ static inline int tokens_surrogate(const fh_tokbuf *tb, int64_t a, int64_t b)
     return 0;
 }
 
+/* The word n-grams of length n (any n, scikit-learn's slices) starting at i0 .. i1 - 1. */
+static fh_status emit_word_ngrams(scratch *sc, const hash_params *hp, int64_t n, int64_t i0,
+                                  int64_t i1)
+{
+    const fh_tokbuf *tb = &sc->tb;
+    const int64_t N = tb->n;
+    fh_status st;
+    if (n == 1) {
+        for (int64_t i = i0; i < i1; i++) {
+            if (tokens_surrogate(tb, i, i + 1))
+                return FH_ERR_ENCODE;
+            if ((st = emit(sc, hp, tb->base + tb->off[i], tb->tlen[i], tb->hash[i])) != FH_OK)
+                return st;
+        }
+    } else if (n > 1) {
+        for (int64_t i = i0; i < i1; i++) {
+            const uint8_t *p;
+            int64_t len;
+            if (tokens_surrogate(tb, i, i + n))
+                return FH_ERR_ENCODE;
+            if ((st = ngram_bytes(sc, tb, i, n, &p, &len)) != FH_OK)
+                return st;
+            if ((st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0))) != FH_OK)
+                return st;
+        }
+    } else {
+        /* n <= 0: " ".join(tokens[i:i + n]) for i in range(N - n + 1), Python slices. */
+        for (int64_t i = i0; i < i1; i++) {
+            int64_t start = i < N ? i : N;
+            int64_t stop = i + n;
+            if (stop < 0)
+                stop += N;
+            if (stop < 0)
+                stop = 0;
+            if (stop > N)
+                stop = N;
+            if (stop <= start) {
+                st = emit(sc, hp, (const uint8_t *)"", 0, 0u);
+            } else {
+                const uint8_t *p;
+                int64_t len;
+                if (tokens_surrogate(tb, start, stop))
+                    return FH_ERR_ENCODE;
+                if ((st = ngram_bytes(sc, tb, start, stop - start, &p, &len)) != FH_OK)
+                    return st;
+                st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
+            }
+            if (st != FH_OK)
+                return st;
+        }
+    }
+    return FH_OK;
+}
+
 /* scikit-learn's _word_ngrams on the tokens in sc->tb (already stop-filtered). */
 static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp)
 {
@@ -154,12 +210,21 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
         /* locals: the stores to keys[] could alias *hp, which would force reloads */
         const uint32_t nf = hp->n_features, mask = hp->pow2_mask;
         const int alt = hp->alternate_sign;
-        if (mask) {
-            for (int64_t i = 0; i < N; i++)
-                keys[i] = fh_feature_key(hash[i], nf, mask, alt);
-        } else {
-            for (int64_t i = 0; i < N; i++)
-                keys[i] = fh_feature_key(hash[i], nf, 0, alt);
+        /* one block (the common case), or blocks of FH_POLL_ITEMS between polls */
+        for (int64_t b0 = 0, b1 = N < FH_POLL_ITEMS ? N : FH_POLL_ITEMS;;) {
+            if (mask) {
+                for (int64_t i = b0; i < b1; i++)
+                    keys[i] = fh_feature_key(hash[i], nf, mask, alt);
+            } else {
+                for (int64_t i = b0; i < b1; i++)
+                    keys[i] = fh_feature_key(hash[i], nf, 0, alt);
+            }
+            if (b1 == N)
+                break;
+            if (fh_cancel_poll(sc->cancel))
+                return FH_ERR_CANCELLED;
+            b0 = b1;
+            b1 = N - b0 < FH_POLL_ITEMS ? N : b0 + FH_POLL_ITEMS;
         }
         sc->nkeys += N;
         return FH_OK;
@@ -169,49 +234,14 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
     if (hi > N)
         hi = N;
     for (int64_t n = lo; n <= hi; n++) {
-        if (n == 1) {
-            for (int64_t i = 0; i < N; i++) {
-                if (tokens_surrogate(tb, i, i + 1))
-                    return FH_ERR_ENCODE;
-                if ((st = emit(sc, hp, tb->base + tb->off[i], tb->tlen[i], tb->hash[i])) != FH_OK)
-                    return st;
-            }
-        } else if (n > 1) {
-            for (int64_t i = 0; i + n <= N; i++) {
-                const uint8_t *p;
-                int64_t len;
-                if (tokens_surrogate(tb, i, i + n))
-                    return FH_ERR_ENCODE;
-                if ((st = ngram_bytes(sc, tb, i, n, &p, &len)) != FH_OK)
-                    return st;
-                if ((st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0))) != FH_OK)
-                    return st;
-            }
-        } else {
-            /* n <= 0: " ".join(tokens[i:i + n]) for i in range(N - n + 1), Python slices. */
-            for (int64_t i = 0; i < N - n + 1; i++) {
-                int64_t start = i < N ? i : N;
-                int64_t stop = i + n;
-                if (stop < 0)
-                    stop += N;
-                if (stop < 0)
-                    stop = 0;
-                if (stop > N)
-                    stop = N;
-                if (stop <= start) {
-                    st = emit(sc, hp, (const uint8_t *)"", 0, 0u);
-                } else {
-                    const uint8_t *p;
-                    int64_t len;
-                    if (tokens_surrogate(tb, start, stop))
-                        return FH_ERR_ENCODE;
-                    if ((st = ngram_bytes(sc, tb, start, stop - start, &p, &len)) != FH_OK)
-                        return st;
-                    st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
-                }
-                if (st != FH_OK)
-                    return st;
-            }
+        /* the n-grams of length n start at i in [0, N - n + 1), in blocks between polls */
+        const int64_t count = N - n + 1;
+        for (int64_t i0 = 0; i0 < count; i0 += FH_POLL_ITEMS) {
+            if (i0 > 0 && fh_cancel_poll(sc->cancel))
+                return FH_ERR_CANCELLED;
+            const int64_t i1 = count - i0 < FH_POLL_ITEMS ? count : i0 + FH_POLL_ITEMS;
+            if ((st = emit_word_ngrams(sc, hp, n, i0, i1)) != FH_OK)
+                return st;
         }
     }
     return FH_OK;
@@ -323,10 +353,12 @@ static FH_ALWAYS_INLINE void block_keys_pow2(const uint8_t *restrict t, int64_t 
 /* char_keys for a power-of-two n_features, through block_keys_pow2. */
 static FH_ALWAYS_INLINE int64_t char_keys_pow2(const uint8_t *t, int64_t L, int lo, int hi,
                                                uint32_t mask, uint32_t alt, uint32_t *kb,
-                                               uint32_t *k)
+                                               uint32_t *k, fh_cancel *cancel)
 {
     int64_t at = 0;
     for (int64_t s0 = 0; s0 + lo <= L; s0 += FH_BLOCK) {
+        if ((s0 & (FH_POLL_ITEMS - 1)) == 0 && s0 > 0 && fh_cancel_poll(cancel))
+            return -1;
         int64_t P = L - lo + 1 - s0;
         if (P > FH_BLOCK)
             P = FH_BLOCK;
@@ -343,10 +375,12 @@ static FH_ALWAYS_INLINE int64_t char_keys_pow2(const uint8_t *t, int64_t L, int 
 /* wb_keys for a power-of-two n_features, through block_keys_pow2. */
 static FH_ALWAYS_INLINE int64_t wb_keys_pow2(const uint8_t *J, int64_t J_len, int lo, int hi,
                                              uint32_t mask, uint32_t alt, uint32_t *kb,
-                                             uint32_t *k)
+                                             uint32_t *k, fh_cancel *cancel)
 {
     int64_t at = 0;
     for (int64_t s0 = 0; s0 + 2 <= J_len; s0 += FH_BLOCK) {
+        if ((s0 & (FH_POLL_ITEMS - 1)) == 0 && s0 > 0 && fh_cancel_poll(cancel))
+            return -1;
         int64_t P = J_len - 1 - s0;
         if (P > FH_BLOCK)
             P = FH_BLOCK;
@@ -369,13 +403,16 @@ static FH_ALWAYS_INLINE int64_t wb_keys_pow2(const uint8_t *J, int64_t J_len, in
 
 /* Keys of the n-grams t[s .. s + n), lo <= n <= hi (1 <= lo <= hi <= 8), of an ASCII text of
  * L bytes with 8 readable bytes past its end, written from k (which has room for
- * (hi - lo + 1) * (L + 1) keys); returns their number. Every start position takes every
- * length, kept when it fits: no hard-to-predict loop exits. */
+ * (hi - lo + 1) * (L + 1) keys); returns their number (-1 if cancelled). Every start
+ * position takes every length, kept when it fits: no hard-to-predict loop exits. */
 static FH_ALWAYS_INLINE int64_t char_keys(const uint8_t *t, int64_t L, int lo, int hi,
-                                          uint32_t nf, uint32_t mask, int alt, uint32_t *k)
+                                          uint32_t nf, uint32_t mask, int alt, uint32_t *k,
+                                          fh_cancel *cancel)
 {
     int64_t at = 0;
     for (int64_t s = 0; s + lo <= L; s++) {
+        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(cancel))
+            return -1;
         uint32_t h[8];
         prefix_hashes(fh_load_le64(t + s), lo, hi, h);
         for (int n = lo; n <= hi; n++) {
@@ -392,12 +429,15 @@ static FH_ALWAYS_INLINE int64_t char_keys(const uint8_t *t, int64_t L, int lo, i
  * place, and a window of 2 <= n bytes is one iff no space lies strictly inside it (the
  * pad spaces are shared between neighbours, which no window of 2 or more bytes can tell).
  * A word shorter than lo - 2 would be emitted whole, never the case for lo <= 3. k has
- * room for (hi - lo + 1) * J_len keys; returns their number. */
+ * room for (hi - lo + 1) * J_len keys; returns their number (-1 if cancelled). */
 static FH_ALWAYS_INLINE int64_t wb_keys(const uint8_t *J, int64_t J_len, int lo, int hi,
-                                        uint32_t nf, uint32_t mask, int alt, uint32_t *k)
+                                        uint32_t nf, uint32_t mask, int alt, uint32_t *k,
+                                        fh_cancel *cancel)
 {
     int64_t at = 0;
     for (int64_t s = 0; s + 2 <= J_len; s++) {
+        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(cancel))
+            return -1;
         uint64_t v = fh_load_le64(J + s);
         uint32_t h[8];
         prefix_hashes(v, lo, hi, h);
@@ -441,7 +481,7 @@ static const uint8_t wb_ascii_map[2][128] = {
 
 /* " " + " ".join(text.split()) + " " of an ASCII document (lowercased if asked), into
  * cb->pad with 8 spaces after it; *J_len is its length, 1 (" ") when there is no word.
- * Returns FH_OK or FH_ERR_NOMEM. */
+ * Returns FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED. */
 static fh_status wb_join_ascii(const fh_text *doc, int lowercase, fh_charbuf *cb, int64_t *J_len)
 {
     int64_t n = doc->len;
@@ -451,12 +491,17 @@ static fh_status wb_join_ascii(const fh_text *doc, int lowercase, fh_charbuf *cb
     int64_t k = 1;
     uint32_t prev = 1; /* the last byte written is a space */
     J[0] = ' ';
-    for (int64_t i = 0; i < n; i++) {
-        uint8_t c = map[s[i] & 0x7Fu];
-        uint32_t sp = c == ' ';
-        J[k] = c;
-        k += (sp & prev) ^ 1u; /* a space after a space is overwritten */
-        prev = sp;
+    for (int64_t b0 = 0; b0 < n; b0 += FH_POLL_ITEMS) {
+        if (b0 > 0 && fh_cancel_poll(cb->cancel))
+            return FH_ERR_CANCELLED;
+        const int64_t b1 = n - b0 < FH_POLL_ITEMS ? n : b0 + FH_POLL_ITEMS;
+        for (int64_t i = b0; i < b1; i++) {
+            uint8_t c = map[s[i] & 0x7Fu];
+            uint32_t sp = c == ' ';
+            J[k] = c;
+            k += (sp & prev) ^ 1u; /* a space after a space is overwritten */
+            prev = sp;
+        }
     }
     if (!prev)
         J[k++] = ' ';
@@ -472,29 +517,29 @@ static fh_status wb_join_ascii(const fh_text *doc, int lowercase, fh_charbuf *cb
 #define FH_DEFINE_POW2_LOOPS(SUFFIX, ATTR)                                                \
     ATTR static int64_t wb_pow2_##SUFFIX(const uint8_t *J, int64_t J_len, int lo, int hi,  \
                                          uint32_t mask, uint32_t alt, uint32_t *kb,        \
-                                         uint32_t *k)                                      \
+                                         uint32_t *k, fh_cancel *c)                        \
     {                                                                                     \
         switch (lo * 16 + hi) {                                                           \
-        case 0x23: return wb_keys_pow2(J, J_len, 2, 3, mask, alt, kb, k);                 \
-        case 0x24: return wb_keys_pow2(J, J_len, 2, 4, mask, alt, kb, k);                 \
-        case 0x25: return wb_keys_pow2(J, J_len, 2, 5, mask, alt, kb, k);                 \
-        case 0x34: return wb_keys_pow2(J, J_len, 3, 4, mask, alt, kb, k);                 \
-        case 0x35: return wb_keys_pow2(J, J_len, 3, 5, mask, alt, kb, k);                 \
-        default: return wb_keys_pow2(J, J_len, lo, hi, mask, alt, kb, k);                 \
+        case 0x23: return wb_keys_pow2(J, J_len, 2, 3, mask, alt, kb, k, c);              \
+        case 0x24: return wb_keys_pow2(J, J_len, 2, 4, mask, alt, kb, k, c);              \
+        case 0x25: return wb_keys_pow2(J, J_len, 2, 5, mask, alt, kb, k, c);              \
+        case 0x34: return wb_keys_pow2(J, J_len, 3, 4, mask, alt, kb, k, c);              \
+        case 0x35: return wb_keys_pow2(J, J_len, 3, 5, mask, alt, kb, k, c);              \
+        default: return wb_keys_pow2(J, J_len, lo, hi, mask, alt, kb, k, c);              \
         }                                                                                 \
     }                                                                                     \
     ATTR static int64_t char_pow2_##SUFFIX(const uint8_t *t, int64_t L, int lo, int hi,    \
                                            uint32_t mask, uint32_t alt, uint32_t *kb,      \
-                                           uint32_t *k)                                    \
+                                           uint32_t *k, fh_cancel *c)                      \
     {                                                                                     \
         switch (lo * 16 + hi) {                                                           \
-        case 0x12: return char_keys_pow2(t, L, 1, 2, mask, alt, kb, k);                   \
-        case 0x13: return char_keys_pow2(t, L, 1, 3, mask, alt, kb, k);                   \
-        case 0x23: return char_keys_pow2(t, L, 2, 3, mask, alt, kb, k);                   \
-        case 0x24: return char_keys_pow2(t, L, 2, 4, mask, alt, kb, k);                   \
-        case 0x25: return char_keys_pow2(t, L, 2, 5, mask, alt, kb, k);                   \
-        case 0x35: return char_keys_pow2(t, L, 3, 5, mask, alt, kb, k);                   \
-        default: return char_keys_pow2(t, L, lo, hi, mask, alt, kb, k);                   \
+        case 0x12: return char_keys_pow2(t, L, 1, 2, mask, alt, kb, k, c);                \
+        case 0x13: return char_keys_pow2(t, L, 1, 3, mask, alt, kb, k, c);                \
+        case 0x23: return char_keys_pow2(t, L, 2, 3, mask, alt, kb, k, c);                \
+        case 0x24: return char_keys_pow2(t, L, 2, 4, mask, alt, kb, k, c);                \
+        case 0x25: return char_keys_pow2(t, L, 2, 5, mask, alt, kb, k, c);                \
+        case 0x35: return char_keys_pow2(t, L, 3, 5, mask, alt, kb, k, c);                \
+        default: return char_keys_pow2(t, L, lo, hi, mask, alt, kb, k, c);                \
         }                                                                                 \
     }
 
@@ -534,13 +579,15 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
     const uint32_t mask = hp->pow2_mask, alt = (uint32_t)hp->alternate_sign;
     int64_t at;
     if (!mask)
-        at = wb_keys(J, J_len, lo, hi, hp->n_features, 0, hp->alternate_sign, k);
+        at = wb_keys(J, J_len, lo, hi, hp->n_features, 0, hp->alternate_sign, k, sc->cancel);
 #if FH_AVX2_DISPATCH
     else if (hp->avx2)
-        at = wb_pow2_avx2(J, J_len, lo, hi, mask, alt, sc->kb, k);
+        at = wb_pow2_avx2(J, J_len, lo, hi, mask, alt, sc->kb, k, sc->cancel);
 #endif
     else
-        at = wb_pow2_base(J, J_len, lo, hi, mask, alt, sc->kb, k);
+        at = wb_pow2_base(J, J_len, lo, hi, mask, alt, sc->kb, k, sc->cancel);
+    if (at < 0)
+        return FH_ERR_CANCELLED;
     sc->nkeys += at;
     return FH_OK;
 }
@@ -562,13 +609,15 @@ static fh_status emit_ascii_char_fused(scratch *sc, const uint8_t *t, int64_t L,
     const uint32_t mask = hp->pow2_mask, alt = (uint32_t)hp->alternate_sign;
     int64_t at;
     if (!mask)
-        at = char_keys(t, L, lo, hi, hp->n_features, 0, hp->alternate_sign, k);
+        at = char_keys(t, L, lo, hi, hp->n_features, 0, hp->alternate_sign, k, sc->cancel);
 #if FH_AVX2_DISPATCH
     else if (hp->avx2)
-        at = char_pow2_avx2(t, L, lo, hi, mask, alt, sc->kb, k);
+        at = char_pow2_avx2(t, L, lo, hi, mask, alt, sc->kb, k, sc->cancel);
 #endif
     else
-        at = char_pow2_base(t, L, lo, hi, mask, alt, sc->kb, k);
+        at = char_pow2_base(t, L, lo, hi, mask, alt, sc->kb, k, sc->cancel);
+    if (at < 0)
+        return FH_ERR_CANCELLED;
     sc->nkeys += at;
     return FH_OK;
 }
@@ -587,8 +636,11 @@ static fh_status emit_ascii_char_ngrams(scratch *sc, const uint8_t *t, int64_t L
     const uint32_t nf = hp->n_features, mask = hp->pow2_mask;
     const int alt = hp->alternate_sign;
     for (int64_t n = min_n; n <= hi; n++)
-        for (int64_t s = 0; s + n <= L; s++)
+        for (int64_t s = 0; s + n <= L; s++) {
+            if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(sc->cancel))
+                return FH_ERR_CANCELLED;
             *k++ = fh_feature_key(short_ngram_hash(t + s, n), nf, mask, alt);
+        }
     sc->nkeys += total;
     return FH_OK;
 }
@@ -607,6 +659,8 @@ static fh_status emit_char_ngrams(scratch *sc, const fh_opts *o, const hash_para
     for (int64_t n = o->min_n; n <= hi; n++) {
         for (int64_t i = 0; i < L - n + 1; i++) {
             int64_t a, b;
+            if ((i & (FH_POLL_ITEMS - 1)) == 0 && i > 0 && fh_cancel_poll(sc->cancel))
+                return FH_ERR_CANCELLED;
             py_slice(L, i, i + n, &a, &b);
             if ((st = emit_chars_range(sc, hp, a, b)) != FH_OK)
                 return st;
@@ -641,8 +695,13 @@ static fh_status emit_char_wb_ascii(scratch *sc, const fh_opts *o, const hash_pa
     const int64_t L = cb->n, lo = o->min_n, hi = o->max_n;
     const uint32_t nf = hp->n_features, mask = hp->pow2_mask;
     const int alt = hp->alternate_sign;
-    int64_t i = 0;
+    int64_t i = 0, next_poll = FH_POLL_ITEMS;
     while (i < L) {
+        if (i >= next_poll) {
+            next_poll = i + FH_POLL_ITEMS;
+            if (fh_cancel_poll(sc->cancel))
+                return FH_ERR_CANCELLED;
+        }
         while (i < L && fh_ascii_space(t[i]))
             i++;
         if (i >= L)
@@ -672,18 +731,24 @@ static fh_status emit_char_wb_ascii(scratch *sc, const fh_opts *o, const hash_pa
              * the start positions, every length at each, kept when it fits (no
              * hard-to-predict loop exits). Writes stay within total + (top - lo) slots. */
             int64_t at = 0;
-            if (top <= 7) {
-                for (int64_t s = 0; s < W; s++)
-                    for (int64_t n = lo; n <= top; n++) {
-                        k[at] = fh_feature_key(fh_murmur3_32_upto7(pw + s, n), nf, mask, alt);
-                        at += s + n <= W;
-                    }
-            } else {
-                for (int64_t s = 0; s < W; s++)
-                    for (int64_t n = lo; n <= top; n++) {
-                        k[at] = fh_feature_key(short_ngram_hash(pw + s, n), nf, mask, alt);
-                        at += s + n <= W;
-                    }
+            for (int64_t s0 = 0; s0 < W; s0 += FH_POLL_ITEMS) {
+                if (s0 > 0 && fh_cancel_poll(sc->cancel))
+                    return FH_ERR_CANCELLED;
+                const int64_t s1 = W - s0 < FH_POLL_ITEMS ? W : s0 + FH_POLL_ITEMS;
+                if (top <= 7) {
+                    for (int64_t s = s0; s < s1; s++)
+                        for (int64_t n = lo; n <= top; n++) {
+                            k[at] = fh_feature_key(fh_murmur3_32_upto7(pw + s, n), nf, mask,
+                                                   alt);
+                            at += s + n <= W;
+                        }
+                } else {
+                    for (int64_t s = s0; s < s1; s++)
+                        for (int64_t n = lo; n <= top; n++) {
+                            k[at] = fh_feature_key(short_ngram_hash(pw + s, n), nf, mask, alt);
+                            at += s + n <= W;
+                        }
+                }
             }
         }
         sc->nkeys += total;
@@ -697,9 +762,14 @@ static fh_status emit_char_wb_ngrams(scratch *sc, const fh_opts *o, const hash_p
     fh_charbuf *cb = &sc->cb;
     if (cb->ascii && o->min_n >= 1 && !sc->debug)
         return emit_char_wb_ascii(sc, o, hp);
-    int64_t L = cb->n, i = 0;
+    int64_t L = cb->n, i = 0, next_poll = FH_POLL_ITEMS;
     fh_status st;
     while (i < L) {
+        if (i >= next_poll) {
+            next_poll = i + FH_POLL_ITEMS;
+            if (fh_cancel_poll(sc->cancel))
+                return FH_ERR_CANCELLED;
+        }
         while (i < L && fh_char_is_space(cb, i))
             i++;
         if (i >= L)
@@ -725,6 +795,8 @@ static fh_status emit_char_wb_ngrams(scratch *sc, const fh_opts *o, const hash_p
                 return st;
             while (offset + n < W) {
                 offset++;
+                if ((offset & (FH_POLL_ITEMS - 1)) == 0 && fh_cancel_poll(sc->cancel))
+                    return FH_ERR_CANCELLED;
                 if ((st = emit_padded(sc, hp, a, W, offset, offset + n)) != FH_OK)
                     return st;
             }
@@ -763,6 +835,8 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
     if (d->mode != FH_DOC_FEATURES)
         return FH_ERR_BADARG;
     for (int64_t k = 0; k < d->n_feat; k++) {
+        if ((k & (FH_POLL_ITEMS - 1)) == 0 && k > 0 && fh_cancel_poll(sc->cancel))
+            return FH_ERR_CANCELLED;
         const fh_text *f = &features[d->feat_start + k];
         const uint8_t *p;
         int64_t len;
@@ -924,21 +998,27 @@ static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int
         return agg_row(sc, c, o, hp, n, &row_nnz[i]);
     if ((st = reserve_merge(sc, n)) != FH_OK)
         return st;
-    const uint32_t *sorted = fh_sort_keys(sc->keys, sc->tmp, n, hp->max_key);
+    const uint32_t *sorted = fh_sort_keys(sc->keys, sc->tmp, n, hp->max_key, sc->cancel);
+    if (!sorted && n > 0) /* (no keys: the arrays may be NULL) */
+        return FH_ERR_CANCELLED;
     size_t elem = elem_size(o->out_type);
     if ((st = chunk_reserve(c, c->nnz + n, elem)) != FH_OK)
         return st;
     if (o->out_type == FH_OUT_F64 && !o->binary) {
         /* the common case: sums straight into the output values */
         double *v = (double *)(void *)c->vals + c->nnz;
-        int64_t m = fh_sum_sorted_keys_f64(sorted, n, c->cols + c->nnz, v);
+        int64_t m = fh_sum_sorted_keys_f64(sorted, n, c->cols + c->nnz, v, sc->cancel);
+        if (m < 0)
+            return FH_ERR_CANCELLED;
         fh_normalize_f64(v, m, o->norm);
         c->nnz += m;
         row_nnz[i] = m;
         return FH_OK;
     }
     int64_t *occ = o->out_type == FH_OUT_F32 ? sc->occ : NULL;
-    int64_t m = fh_sum_sorted_keys(sorted, n, c->cols + c->nnz, sc->counts, occ);
+    int64_t m = fh_sum_sorted_keys(sorted, n, c->cols + c->nnz, sc->counts, occ, sc->cancel);
+    if (m < 0)
+        return FH_ERR_CANCELLED;
     if (o->out_type == FH_OUT_F64) {
         double *v = (double *)(void *)c->vals + c->nnz;
         for (int64_t k = 0; k < m; k++)
@@ -1077,11 +1157,12 @@ void fh_batch_free(fh_batch *b)
 fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                        fh_batch **out, int64_t *bad_row)
 {
-    return fh_batch_run_ws(corpus, opts, n_threads, NULL, out, bad_row);
+    return fh_batch_run_ws(corpus, opts, n_threads, NULL, NULL, out, bad_row);
 }
 
 fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
-                          fh_workspace *ws, fh_batch **out, int64_t *bad_row)
+                          fh_workspace *ws, fh_cancel *cancel, fh_batch **out,
+                          int64_t *bad_row)
 {
     fh_status st;
     fh_batch *b = NULL;
@@ -1093,8 +1174,6 @@ fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_th
         return st;
     if (ws && ws->busy)
         return FH_ERR_BADARG;
-    if (n_threads < 1)
-        n_threads = 1;
 
     st = FH_ERR_NOMEM;
     b = calloc(1, sizeof *b);
@@ -1160,21 +1239,35 @@ fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_th
     }
 
     hash_params hp = make_hash_params(opts);
-    if (n_threads > n_chunks)
-        n_threads = n_chunks > 0 ? (int)n_chunks : 1;
+    n_threads = fh_team_size(n_threads, n_chunks);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(n_threads)
 #endif
     {
         scratch sc;
         memset(&sc, 0, sizeof sc);
+        sc.cancel = sc.tb.cancel = sc.cb.cancel = cancel;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (int64_t c = 0; c < n_chunks; c++) {
             chunk *ch = &b->chunks[c];
+            if (fh_cancel_poll(cancel)) { /* no early exit from the loop: skip the chunk */
+                ch->st = FH_ERR_CANCELLED;
+                ch->bad_row = ch->lo;
+                continue;
+            }
+            int64_t units = 0;
             for (int64_t i = ch->lo; i < ch->hi; i++) {
-                fh_status s = process_doc(&sc, ch, corpus, i, opts, &hp, b->row_nnz);
+                fh_status s = FH_OK;
+                units += doc_units(&corpus->docs[i]);
+                if (units >= FH_POLL_ITEMS) { /* a chunk holds up to FH_CHUNK_UNITS */
+                    units = 0;
+                    if (fh_cancel_poll(cancel))
+                        s = FH_ERR_CANCELLED;
+                }
+                if (s == FH_OK)
+                    s = process_doc(&sc, ch, corpus, i, opts, &hp, b->row_nnz);
                 if (s != FH_OK) {
                     ch->st = s;
                     ch->bad_row = i;
@@ -1185,7 +1278,12 @@ fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_th
         scratch_free(&sc);
     }
 
-    /* Serial: the lowest failing row, whatever the schedule was. */
+    /* Serial: the lowest failing row, whatever the schedule was (a cancelled call is
+     * reported as such, whatever else failed). */
+    if (fh_cancel_requested(cancel)) {
+        st = FH_ERR_CANCELLED;
+        goto cleanup;
+    }
     for (int64_t c = 0; c < n_chunks; c++) {
         if (b->chunks[c].st != FH_OK) {
             st = b->chunks[c].st;
@@ -1207,8 +1305,11 @@ int64_t fh_batch_nnz(const fh_batch *b) { return b->nnz; }
 int64_t fh_batch_raw(const fh_batch *b) { return b->raw; }
 int64_t fh_batch_n_docs(const fh_batch *b) { return b->n_docs; }
 
-fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t nnz_base, int64_t *indptr,
-                        int32_t *indices, void *data)
+/* Entries copied between two polls by fh_batch_copy (a few milliseconds of memcpy). */
+#define FH_COPY_SLICE ((int64_t)1 << 22)
+
+fh_status fh_batch_copy(fh_batch *b, int n_threads, fh_cancel *cancel, int64_t nnz_base,
+                        int64_t *indptr, int32_t *indices, void *data)
 {
     if (!b || !indptr || b->moved)
         return FH_ERR_BADARG;
@@ -1218,18 +1319,20 @@ fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t nnz_base, int64_t *i
     if (b->nnz > 0 && (!indices || !data))
         return FH_ERR_BADARG;
     b->moved = 1;
-    if (n_threads < 1)
-        n_threads = 1;
+    n_threads = fh_team_size(n_threads, b->n_chunks);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(n_threads)
 #endif
     for (int64_t c = 0; c < b->n_chunks; c++) {
         chunk *ch = &b->chunks[c];
         int64_t at = indptr[ch->lo] - nnz_base;
-        if (ch->nnz > 0) {
-            memcpy(indices + at, ch->cols, sizeof(int32_t) * (size_t)ch->nnz);
-            memcpy((uint8_t *)data + (size_t)at * (size_t)b->elem, ch->vals,
-                   (size_t)b->elem * (size_t)ch->nnz);
+        for (int64_t k0 = 0; k0 < ch->nnz; k0 += FH_COPY_SLICE) {
+            if (fh_cancel_poll(cancel))
+                break; /* reported below */
+            int64_t len = ch->nnz - k0 < FH_COPY_SLICE ? ch->nnz - k0 : FH_COPY_SLICE;
+            memcpy(indices + at + k0, ch->cols + k0, sizeof(int32_t) * (size_t)len);
+            memcpy((uint8_t *)data + (size_t)(at + k0) * (size_t)b->elem,
+                   ch->vals + (size_t)k0 * (size_t)b->elem, (size_t)b->elem * (size_t)len);
         }
         /* moved: release the chunk now, so the batch is never held twice (unless its
          * buffers belong to a workspace, to be reused by the next batch) */
@@ -1242,7 +1345,7 @@ fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t nnz_base, int64_t *i
         }
         ch->nnz = 0;
     }
-    return FH_OK;
+    return fh_cancel_requested(cancel) ? FH_ERR_CANCELLED : FH_OK;
 }
 
 fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_opts *opts,

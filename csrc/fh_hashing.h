@@ -11,6 +11,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "fh_cancel.h"
 #include "fh_chars.h"
 #include "fh_csr.h"
 #include "fh_pattern.h"
@@ -100,15 +101,20 @@ int64_t fh_workspace_bytes(const fh_workspace *ws);
  * On failure *out is NULL and *bad_row is the lowest failing document (FH_ERR_NOMEM,
  * FH_ERR_ENCODE for a lone surrogate in a feature to hash -- scikit-learn raises
  * UnicodeEncodeError there --, FH_ERR_BADARG).
- * Uses up to n_threads OpenMP threads (ignored without OpenMP). Reentrant; reads corpus
- * and opts only. O(total text + features * log). */
+ * Uses up to n_threads OpenMP threads (ignored without OpenMP), never more than the batch
+ * has chunks nor FH_MAX_THREADS (fh_threads.h), whatever n_threads is. Reentrant; reads
+ * corpus and opts only. O(total text + features * log). */
 fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                        fh_batch **out, int64_t *bad_row);
 /* fh_batch_run with the chunk buffers taken from ws (may be NULL: fh_batch_run) and given
  * back to it by fh_batch_free; fh_batch_copy then leaves them allocated. Also returns
- * FH_ERR_BADARG when ws is held by another batch. */
+ * FH_ERR_BADARG when ws is held by another batch, and FH_ERR_CANCELLED (the workspace
+ * given back, nothing else held) soon after fh_cancel_request(cancel): cancel (may be
+ * NULL) is polled between documents and inside long ones, every FH_POLL_ITEMS units of
+ * work at most, by every thread. */
 fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
-                          fh_workspace *ws, fh_batch **out, int64_t *bad_row);
+                          fh_workspace *ws, fh_cancel *cancel, fh_batch **out,
+                          int64_t *bad_row);
 
 /* Stored entries (after summing duplicates) and raw entries (before) of a batch. */
 int64_t fh_batch_nnz(const fh_batch *b);
@@ -121,9 +127,11 @@ int64_t fh_batch_n_docs(const fh_batch *b);
  * (data: 8 bytes per value for F64/I64, 4 for F32). Each chunk's memory is released as
  * soon as it is copied, so a batch is never held twice; a second call returns
  * FH_ERR_BADARG (the batch must still be freed with fh_batch_free). Uses up to n_threads
- * threads. A batch run with a workspace keeps its buffers until fh_batch_free. */
-fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t nnz_base, int64_t *indptr,
-                        int32_t *indices, void *data);
+ * threads (at most one per chunk, at most FH_MAX_THREADS). Returns FH_ERR_CANCELLED (the
+ * output partly written) if cancel (may be NULL) is requested, polled every few MiB. A
+ * batch run with a workspace keeps its buffers until fh_batch_free. */
+fh_status fh_batch_copy(fh_batch *b, int n_threads, fh_cancel *cancel, int64_t nnz_base,
+                        int64_t *indptr, int32_t *indices, void *data);
 
 void fh_batch_free(fh_batch *b);
 

@@ -189,51 +189,94 @@ static void ascii_nonspace_mask(const uint8_t *s, int64_t n, uint64_t *mask)
     }
 }
 
+/* Text scanned per block by word_tokens_ascii (64-bit mask words): bounds its scratch and
+ * the work between two polls of the cancellation token. */
+#define FH_ASCII_BLOCK_WORDS (FH_POLL_ITEMS / 64)
+
 static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, int token,
                                    const fh_stopset *stop, fh_tokbuf *tb)
 {
-    int64_t nw = (n + 63) / 64;
+    const int64_t nw = (n + 63) / 64;
     const int64_t minlen = token == FH_TOKEN_WORD2 ? 2 : 1;
-    FH_GROW(tb->mask, tb->cap_mask, nw, 16, return FH_ERR_NOMEM);
-    if (token == FH_TOKEN_NONSPACE)
-        ascii_nonspace_mask(s, n, tb->mask);
-    else
-        ascii_word_mask(s, n, tb->mask);
+    FH_GROW(tb->mask, tb->cap_mask, FH_ASCII_BLOCK_WORDS, 16, return FH_ERR_NOMEM);
     tb->base = s;
     tb->base_len = n;
     if (lowercase) {
         if (reserve_bytes(&tb->buf, &tb->cap, n + 12) != FH_OK) /* slack for token_hash */
             return FH_ERR_NOMEM;
-        ascii_lower(s, n, tb->buf);
         tb->base = tb->buf;
         tb->base_len = tb->cap;
     }
-    /* Runs of token characters, a 64-bit word at a time. */
-    int64_t max_runs = n / 2 + 2;
+    /* Per block: runs of token characters, a 64-bit word at a time: a run starts where a
+     * set bit follows a clear bit and ends (exclusive) where a clear bit follows a set bit.
+     * All starts are listed first, then all ends (two tight loops over set bits: far fewer
+     * mispredicted branches than alternating between them), then paired in order. A run
+     * still open at the end of a block is carried to the next one. */
+    const int64_t max_runs = FH_ASCII_BLOCK_WORDS * 32 + 2;
     FH_GROW(tb->runs, tb->cap_runs, 2 * max_runs, 64, return FH_ERR_NOMEM);
     int64_t *rs = tb->runs, *re = tb->runs + max_runs;
-    int64_t ns = mask_runs(tb->mask, nw, n, rs, re);
-    if (tb->hash_only && !stop) {
-        /* Unigrams, no stop words: only the hashes of the runs of >= minlen characters.
-         * Branch-free: every run is hashed and the index moves on when it is long enough. */
-        if (reserve_tokens(tb, ns) != FH_OK)
-            return FH_ERR_NOMEM;
-        uint32_t *hash = tb->hash;
-        const uint8_t *b = tb->base;
-        const int64_t bl = tb->base_len;
-        int64_t k = 0;
-        for (int64_t i = 0; i < ns; i++) {
-            int64_t len = re[i] - rs[i];
-            hash[k] = token_hash(b, bl, rs[i], len);
-            k += len >= minlen;
+    const int fast = tb->hash_only && !stop;
+    uint64_t carry = 0;
+    int64_t open = -1; /* start of a run open at the end of the previous block */
+    for (int64_t w0 = 0; w0 < nw; w0 += FH_ASCII_BLOCK_WORDS) {
+        if (w0 > 0 && fh_cancel_poll(tb->cancel))
+            return FH_ERR_CANCELLED;
+        const int64_t bw = nw - w0 < FH_ASCII_BLOCK_WORDS ? nw - w0 : FH_ASCII_BLOCK_WORDS;
+        const int64_t lo = w0 * 64, len = (n - lo < bw * 64 ? n - lo : bw * 64);
+        if (lowercase)
+            ascii_lower(s + lo, len, tb->buf + lo);
+        if (token == FH_TOKEN_NONSPACE)
+            ascii_nonspace_mask(s + lo, len, tb->mask);
+        else
+            ascii_word_mask(s + lo, len, tb->mask);
+        int64_t ns = 0, ne = 0;
+        if (open >= 0)
+            rs[ns++] = open;
+        for (int64_t w = 0; w < bw; w++) {
+            uint64_t m = tb->mask[w];
+            uint64_t prev = (m << 1) | carry;
+            uint64_t starts = m & ~prev, ends = ~m & prev;
+            carry = m >> 63;
+            int64_t base = lo + (w << 6);
+            while (starts) {
+                rs[ns++] = base + ctz64(starts);
+                starts &= starts - 1;
+            }
+            while (ends) {
+                re[ne++] = base + ctz64(ends);
+                ends &= ends - 1;
+            }
         }
-        tb->n = k;
-        return FH_OK;
-    }
-    for (int64_t i = 0; i < ns; i++) {
-        int64_t len = re[i] - rs[i];
-        if (len >= minlen && add_token(tb, rs[i], len, stop, 0) != FH_OK)
-            return FH_ERR_NOMEM;
+        open = -1;
+        if (ne < ns) { /* bits past n are clear: only a run reaching the block's end is open */
+            if (lo + len == n)
+                re[ne++] = n;
+            else
+                open = rs[ne];
+        }
+        if (fast) {
+            /* Unigrams, no stop words: only the hashes of the runs of >= minlen characters.
+             * Branch-free: every run is hashed and the index moves on when it is long
+             * enough. */
+            if (reserve_tokens(tb, tb->n + ne) != FH_OK)
+                return FH_ERR_NOMEM;
+            uint32_t *hash = tb->hash;
+            const uint8_t *b = tb->base;
+            const int64_t bl = tb->base_len;
+            int64_t k = tb->n;
+            for (int64_t i = 0; i < ne; i++) {
+                int64_t rlen = re[i] - rs[i];
+                hash[k] = token_hash(b, bl, rs[i], rlen);
+                k += rlen >= minlen;
+            }
+            tb->n = k;
+            continue;
+        }
+        for (int64_t i = 0; i < ne; i++) {
+            int64_t rlen = re[i] - rs[i];
+            if (rlen >= minlen && add_token(tb, rs[i], rlen, stop, 0) != FH_OK)
+                return FH_ERR_NOMEM;
+        }
     }
     return FH_OK;
 }
@@ -294,16 +337,22 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         (void)lowercase;                                                                  \
         (void)strip;                                                                      \
         for (int64_t i = 0; i < n; i++) {                                                 \
+            if ((i & (FH_POLL_ITEMS - 1)) == 0 && i > 0 && fh_cancel_poll(tb->cancel))    \
+                return FH_ERR_CANCELLED;                                                  \
             uint32_t cp = s[i];                                                           \
             if (!STRIP && cp < 0x80) {                                                    \
-                /* ASCII inside wider text */                                             \
+                /* ASCII inside wider text. `in` is the class test; never read it from c: \
+                 * U+0000 is a token character of \S (c == 0 is NUL, not "outside"). */   \
                 uint8_t c;                                                                \
-                if (nonspace_)                                                            \
-                    c = fh_ascii_space(cp) ? 0                                               \
-                                        : (uint8_t)(LOWER && cp - 'A' < 26u ? cp + 32 : cp); \
-                else                                                                      \
+                int in;                                                                   \
+                if (nonspace_) {                                                          \
+                    c = (uint8_t)(LOWER && cp - 'A' < 26u ? cp + 32 : cp);                \
+                    in = !fh_ascii_space(cp);                                             \
+                } else {                                                                  \
                     c = (LOWER ? fh_ascii_word_lower : fh_ascii_word)[cp];                \
-                if (c) {                                                                  \
+                    in = c != 0; /* the table's 0 means "not \w"; NUL is not \w */        \
+                }                                                                         \
+                if (in) {                                                                 \
                     if (run == 0)                                                         \
                         start = tb->len;                                                  \
                     out[tb->len++] = c;                                                   \

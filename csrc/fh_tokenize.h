@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fh_cancel.h"
 #include "fh_status.h"
 
 /* Kinds of text a view can hold. 1, 2, 4 are CPython's PEP 393 kinds (code units of 1, 2 or
@@ -72,6 +73,7 @@ typedef struct {
     int hash_only; /* set by the caller: only hash[] is needed (unigrams), off/tlen/sp
                       may be left unfilled; a token holding a lone surrogate then fails
                       with FH_ERR_ENCODE at once */
+    fh_cancel *cancel; /* set by the caller (may be NULL): polled in long documents */
 } fh_tokbuf;
 
 void fh_tokbuf_init(fh_tokbuf *tb);
@@ -83,8 +85,10 @@ void fh_tokbuf_free(fh_tokbuf *tb);
  * stop (may be NULL; a stop word holding lone surrogates gives them in their 3-byte form,
  * Python's "surrogatepass"). Replaces tb's content.
  * doc->kind must be 1, 2 or 4. Reentrant (tb is per-thread scratch). Returns FH_OK,
- * FH_ERR_NOMEM, FH_ERR_BADARG (bad kind or token), or FH_ERR_ENCODE (tb->hash_only and a
- * kept token holds a lone surrogate). O(doc length). */
+ * FH_ERR_NOMEM, FH_ERR_BADARG (bad kind or token), FH_ERR_ENCODE (tb->hash_only and a
+ * kept token holds a lone surrogate) or FH_ERR_CANCELLED (tb->cancel, polled every
+ * FH_POLL_ITEMS code units). O(doc length); the scratch of an ASCII document is bounded
+ * (it is scanned in blocks), beyond the tokens themselves. */
 fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, int token,
                          const fh_stopset *stop, fh_tokbuf *tb);
 

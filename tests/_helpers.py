@@ -25,8 +25,9 @@ __all__ = [
     "assert_same_exception",
     "assert_same_outcome",
     "compare_with_sklearn",
-    "native_reason",
+    "needs_sparse_interface",
     "normalize_message",
+    "parametrize_with_checks",
     "run",
 ]
 
@@ -209,9 +210,55 @@ def compare_with_sklearn(params, make_docs, *, n_jobs=(1, 2), method="transform"
     return expected
 
 
-def native_reason(vectorizer):
-    """``python_analysis_reason(vectorizer)``: None when the C core analyses this
-    configuration, else why not."""
-    from fasthash.feature_extraction.text import python_analysis_reason
+def needs_sparse_interface(test):
+    """Skip ``test`` where scikit-learn has no ``sparse_interface`` setting (before 1.9)."""
+    import pytest
+    import sklearn
 
-    return python_analysis_reason(vectorizer)
+    return pytest.mark.skipif(
+        "sparse_interface" not in sklearn.get_config(),
+        reason="this scikit-learn has no sparse_interface setting (added in 1.9)",
+    )(test)
+
+
+def parametrize_with_checks(estimators, *, expected_failed_checks=None, xfail_strict=None):
+    """scikit-learn's ``parametrize_with_checks``, the same on every supported version.
+
+    scikit-learn 1.6 and 1.8 have no ``xfail_strict``, and before 1.9 they hand pytest a
+    generator (which pytest deprecates, an error under ``filterwarnings = error``). This
+    builds the same parameters from the public ``estimator_checks_generator`` (1.6+), as a
+    list: every check of each estimator, those named by ``expected_failed_checks(est)``
+    (a dict check name -> reason) marked ``xfail`` (strict when ``xfail_strict``).
+    """
+    import functools
+
+    import pytest
+    from sklearn.utils.estimator_checks import estimator_checks_generator
+
+    def check_name(check):
+        inner = check.func if isinstance(check, functools.partial) else check
+        while isinstance(inner, functools.partial):
+            inner = inner.func
+        return getattr(inner, "__name__", repr(inner))
+
+    def check_id(check):
+        name = check_name(check)
+        if isinstance(check, functools.partial) and check.keywords:
+            kwargs = ",".join(f"{k}={v}" for k, v in check.keywords.items())
+            return f"{name}({kwargs})"
+        return name
+
+    params = []
+    for estimator in estimators:
+        expected = expected_failed_checks(estimator) if expected_failed_checks else {}
+        expected = expected or {}
+        for est, check in estimator_checks_generator(estimator, legacy=True):
+            name = check_name(check)
+            marks = []
+            if name in expected:
+                marks.append(
+                    pytest.mark.xfail(reason=expected[name], strict=bool(xfail_strict))
+                )
+            est_id = re.sub(r"\s", "", str(est))
+            params.append(pytest.param(est, check, marks=marks, id=f"{est_id}-{check_id(check)}"))
+    return pytest.mark.parametrize("estimator, check", params)

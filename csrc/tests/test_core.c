@@ -2,17 +2,24 @@
  * SPDX-License-Identifier: BSD-3-Clause
  *
  * C-level tests of the core: hash vectors, keys, sort, tokenizer, stop words, error paths. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh_cancel.h"
 #include "fh_csr.h"
 #include "fh_features.h"
 #include "fh_hashing.h"
 #include "fh_murmur3.h"
 #include "fh_tokenize.h"
 #include "fh_unicode.h"
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define FH_TEST_PTHREADS 1
+#endif
 
 static int failures = 0;
 #define CHECK(cond)                                                                    \
@@ -77,7 +84,7 @@ static void test_sort_and_sum(void)
         s = s * 1103515245u + 12345u;
         keys[i] = (s >> 8) & 0x1FFFFF;
     }
-    const uint32_t *sk = fh_sort_keys(keys, tmp, N, 0x1FFFFF);
+    const uint32_t *sk = fh_sort_keys(keys, tmp, N, 0x1FFFFF, NULL);
     int sorted = 1;
     for (int i = 1; i < N; i++)
         sorted &= sk[i - 1] <= sk[i];
@@ -86,22 +93,22 @@ static void test_sort_and_sum(void)
     int32_t cols[4];
     int64_t counts[4];
     int64_t occ[4];
-    CHECK(fh_sum_sorted_keys(k2, 4, cols, counts, occ) == 2);
+    CHECK(fh_sum_sorted_keys(k2, 4, cols, counts, occ, NULL) == 2);
     CHECK(occ[0] == 2 && occ[1] == 2);
     CHECK(fh_count_to_f32(((int64_t)1 << 24) + 5, ((int64_t)1 << 24) + 5) == 16777216.0f);
     CHECK(fh_count_to_f32(-(((int64_t)1 << 24) + 5), ((int64_t)1 << 24) + 5) == -16777216.0f);
     CHECK(fh_count_to_f32(3, 5) == 3.0f);
     double vals[4];
     int32_t cols64[4];
-    CHECK(fh_sum_sorted_keys_f64(k2, 4, cols64, vals) == 2);
+    CHECK(fh_sum_sorted_keys_f64(k2, 4, cols64, vals, NULL) == 2);
     CHECK(cols64[0] == 5 && vals[0] == 0.0 && cols64[1] == 7 && vals[1] == 2.0);
     /* the float64 variant equals the general one on the sorted random keys */
     {
         static int32_t c1[N], c2[N];
         static int64_t n1[N];
         static double v2[N];
-        int64_t m1 = fh_sum_sorted_keys(sk, N, c1, n1, NULL);
-        int64_t m2 = fh_sum_sorted_keys_f64(sk, N, c2, v2);
+        int64_t m1 = fh_sum_sorted_keys(sk, N, c1, n1, NULL, NULL);
+        int64_t m2 = fh_sum_sorted_keys_f64(sk, N, c2, v2, NULL);
         int same = m1 == m2;
         for (int64_t i = 0; same && i < m1; i++)
             same = c1[i] == c2[i] && (double)n1[i] == v2[i];
@@ -216,8 +223,8 @@ static void test_errors(void)
     int64_t indptr[2];
     int32_t indices[1];
     int64_t data[1];
-    CHECK(fh_batch_copy(b, 1, 5, indptr, indices, data) == FH_OK);
-    CHECK(fh_batch_copy(b, 1, 5, indptr, indices, data) == FH_ERR_BADARG); /* moved once */
+    CHECK(fh_batch_copy(b, 1, NULL, 5, indptr, indices, data) == FH_OK);
+    CHECK(fh_batch_copy(b, 1, NULL, 5, indptr, indices, data) == FH_ERR_BADARG); /* moved once */
     CHECK(indptr[0] == 5 && indptr[1] == 6); /* rows appended after 5 earlier entries */
     fh_batch_free(b);
 }
@@ -229,7 +236,7 @@ static fh_status run_batch(const fh_corpus *c, const fh_opts *o, int threads, fh
 {
     fh_batch *b = NULL;
     int64_t bad = -1;
-    fh_status st = fh_batch_run_ws(c, o, threads, ws, &b, &bad);
+    fh_status st = fh_batch_run_ws(c, o, threads, ws, NULL, &b, &bad);
     *ip = NULL;
     *ix = NULL;
     *dv = NULL;
@@ -239,7 +246,7 @@ static fh_status run_batch(const fh_corpus *c, const fh_opts *o, int threads, fh
     *ip = malloc(sizeof(int64_t) * (size_t)(c->n_docs + 1));
     *ix = malloc(sizeof(int32_t) * (size_t)(*nnz + 1));
     *dv = malloc(sizeof(double) * (size_t)(*nnz + 1));
-    st = fh_batch_copy(b, threads, 0, *ip, *ix, *dv);
+    st = fh_batch_copy(b, threads, NULL, 0, *ip, *ix, *dv);
     fh_batch_free(b);
     return st;
 }
@@ -292,10 +299,10 @@ static void test_workspace(void)
     fh_corpus c = {docs, NULL, 10};
     fh_batch *b = NULL, *b2 = NULL;
     int64_t bad = -1;
-    CHECK(fh_batch_run_ws(&c, &o, 1, ws, &b, &bad) == FH_OK);
-    CHECK(fh_batch_run_ws(&c, &o, 1, ws, &b2, &bad) == FH_ERR_BADARG && b2 == NULL);
+    CHECK(fh_batch_run_ws(&c, &o, 1, ws, NULL, &b, &bad) == FH_OK);
+    CHECK(fh_batch_run_ws(&c, &o, 1, ws, NULL, &b2, &bad) == FH_ERR_BADARG && b2 == NULL);
     fh_batch_free(b);
-    CHECK(fh_batch_run_ws(&c, &o, 1, ws, &b2, &bad) == FH_OK);
+    CHECK(fh_batch_run_ws(&c, &o, 1, ws, NULL, &b2, &bad) == FH_OK);
     fh_batch_free(b2);
     /* a failing batch (a lone surrogate in a feature) gives the workspace back */
     uint16_t sur[] = {0x61, 0xD800};
@@ -306,8 +313,8 @@ static void test_workspace(void)
     fd[1].mode = FH_DOC_FEATURES;
     fd[1].n_feat = 1;
     fh_corpus cf = {fd, feats, 2};
-    CHECK(fh_batch_run_ws(&cf, &o, 2, ws, &b, &bad) == FH_ERR_ENCODE && b == NULL && bad == 1);
-    CHECK(fh_batch_run_ws(&c, &o, 1, ws, &b, &bad) == FH_OK);
+    CHECK(fh_batch_run_ws(&cf, &o, 2, ws, NULL, &b, &bad) == FH_ERR_ENCODE && b == NULL && bad == 1);
+    CHECK(fh_batch_run_ws(&c, &o, 1, ws, NULL, &b, &bad) == FH_OK);
     fh_batch_free(b);
     fh_workspace_free(ws);
     fh_workspace_free(NULL);
@@ -344,8 +351,8 @@ static void test_agg_keys(void)
             uint32_t max_key = col_bits ? (((1u << col_bits) - 1u) << 1) | 1u : 1u;
             if (col_bits == 31)
                 max_key = 0xFFFFFFFFu;
-            const uint32_t *sk = fh_sort_keys(copy, tmp, n, max_key);
-            int64_t m1 = fh_sum_sorted_keys(sk, n, cols, counts, NULL), m2 = -1;
+            const uint32_t *sk = fh_sort_keys(copy, tmp, n, max_key, NULL);
+            int64_t m1 = fh_sum_sorted_keys(sk, n, cols, counts, NULL, NULL), m2 = -1;
             int bits = fh_agg_bits(n, col_bits);
             const uint64_t *p = fh_agg_keys(keys, n, table, bitmap, bits, col_bits, pk, &m2);
             int same = m1 == m2;
@@ -483,7 +490,7 @@ static void test_merge_rows(void)
     uint8_t fl[3];
     int sorted = -1;
     for (int threads = 1; threads <= 3; threads++) {
-        CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, v, 16, threads, oip, oix, ov, fl,
+        CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, v, 16, threads, NULL, oip, oix, ov, fl,
                                         &sorted) == FH_OK);
         CHECK(sorted == 0 && fl[0] == 0 && fl[1] == 0 && fl[2] == 0);
         CHECK(oip[0] == 0 && oip[1] == 2 && oip[2] == 2 && oip[3] == 3);
@@ -492,27 +499,27 @@ static void test_merge_rows(void)
     }
     /* Three non-integers in row 2's column: that row stays raw, flagged; row 0 is merged. */
     double w[] = {1.5, 1.0, 2.25, -1.0, 0.5, 2.0, -4.0};
-    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, w, 16, 2, oip, oix, ov, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, w, 16, 2, NULL, oip, oix, ov, fl, &sorted) ==
           FH_OK);
     CHECK(fl[0] == 0 && fl[2] == FH_MERGE_RAW && oip[2] == 2 && oip[3] == 5);
     CHECK(oix[2] == 7 && ov[2] == 0.5 && ov[3] == 2.0 && ov[4] == -4.0);
     /* Two entries, one NaN: order-sensitive (NaN payloads). */
     double nan[] = {NAN, 1.0, 2.0, -1.0, 1.0, 2.0, -4.0};
-    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, nan, 16, 1, oip, oix, ov, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, nan, 16, 1, NULL, oip, oix, ov, fl, &sorted) ==
           FH_OK);
     CHECK(fl[0] == FH_MERGE_RAW && fl[2] == 0 && oip[1] == 4 && oix[0] == 5 && isnan(ov[0]));
     /* Sorted rows: all_sorted, nothing reordered. */
     int32_t up[] = {1, 2, 2, 3, 4, 4, 9};
-    CHECK(fh_merge_feature_rows_f64(indptr, 3, up, v, 16, 1, oip, oix, ov, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, up, v, 16, 1, NULL, oip, oix, ov, fl, &sorted) ==
           FH_OK);
     CHECK(sorted == 1 && oip[1] == 3 && oip[3] == 5 && ov[1] == 3.25);
     /* float32: integers summing to 2**24 or more in a column of three are order-sensitive. */
     float f[] = {1.5f, 1.0f, 2.25f, -1.0f, 16777216.0f, 1.0f, 1.0f}, of[7];
-    CHECK(fh_merge_feature_rows_f32(indptr, 3, idx, f, 16, 1, oip, oix, of, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f32(indptr, 3, idx, f, 16, 1, NULL, oip, oix, of, fl, &sorted) ==
           FH_OK);
     CHECK(fl[2] == FH_MERGE_RAW && of[2] == 16777216.0f);
     f[4] = 16777213.0f;
-    CHECK(fh_merge_feature_rows_f32(indptr, 3, idx, f, 16, 1, oip, oix, of, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f32(indptr, 3, idx, f, 16, 1, NULL, oip, oix, of, fl, &sorted) ==
           FH_OK);
     CHECK(fl[2] == 0 && of[2] == 16777215.0f);
     /* Long rows: the bucket sort (100 entries) and the merge sort (5000 entries). */
@@ -526,7 +533,7 @@ static void test_merge_rows(void)
             li[k] = (int32_t)(((int64_t)k * 7919) % n); /* a permutation of 0..n-1 */
             lv[k] = k;
         }
-        CHECK(fh_merge_feature_rows_f64(lp, 1, li, lv, N, 2, lo, lx, lw, lf, &sorted) == FH_OK);
+        CHECK(fh_merge_feature_rows_f64(lp, 1, li, lv, N, 2, NULL, lo, lx, lw, lf, &sorted) == FH_OK);
         CHECK(lo[1] == n && lf[0] == 0 && sorted == 0);
         for (int k = 0; k < n; k++)
             CHECK(lx[k] == k && li[(int)lw[k]] == k);
@@ -543,26 +550,271 @@ static void test_merge_rows(void)
         mi[k] = (int32_t)((k * 40503u) % 997u) * (k % 3 != 2) + 5 * (k % 3 == 2);
         mv[k] = 0.5 + k;
     }
-    CHECK(fh_merge_feature_rows_f64(mp, R, mi, mv, 997, 1, mo1, mx1, mw1, mf, &sorted) == FH_OK);
+    CHECK(fh_merge_feature_rows_f64(mp, R, mi, mv, 997, 1, NULL, mo1, mx1, mw1, mf, &sorted) == FH_OK);
     for (int threads = 2; threads <= 4; threads++) {
-        CHECK(fh_merge_feature_rows_f64(mp, R, mi, mv, 997, threads, mo, mx, mw, mf, &sorted) ==
+        CHECK(fh_merge_feature_rows_f64(mp, R, mi, mv, 997, threads, NULL, mo, mx, mw, mf, &sorted) ==
               FH_OK);
         CHECK(memcmp(mo, mo1, sizeof mo) == 0 && memcmp(mx, mx1, sizeof(int32_t) * mo1[R]) == 0 &&
               memcmp(mw, mw1, sizeof(double) * mo1[R]) == 0);
     }
     /* Error paths. */
     int64_t bad[] = {0, 4, 3, 7};
-    CHECK(fh_merge_feature_rows_f64(bad, 3, idx, v, 16, 1, oip, oix, ov, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f64(bad, 3, idx, v, 16, 1, NULL, oip, oix, ov, fl, &sorted) ==
           FH_ERR_BADARG);
     int32_t neg[] = {5, -2, 5, 2, 7, 7, 7};
-    CHECK(fh_merge_feature_rows_f64(indptr, 3, neg, v, 16, 1, oip, oix, ov, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, neg, v, 16, 1, NULL, oip, oix, ov, fl, &sorted) ==
           FH_ERR_BADARG);
-    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, v, 7, 1, oip, oix, ov, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, v, 7, 1, NULL, oip, oix, ov, fl, &sorted) ==
           FH_ERR_BADARG); /* column 7 >= n_cols */
-    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, v, 0, 1, oip, oix, ov, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, idx, v, 0, 1, NULL, oip, oix, ov, fl, &sorted) ==
           FH_ERR_BADARG);
-    CHECK(fh_merge_feature_rows_f64(indptr, 3, NULL, v, 16, 1, oip, oix, ov, fl, &sorted) ==
+    CHECK(fh_merge_feature_rows_f64(indptr, 3, NULL, v, 16, 1, NULL, oip, oix, ov, fl, &sorted) ==
           FH_ERR_BADARG);
+}
+
+/* ---------------------------------------------------------------- thread counts */
+
+/* Rows of a batch of `n` word documents (several chunks) hashed with n_threads threads,
+ * compared with one thread: 1 if equal. */
+static int batch_equal_for_threads(const fh_corpus *c, const fh_opts *o, int n_threads)
+{
+    int64_t *ip1, *ip2, n1 = 0, n2 = 0;
+    int32_t *ix1, *ix2;
+    double *dv1, *dv2;
+    int same = run_batch(c, o, 1, NULL, &ip1, &ix1, &dv1, &n1) == FH_OK &&
+               run_batch(c, o, n_threads, NULL, &ip2, &ix2, &dv2, &n2) == FH_OK && n1 == n2 &&
+               memcmp(ip1, ip2, sizeof(int64_t) * (size_t)(c->n_docs + 1)) == 0 &&
+               memcmp(ix1, ix2, sizeof(int32_t) * (size_t)n1) == 0 &&
+               memcmp(dv1, dv2, sizeof(double) * (size_t)n1) == 0;
+    free(ip1), free(ix1), free(dv1), free(ip2), free(ix2), free(dv2);
+    return same;
+}
+
+enum { CAP_DOCS = 9000 };
+static char cap_text[CAP_DOCS][48];
+static fh_doc cap_docs[CAP_DOCS];
+
+static void cap_corpus(fh_corpus *c, fh_opts *o)
+{
+    for (int i = 0; i < CAP_DOCS; i++) {
+        snprintf(cap_text[i], sizeof cap_text[i], "w%d x%d yy zz%d", i, i % 7, i % 1000);
+        memset(&cap_docs[i], 0, sizeof cap_docs[i]);
+        cap_docs[i].mode = FH_DOC_TEXT;
+        cap_docs[i].text = ascii(cap_text[i]);
+    }
+    c->docs = cap_docs;
+    c->features = NULL;
+    c->n_docs = CAP_DOCS;
+    memset(o, 0, sizeof *o);
+    o->min_n = o->max_n = 1;
+    o->n_features = 1u << 20;
+    o->lowercase = 1;
+    o->alternate_sign = 1;
+    o->norm = FH_NORM_L2;
+    o->out_type = FH_OUT_F64;
+}
+
+static void *caps_body(void *arg)
+{
+    /* Any thread count gives the rows of one thread, and never starts more threads than
+     * there is work (a team of INT_MAX threads would exhaust the process, and GNU OpenMP
+     * puts ~130 bytes per thread on the caller's stack). More threads than CPUs too. */
+    int *ok = arg;
+    fh_corpus c;
+    fh_opts o;
+    cap_corpus(&c, &o);
+    const int counts[] = {2, 3, 7, 64, 300, 60000, 80000, INT_MAX, 0, -5, INT_MIN};
+    *ok = 1;
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+        *ok &= batch_equal_for_threads(&c, &o, counts[k]);
+    /* the merge of FeatureHasher rows */
+    enum { R = 2000 };
+    static int64_t mp[R + 1], mo1[R + 1], mo[R + 1];
+    static int32_t mi[4 * R], mx1[4 * R], mx[4 * R];
+    static double mv[4 * R], mw1[4 * R], mw[4 * R];
+    static uint8_t mf[R];
+    int sorted;
+    for (int r = 0; r <= R; r++)
+        mp[r] = 4 * (int64_t)r;
+    for (int k = 0; k < 4 * R; k++) {
+        mi[k] = (int32_t)((k * 40503u) % 61u);
+        mv[k] = k % 5;
+    }
+    *ok &= fh_merge_feature_rows_f64(mp, R, mi, mv, 64, 1, NULL, mo1, mx1, mw1, mf, &sorted) ==
+           FH_OK;
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        *ok &= fh_merge_feature_rows_f64(mp, R, mi, mv, 64, counts[k], NULL, mo, mx, mw, mf,
+                                         &sorted) == FH_OK;
+        *ok &= memcmp(mo, mo1, sizeof mo) == 0 &&
+               memcmp(mx, mx1, sizeof(int32_t) * (size_t)mo1[R]) == 0 &&
+               memcmp(mw, mw1, sizeof(double) * (size_t)mo1[R]) == 0;
+    }
+    return NULL;
+}
+
+static void test_thread_caps(void)
+{
+    int ok = 0;
+#ifdef FH_TEST_PTHREADS
+    /* on a thread with a 256 KiB stack, as a Python thread may have */
+    pthread_attr_t attr;
+    pthread_t th;
+    CHECK(pthread_attr_init(&attr) == 0);
+    CHECK(pthread_attr_setstacksize(&attr, 256 * 1024) == 0);
+    CHECK(pthread_create(&th, &attr, caps_body, &ok) == 0);
+    CHECK(pthread_join(th, NULL) == 0);
+    pthread_attr_destroy(&attr);
+#else
+    caps_body(&ok);
+#endif
+    CHECK(ok);
+}
+
+/* ---------------------------------------------------------------- cancellation */
+
+/* Run one document through a batch with a token cancelling at its k-th poll (k = 0: never);
+ * returns the status, and the rows' fingerprint in *sum on FH_OK. */
+static fh_status run_cancel(const fh_doc *d, const fh_text *feats, const fh_opts *o,
+                            fh_cancel *cancel, int64_t k, int threads, double *sum)
+{
+    fh_corpus c = {d, feats, 1};
+    fh_batch *b = NULL;
+    int64_t bad = -1;
+    fh_cancel_reset(cancel);
+    fh_cancel_after_polls(cancel, k);
+    fh_status st = fh_batch_run_ws(&c, o, threads, NULL, cancel, &b, &bad);
+    if (st != FH_OK) {
+        CHECK(b == NULL);
+        return st;
+    }
+    int64_t nnz = fh_batch_nnz(b), ip[2];
+    int32_t *ix = malloc(sizeof(int32_t) * (size_t)(nnz + 1));
+    double *dv = malloc(sizeof(double) * (size_t)(nnz + 1));
+    st = fh_batch_copy(b, threads, cancel, 0, ip, ix, dv);
+    *sum = 0;
+    for (int64_t i = 0; i < nnz; i++)
+        *sum += ix[i] * dv[i];
+    free(ix);
+    free(dv);
+    fh_batch_free(b);
+    return st;
+}
+
+static void test_cancellation(void)
+{
+    /* Every analyzer path stops at each of its polling points in turn (under ASAN: without
+     * a leak or a stray access), polls inside a long document (at least one poll per
+     * FH_POLL_ITEMS code units), and gives its normal rows when never cancelled. */
+    enum { L = 5 * (1 << 16) + 123 };
+    static char text[L + 1];
+    static uint16_t wide[L];
+    static uint32_t wide4[L];
+    unsigned s = 31;
+    for (int i = 0; i < L; i++) {
+        s = s * 1103515245u + 12345u;
+        text[i] = "abcde fghAB  z\t"[(s >> 16) % 15];
+        wide[i] = (s >> 20) % 7 == 0 ? 0x3A3 : (uint16_t)text[i];
+        wide4[i] = (s >> 21) % 9 == 0 ? 0x1F600 : (uint32_t)wide[i];
+    }
+    text[L] = 0;
+    fh_doc docs[4];
+    memset(docs, 0, sizeof docs);
+    docs[0].text = ascii(text);
+    docs[1].text = (fh_text){wide, L, FH_KIND_UCS2, 0};
+    docs[2].text = (fh_text){wide4, L, FH_KIND_UCS4, 0};
+    /* a document of features (a Python analysis' output) */
+    enum { NF = 3 * (1 << 16) };
+    static fh_text feats[NF];
+    for (int i = 0; i < NF; i++)
+        feats[i] = (fh_text){text + (i % 1000), 1 + i % 9, FH_KIND_BYTES, 0};
+    docs[3].mode = FH_DOC_FEATURES;
+    docs[3].n_feat = NF;
+    struct {
+        int analyzer, token, lo, hi, paths, doc;
+    } cases[] = {
+        {FH_ANALYZER_WORD, FH_TOKEN_WORD2, 1, 1, 0, 0},
+        {FH_ANALYZER_WORD, FH_TOKEN_NONSPACE, 1, 3, 0, 0},
+        {FH_ANALYZER_WORD, FH_TOKEN_WORD1, -2, 2, 0, 1},
+        {FH_ANALYZER_WORD, FH_TOKEN_NONSPACE, 1, 1, 0, 2},
+        {FH_ANALYZER_CHAR, 0, 1, 5, 0, 0},
+        {FH_ANALYZER_CHAR, 0, 2, 12, 0, 0},
+        {FH_ANALYZER_CHAR, 0, 1, 3, FH_PATHS_REFERENCE, 0},
+        {FH_ANALYZER_CHAR, 0, 0, 3, 0, 1},
+        {FH_ANALYZER_CHAR_WB, 0, 2, 4, 0, 0},
+        {FH_ANALYZER_CHAR_WB, 0, 1, 4, 0, 0},
+        {FH_ANALYZER_CHAR_WB, 0, 2, 5, 0, 2},
+        {FH_ANALYZER_WORD, FH_TOKEN_WORD2, 1, 1, 0, 3},
+    };
+    fh_cancel *cancel = NULL;
+    CHECK(fh_cancel_new(&cancel) == FH_OK);
+    CHECK(!fh_cancel_requested(cancel) && !fh_cancel_poll(NULL) && !fh_cancel_requested(NULL));
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        fh_opts o;
+        memset(&o, 0, sizeof o);
+        o.analyzer = cases[k].analyzer;
+        o.token = cases[k].token;
+        o.min_n = cases[k].lo;
+        o.max_n = cases[k].hi;
+        o.paths = cases[k].paths;
+        o.n_features = k % 2 ? 1000 : 1u << 20;
+        o.lowercase = 1;
+        o.strip_accents = k == 3 ? 1 : 0;
+        o.alternate_sign = 1;
+        o.out_type = FH_OUT_F64;
+        double want = 0, got = 0;
+        const fh_doc *d = &docs[cases[k].doc];
+        fh_status st = run_cancel(d, feats, &o, NULL, 0, 1, &want);
+        CHECK(st == FH_OK);
+        CHECK(run_cancel(d, feats, &o, cancel, 0, 2, &got) == FH_OK && got == want);
+        int64_t polls = fh_cancel_polls(cancel);
+        int64_t units = d->mode == FH_DOC_FEATURES ? NF : L;
+        if (polls < units / FH_POLL_ITEMS)
+            fprintf(stderr, "case %zu: %lld polls for %lld units\n", k, (long long)polls,
+                    (long long)units);
+        CHECK(polls >= units / FH_POLL_ITEMS);
+        /* every polling point of a short run; about 40 spread over a long one (each
+         * phase -- scanning, keys, every sort pass, sums, copy -- polls many times) */
+        int64_t step = polls / 40 > 1 ? polls / 40 : 1;
+        for (int64_t at = 1; at <= polls; at += at < 8 || at > polls - 8 ? 1 : step)
+            CHECK(run_cancel(d, feats, &o, cancel, at, 1 + (int)(at % 2), &got) ==
+                  FH_ERR_CANCELLED);
+    }
+    /* requested before the call: nothing runs */
+    fh_cancel_reset(cancel);
+    fh_cancel_request(cancel);
+    CHECK(fh_cancel_requested(cancel));
+    fh_opts o;
+    memset(&o, 0, sizeof o);
+    o.min_n = o.max_n = 1;
+    o.n_features = 16;
+    o.out_type = FH_OUT_F64;
+    fh_corpus c = {docs, NULL, 1};
+    fh_batch *b = NULL;
+    int64_t bad = -1;
+    CHECK(fh_batch_run_ws(&c, &o, 1, NULL, cancel, &b, &bad) == FH_ERR_CANCELLED && !b);
+    /* the merge of a long unsorted FeatureHasher row, at each poll */
+    enum { N = 1 << 19 };
+    static int64_t mp[2] = {0, N}, mo[2];
+    static int32_t mi[N], mx[N];
+    static double mv[N], mw[N];
+    uint8_t mf[1];
+    int sorted;
+    for (int i = 0; i < N; i++) {
+        mi[i] = (int32_t)(((int64_t)i * 7919) % 100003);
+        mv[i] = 1.0;
+    }
+    fh_cancel_reset(cancel);
+    CHECK(fh_merge_feature_rows_f64(mp, 1, mi, mv, 100003, 2, cancel, mo, mx, mw, mf,
+                                    &sorted) == FH_OK);
+    int64_t polls = fh_cancel_polls(cancel);
+    CHECK(polls >= N / FH_POLL_ITEMS);
+    for (int64_t at = 1; at <= polls; at += at < 8 || at > polls - 8 ? 1 : polls / 40 + 1) {
+        fh_cancel_reset(cancel);
+        fh_cancel_after_polls(cancel, at);
+        CHECK(fh_merge_feature_rows_f64(mp, 1, mi, mv, 100003, 2, cancel, mo, mx, mw, mf,
+                                        &sorted) == FH_ERR_CANCELLED);
+    }
+    fh_cancel_free(cancel);
 }
 
 int main(void)
@@ -577,6 +829,8 @@ int main(void)
     test_workspace();
     test_agg_keys();
     test_char_paths();
+    test_thread_caps();
+    test_cancellation();
     printf("unicode %s, openmp %d: %s\n", fh_unicode_version(), fh_openmp_enabled(),
            failures ? "FAILED" : "ok");
     return failures ? 1 : 0;

@@ -7,6 +7,7 @@ selection; :mod:`fasthash.dask` for clusters)."""
 import importlib
 from typing import TYPE_CHECKING
 
+from fasthash._config import config_context, get_config, set_config
 from fasthash._show_versions import show_versions
 from fasthash.exceptions import FasthashError, IncompatibleModelsError
 from fasthash.feature_extraction._hash import FeatureHasher
@@ -52,6 +53,7 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
+
 __all__ = [
     "AveragedLinearModel",
     "FasthashError",
@@ -64,10 +66,13 @@ __all__ = [
     "RandomizedSearchCV",
     "average_models",
     "cross_val_score",
+    "config_context",
     "cross_validate",
+    "get_config",
     "merge_forests",
     "murmurhash3_32",
     "python_analysis_reason",
+    "set_config",
     "show_versions",
     "__version__",
 ]

@@ -12,6 +12,7 @@ Two sources of real text that need no network access:
 
 Both are deterministic for a given interpreter (and ``babel`` version), built once per
 process and returned as a fresh list on every call, so callers may mutate the result.
+Users reach them through the public loaders of :mod:`fasthash.datasets`.
 """
 
 import ast
@@ -24,7 +25,12 @@ import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["english_documents", "english_topics", "multilingual_documents"]
+__all__ = [
+    "english_documents",
+    "english_topics",
+    "multilingual_documents",
+    "multilingual_languages",
+]
 
 # Packages of the standard library walked after its top-level modules: chosen for a high
 # share of prose docstrings, so the corpus reaches ~1-2 MB while parsing stays well under 2 s.
@@ -293,28 +299,60 @@ def _locale_documents(locale) -> Iterator[str]:
             yield para
 
 
+# The language of each UTF-8 sample of CPython's ``test/cjkencodings``, by the prefix of its
+# file name (the encoding it was written for). A sample whose prefix is not listed is skipped.
+_CJK_LANGUAGES = (
+    ("big5", "zh"),
+    ("gb", "zh"),
+    ("hz", "zh"),
+    ("euc_jp", "ja"),
+    ("euc_jis", "ja"),
+    ("shift_jis", "ja"),
+    ("iso2022_jp", "ja"),
+    ("cp949", "ko"),
+    ("euc_kr", "ko"),
+    ("johab", "ko"),
+    ("iso2022_kr", "ko"),
+)
+
+
+def _cjk_language(path):
+    for prefix, language in _CJK_LANGUAGES:
+        if path.name.startswith(prefix):
+            return language
+    return None
+
+
 def _cjk_documents():
-    """Yield the UTF-8 samples of CPython's ``test/cjkencodings`` (if shipped), deduplicated."""
+    """Yield ``(text, language)`` for the UTF-8 samples of CPython's ``test/cjkencodings``."""
     directory = _stdlib_dir() / "test" / "cjkencodings"
     if not directory.is_dir():
         return
     for path in sorted(directory.glob("*-utf8.txt")):
+        language = _cjk_language(path)
+        if language is None:
+            continue
         try:
             text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         if text and not text.isspace():
-            yield text
+            yield text, language
 
 
 @functools.lru_cache(maxsize=1)
 def _multilingual_corpus():
+    return tuple(doc for doc, _language in _multilingual_corpus_labeled())
+
+
+@functools.lru_cache(maxsize=1)
+def _multilingual_corpus_labeled():
     try:
         from babel import Locale, localedata
     except ImportError as exc:  # pragma: no cover - exercised without babel installed
         raise ImportError(_BABEL_HINT) from exc
 
-    docs = []
+    pairs = []
     for identifier in sorted(localedata.locale_identifiers()):
         try:
             locale = Locale.parse(identifier)
@@ -324,9 +362,16 @@ def _multilingual_corpus():
         # locale per language and script (el, tr, zh_Hans, zh_Hant, sr_Latn, ...).
         if locale.territory is not None or locale.variant is not None:
             continue
-        docs.extend(_locale_documents(locale))
-    docs.extend(_cjk_documents())
-    return tuple(_unique(docs))
+        pairs.extend((doc, locale.language) for doc in _locale_documents(locale))
+    pairs.extend(_cjk_documents())
+    # Identical documents appear once, labelled by their first occurrence.
+    seen = set()
+    unique = []
+    for doc, language in pairs:
+        if doc not in seen:
+            seen.add(doc)
+            unique.append((doc, language))
+    return tuple(unique)
 
 
 def multilingual_documents():
@@ -366,3 +411,35 @@ def multilingual_documents():
     with _build_lock:
         docs = _multilingual_corpus()
     return list(docs)
+
+
+def multilingual_languages():
+    """Return the documents of :func:`multilingual_documents` and the language of each.
+
+    The language of a CLDR paragraph is that of its locale (``babel.Locale.language``:
+    ``"el"``, ``"zh"`` for both ``zh_Hans`` and ``zh_Hant``, ...); that of a
+    ``test/cjkencodings`` sample is the language its encoding was made for (``"zh"``,
+    ``"ja"`` or ``"ko"``).
+
+    Returns
+    -------
+    documents : list of str
+        Equal to :func:`multilingual_documents`; a new list on every call.
+    languages : list of str
+        The language code of each document, as long as ``documents``.
+
+    Raises
+    ------
+    ImportError
+        If ``babel`` is not installed.
+
+    Examples
+    --------
+    >>> from fasthash._corpus import multilingual_languages
+    >>> docs, languages = multilingual_languages()  # doctest: +SKIP
+    >>> languages[docs.index(next(d for d in docs if "Ελληνικά" in d))]  # doctest: +SKIP
+    'el'
+    """
+    with _build_lock:
+        pairs = _multilingual_corpus_labeled()
+    return [doc for doc, _ in pairs], [language for _, language in pairs]

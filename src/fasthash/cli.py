@@ -158,11 +158,11 @@ def _run_demo(args, out=None, err=None):
     from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
 
     import fasthash
-    from fasthash._corpus import english_documents
+    from fasthash.datasets import load_english_documents
 
     start = time.perf_counter()
     max_bytes = None if args.max_mb is None else int(args.max_mb * _MB)
-    docs = english_documents(max_bytes=max_bytes)
+    docs = load_english_documents(max_bytes=max_bytes).data
     n_bytes = sum(len(d.encode("utf-8")) for d in docs)
     build_s = time.perf_counter() - start
     if not docs:

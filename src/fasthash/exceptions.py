@@ -3,10 +3,16 @@
 """Exceptions raised by fasthash.
 
 Every fasthash-specific error derives from :class:`FasthashError` and from the builtin
-exception it refines, so ``except ValueError`` keeps working.
+exception it refines, so ``except ValueError`` keeps working; every fasthash warning
+derives from :class:`FasthashWarning`.
 """
 
-__all__ = ["FasthashError", "IncompatibleModelsError"]
+__all__ = [
+    "FasthashError",
+    "FasthashWarning",
+    "IncompatibleModelsError",
+    "SklearnCompatibilityWarning",
+]
 
 
 class FasthashError(Exception):
@@ -22,4 +28,18 @@ class IncompatibleModelsError(FasthashError, ValueError):
     Raised when models differ in estimator class, ``classes_``, ``n_features_in_``,
     ``feature_names_in_``, output shape or a hyper-parameter that changes what the fitted
     attributes mean. The message names the first difference found and the models involved.
+    """
+
+
+class FasthashWarning(UserWarning):
+    """Base class of every fasthash-specific warning."""
+
+
+class SklearnCompatibilityWarning(FasthashWarning):
+    """The installed scikit-learn lacks an internal detail a fasthash fast path uses.
+
+    fasthash then takes scikit-learn's public path instead, with the same results (the
+    message names what is missing and what fasthash does instead). Emitted once per
+    process and missing detail. Seeing it means fasthash has not yet been checked against
+    this scikit-learn version; please report it.
     """

@@ -21,9 +21,10 @@ from _helpers import (
     SkHashingVectorizer,
     assert_csr_identical,
     compare_with_sklearn,
-    native_reason,
     run,
 )
+
+from fasthash import python_analysis_reason
 
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
@@ -329,7 +330,9 @@ def test_grid_covers_every_value():
 
 
 def test_grid_exercises_the_native_path():
-    native = [c for c in CONFIGS if native_reason(FhHashingVectorizer(**_params(c))) is None]
+    native = [
+        c for c in CONFIGS if python_analysis_reason(FhHashingVectorizer(**_params(c))) is None
+    ]
     assert len(native) >= 0.4 * len(CONFIGS)
 
 
@@ -672,7 +675,7 @@ NATIVE_CONFIGS = [
 
 @pytest.mark.parametrize("params", NATIVE_CONFIGS, ids=repr)
 def test_native_path_is_used(params):
-    assert native_reason(FhHashingVectorizer(**params)) is None
+    assert python_analysis_reason(FhHashingVectorizer(**params)) is None
 
 
 @pytest.mark.parametrize(
@@ -689,7 +692,7 @@ def test_native_path_is_used(params):
     ids=repr,
 )
 def test_python_path_is_explained(params):
-    reason = native_reason(FhHashingVectorizer(**params))
+    reason = python_analysis_reason(FhHashingVectorizer(**params))
     assert isinstance(reason, str) and reason
 
 

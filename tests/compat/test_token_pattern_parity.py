@@ -23,11 +23,11 @@ from _helpers import (
     FhHashingVectorizer,
     SkHashingVectorizer,
     assert_same_outcome,
-    native_reason,
     run,
 )
 
 import fasthash.feature_extraction.text as fh_text
+from fasthash import python_analysis_reason
 from fasthash._corpus import english_documents, multilingual_documents
 from fasthash._lib import _hashing
 
@@ -142,7 +142,7 @@ def test_pattern_matches_sklearn(pattern, global_random_seed, real_text, monkeyp
         global_random_seed))]
     for round_ in range(2):
         params = _params(pattern, rng) if round_ else {"token_pattern": pattern}
-        assert native_reason(FhHashingVectorizer(**params)) is None, params
+        assert python_analysis_reason(FhHashingVectorizer(**params)) is None, params
         for what, corpus in cases:
             expected = run(lambda c=corpus: SkHashingVectorizer(**params).transform(c))
             for paths, n_jobs in ((_hashing.PATHS_FASTEST, 1), (_hashing.PATHS_FASTEST, 2),

@@ -16,6 +16,7 @@ import pytest
 import scipy.sparse as sp
 import sklearn
 from _helpers import (
+    needs_sparse_interface,
     TRICKY_DOCUMENTS,
     FhHashingVectorizer,
     SkHashingVectorizer,
@@ -76,7 +77,7 @@ SHARED_CONFIGS = [
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_one_instance_many_threads(params, n_jobs, corpus_3000):
     vec = FhHashingVectorizer(**params, n_jobs=n_jobs)
-    python_path = fasthash.feature_extraction.text.python_analysis_reason(vec) is not None
+    python_path = fasthash.python_analysis_reason(vec) is not None
     docs = corpus_3000[:200] if python_path else corpus_3000[:600]
     serial = vec.transform(docs)
     assert_csr_identical(serial, SkHashingVectorizer(**params).transform(docs))
@@ -113,6 +114,7 @@ def test_mixed_configurations_concurrently(corpus_3000):
         assert_csr_identical(result, expected[i % len(vecs)])
 
 
+@needs_sparse_interface
 def test_sparse_interface_per_thread_concurrently():
     docs = TRICKY_DOCUMENTS * 20
     vec = FhHashingVectorizer(n_jobs=2)

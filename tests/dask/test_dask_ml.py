@@ -42,6 +42,7 @@ from fasthash.dask import (  # noqa: E402
 )
 from fasthash.ensemble import ParallelForestClassifier, ParallelForestRegressor  # noqa: E402
 from fasthash.linear_model import AveragedLinearModel  # noqa: E402
+from fasthash.utils._sklearn_compat import InvalidParameterError  # noqa: E402
 
 N_FEATURES = 2**16
 CHUNK = 150
@@ -141,10 +142,22 @@ def test_fit_averaged_regressor_dense_dataframe_and_warm_start(client):
 
 def test_fit_averaged_errors(client, topics):
     X, y = dask_text_data(topics)
-    with pytest.raises(TypeError, match="distributed.Client"):
+    with pytest.raises(InvalidParameterError, match="'client' parameter of fit_averaged"):
         fit_averaged(SGDClassifier(), X, y, client=None)
-    with pytest.raises(ValueError, match="fan_in must be an int >= 2"):
+    with pytest.raises(InvalidParameterError, match="'fan_in' parameter of fit_averaged"):
         fit_averaged(SGDClassifier(), X, y, client=client, fan_in=1)
+    # The parameters shared with AveragedLinearModel are validated with its constraints:
+    # the same message, but for the caller's name.
+    for name, value in [("n_rounds", 0), ("feature_weighting", "yes"), ("estimator", "SGD"),
+                        ("random_state", "zero")]:
+        params = {"estimator": SGDClassifier(), name: value}
+        with pytest.raises(InvalidParameterError) as remote:
+            fit_averaged(X=X, y=y, client=client, **params)
+        with pytest.raises(InvalidParameterError) as local:
+            AveragedLinearModel(**params).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+        assert str(remote.value) == str(local.value).replace(
+            "AveragedLinearModel", "fit_averaged"
+        )
     with pytest.raises(ValueError, match="n_rounds=2 needs an estimator"):
         fit_averaged(Ridge(), X, y, client=client, n_rounds=2)
     with pytest.raises(ValueError, match="aligned by partitions"):
@@ -213,10 +226,17 @@ def test_fit_forest_regressor_and_errors(client):
     ref = ParallelForestRegressor(ExtraTreesRegressor(), n_estimators=5, n_partitions=2,
                                   random_state=3).fit(X_local, y_local)
     assert np.array_equal(forest.predict(X_local), ref.predict(X_local))
-    with pytest.raises(TypeError, match="RandomForestClassifier"):
+    with pytest.raises(InvalidParameterError, match="RandomForestClassifier"):
         fit_forest(Ridge(), Xd, yd, client=client)
-    with pytest.raises(ValueError, match="mode must be"):
-        fit_forest(ExtraTreesRegressor(), Xd, yd, client=client, mode="bagging")
+    for name, value in [("mode", "bagging"), ("n_estimators", 0), ("n_partitions", 0),
+                        ("random_state", "zero")]:
+        with pytest.raises(InvalidParameterError) as remote:
+            fit_forest(ExtraTreesRegressor(), Xd, yd, client=client, **{name: value})
+        with pytest.raises(InvalidParameterError) as local:
+            ParallelForestRegressor(**{name: value}).fit(X_local, y_local)
+        assert str(remote.value) == str(local.value).replace(
+            "ParallelForestRegressor", "fit_forest"
+        )
     with pytest.raises(ValueError, match="n_partitions must be None in mode='partition'"):
         fit_forest(ExtraTreesRegressor(), Xd, yd, client=client, mode="partition", n_partitions=2)
 
@@ -276,9 +296,11 @@ def test_search_hashes_once_on_workers_and_equals_grid_search(client, topics):
         search(make_pipeline(SGDClassifier()), grid, bag, labels, client=client)
 
 
-def test_docstring_examples():
-    import fasthash.dask._ml as module
+@pytest.mark.parametrize("name", ["_linear", "_forest", "_search"])
+def test_docstring_examples(name):
+    import importlib
 
+    module = importlib.import_module(f"fasthash.dask.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
 

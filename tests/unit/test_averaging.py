@@ -7,10 +7,12 @@ import doctest
 import pickle
 import subprocess
 import sys
+import warnings
 from functools import reduce
 
 import numpy as np
 import pytest
+from _helpers import parametrize_with_checks
 import scipy.sparse as sp
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import make_classification, make_regression
@@ -28,12 +30,13 @@ from sklearn.linear_model import (
 )
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.svm import LinearSVC, LinearSVR
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fasthash.linear_model._averaging as averaging
-from fasthash.exceptions import IncompatibleModelsError
+import fasthash.linear_model._reduction as reduction
+from fasthash.exceptions import FasthashWarning, IncompatibleModelsError
 from fasthash.linear_model import AveragedLinearModel, average_models
-from fasthash.linear_model._averaging import _combine, _contribution, _finalize, _tree_reduce
+from fasthash.linear_model._reduction import combine, contribution, finalize, tree_reduce
+from fasthash.utils._sklearn_compat import InvalidParameterError
 
 # PassiveAggressive* are deprecated since scikit-learn 1.8 (FutureWarning at construction);
 # they must keep working until they are removed.
@@ -41,12 +44,14 @@ passive_aggressive = pytest.mark.filterwarnings("ignore:Class PassiveAggressive:
 
 
 def _pa_classifier(**kw):
-    with pytest.warns(FutureWarning):
+    with warnings.catch_warnings():  # deprecated from scikit-learn 1.8 on
+        warnings.simplefilter("ignore", FutureWarning)
         return PassiveAggressiveClassifier(**kw)
 
 
 def _pa_regressor(**kw):
-    with pytest.warns(FutureWarning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
         return PassiveAggressiveRegressor(**kw)
 
 
@@ -375,6 +380,27 @@ def test_sgd_average_state_is_mixed(multiclass_data):
     assert not np.allclose(naive.coef_, cont_model.coef_)
 
 
+def test_sgd_average_regressor_keeps_sklearns_shapes(regression_data):
+    """An averaged SGDRegressor's coef_ stays 1-D (as scikit-learn's), state and all."""
+    X, y = regression_data
+    models = [SGDRegressor(average=True, random_state=i).fit(X[i::2], y[i::2]) for i in (0, 1)]
+    avg = average_models(models)
+    assert avg.coef_.shape == models[0].coef_.shape == (X.shape[1],)
+    np.testing.assert_allclose(avg.coef_, (models[0].coef_ + models[1].coef_) / 2)
+    avg.partial_fit(X, y)  # continues from the averaged state
+    assert avg.coef_.shape == (X.shape[1],)
+
+
+def test_binary_models_in_a_multiclass_set_give_a_2d_coef(multiclass_data):
+    """Binary models with 1-D coef_ averaged into three classes: (3, d), predicting."""
+    X, y = multiclass_data
+    X, y = X[y < 3], y[y < 3]
+    models = [RidgeClassifier().fit(X[y != c], y[y != c]) for c in (0, 2)]
+    avg = average_models(models, classes=np.unique(y))
+    assert avg.coef_.shape == (3, X.shape[1])
+    assert avg.predict(X).shape == (len(y),)
+
+
 def test_sgd_average_binary_state(binary_data):
     X, y = binary_data
     models = [
@@ -426,18 +452,18 @@ def test_feature_weights_with_class_alignment_and_sparse_coef(multiclass_data):
 def test_reduction_is_associative_commutative_and_picklable(multiclass_data):
     X, y = multiclass_data
     models = [SGDClassifier(random_state=s).fit(X[s::3], y[s::3]) for s in range(3)]
-    cs = [_contribution(m, w) for m, w in zip(models, [1.0, 2.0, 3.0])]
+    cs = [contribution(m, w) for m, w in zip(models, [1.0, 2.0, 3.0])]
     cs = [pickle.loads(pickle.dumps(c)) for c in cs]
-    left = _finalize(_combine(_combine(cs[0], cs[1]), cs[2]))
-    right = _finalize(_combine(cs[0], _combine(cs[2], cs[1])))
+    left = finalize(combine(combine(cs[0], cs[1]), cs[2]))
+    right = finalize(combine(cs[0], combine(cs[2], cs[1])))
     np.testing.assert_allclose(left.coef_, right.coef_, rtol=1e-12)
     np.testing.assert_allclose(left.intercept_, right.intercept_, rtol=1e-12)
     expected = average_models(models, weights=[1, 2, 3])
-    np.testing.assert_allclose(_finalize(reduce(_combine, cs)).coef_, expected.coef_)
-    np.testing.assert_allclose(_finalize(_tree_reduce(cs)).coef_, expected.coef_)
-    other = _contribution(Perceptron().fit(X, y), 1.0)
+    np.testing.assert_allclose(finalize(reduce(combine, cs)).coef_, expected.coef_)
+    np.testing.assert_allclose(finalize(tree_reduce(cs)).coef_, expected.coef_)
+    other = contribution(Perceptron().fit(X, y), 1.0)
     with pytest.raises(IncompatibleModelsError, match="estimator class"):
-        _combine(cs[0], other)
+        combine(cs[0], other)
 
 
 # ---------------------------------------------------------------------------------------
@@ -669,7 +695,7 @@ def test_partial_fit_stream(multiclass_data):
     for start in range(0, len(y), 200):
         weighted.partial_fit(X[start : start + 200], y[start : start + 200], classes=[0, 1, 2, 3])
     stream = weighted._stream
-    fractions = [c / n for c, n in zip(stream["counts"], stream["n_samples"])]
+    fractions = [c / n for c, n in zip(stream.counts, stream.n_samples)]
     expected = average_models(
         weighted.estimators_, weights=weighted.partition_sizes_, feature_weights=fractions
     )
@@ -702,18 +728,53 @@ def test_classifier_or_regressor_follows_estimator(binary_data):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"n_partitions": 0}, "n_partitions must be an int >= 1"),
-        ({"n_rounds": 1.5}, "n_rounds must be an int >= 1"),
-        ({"partition": "random"}, "partition must be one of"),
-        ({"n_jobs": 0}, "'n_jobs' parameter of fasthash must be an int other than 0"),
-        ({"feature_weighting": "yes"}, "feature_weighting must be a bool"),
-        ({"n_partitions": 500}, "larger than the number of samples"),
+        ({"n_partitions": 0}, "'n_partitions' parameter of AveragedLinearModel must be an int"),
+        ({"n_rounds": 1.5}, "'n_rounds' parameter of AveragedLinearModel must be an int"),
+        ({"partition": "random"}, "'partition' parameter of AveragedLinearModel must be a str"),
+        ({"n_jobs": 0}, "'n_jobs' parameter of AveragedLinearModel must be an int other than 0"),
+        ({"n_jobs": 1.5}, "'n_jobs' parameter of AveragedLinearModel must be an int other than 0"),
+        ({"feature_weighting": "yes"}, "'feature_weighting' parameter of AveragedLinearModel"),
+        ({"estimator": "SGD"}, "'estimator' parameter of AveragedLinearModel must be an object"),
+        ({"verbose": -1}, "'verbose' parameter of AveragedLinearModel"),
     ],
 )
 def test_parameter_validation(params, match, binary_data):
+    """scikit-learn's validation, from fit and partial_fit alike."""
     X, y = binary_data
-    with pytest.raises(ValueError, match=match):
-        AveragedLinearModel(SGDClassifier(), **params).fit(X[:100], y[:100])
+    model = AveragedLinearModel(SGDClassifier())
+    model.set_params(**params)
+    with pytest.raises(InvalidParameterError, match=match):
+        model.fit(X[:100], y[:100])
+    if hasattr(model, "partial_fit"):  # not with estimator="SGD"
+        with pytest.raises(InvalidParameterError, match=match):
+            model.partial_fit(X[:100], y[:100], classes=[0, 1])
+
+
+def test_more_partitions_than_samples(binary_data):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="larger than the number of samples"):
+        AveragedLinearModel(SGDClassifier(), n_partitions=500).fit(X[:100], y[:100])
+
+
+def test_n_jobs_error_is_the_one_of_every_entry_point(binary_data):
+    """n_jobs=1.5 gives one InvalidParameterError message, from every fasthash entry point."""
+    X, y = binary_data
+    from fasthash import FeatureHasher, HashingVectorizer, ParallelForestClassifier
+    from fasthash.utils._threads import check_n_jobs
+
+    messages = []
+    for name, call in [
+        ("AveragedLinearModel", lambda: AveragedLinearModel(SGDClassifier(), n_jobs=1.5).fit(X, y)),
+        ("ParallelForestClassifier",
+         lambda: ParallelForestClassifier(n_jobs=1.5).fit(X, y)),
+        ("HashingVectorizer", lambda: HashingVectorizer(n_jobs=1.5).transform(["a b"])),
+        ("FeatureHasher", lambda: FeatureHasher(n_jobs=1.5).transform([{"a": 1}])),
+        ("checked", lambda: check_n_jobs(1.5, "checked")),
+    ]:
+        with pytest.raises(InvalidParameterError) as info:
+            call()
+        messages.append(str(info.value).replace(name, "<caller>"))
+    assert len(set(messages)) == 1, messages
 
 
 def test_verbose(binary_data, capsys):
@@ -722,8 +783,9 @@ def test_verbose(binary_data, capsys):
     assert "partition 1 fitted on 200 samples" in capsys.readouterr().out
 
 
-def test_docstring_examples():
-    result = doctest.testmod(averaging, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+@pytest.mark.parametrize("module", [averaging, reduction], ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -755,3 +817,89 @@ def _expected_failed_checks(estimator):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# ---------------------------------------------------------------------------------------
+# Sample weights: a partition's weight is the sum of its sample weights
+# ---------------------------------------------------------------------------------------
+
+
+def test_negative_sample_weights_follow_the_estimator(binary_data):
+    """All-negative weights: each partition model is what the estimator fits with them,
+    averaged with the magnitudes of the partition sums (the same weighted mean)."""
+    X, y = binary_data
+    n = len(y)
+    sw = -np.ones(n)
+    model = AveragedLinearModel(SGDClassifier(random_state=0), n_partitions=2).fit(
+        X, y, sample_weight=sw
+    )
+    assert all(est is not None for est in model.estimators_)
+    np.testing.assert_array_equal(model.partition_sizes_, [-(n // 2), -(n - n // 2)])
+    for est, idx in zip(model.estimators_, np.array_split(np.arange(n), 2)):
+        alone = SGDClassifier(random_state=0).fit(X[idx], y[idx], sample_weight=sw[idx])
+        assert est.coef_.tobytes() == alone.coef_.tobytes()
+    want = average_models(model.estimators_, weights=np.abs(model.partition_sizes_))
+    assert model.coef_.tobytes() == want.coef_.tobytes()
+    # Unequal negative sums weigh the models by their magnitudes.
+    sw2 = np.where(np.arange(n) < n // 2, -1.0, -3.0)
+    m2 = AveragedLinearModel(SGDClassifier(random_state=0), n_partitions=2).fit(
+        X, y, sample_weight=sw2
+    )
+    want = average_models(m2.estimators_, weights=[n // 2, 3 * (n - n // 2)])
+    np.testing.assert_allclose(m2.coef_, want.coef_, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make_weights, match",
+    [
+        (lambda n: np.r_[-np.ones(n // 2), np.ones(n - n // 2)],
+         r"sums to -\d+\.0 over partition 0 but to \d+\.0 over partition 1"),
+        (lambda n: np.r_[np.zeros(n // 2), np.ones(n - n // 2)], "sums to 0 over partition 0"),
+        (lambda n: np.r_[np.ones(n // 2), np.tile([1.0, -1.0], (n - n // 2) // 2)],
+         "sums to 0 over partition 1"),
+    ],
+    ids=["mixed-signs", "zero-partition", "cancelling"],
+)
+def test_partition_weights_that_cannot_average_are_refused(make_weights, match, binary_data):
+    """Never a partition dropped silently: a zero or mixed-sign partition weight raises,
+    naming the partition, before anything is fitted."""
+    X, y = binary_data
+    sw = make_weights(len(y))
+    model = AveragedLinearModel(SGDClassifier(random_state=0), n_partitions=2)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y, sample_weight=sw)
+    assert not hasattr(model, "estimators_")
+
+
+def test_all_zero_and_non_finite_weights_get_sklearns_errors(binary_data):
+    X, y = binary_data
+    model = AveragedLinearModel(SGDClassifier(), n_partitions=2)
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        model.fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(ValueError, match="sample_weight.*NaN"):
+        model.fit(X, y, sample_weight=np.full(len(y), np.nan))
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(3,\)"):
+        model.fit(X, y, sample_weight=np.ones(3))
+
+
+def test_partial_fit_weights_are_checked_per_partition(binary_data):
+    X, y = binary_data
+    model = AveragedLinearModel(SGDClassifier(random_state=0), n_partitions=2)
+    model.partial_fit(X[:100], y[:100], classes=[0, 1], sample_weight=-np.ones(100))
+    assert (model.partition_sizes_ == -50).all()
+    with pytest.raises(ValueError, match="sums to 0 over partition 0"):  # -50 + 50
+        model.partial_fit(X[100:200], y[100:200], sample_weight=np.ones(100))
+    # the stream is as it was before the refused chunk
+    assert (model.partition_sizes_ == -50).all()
+    model.partial_fit(X[100:200], y[100:200], sample_weight=-np.ones(100))
+    assert (model.partition_sizes_ == -100).all()
+
+
+def test_a_single_class_partition_left_out_says_so():
+    X, y = make_classification(n_samples=300, n_classes=2, random_state=0)
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]  # partition 2 of 3 holds class 1 only
+    y[:10] = 1
+    with pytest.warns(FasthashWarning, match=r"Partition\(s\) \[2\] hold a single class"):
+        model = AveragedLinearModel(LogisticRegression(), n_partitions=3).fit(X, y)
+    assert model.estimators_[2] is None

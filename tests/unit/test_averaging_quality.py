@@ -1,6 +1,6 @@
 # Authors: The fasthash developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Quality bars of issue 4 for averaged linear models, on hashed real text.
+"""Quality bars for averaged linear models, on hashed real text.
 
 Data: :func:`fasthash._corpus.english_topics` (about 2250 standard-library docstrings
 labelled by package, 11 imbalanced classes), hashed with fasthash's HashingVectorizer into

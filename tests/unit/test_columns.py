@@ -3,11 +3,13 @@
 """Column compaction (fasthash.utils._columns): bit-identical fits on fewer columns."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import clone
 from sklearn.linear_model import (
     PassiveAggressiveClassifier,
@@ -39,11 +41,18 @@ def hashed_topics():
     return X, labels
 
 
+# scikit-learn < 1.9 leaves n_iter_ of a Crammer-Singer LinearSVC uninitialised (memory
+# garbage that differs between two identical fits): not comparable there.
+_CS_N_ITER_UNSET = tuple(int(p) for p in re.findall(r"\d+", sklearn.__version__)[:2]) < (1, 9)
+
+
 def _same_state(a, b):
     """Every attribute of two fitted estimators equal, arrays bit for bit."""
     va, vb = vars(a), vars(b)
     assert sorted(va) == sorted(vb)
     for key, value in va.items():
+        if key == "n_iter_" and _CS_N_ITER_UNSET and va.get("multi_class") == "crammer_singer":
+            continue
         other = vb[key]
         if isinstance(value, np.ndarray):
             assert value.dtype == other.dtype and value.shape == other.shape, key
@@ -242,14 +251,14 @@ def test_averaged_model_is_the_same_with_and_without_compaction(
         calls.append(out is not None)
         return out
 
-    from fasthash.linear_model import _averaging
+    from fasthash.linear_model import _partition
 
-    monkeypatch.setattr(_averaging, "compact_for_fit", spy)
+    monkeypatch.setattr(_partition, "compact_for_fit", spy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         got = AveragedLinearModel(est, n_jobs=2, **kw).fit(X, y)
         assert calls and all(calls)
-        monkeypatch.setattr(_averaging, "compact_for_fit", lambda e, X_: None)
+        monkeypatch.setattr(_partition, "compact_for_fit", lambda e, X_: None)
         want = AveragedLinearModel(est, n_jobs=2, **kw).fit(X, y)
     for a, b in zip(got.estimators_, want.estimators_):
         if a is None or b is None:  # a one-class partition liblinear cannot fit

@@ -17,7 +17,9 @@ MODULES = [
     "fasthash._show_versions",
     "fasthash.linear_model._averaging",
     "fasthash.ensemble._merge",
-    "fasthash.model_selection._threaded",
+    "fasthash.model_selection._prefix",
+    "fasthash.model_selection._search",
+    "fasthash.model_selection._validation",
     "fasthash.feature_extraction._hash",
 ]
 

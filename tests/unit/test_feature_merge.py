@@ -157,3 +157,66 @@ def test_feature_hasher_falls_back_to_scipy_when_order_matters(monkeypatch):
     want = SkFeatureHasher(n_features=16, input_type="pair").transform(samples)
     np.testing.assert_array_equal(got.data.view(np.uint8), want.data.view(np.uint8))
     np.testing.assert_array_equal(got.indices, want.indices)
+
+
+@pytest.mark.parametrize(
+    "dtype", [np.float64, np.float32, np.int8, np.int64, np.bool_, np.complex128, np.longdouble]
+)
+@pytest.mark.parametrize("input_type", ["dict", "string"])
+def test_groups_of_batches_merge_as_one(monkeypatch, dtype, input_type):
+    """With several threads, batches are merged group by group as they are read (bounded
+    memory); integer and bool outputs are summed by scipy per group. Tiny batches and
+    groups, more threads than CPUs: scikit-learn's bits, whatever the grouping."""
+    import fasthash.feature_extraction._hash as fh_hash
+
+    rng = np.random.default_rng(7)
+    names = [f"f{i}" for i in range(40)]
+    samples = []
+    for i in range(300):
+        picked = rng.choice(names, size=int(rng.integers(0, 12)))
+        if input_type == "string":
+            samples.append(list(picked))
+        else:
+            samples.append({str(f): float(rng.choice([1, -2, 0.5, 100, 7])) for f in picked})
+    want = SkFeatureHasher(n_features=16, input_type=input_type, dtype=dtype).transform(samples)
+    monkeypatch.setattr(fh_hash, "_BATCH_FEATURES", 7)
+    monkeypatch.setattr(fh_hash, "_MERGE_GROUP_FEATURES", 30)
+    monkeypatch.setattr(fh_hash, "effective_n_jobs", lambda n_jobs, caller: n_jobs)
+    for n_jobs in (1, 2, 5):
+        with np.errstate(over="ignore"):
+            got = FeatureHasher(n_features=16, input_type=input_type, dtype=dtype,
+                                n_jobs=n_jobs).transform(iter(samples))
+        assert type(got) is type(want) and got.dtype == want.dtype
+        assert got.indices.dtype == want.indices.dtype and got.indptr.dtype == want.indptr.dtype
+        np.testing.assert_array_equal(got.indptr, want.indptr)
+        np.testing.assert_array_equal(got.indices, want.indices)
+        np.testing.assert_array_equal(got.data, want.data)
+        assert got.has_canonical_format
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_peak_memory_is_bounded_for_any_n_jobs(n_jobs):
+    """100 samples of 2**20 copies of one name: 100 non-zeros out, 100M raw entries in.
+    Memory stays near one group of batches, never the whole input's entries (1.2 GB)."""
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        f"""
+        import json, resource
+        from fasthash import FeatureHasher
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        X = FeatureHasher(input_type="string", n_jobs={n_jobs}).transform(
+            ["a"] * 2**20 for _ in range(100))
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+        print(json.dumps({{"grown": grown, "nnz": int(X.nnz)}}))
+        """
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=600)
+    out = json.loads(res.stdout)
+    assert out["nnz"] == 100
+    assert out["grown"] < 400 * 2**20, out  # 2.4 GB before groups were merged as they came

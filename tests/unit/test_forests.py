@@ -1,12 +1,13 @@
 # Authors: The fasthash developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Forests merged and trained on threads (fasthash.ensemble, issue 4)."""
+"""Forests merged and trained on threads (fasthash.ensemble)."""
 
 import pickle
 import re
 
 import numpy as np
 import pytest
+from _helpers import parametrize_with_checks
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import (
@@ -19,12 +20,12 @@ from sklearn.ensemble import (
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fasthash import HashingVectorizer
 from fasthash._corpus import english_topics
 from fasthash.ensemble import ParallelForestClassifier, ParallelForestRegressor, merge_forests
-from fasthash.ensemble._merge import _distinct_seeds, _split_partitions, _tree_budgets
+from fasthash.ensemble._forest import distinct_seeds, split_partitions, tree_budgets
+from fasthash.utils._sklearn_compat import InvalidParameterError
 from fasthash.exceptions import IncompatibleModelsError
 
 CLASSIFIERS = [RandomForestClassifier, ExtraTreesClassifier]
@@ -334,7 +335,7 @@ def test_bad_inputs():
     [([10, 10, 10], 100), ([1, 1000], 10), ([5, 3, 2], 10), ([7] * 8, 8), ([3, 1], 7)],
 )
 def test_tree_budgets_are_proportional_and_exact(sizes, n_estimators):
-    budgets = _tree_budgets(sizes, n_estimators)
+    budgets = tree_budgets(sizes, n_estimators)
     assert sum(budgets) == n_estimators and min(budgets) >= 1
     share = np.asarray(sizes) / sum(sizes) * n_estimators
     assert np.all(np.abs(np.asarray(budgets) - share) <= len(sizes))
@@ -343,20 +344,20 @@ def test_tree_budgets_are_proportional_and_exact(sizes, n_estimators):
 
 
 def test_seeds_are_distinct_and_reproducible():
-    seeds, _ = _distinct_seeds(0, 64)
+    seeds, _ = distinct_seeds(0, 64)
     assert len(set(seeds)) == 64 and all(0 <= s <= 2**32 - 1 for s in seeds)
-    assert _distinct_seeds(0, 64)[0] == seeds
-    assert _distinct_seeds(1, 64)[0] != seeds
-    assert _distinct_seeds(np.random.RandomState(0), 3)[0] == _distinct_seeds(
+    assert distinct_seeds(0, 64)[0] == seeds
+    assert distinct_seeds(1, 64)[0] != seeds
+    assert distinct_seeds(np.random.RandomState(0), 3)[0] == distinct_seeds(
         np.random.RandomState(0), 3
     )[0]
     with pytest.raises(ValueError, match="random_state"):
-        _distinct_seeds("zero", 2)
+        distinct_seeds("zero", 2)
 
 
 def test_stratified_partitions_are_disjoint_and_balanced():
     y = np.repeat([0, 1, 2], [50, 7, 2])
-    parts = _split_partitions(y, len(y), 4, np.random.default_rng(0))
+    parts = split_partitions(y, len(y), 4, np.random.default_rng(0))
     joined = np.sort(np.concatenate(parts))
     np.testing.assert_array_equal(joined, np.arange(len(y)))
     sizes = [len(p) for p in parts]
@@ -448,7 +449,7 @@ def test_result_does_not_depend_on_n_jobs(mode):
             np.testing.assert_array_equal(t0.tree_.threshold, t1.tree_.threshold)
 
 
-def test_sub_forests_get_distinct_seeds():
+def test_sub_forests_getdistinct_seeds():
     X, y = _blobs()
     clf = ParallelForestClassifier(n_estimators=16, n_partitions=8, n_jobs=2, random_state=0)
     clf.fit(X, y)
@@ -493,13 +494,28 @@ def test_balanced_class_weight_is_computed_on_all_data(mode):
     # Without bootstrap a tree's root holds its partition's class totals weighted by the
     # global weights, normalised.
     bounds = np.cumsum([0] + clf.tree_budgets_)
-    parts = _split_partitions(y, len(y), 4, _distinct_seeds(0, 4)[1]) if mode == "partition" else [
+    parts = split_partitions(y, len(y), 4, distinct_seeds(0, 4)[1]) if mode == "partition" else [
         np.arange(len(y))
     ] * 4
     for j, part in enumerate(parts):
         counts = np.bincount(y[part], minlength=3) * weights
         for tree in clf.estimators_[bounds[j]: bounds[j + 1]]:
             np.testing.assert_allclose(tree.tree_.value[0, 0], counts / counts.sum())
+
+
+def test_balanced_class_weight_with_sample_weight_follows_the_installed_sklearn():
+    """scikit-learn 1.9 weighs "balanced" classes by the sample weights, older versions by
+    counts alone: the sub-forests get what scikit-learn's own forest uses."""
+    X, y = _blobs(n=200, n_classes=3)
+    sw = np.random.default_rng(0).uniform(0.1, 3.0, len(y))
+    est = RandomForestClassifier(class_weight="balanced", bootstrap=False, max_depth=1)
+    ours = ParallelForestClassifier(est, n_estimators=1, random_state=0).fit(
+        X, y, sample_weight=sw
+    )
+    theirs = clone(est).set_params(n_estimators=1, random_state=0).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(
+        ours.estimators_[0].tree_.value[0], theirs.estimators_[0].tree_.value[0], rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("labels", [[-1, 1], ["no", "yes"]], ids=["minus-one-one", "strings"])
@@ -533,11 +549,12 @@ def test_multi_output_classifier_with_balanced_weights():
     assert [p.shape for p in clf.predict_proba(X)] == [(200, 3), (200, 2)]
 
 
-def test_docstring_examples_run():
+@pytest.mark.parametrize("module", ["fasthash.ensemble._merge", "fasthash.ensemble._forest"])
+def test_docstring_examples_run(module):
     import doctest
+    import importlib
 
-    import fasthash.ensemble._merge as module
-
+    module = importlib.import_module(module)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
 
@@ -590,17 +607,31 @@ def test_verbose_reports_each_sub_forest(capsys):
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        ({"mode": "bagging"}, ValueError, "mode must be 'replicate' or 'partition', got 'bagging'"),
-        ({"n_partitions": 0}, ValueError, "n_partitions must be None or an int >= 1, got 0"),
+        ({"mode": "bagging"}, InvalidParameterError,
+         "The 'mode' parameter of ParallelForestClassifier must be a str among"),
+        ({"n_partitions": 0}, InvalidParameterError,
+         "The 'n_partitions' parameter of ParallelForestClassifier must be an int in the "
+         "range [1, inf) or None. Got 0 instead."),
         ({"n_partitions": 5, "n_estimators": 4}, ValueError, "larger than n_estimators=4"),
-        ({"n_estimators": 0}, ValueError, "n_estimators must be an int >= 1, got 0"),
-        ({"estimator": RandomForestRegressor()}, TypeError, "estimator must be an unfitted"),
-        ({"n_jobs": 0}, ValueError, "'n_jobs' parameter of fasthash must be an int other than 0"),
+        ({"n_estimators": 0}, InvalidParameterError,
+         "The 'n_estimators' parameter of ParallelForestClassifier must be an int in the "
+         "range [1, inf). Got 0 instead."),
+        ({"estimator": RandomForestRegressor()}, InvalidParameterError,
+         "The 'estimator' parameter of ParallelForestClassifier must be an instance of"),
+        ({"estimator": RandomForestClassifier}, InvalidParameterError,
+         "The 'estimator' parameter of ParallelForestClassifier must be an instance of"),
+        ({"n_jobs": 0}, InvalidParameterError,
+         "The 'n_jobs' parameter of ParallelForestClassifier must be an int other than 0"),
+        ({"n_jobs": 1.5}, InvalidParameterError,
+         "The 'n_jobs' parameter of ParallelForestClassifier must be an int other than 0"),
+        ({"random_state": "zero"}, InvalidParameterError,
+         "The 'random_state' parameter of ParallelForestClassifier must be"),
     ],
 )
 def test_invalid_parameters(params, error, match):
+    """scikit-learn's validation (its InvalidParameterError and messages)."""
     X, y = _blobs()
-    with pytest.raises(error, match=re.escape(match) if "(" not in match else match):
+    with pytest.raises(error, match=re.escape(match)):
         ParallelForestClassifier(**{"n_estimators": 4, **params}).fit(X, y)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import loguniform
 from sklearn import model_selection as skms
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import FitFailedWarning
 from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
@@ -322,13 +322,25 @@ def test_error_score_raise_and_all_failed(hashed_data):
         fhms.cross_validate(FailingClassifier(parameter=2), X, y, cv=3, n_jobs=2)
 
 
-@pytest.mark.parametrize("n_jobs", [0, True, 1.5])
-def test_invalid_n_jobs_is_rejected(n_jobs, hashed_data):
+@pytest.mark.parametrize("n_jobs", [0, True, 1.5, "2"])
+def test_invalid_n_jobs_is_rejected_alike_by_every_entry_point(n_jobs, hashed_data):
     X, y = hashed_data
-    with pytest.raises(InvalidParameterError, match="n_jobs"):
-        fhms.GridSearchCV(sgd(), {"alpha": [1e-4]}, n_jobs=n_jobs).fit(X, y)
-    with pytest.raises(InvalidParameterError, match="n_jobs"):
-        fhms.cross_validate(sgd(), X, y, n_jobs=n_jobs)
+    calls = {
+        "GridSearchCV": lambda: fhms.GridSearchCV(sgd(), {"alpha": [1e-4]}, n_jobs=n_jobs)
+        .fit(X, y),
+        "RandomizedSearchCV": lambda: fhms.RandomizedSearchCV(
+            sgd(), {"alpha": [1e-4]}, n_iter=1, n_jobs=n_jobs).fit(X, y),
+        "cross_validate": lambda: fhms.cross_validate(sgd(), X, y, n_jobs=n_jobs),
+        "cross_val_score": lambda: fhms.cross_val_score(sgd(), X, y, n_jobs=n_jobs),
+    }
+    messages = set()
+    for caller, call in calls.items():
+        with pytest.raises(InvalidParameterError) as info:
+            call()
+        message = str(info.value)
+        assert message.startswith(f"The 'n_jobs' parameter of {caller} must be ")
+        messages.add(message.replace(caller, "<caller>", 1))
+    assert len(messages) == 1  # the same constraint and message everywhere
 
 
 def test_invalid_scoring_and_multimetric_refit(hashed_data):
@@ -367,26 +379,22 @@ class RecordingClassifier(ClassifierMixin, BaseEstimator):
         return np.full(X.shape[0], self.classes_[0])
 
 
-def test_folds_are_materialised_once_per_split(hashed_data):
+def test_fits_get_the_rows_of_one_shared_matrix(hashed_data):
     X, y = hashed_data
     RecordingClassifier.log.clear()
     grid = {"parameter": [0, 1, 2, 3]}
-    search = fhms.GridSearchCV(RecordingClassifier(), grid, cv=3, n_jobs=2, refit=False)
+    cv = KFold(3)
+    search = fhms.GridSearchCV(RecordingClassifier(), grid, cv=cv, n_jobs=2, refit=False)
     search.fit(X, y)
     log = RecordingClassifier.log
     assert len(log) == 12
-    # (the log holds the matrices, so their ids cannot be reused)
-    by_parameter = {}
-    for X_train, parameter, *_ in log:
-        by_parameter.setdefault(parameter, set()).add(id(X_train))
-    # every candidate saw 3 distinct training matrices...
-    assert all(len(ids) == 3 for ids in by_parameter.values())
-    # ...and all 4 candidates saw the same 3 objects: one copy per split, not per candidate
-    assert len({id(X_train) for X_train, *_ in log}) == 3
-    # scikit-learn's search makes one copy per candidate and split
-    RecordingClassifier.log.clear()
-    skms.GridSearchCV(RecordingClassifier(), grid, cv=3, refit=False).fit(X, y)
-    assert len({id(X_train) for X_train, *_ in RecordingClassifier.log}) == 12
+    # every fit got exactly the training rows of its split, as a matrix of its own
+    splits = [train for train, _ in cv.split(X, y)]
+    for X_train, *_ in log:
+        matches = [i for i, train in enumerate(splits)
+                   if X_train.shape == X[train].shape and (X_train != X[train]).nnz == 0]
+        assert len(matches) == 1
+        assert not np.shares_memory(X_train.data, X.data)
 
 
 class CountingHashingVectorizer(fasthash.HashingVectorizer):
@@ -471,10 +479,35 @@ def test_verbose_output_matches_sklearn(hashed_data, capsys):
 def test_progress_bar_on_stderr(hashed_data, capsys):
     X, y = hashed_data
     fhms.GridSearchCV(sgd(), {"alpha": [1e-4, 1e-3]}, cv=3, n_jobs=2, progress=True).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "GridSearchCV: 100%" in captured.err and "6/6" in captured.err
+    fhms.cross_validate(sgd(), X, y, cv=3, n_jobs=2, progress=True)
     err = capsys.readouterr().err
-    assert "6/6 fits" in err and err.endswith("\n")
+    assert "cross_validate: 100%" in err and "3/3" in err
+    # off by default
     fhms.cross_val_score(sgd(), X, y, cv=3, n_jobs=2)
+    fhms.GridSearchCV(sgd(), {"alpha": [1e-4]}, cv=3, n_jobs=2).fit(X, y)
     assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_is_tqdm_auto(hashed_data, monkeypatch):
+    import tqdm.auto
+
+    X, y = hashed_data
+    made = []
+
+    class Recording(tqdm.auto.tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    grid = {"alpha": [1e-4, 1e-3, 1e-2]}
+    fhms.RandomizedSearchCV(sgd(), grid, n_iter=2, cv=2, n_jobs=2, progress=True,
+                            random_state=0).fit(X, y)
+    assert len(made) == 1
+    assert made[0].n == made[0].total == 4 and made[0].unit == "fit"
 
 
 def test_get_params_includes_progress_and_clone_roundtrip():
@@ -499,7 +532,7 @@ class CountingTfidf(TfidfVectorizer):
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_stateful_prefix_is_fitted_once_per_split_and_setting(n_jobs, text_data):
+def test_stateful_prefix_is_fitted_per_fit_like_sklearn(n_jobs, text_data):
     X, y = text_data
     pipe = make_pipeline(CountingTfidf(), sgd())
     grid = {"countingtfidf__sublinear_tf": [False, True], "sgdclassifier__alpha": [1e-4, 1e-3]}
@@ -511,7 +544,7 @@ def test_stateful_prefix_is_fitted_once_per_split_and_setting(n_jobs, text_data)
     got = fhms.GridSearchCV(pipe, grid, cv=cv, return_train_score=True, n_jobs=n_jobs)
     got.fit(X, y)
     assert_same_search(got, expected, X)
-    assert CountingTfidf.fits == 2 * 3 + 1  # per split and sublinear_tf value, + refit
+    assert CountingTfidf.fits == 4 * 3 + 1  # stateful: fitted per fit, as scikit-learn does
     assert got.n_prefix_transforms_ == 0
 
 
@@ -523,7 +556,7 @@ def test_cross_validate_verbose_lines_match_sklearn(hashed_data, capsys):
     captured = capsys.readouterr()
     assert _normalise_cv_lines(captured.out) == _normalise_cv_lines(expected)
     assert len(_normalise_cv_lines(captured.out)) == 3
-    assert "Done 3 out of 3" in captured.err
+    assert re.search(r"Done\s+3 out of\s+3", captured.err)  # joblib's, on threads
 
 
 def test_metadata_routing_matches_sklearn(hashed_data):
@@ -561,16 +594,16 @@ def test_failing_prefix_fails_per_fit_like_sklearn(text_data):
 
 @pytest.fixture
 def compactions(monkeypatch):
-    """The column counts of the folds (and refits) the search compacted."""
-    from fasthash.model_selection import _threaded
+    """The column counts of the fits (and refits) the search compacted."""
+    from fasthash.model_selection import _fold
 
     made = {"folds": [], "refits": []}
-    real_fold, real_fit = _threaded._compact_fold, _threaded.compact_for_fit
+    real_map, real_fit = _fold.column_map, _fold.compact_for_fit
 
-    def spy_fold(fold):
-        out = real_fold(fold)
+    def spy_map(X, *args, **kwargs):
+        out = real_map(X, *args, **kwargs)
         if out is not None:
-            made["folds"].append(out.X_train.shape[1])
+            made["folds"].append(len(out[1]))
         return out
 
     def spy_fit(estimator, X):
@@ -579,8 +612,8 @@ def compactions(monkeypatch):
             made["refits"].append(out[0].shape[1])
         return out
 
-    monkeypatch.setattr(_threaded, "_compact_fold", spy_fold)
-    monkeypatch.setattr(_threaded, "compact_for_fit", spy_fit)
+    monkeypatch.setattr(_fold, "column_map", spy_map)
+    monkeypatch.setattr(_fold, "compact_for_fit", spy_fit)
     return made
 
 
@@ -611,7 +644,7 @@ def test_compacted_sgd_family_matches_sklearn(case, text_data, compactions):
     expected = skms.GridSearchCV(est, grid, cv=cv, **kw).fit(docs, y)
     got = fhms.GridSearchCV(est, grid, cv=cv, n_jobs=2, **kw).fit(docs, y)
     assert_same_search(got, expected, docs)
-    # one compacted copy per split, shared by both candidates
+    # one column map per split, shared by both candidates
     assert len(compactions["folds"]) == 3
     assert all(n < 2**18 // 10 for n in compactions["folds"])
     # the refit (compacted too) is the ordinary full-width pipeline, bit for bit
@@ -666,7 +699,18 @@ def test_compacted_liblinear_search_matches_sklearn(make, text_data, compactions
     assert_same_search(got, expected, docs)
     assert len(compactions["folds"]) == 3 and len(compactions["refits"]) == 1
     got_final, want_final = got.best_estimator_[-1], expected.best_estimator_[-1]
+    if _sklearn_n_iter_is_undefined(want_final, expected.best_estimator_, docs, y):
+        # scikit-learn 1.8.0 and 1.9.0 leave Crammer-Singer's n_iter_ uninitialised (two
+        # identical scikit-learn fits differ there): compare everything else
+        got_final.n_iter_ = want_final.n_iter_
     assert pickle.dumps(got_final) == pickle.dumps(want_final)
+
+
+def _sklearn_n_iter_is_undefined(final, pipeline, docs, y):
+    if final.get_params()["multi_class"] != "crammer_singer":
+        return False
+    again = clone(pipeline).fit(docs, y)[-1]
+    return again.n_iter_ != final.n_iter_
 
 
 def test_compacted_fit_with_sample_weight_matches_sklearn(hashed_data, compactions):
@@ -741,3 +785,101 @@ def test_nested_fasthash_pool_with_liblinear_does_not_deadlock(hashed_data):
     est = AveragedLinearModel(LinearSVC(random_state=0, max_iter=100), n_jobs=2)
     search = fhms.GridSearchCV(est, {"n_partitions": [2, 3]}, cv=3, n_jobs=2).fit(X, y)
     assert search.best_score_ > 0.5
+
+
+# ---------------------------------------------------------------------------------------
+# graceful degradation: scikit-learn's own search on threads
+# ---------------------------------------------------------------------------------------
+
+
+def test_missing_search_hook_falls_back_to_sklearns_search_on_threads(
+    text_data, monkeypatch
+):
+    import warnings
+
+    from sklearn.model_selection._search import BaseSearchCV
+
+    X, y = text_data
+    pipe = make_pipeline(fasthash.HashingVectorizer(n_features=2**15), sgd())
+    grid = {"sgdclassifier__alpha": [1e-4, 1e-3]}
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    expected = skms.GridSearchCV(pipe, grid, cv=cv, return_train_score=True).fit(X, y)
+
+    # a scikit-learn whose extension point changed its signature
+    def changed(self, evaluate_candidates, *, callback_ctx=None, budget=None):
+        raise AssertionError("fasthash must not rely on a changed _run_search")
+
+    monkeypatch.setattr(BaseSearchCV, "_run_search", changed)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        got = fhms.GridSearchCV(pipe, grid, cv=cv, return_train_score=True, n_jobs=2,
+                                progress=True).fit(X, y)
+    fallbacks = [w for w in rec if "BaseSearchCV._run_search" in str(w.message)]
+    assert len(fallbacks) == 1 and len(rec) == 1
+    assert "scikit-learn's own search on threads" in str(fallbacks[0].message)
+    assert_same_search(got, expected, X)
+    assert got.n_prefix_transforms_ == 0  # nothing shared
+    assert type(got.best_estimator_) is type(pipe)
+
+
+def test_fallback_runs_on_threads_and_liblinear_one_at_a_time(hashed_data, monkeypatch):
+    from fasthash.model_selection import _search
+
+    X, y = hashed_data
+    monkeypatch.setattr(_search, "missing_search_hooks", lambda cls: ["simulated"])
+    RecordingClassifier.log.clear()
+    with pytest.warns(UserWarning, match=r"\(simulated\)"):
+        fhms.GridSearchCV(RecordingClassifier(), {"parameter": [0, 1]}, cv=2, n_jobs=2,
+                          refit=False).fit(X, y)
+    main = threading.get_ident()
+    assert all(thread != main for *_, thread, _ in RecordingClassifier.log)
+    est = LinearSVC(random_state=0, max_iter=300)
+    with pytest.warns(UserWarning, match="simulated"):
+        got = fhms.GridSearchCV(est, {"C": [0.1, 1.0]}, cv=3, n_jobs=2).fit(X, y)
+    assert_same_search(got, skms.GridSearchCV(est, {"C": [0.1, 1.0]}, cv=3).fit(X, y), X)
+
+
+def test_user_function_scorer_gets_the_users_estimator_in_a_search(text_data):
+    X, y = text_data
+    seen = []
+
+    def scorer(estimator, X_test, y_test):
+        seen.append(type(estimator).__name__)
+        return accuracy_score(y_test, estimator.predict(X_test))
+
+    pipe = make_pipeline(fasthash.HashingVectorizer(n_features=2**15), sgd())
+    grid = {"sgdclassifier__alpha": [1e-4, 1e-3]}
+    got = fhms.GridSearchCV(pipe, grid, cv=3, scoring=scorer, n_jobs=2).fit(X, y)
+    assert set(seen) == {"Pipeline"}
+    assert_same_search(got, skms.GridSearchCV(pipe, grid, cv=3, scoring=scorer).fit(X, y), X)
+
+
+def test_callbacks_are_called_like_sklearns():
+    sklearn_callback = pytest.importorskip("sklearn.callback")  # scikit-learn >= 1.9
+    X, y = make_classification(n_samples=60, random_state=0)
+    events = {}
+
+    class Counting:
+        def __init__(self, name):
+            self.name = name
+
+        def setup(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context, **kwargs):
+            events[self.name] = events.get(self.name, 0) + 1
+
+        def on_fit_task_end(self, estimator, context, **kwargs):
+            pass
+
+        def teardown(self, estimator, context):
+            pass
+
+    if not hasattr(sklearn_callback, "FitCallback"):
+        pytest.skip("no FitCallback protocol in this scikit-learn")
+    grid = {"C": [0.1, 1.0]}
+    for name, cls in (("sklearn", skms.GridSearchCV), ("fasthash", fhms.GridSearchCV)):
+        search = cls(LogisticRegression(), grid, cv=3)
+        search.set_callbacks(Counting(name))
+        search.fit(X, y)
+    assert events["fasthash"] == events["sklearn"] > 0

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Type stubs of the compiled module ``fasthash._lib._features``."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from fasthash._lib._cancel import Cancel
 
 MODE_DICT: int
 MODE_PAIR: int
@@ -53,6 +55,8 @@ class MergedRows:
         indices: npt.NDArray[np.int32],
         values: npt.NDArray[np.floating[Any]],
         n_threads: int,
+        cancel: Cancel | None = ...,
+        run: Callable[[Callable[[], None], Cancel | None], None] | None = ...,
     ) -> None: ...
     def finish(
         self,

@@ -14,20 +14,24 @@ and builds the sparse matrix.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.exc cimport PyErr_CheckSignals
 from cpython.object cimport PyObject
 from libc.math cimport fabs, isfinite
 from libc.stdint cimport INT32_MAX, int32_t, int64_t, uint8_t, uint32_t
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
 cimport cython
 cimport numpy as cnp
 import numpy as np
 
+from ._cancel cimport Cancel
 from .fh_core cimport (
+    FH_ERR_CANCELLED,
     FH_ERR_NOMEM,
     FH_MERGE_RAW,
     FH_OK,
+    fh_cancel,
     fh_feature_entry,
     fh_merge_feature_rows_f32,
     fh_merge_feature_rows_f64,
@@ -90,17 +94,18 @@ cdef extern from *:
      * appended. *remaining counts down the items dict.items() may still yield. Returns 0 at
      * the end of the dict; 1 at any other item, whose borrowed key and value are stored in
      * *pk, *pv (*ppos is past it); 2 when the sink is full (*ppos at the next item); 3 at an
-     * item found when *remaining is 0 (dict.items() would raise "keys changed"). Runs no
+     * item found when *remaining is 0 (dict.items() would raise "keys changed"). Also
+     * returns 2 after `budget` items (so that the caller can check for signals). Runs no
      * Python code, so the dict cannot change meanwhile. */
     static int fh_read_dict(PyObject *d, Py_ssize_t *ppos, Py_ssize_t *remaining, fh_sink *s,
-                            PyObject **pk, PyObject **pv)
+                            PyObject **pk, PyObject **pv, int64_t budget)
     {
         PyObject *k, *v;
         Py_ssize_t pos = *ppos, left = *remaining;
         int32_t *const cols = s->cols;
         double *const vals = s->vals;
         int64_t n = s->n;
-        const int64_t cap = s->cap;
+        const int64_t cap = s->cap - n > budget ? n + budget : s->cap;
         const uint32_t nf = s->n_features, mask = s->pow2_mask;
         const uint64_t sign = s->alternate_sign ? 1u : 0u;
         const int check = s->check;
@@ -164,8 +169,11 @@ cdef extern from *:
     void fh_sink_put(fh_sink *s, uint32_t key, double v)
     uint32_t fh_sink_key(const fh_sink *s, const uint8_t *p, Py_ssize_t len)
     int fh_read_dict(object d, Py_ssize_t *ppos, Py_ssize_t *remaining, fh_sink *s,
-                     PyObject **pk, PyObject **pv)
+                     PyObject **pk, PyObject **pv, int64_t budget)
 
+
+# Features read between two checks for signals (a millisecond or so).
+cdef int64_t _SIGNAL_CHECK_ITEMS = 1 << 16
 
 MODE_DICT = 0
 MODE_PAIR = 1
@@ -182,6 +190,8 @@ cdef int _check(fh_status status) except -1:
         return 0
     if status == FH_ERR_NOMEM:
         raise MemoryError()
+    if status == FH_ERR_CANCELLED:
+        raise KeyboardInterrupt()  # a token is only requested on an interrupt
     raise RuntimeError(
         f"fasthash internal error ({fh_status_message(status).decode()}); please report")
 
@@ -209,8 +219,9 @@ cdef class FeatureBatch:
         Bounds of ``check`` (the Python layer accounts for the sign flip).
     """
     cdef fh_sink sink
-    cdef object cols_arr           # int32 ndarray, capacity sink.cap (sink.cols is its data)
-    cdef object vals_arr           # float64 ndarray, the same
+    cdef _Owner cols_buf           # int32 entries, capacity sink.cap (sink.cols is its data)
+    cdef _Owner vals_buf           # float64 entries, the same
+    cdef bint viewed               # arrays returned since the last growth may view them
     cdef object indptr_arr         # int64 ndarray: 0, then the entry count after each sample
     cdef int64_t *indptr
     cdef int64_t n_rows, rows_cap
@@ -219,6 +230,7 @@ cdef class FeatureBatch:
     cdef object fix_values         # ndarray of fix_dtype (capacity grows)
     cdef list fix_pos
     cdef Py_ssize_t n_fix
+    cdef int64_t ticks
 
     def __cinit__(self, int64_t n_features, bint alternate_sign, fix_dtype, int check,
                   double lo, double hi):
@@ -254,21 +266,20 @@ cdef class FeatureBatch:
         return self.n_rows
 
     cdef int _grow(self, int64_t need) except -1:
-        """Capacity for at least ``need`` entries (the entries held are kept)."""
-        cdef int64_t ncap = self.sink.cap * 2 if self.sink.cap else 1 << 12
-        while ncap < need:
-            ncap *= 2
-        cols = np.empty(ncap, dtype=np.int32)
-        vals = np.empty(ncap, dtype=np.float64)
-        cdef int32_t[::1] c = cols
-        cdef double[::1] v = vals
-        if self.sink.n:
-            memcpy(&c[0], self.sink.cols, <size_t>self.sink.n * sizeof(int32_t))
-            memcpy(&v[0], self.sink.vals, <size_t>self.sink.n * sizeof(double))
-        self.cols_arr = cols
-        self.vals_arr = vals
-        self.sink.cols = &c[0]
-        self.sink.vals = &v[0]
+        """Capacity for at least ``need`` entries (the entries held are kept).
+
+        Grown by realloc, which remaps large blocks instead of copying them (a sample of
+        any size grows in O(1) per doubling: no long copy where Ctrl-C would wait), unless
+        an array returned by :meth:`indices` or :meth:`values` since may view the block:
+        then a new block is made and the old one is left to that array."""
+        cdef int64_t ncap = max(need, 2 * self.sink.cap, 1 << 12)
+        self.cols_buf = _grown(self.cols_buf, self.sink.n * sizeof(int32_t),
+                               ncap * sizeof(int32_t), self.viewed)
+        self.vals_buf = _grown(self.vals_buf, self.sink.n * sizeof(double),
+                               ncap * sizeof(double), self.viewed)
+        self.viewed = False
+        self.sink.cols = <int32_t *>self.cols_buf.p
+        self.sink.vals = <double *>self.vals_buf.p
         self.sink.cap = ncap
         return 0
 
@@ -362,11 +373,14 @@ cdef class FeatureBatch:
         cdef int r
         self._reserve(size)
         while True:
-            r = fh_read_dict(x, &pos, &remaining, &self.sink, &kp, &vp)
+            r = fh_read_dict(x, &pos, &remaining, &self.sink, &kp, &vp, _SIGNAL_CHECK_ITEMS)
             if r == 0:
                 return 0
             if r == 2:
                 self._reserve(1)
+                PyErr_CheckSignals()  # a signal handler may change the dict:
+                if len(x) != size:
+                    raise RuntimeError("dictionary changed size during iteration")
                 continue
             if r == 3:
                 raise RuntimeError("dictionary keys changed during iteration")
@@ -376,6 +390,15 @@ cdef class FeatureBatch:
             if len(x) != size:
                 raise RuntimeError("dictionary changed size during iteration")
 
+    cdef inline int _tick(self) except -1:
+        """Count a feature read; check for signals (Ctrl-C) every _SIGNAL_CHECK_ITEMS: a
+        sample may hold any number of features, read by this loop without Python code."""
+        self.ticks += 1
+        if self.ticks >= _SIGNAL_CHECK_ITEMS:
+            self.ticks = 0
+            PyErr_CheckSignals()
+        return 0
+
     cdef int _add_sample(self, object x, int mode) except -1:
         if mode == 0:
             if type(x) is dict:
@@ -383,12 +406,15 @@ cdef class FeatureBatch:
             else:
                 items = x.iteritems() if hasattr(x, "iteritems") else x.items()
                 for f, v in items:
+                    self._tick()
                     self._add(f, v)
         elif mode == 1:
             for f, v in x:
+                self._tick()
                 self._add(f, v)
         else:
             for f in x:
+                self._tick()
                 self._add_name(f, 1.0)
         if self.n_rows == self.rows_cap:
             self._grow_rows()
@@ -422,13 +448,15 @@ cdef class FeatureBatch:
         return self.indptr_arr[:self.n_rows + 1]
 
     def indices(self):
-        """Column of each entry (int32; a view, valid until the next :meth:`fill`)."""
-        return self.cols_arr[:self.sink.n]
+        """Column of each entry (int32; a view, overwritten by the next :meth:`fill`)."""
+        self.viewed = True
+        return _view(self.cols_buf, self.sink.n, cnp.NPY_INT32)
 
     def values(self):
-        """Signed value of each entry as a double (a view, valid until the next
+        """Signed value of each entry as a double (a view, overwritten by the next
         :meth:`fill`); the entries of :meth:`fixups` still need their exact value."""
-        return self.vals_arr[:self.sink.n]
+        self.viewed = True
+        return _view(self.vals_buf, self.sink.n, cnp.NPY_FLOAT64)
 
     def fixups(self):
         """(positions, values): the entries assigned exactly while reading."""
@@ -439,11 +467,41 @@ cdef class FeatureBatch:
 
 @cython.final
 cdef class _Owner:
-    """Owner of a malloc'd block that a numpy array views (the array's base)."""
+    """Owner of a malloc'd block that numpy arrays may view (their base)."""
     cdef void *p
 
     def __dealloc__(self):
         free(self.p)
+
+
+cdef _Owner _grown(_Owner old, size_t used, size_t nbytes, bint viewed):
+    """A block of nbytes holding the first ``used`` bytes of ``old`` (may be None): ``old``
+    itself, reallocated, unless arrays may view it (``viewed``): then a new block (a copy),
+    the old one left to them."""
+    cdef void *q
+    cdef _Owner new
+    if old is not None and not viewed:
+        q = realloc(old.p, nbytes)
+        if q == NULL:
+            raise MemoryError()
+        old.p = q
+        return old
+    new = _Owner()
+    new.p = malloc(nbytes)
+    if new.p == NULL:
+        raise MemoryError()
+    if used:
+        memcpy(new.p, old.p, used)
+    return new
+
+
+cdef object _view(_Owner buf, int64_t n, int typenum):
+    """A 1-D numpy array of the first n items of buf (which it keeps alive)."""
+    cdef cnp.npy_intp dims = n
+    arr = cnp.PyArray_SimpleNewFromData(1, &dims, typenum, buf.p)
+    cnp.Py_INCREF(buf)
+    cnp.PyArray_SetBaseObject(arr, buf)
+    return arr
 
 
 cdef object _owned_array(void **p, int64_t n, int typenum, size_t itemsize):
@@ -488,6 +546,15 @@ cdef class MergedRows:
     cdef readonly bint all_sorted
     cdef readonly bint any_raw
     cdef bint done
+    # the merge in progress (append), read by _merge on any thread
+    cdef const int64_t *in_indptr
+    cdef const int32_t *in_indices
+    cdef const void *in_values
+    cdef int64_t in_rows
+    cdef int n_threads
+    cdef fh_cancel *cancel
+    cdef fh_status st
+    cdef int sorted_
 
     def __cinit__(self, int64_t n_features, dtype):
         if dtype == np.float64:
@@ -544,17 +611,19 @@ cdef class MergedRows:
         return 0
 
     def append(self, const int64_t[::1] indptr, const int32_t[::1] indices, values,
-               int n_threads):
+               int n_threads, Cancel cancel=None, run=None):
         """Merge the raw rows ``indptr``/``indices``/``values`` (a batch) with the GIL
-        released and append them. ``values`` has the dtype of the instance."""
+        released and append them. ``values`` has the dtype of the instance.
+
+        ``cancel`` (optional) is polled by the kernel. ``run`` is None to merge on this
+        thread, or a function ``run(work, cancel)`` that calls ``work()`` (which releases
+        the GIL) on some thread and returns, or raises, only once it has ended.
+        """
         cdef int64_t n_rows = indptr.shape[0] - 1
         cdef int64_t n, i, base
         cdef const double[::1] v64
         cdef const float[::1] v32
-        cdef fh_status status = FH_OK
-        cdef int sorted_ = 1
         cdef uint8_t any_raw = 0
-        cdef const int32_t *ip = NULL
         cdef const void *vp = NULL
         if self.done:
             raise RuntimeError("MergedRows.append after finish")
@@ -575,33 +644,55 @@ cdef class MergedRows:
                 vp = &v64[0]
         if indices.shape[0] < n:
             raise ValueError("indptr does not match indices and values")
-        if n:
-            ip = &indices[0]
         self._reserve(n_rows, n)
         base = self.nnz
-        with nogil:
-            if self.f32:
-                status = fh_merge_feature_rows_f32(
-                    &indptr[0], n_rows, ip, <const float *>vp, self.n_cols, n_threads,
-                    self.indptr + self.n_rows, self.idx + base,
-                    <float *>self.vals + base, self.flags + self.n_rows, &sorted_)
+        self.in_indptr = &indptr[0]
+        self.in_indices = &indices[0] if n else NULL
+        self.in_values = vp
+        self.in_rows = n_rows
+        self.n_threads = n_threads
+        self.cancel = cancel.c if cancel is not None else NULL
+        self.sorted_ = 1
+        try:
+            if run is None:
+                self._merge()
             else:
-                status = fh_merge_feature_rows_f64(
-                    &indptr[0], n_rows, ip, <const double *>vp, self.n_cols, n_threads,
-                    self.indptr + self.n_rows, self.idx + base,
-                    <double *>self.vals + base, self.flags + self.n_rows, &sorted_)
-            if status == FH_OK:
-                # The kernel wrote this batch's indptr from 0 over the previous end (base).
-                for i in range(self.n_rows, self.n_rows + n_rows):
-                    self.indptr[i + 1] += base
-                    any_raw |= self.flags[i]
-            self.indptr[self.n_rows] = base
-        _check(status)
+                run(self._merge, cancel)
+        finally:
+            self.in_indptr = NULL
+            self.in_indices = NULL
+            self.in_values = NULL
+            self.cancel = NULL
+        if self.st != FH_OK:
+            self.indptr[self.n_rows] = base  # the rows written are forgotten
+            _check(self.st)
+        # The kernel wrote this batch's indptr from 0 over the previous end (base).
+        for i in range(self.n_rows, self.n_rows + n_rows):
+            self.indptr[i + 1] += base
+            any_raw |= self.flags[i]
+        self.indptr[self.n_rows] = base
         self.n_rows += n_rows
         self.nnz = self.indptr[self.n_rows]
         self.n_raw += n
-        self.all_sorted = self.all_sorted and sorted_
+        self.all_sorted = self.all_sorted and self.sorted_
         self.any_raw = self.any_raw or any_raw
+
+    def _merge(self):
+        """The merge kernel of :meth:`append` (GIL released)."""
+        cdef int64_t base = self.nnz
+        with nogil:
+            if self.f32:
+                self.st = fh_merge_feature_rows_f32(
+                    self.in_indptr, self.in_rows, self.in_indices,
+                    <const float *>self.in_values, self.n_cols, self.n_threads, self.cancel,
+                    self.indptr + self.n_rows, self.idx + base,
+                    <float *>self.vals + base, self.flags + self.n_rows, &self.sorted_)
+            else:
+                self.st = fh_merge_feature_rows_f64(
+                    self.in_indptr, self.in_rows, self.in_indices,
+                    <const double *>self.in_values, self.n_cols, self.n_threads,
+                    self.cancel, self.indptr + self.n_rows, self.idx + base,
+                    <double *>self.vals + base, self.flags + self.n_rows, &self.sorted_)
 
     def finish(self):
         """(indptr int64, indices int32, values, raw_rows): the merged rows; the arrays take

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fasthash._lib._cancel import Cancel
+
 OUT_F64: int
 OUT_F32: int
 OUT_I64: int
@@ -80,6 +82,8 @@ class Batch:
     @property
     def n_docs(self) -> int: ...
     @property
+    def units(self) -> int: ...
+    @property
     def exhausted(self) -> bool: ...
 
 def collect(
@@ -94,7 +98,14 @@ class CSRBuilder:
     nnz: int
     raw: int
     def __init__(self, opts: Options) -> None: ...
-    def append(self, batch: Batch, opts: Options, n_threads: int) -> None: ...
+    def append(
+        self,
+        batch: Batch,
+        opts: Options,
+        n_threads: int,
+        cancel: Cancel | None = ...,
+        run: Callable[[Callable[[], None], Cancel | None], None] | None = ...,
+    ) -> None: ...
     def finish(
         self,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[Any]]: ...

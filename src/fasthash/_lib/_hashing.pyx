@@ -10,6 +10,7 @@ to decode, which dtype and norm apply are decided by the Python layer.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.exc cimport PyErr_CheckSignals
 from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
@@ -17,9 +18,9 @@ from libc.string cimport memset
 
 cimport numpy as cnp
 import mmap as _mmap
-import threading
 import numpy as np
 
+from ._cancel cimport Cancel
 from .fh_core cimport *
 
 cnp.import_array()
@@ -75,6 +76,8 @@ cdef int _check(fh_status status, int64_t row) except -1:
             f"document {row}: the number of features exceeds the int64 index range")
     if status == FH_ERR_ENCODE:
         raise SurrogateFeatureError(row)
+    if status == FH_ERR_CANCELLED:
+        raise KeyboardInterrupt()  # a token is only requested on an interrupt
     raise RuntimeError(
         f"fasthash internal error ({fh_status_message(status).decode()}, document {row}); "
         "please report")
@@ -226,6 +229,7 @@ cdef class Batch:
     cdef Py_ssize_t n_feats, cap_feats
     cdef list refs
     cdef readonly Py_ssize_t n_docs
+    cdef readonly Py_ssize_t units
     cdef readonly bint exhausted
 
     def text(self, Py_ssize_t i):
@@ -237,7 +241,7 @@ cdef class Batch:
     def __cinit__(self):
         self.docs = NULL
         self.feats = NULL
-        self.n_docs = self.cap_docs = self.n_feats = self.cap_feats = 0
+        self.n_docs = self.cap_docs = self.n_feats = self.cap_feats = self.units = 0
         self.refs = []
         self.exhausted = False
 
@@ -277,6 +281,8 @@ cdef class Batch:
         cdef fh_text *p
         feats = features if type(features) is list else list(features)
         for f in feats:
+            if (self.n_feats & 0xFFFF) == 0xFFFF:
+                PyErr_CheckSignals()  # a document may hold any number of features
             if self.n_feats == self.cap_feats:
                 ncap = 2 * self.cap_feats if self.cap_feats else 1024
                 p = <fh_text *>realloc(self.feats, ncap * sizeof(fh_text))
@@ -305,8 +311,9 @@ cdef class Batch:
 def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint fast_str):
     """Pull documents from ``iterator`` into a new :class:`Batch`.
 
-    Stops after ``max_docs`` documents or once ``max_units`` code units (or features) were
-    collected, or when the iterator is exhausted (``batch.exhausted``). With ``fast_str``,
+    Stops after ``max_docs`` documents or once ``max_units`` code units (or features, 16
+    units each) were collected (``batch.units``), or when the iterator is exhausted
+    (``batch.exhausted``). With ``fast_str``,
     a document whose type is exactly ``str`` is analysed natively as it is; any other
     document goes through ``prepare(doc)``, which returns ``(True, text)`` to analyse
     ``text`` natively or ``(False, features)`` with the features of an analysis done in
@@ -329,6 +336,7 @@ def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint f
             units += PyUnicode_GET_LENGTH(value) + 1
         else:
             units += 16 * b._add_features(value) + 1
+    b.units = units
     return b
 
 
@@ -360,17 +368,17 @@ def _resize(m, Py_ssize_t nbytes):
 # faster on the English bench, default and char_wb): taken by the next builder, if no other
 # builder holds it; a builder that finds it taken makes its own. Kept only up to
 # _SPARE_MAX_BYTES (a batch of char n-grams needs ~32 MB, of words ~7 MB); freed otherwise.
+# The pointer is swapped by C code that holds the GIL and runs no Python code (the module
+# is not free-threading compatible): no lock, nothing that could block or raise (an
+# interrupt arriving there cannot be lost).
 cdef int64_t _SPARE_MAX_BYTES = 1 << 25
 cdef fh_workspace *_spare_ws = NULL
-_spare_lock = threading.Lock()
 
 
 cdef fh_workspace *_take_workspace() except? NULL:
     global _spare_ws
-    cdef fh_workspace *ws = NULL
-    with _spare_lock:
-        ws = _spare_ws
-        _spare_ws = NULL
+    cdef fh_workspace *ws = _spare_ws
+    _spare_ws = NULL
     if ws == NULL:
         _check(fh_workspace_new(&ws), -1)
     return ws
@@ -378,13 +386,9 @@ cdef fh_workspace *_take_workspace() except? NULL:
 
 cdef void _give_workspace(fh_workspace *ws) noexcept:
     global _spare_ws
-    if ws == NULL:
-        return
-    if fh_workspace_bytes(ws) <= _SPARE_MAX_BYTES:
-        with _spare_lock:
-            if _spare_ws == NULL:
-                _spare_ws = ws
-                ws = NULL
+    if ws != NULL and _spare_ws == NULL and fh_workspace_bytes(ws) <= _SPARE_MAX_BYTES:
+        _spare_ws = ws
+        ws = NULL
     fh_workspace_free(ws)
 
 
@@ -406,9 +410,21 @@ cdef class CSRBuilder:
     cdef int64_t cap_rows, cap_nnz
     cdef readonly int64_t n_rows, nnz, raw
     cdef int elem
+    # the call in progress (append), read by _run_kernel and _copy_out on any thread
+    cdef fh_corpus corpus
+    cdef fh_opts *opts
+    cdef int n_threads
+    cdef fh_cancel *cancel
+    cdef fh_batch *res
+    cdef int64_t bad
+    cdef fh_status st
+    cdef int64_t *dst_indptr
+    cdef int32_t *dst_indices
+    cdef void *dst_data
 
     def __cinit__(self, Options opts):
         self.ws = NULL
+        self.res = NULL
         self.ws = _take_workspace()
         self.dtype = np.dtype(_OUT_DTYPES[opts.c.out_type])
         self.elem = self.dtype.itemsize
@@ -421,6 +437,7 @@ cdef class CSRBuilder:
         self.n_rows = self.nnz = self.raw = 0
 
     def __dealloc__(self):
+        fh_batch_free(self.res)
         fh_workspace_free(self.ws)  # (an abandoned builder may be mid-batch: not reused)
 
     cdef int _reserve(self, int64_t rows, int64_t nnz) except -1:
@@ -436,43 +453,70 @@ cdef class CSRBuilder:
             self.cap_nnz = cap
         return 0
 
-    def append(self, Batch batch, Options opts, int n_threads):
+    def append(self, Batch batch, Options opts, int n_threads, Cancel cancel=None, run=None):
         """Analyse and hash ``batch`` (GIL released, up to ``n_threads`` threads) and append
-        its rows."""
-        cdef fh_corpus corpus
-        cdef fh_batch *res = NULL
-        cdef int64_t bad = -1, nnz
-        cdef fh_status st
+        its rows.
+
+        ``cancel`` (optional) is polled by the kernel. ``run`` is None to call the kernel
+        on this thread, or a function ``run(work, cancel)`` that calls ``work()`` (which
+        releases the GIL) on some thread and returns, or raises, only once it has ended.
+        """
+        cdef int64_t nnz
         cdef unsigned char[::1] vp, vi, vd
-        corpus.docs = batch.docs
-        corpus.features = batch.feats
-        corpus.n_docs = batch.n_docs
-        with nogil:
-            st = fh_batch_run_ws(&corpus, &opts.c, n_threads, self.ws, &res, &bad)
-        _check(st, bad)
+        self.corpus.docs = batch.docs
+        self.corpus.features = batch.feats
+        self.corpus.n_docs = batch.n_docs
+        self.opts = &opts.c
+        self.n_threads = n_threads
+        self.cancel = cancel.c if cancel is not None else NULL
         try:
-            nnz = fh_batch_nnz(res)
+            if run is None:
+                self._run_kernel()
+            else:
+                run(self._run_kernel, cancel)
+            _check(self.st, self.bad)
+            nnz = fh_batch_nnz(self.res)
             self._reserve(self.n_rows + batch.n_docs, self.nnz + nnz)
             # buffer views only after resizing (a map with exported buffers cannot resize)
             vp = self.m_indptr
             vi = self.m_indices
             vd = self.m_data
-            with nogil:
-                st = fh_batch_copy(res, n_threads, self.nnz,
-                                   <int64_t *>&vp[0] + self.n_rows,
-                                   <int32_t *>&vi[0] + self.nnz,
-                                   <void *>(&vd[0] + self.nnz * self.elem))
-            _check(st, -1)
+            self.dst_indptr = <int64_t *>&vp[0] + self.n_rows
+            self.dst_indices = <int32_t *>&vi[0] + self.nnz
+            self.dst_data = <void *>(&vd[0] + self.nnz * self.elem)
+            if run is None:
+                self._copy_out()
+            else:
+                run(self._copy_out, cancel)
+            _check(self.st, -1)
             self.n_rows += batch.n_docs
             self.nnz += nnz
-            self.raw += fh_batch_raw(res)
+            self.raw += fh_batch_raw(self.res)
         finally:
-            fh_batch_free(res)
+            fh_batch_free(self.res)
+            self.res = NULL
+            self.opts = NULL
+            self.cancel = NULL
+            self.corpus.docs = NULL
+            self.corpus.features = NULL
+
+    def _run_kernel(self):
+        """Phase 1 of :meth:`append`: the batch kernel (GIL released)."""
+        with nogil:
+            self.st = fh_batch_run_ws(&self.corpus, self.opts, self.n_threads, self.ws,
+                                      self.cancel, &self.res, &self.bad)
+
+    def _copy_out(self):
+        """Phase 2 of :meth:`append`: the rows into the output (GIL released)."""
+        with nogil:
+            self.st = fh_batch_copy(self.res, self.n_threads, self.cancel, self.nnz,
+                                    self.dst_indptr, self.dst_indices, self.dst_data)
 
     def finish(self):
         """``(indptr, indices, data)`` trimmed to their sizes (the builder is then empty)."""
-        _give_workspace(self.ws)
+        cdef fh_workspace *ws = self.ws
         self.ws = NULL
+        _give_workspace(ws)
         out = []
         for m, count, dtype in ((self.m_indptr, self.n_rows + 1, np.dtype(np.int64)),
                                 (self.m_indices, self.nnz, np.dtype(np.int32)),
@@ -507,8 +551,7 @@ def doc_features(text, Options opts):
 
 def _spare_workspace_bytes():
     """Bytes held by the workspace kept between transform calls (for tests)."""
-    with _spare_lock:
-        return fh_workspace_bytes(_spare_ws)
+    return fh_workspace_bytes(_spare_ws)
 
 
 def unicode_version():

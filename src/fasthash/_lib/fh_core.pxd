@@ -11,7 +11,20 @@ cdef extern from "fh_status.h" nogil:
         FH_ERR_BADARG
         FH_ERR_OVERFLOW
         FH_ERR_ENCODE
+        FH_ERR_CANCELLED
     const char *fh_status_message(fh_status status)
+
+
+cdef extern from "fh_cancel.h" nogil:
+    ctypedef struct fh_cancel:
+        pass
+    fh_status fh_cancel_new(fh_cancel **out)
+    void fh_cancel_free(fh_cancel *c)
+    void fh_cancel_request(fh_cancel *c)
+    void fh_cancel_reset(fh_cancel *c)
+    int fh_cancel_requested(const fh_cancel *c)
+    void fh_cancel_after_polls(fh_cancel *c, int64_t polls)
+    int64_t fh_cancel_polls(const fh_cancel *c)
 
 
 cdef extern from "fh_murmur3.h" nogil:
@@ -129,15 +142,16 @@ cdef extern from "fh_hashing.h" nogil:
     void fh_workspace_free(fh_workspace *ws)
     int64_t fh_workspace_bytes(const fh_workspace *ws)
     fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
-                              fh_workspace *ws, fh_batch **out, int64_t *bad_row)
+                              fh_workspace *ws, fh_cancel *cancel, fh_batch **out,
+                              int64_t *bad_row)
     fh_status fh_opts_check(const fh_opts *opts)
     fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                            fh_batch **out, int64_t *bad_row)
     int64_t fh_batch_nnz(const fh_batch *b)
     int64_t fh_batch_raw(const fh_batch *b)
     int64_t fh_batch_n_docs(const fh_batch *b)
-    fh_status fh_batch_copy(fh_batch *b, int n_threads, int64_t nnz_base, int64_t *indptr,
-                            int32_t *indices, void *data)
+    fh_status fh_batch_copy(fh_batch *b, int n_threads, fh_cancel *cancel, int64_t nnz_base,
+                            int64_t *indptr, int32_t *indices, void *data)
     void fh_batch_free(fh_batch *b)
     fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_opts *opts,
                               uint8_t **buf, int64_t **offsets, int64_t *n_features)
@@ -153,11 +167,13 @@ cdef extern from "fh_features.h" nogil:
         FH_MERGE_RAW
     fh_status fh_merge_feature_rows_f64(const int64_t *indptr, int64_t n_rows,
                                         const int32_t *indices, const double *values,
-                                        int64_t n_cols, int n_threads, int64_t *out_indptr,
+                                        int64_t n_cols, int n_threads, fh_cancel *cancel,
+                                        int64_t *out_indptr,
                                         int32_t *out_indices, double *out_values,
                                         uint8_t *row_flags, int *all_sorted)
     fh_status fh_merge_feature_rows_f32(const int64_t *indptr, int64_t n_rows,
                                         const int32_t *indices, const float *values,
-                                        int64_t n_cols, int n_threads, int64_t *out_indptr,
+                                        int64_t n_cols, int n_threads, fh_cancel *cancel,
+                                        int64_t *out_indptr,
                                         int32_t *out_indices, float *out_values,
                                         uint8_t *row_flags, int *all_sorted)

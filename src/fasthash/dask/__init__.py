@@ -24,8 +24,10 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
         'pip install "fasthash[dask]"'
     ) from exc
 
+from fasthash.dask._forest import fit_forest
 from fasthash.dask._hashing import PartitionError, partition_lengths, transform
-from fasthash.dask._ml import fit_averaged, fit_forest, search
+from fasthash.dask._linear import fit_averaged
+from fasthash.dask._search import search
 
 __all__ = [
     "PartitionError",

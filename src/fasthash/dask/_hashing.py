@@ -110,7 +110,7 @@ _FAMILIES = (
 )
 
 
-def _partition_error(exc, index, n_partitions, action="hashing"):
+def partition_error(exc, index, n_partitions, action="hashing"):
     """Return the exception to raise for ``exc`` raised while working on partition ``index``.
 
     ``action`` says what failed ("hashing", "fitting on", ...).
@@ -166,7 +166,7 @@ def _hash_partition(vectorizer, partition, index, n_partitions, n_features, dtyp
             return _empty_block(n_features, dtype)
         return vectorizer.transform(docs)
     except Exception as exc:
-        raise _partition_error(exc, index, n_partitions) from exc
+        raise partition_error(exc, index, n_partitions) from exc
 
 
 def _hash_block(block, vectorizer, n_partitions, n_features, dtype, lengths, block_id=None):

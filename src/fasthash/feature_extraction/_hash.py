@@ -10,11 +10,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import feature_extraction as _sk_feature_extraction
 
-from fasthash._lib import _features
+from fasthash._lib import _cancel, _features
+from fasthash.feature_extraction._interruptible import in_main_thread, run_interruptibly
 from fasthash.utils._sklearn_compat import (
     InvalidParameterError,
     NJobs,
     align_api_if_sparse,
+    parameter_constraints,
     validate_parameter_constraints,
 )
 from fasthash.utils._threads import effective_n_jobs
@@ -28,6 +30,14 @@ _INDEX_INT32_MAX = 2**31 - 1
 # Raw entries read per batch: bounds the buffers on any input length; each batch is merged
 # (nogil) while its entries are still in cache.
 _BATCH_FEATURES = 1 << 16
+# With several threads, batches are merged in groups of about this many raw entries, one
+# parallel region per group: enough work to pay for waking the team (one region per batch
+# made 2 threads slower than 1 on a loaded machine), and a bound on the memory held (about
+# 24 bytes per entry: a copy of each batch, then the group) whatever the input's length.
+_MERGE_GROUP_FEATURES = 1 << 20
+# A merge of more raw entries than this (a huge sample) runs on fasthash's kernel thread
+# while the main thread waits interruptibly, so that Ctrl-C cancels it at once.
+_INTERRUPTIBLE_FEATURES = 1 << 22
 
 
 def _native_dtype(dtype):
@@ -129,7 +139,7 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
     """
 
     _parameter_constraints: dict = {
-        **_sk_feature_extraction.FeatureHasher._parameter_constraints,
+        **parameter_constraints(_sk_feature_extraction.FeatureHasher),
         "n_jobs": [NJobs(), None],
     }
 
@@ -232,7 +242,7 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
         if dt == np.float64 or dt == np.float32:
             out = _MergedOutput(n_features, dt)
         else:
-            out = _RawOutput(dt)
+            out = _RawOutput(dt, n_features)
         _read_batches(raw_X, mode, new_batch, out, n_threads)
         if out.n_samples == 0:
             raise ValueError("Cannot vectorize empty sequence.")
@@ -241,38 +251,56 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
 
 
 def _read_batches(raw_X, mode, new_batch, out, n_threads):
-    """Read ``raw_X`` batch by batch (GIL held) and hand each batch to ``out``, whose
+    """Read ``raw_X`` batch by batch (GIL held) and hand the batches to ``out``, whose
     ``merge`` runs without the GIL on ``n_threads`` threads.
 
     One thread: each batch is merged as soon as it is read, while its entries are in cache,
-    and its buffers are reused. More threads: the batches are kept and merged together
-    after the reading, in one parallel region. A region per batch made 2 threads twice
-    slower than 1 on 2 loaded cores (OpenMP workers spinning against the reader, and each
-    region waiting for every worker to be scheduled). A helper thread merging batch k while
-    batch k + 1 is read did not overlap either: it needs the GIL to start its nogil call,
-    and the reader holds it for the whole batch.
+    and its buffers are reused. More threads: the batches are merged in groups of about
+    ``_MERGE_GROUP_FEATURES`` raw entries, one parallel region per group (each region waits
+    until every worker has been scheduled, which costs time slices on a loaded machine: a
+    region per batch made 2 threads twice slower than 1 on 2 loaded cores). A helper thread
+    merging batch k while batch k + 1 is read did not overlap either: it needs the GIL to
+    start its nogil call, and the reader holds it for the whole batch. Either way, memory
+    is bounded by a group plus the output, whatever the input's length.
     """
+    cancel = _cancel.Cancel()
+    interruptible = in_main_thread()
+
+    def merge(job, n_entries):
+        run = run_interruptibly if interruptible and n_entries > _INTERRUPTIBLE_FEATURES else None
+        out.merge(job, n_threads, cancel, run)
+
     if n_threads == 1:
         batch = new_batch()
         while not batch.exhausted:
             batch.fill(raw_X, mode, _BATCH_FEATURES)
             if batch.n_samples:
-                out.merge(out.prepare(batch), n_threads)
+                merge(out.prepare(batch), batch.n_entries)
         return
     jobs = []
-    while True:
-        batch = new_batch()
-        batch.fill(raw_X, mode, _BATCH_FEATURES)
-        if batch.n_samples:
-            jobs.append(out.prepare(batch))  # holds the batch's buffers
-        if batch.exhausted:
-            break
-    # One parallel region for the whole call: each region waits until every worker has
-    # been scheduled, which costs time slices on a loaded machine.
-    if jobs:
+    held = 0
+
+    def merge_group():
+        nonlocal held
         job = out.combine(jobs)
-        jobs.clear()  # the batches' own buffers go before the merge allocates its output
-        out.merge(job, n_threads)
+        jobs.clear()  # the copies go before the merge allocates its output
+        merge(job, held)
+        held = 0
+
+    batch = new_batch()
+    while not batch.exhausted:
+        batch.fill(raw_X, mode, _BATCH_FEATURES)
+        if batch.n_entries >= _MERGE_GROUP_FEATURES:
+            # a huge sample: merged straight from the batch (copying it would take long
+            # enough to delay Ctrl-C), after the group before it
+            if jobs:
+                merge_group()
+            merge(out.prepare(batch), batch.n_entries)
+        elif batch.n_samples:
+            jobs.append(out.prepare(batch, keep=True))  # copies: the batch is refilled
+            held += batch.n_entries
+        if jobs and (held >= _MERGE_GROUP_FEATURES or batch.exhausted):
+            merge_group()
 
 
 class _MergedOutput:
@@ -288,15 +316,20 @@ class _MergedOutput:
     def n_samples(self):
         return self.merged.n_samples
 
-    def prepare(self, batch):
-        """The batch's raw rows with values cast to ``dt`` (GIL held)."""
+    def prepare(self, batch, keep=False):
+        """The batch's raw rows with values cast to ``dt`` (GIL held): views of the batch,
+        or (``keep``) arrays of their own."""
         values = batch.values()
         if self.dt != np.float64:
             with np.errstate(all="ignore"):  # unsafe values were assigned (and warned) already
                 values = values.astype(self.dt)
+        elif keep:
+            values = values.copy()
         fix_pos, fix_values = batch.fixups()
         if fix_pos.size:
             values[fix_pos] = fix_values
+        if keep:
+            return batch.indptr_array().copy(), batch.indices().copy(), values
         return batch.indptr_array(), batch.indices(), values
 
     def combine(self, jobs):
@@ -311,8 +344,8 @@ class _MergedOutput:
             end += p[-1]
         return np.concatenate(parts), np.concatenate(indices), np.concatenate(values)
 
-    def merge(self, job, n_threads):
-        self.merged.append(*job, n_threads)
+    def merge(self, job, n_threads, cancel, run):
+        self.merged.append(*job, n_threads, cancel, run)
 
     def matrix(self, dtype, n_features):
         indptr, indices, values, raw_rows = self.merged.finish()
@@ -371,17 +404,28 @@ def _scipy_merge_rows(indptr, indices, values, rows, all_sorted, n_features):
 
 
 class _RawOutput:
-    """Other dtypes: the raw entries of the whole call, cast to ``dt``; scipy merges them."""
+    """Other dtypes: entries cast to ``dt``, merged by scipy.
 
-    def __init__(self, dt):
+    Integer and bool values are merged group by group as they come (a row's sums do not
+    depend on their order: integer sums wrap around, bool sums are ORs; rows never span
+    groups), so memory stays bounded by a group plus the output. Complex and longdouble
+    sums round in scipy's order, which depends on the whole matrix (whether every row is
+    sorted): their raw entries are kept and merged at the end, as scikit-learn does.
+    """
+
+    def __init__(self, dt, n_features):
         self.dt = dt
+        self.n_features = n_features
+        self.by_group = dt.kind in "biu"
         self.indices = []
         self.values = []
         self.lengths = []
         self.n_samples = 0
         self.size = 0
 
-    def prepare(self, batch):
+    def prepare(self, batch, keep=False):
+        """The batch's raw entries cast to ``dt`` and their row lengths (arrays of their
+        own, whatever ``keep``)."""
         values = np.empty(batch.n_entries, dtype=self.dt)
         with np.errstate(all="ignore"):  # unsafe values were assigned (and warned) already
             np.copyto(values, batch.values(), casting="unsafe")
@@ -396,13 +440,21 @@ class _RawOutput:
             return jobs[0]
         return tuple(np.concatenate(parts) for parts in zip(*jobs, strict=True))
 
-    def merge(self, job, n_threads):
+    def merge(self, job, n_threads, cancel, run):
         indices, values, lengths = job
+        self.n_samples += lengths.shape[0]
+        self.size += indices.shape[0]
+        if self.by_group:
+            indptr = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
+            np.cumsum(lengths, out=indptr[1:])
+            X = sp.csr_array(
+                (values, indices, indptr), shape=(lengths.shape[0], self.n_features)
+            )
+            X.sum_duplicates()
+            indices, values, lengths = X.indices, X.data, np.diff(X.indptr)
         self.indices.append(indices)
         self.values.append(values)
         self.lengths.append(lengths)
-        self.n_samples += lengths.shape[0]
-        self.size += indices.shape[0]
 
     def matrix(self, dtype, n_features):
         indices = np.concatenate(self.indices)
@@ -413,7 +465,11 @@ class _RawOutput:
         if self.size > _INDEX_INT32_MAX:
             indices = indices.astype(np.int64)
         else:
+            indices = indices.astype(np.int32, copy=False)
             indptr = indptr.astype(np.int32)
         X = sp.csr_array((values, indices, indptr), dtype=dtype, shape=(self.n_samples, n_features))
-        X.sum_duplicates()  # scipy's own merge: the same (unstable) order as scikit-learn
+        if self.by_group:
+            X.has_canonical_format = True  # each group was merged by scipy
+        else:
+            X.sum_duplicates()  # scipy's own merge: the same (unstable) order as scikit-learn
         return X

@@ -12,9 +12,16 @@ import scipy.sparse as sp
 from sklearn.feature_extraction import text as _sk_text
 from sklearn.preprocessing import normalize
 
-from fasthash._lib import _hashing
+from fasthash._lib import _cancel, _hashing
+from fasthash.feature_extraction._interruptible import in_main_thread, run_interruptibly
 from fasthash.feature_extraction._token_pattern import token_scanner
-from fasthash.utils._sklearn_compat import InvalidParameterError, NJobs, align_api_if_sparse
+from fasthash.utils._sklearn_compat import (
+    InvalidParameterError,
+    NJobs,
+    align_api_if_sparse,
+    parameter_constraints,
+    validate_ngram_range,
+)
 from fasthash.utils._threads import effective_n_jobs
 
 __all__ = ["HashingVectorizer", "python_analysis_reason"]
@@ -32,9 +39,19 @@ _INT32_MAX = int(np.iinfo(np.int32).max)
 # about 16 chunks of work per batch for the threads.
 _BATCH_MAX_DOCS = 1 << 13
 _BATCH_MAX_UNITS = 1 << 21
+# A batch whose estimated work (code units times n-gram lengths, see _Plan.work_per_unit)
+# exceeds this runs on fasthash's kernel thread while the main thread waits for it
+# interruptibly: Ctrl-C then cancels the kernel within milliseconds, even inside one huge
+# document. A smaller batch (tens of milliseconds at most) runs on the calling thread, which
+# sees Ctrl-C between two batches, without the hand-off (tens of microseconds).
+_INTERRUPTIBLE_WORK = 1 << 22
 # n-gram lengths below this are analysed in Python (sklearn would emit ~N - min_n empty
 # strings per document: a configuration for tests, not for speed).
 _MIN_NATIVE_MIN_N = -(1 << 16)
+# n-gram lengths above this are clipped to it: no text is that long, so an n-gram of this
+# length or more never fits, exactly as with the requested length (and both ends of the
+# range fit the core's int64).
+_MAX_NGRAM_N = 1 << 62
 _NORMS = {None: _hashing.NORM_NONE, "l1": _hashing.NORM_L1, "l2": _hashing.NORM_L2}
 _STRIP = {"unicode": 1, "ascii": 2}  # C's strip_accents modes
 _ANALYZERS = {
@@ -136,7 +153,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     """
 
     _parameter_constraints: dict = {
-        **_sk_text.HashingVectorizer._parameter_constraints,
+        **parameter_constraints(_sk_text.HashingVectorizer),
         "n_jobs": [NJobs(), None],
     }
 
@@ -209,7 +226,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
             raise ValueError(
                 "Iterable over raw text documents expected, string object received."
             )
-        self._validate_ngram_range()
+        validate_ngram_range(self)
         plan = _Plan(self)
         if plan.sklearn_only:
             return self._sklearn_transform(X)
@@ -220,14 +237,18 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
         n_threads = effective_n_jobs(self.n_jobs, type(self).__name__)
 
         builder = _hashing.CSRBuilder(plan.options)
+        cancel = _cancel.Cancel()
+        interruptible = in_main_thread()
         iterator = iter(X)
         while True:
             batch = _hashing.collect(
                 iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
             )
             if batch.n_docs:
+                long_batch = batch.units * plan.work_per_unit > _INTERRUPTIBLE_WORK
+                run = run_interruptibly if interruptible and long_batch else None
                 try:
-                    builder.append(batch, plan.options, n_threads)
+                    builder.append(batch, plan.options, n_threads, cancel, run)
                 except _hashing.SurrogateFeatureError as exc:
                     plan.raise_encode_error(batch.text(exc.row), exc)
             exhausted = batch.exhausted
@@ -351,6 +372,7 @@ class _Plan:
         self.out_type = out_type
         self.reason = _python_analysis_reason(vec)
         self.native = self.reason is None
+        self.work_per_unit = 1
         self.fast_str = self.native and vec.input == "content"
         min_n, max_n = (1, 1)
         stop = None
@@ -371,7 +393,12 @@ class _Plan:
                 stop = vec.get_stop_words()
                 if stop is not None:
                     stop = _stop_word_bytes(stop)
-            max_n = min(int(max_n), 1 << 62)
+            min_n = min(int(min_n), _MAX_NGRAM_N)
+            max_n = min(int(max_n), _MAX_NGRAM_N)
+            if analyzer != _hashing.ANALYZER_WORD or max_n != 1:
+                # n-grams per code unit, about: one per length, each hashed in full
+                lengths = min(max_n, 64) - max(min_n, -64) + 1
+                self.work_per_unit = max(1, lengths) * max(1, min(max_n, 64) // 4)
         self.options = _hashing.Options(
             min_n=int(min_n),
             max_n=int(max_n),
@@ -526,4 +553,15 @@ def _python_analysis_reason(vec):
             return "non-integer ngram_range"
         if min_n < _MIN_NATIVE_MIN_N:
             return "ngram_range with a very negative min_n"
+        if _overflows_plus_one(max_n):
+            # scikit-learn's analyzers compute max_n + 1 in max_n's own type: a numpy
+            # integer at its maximum wraps around (with a RuntimeWarning per document)
+            return "ngram_range: max_n + 1 overflows its numpy integer type"
     return None
+
+
+def _overflows_plus_one(value):
+    """Whether ``value + 1`` wraps around (a fixed-width numpy integer at its maximum)."""
+    if isinstance(value, np.integer):
+        return int(value) == int(np.iinfo(type(value)).max)
+    return False

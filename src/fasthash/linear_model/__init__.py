@@ -7,6 +7,7 @@
   parameter mixing and ``partial_fit``).
 """
 
-from fasthash.linear_model._averaging import AveragedLinearModel, average_models
+from fasthash.linear_model._averaging import AveragedLinearModel
+from fasthash.linear_model._reduction import average_models
 
 __all__ = ["AveragedLinearModel", "average_models"]

@@ -53,6 +53,8 @@ from sklearn.linear_model import (
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC, LinearSVR
 
+from fasthash.utils._sklearn_compat import LIBLINEAR_DUAL_SOLVERS, liblinear_solver_type
+
 __all__ = [
     "COLUMN_LOCAL",
     "column_map",
@@ -74,14 +76,10 @@ COLUMN_LOCAL = (
 )
 # Column-local when liblinear runs a dual solver (see the module docstring).
 LIBLINEAR_DUAL = (LinearSVC, LinearSVR)
-# liblinear's dual solvers, as numbered by sklearn.svm._base._get_liblinear_solver_type:
-# L2R_L2LOSS_SVC_DUAL, L2R_L1LOSS_SVC_DUAL, MCSVM_CS, L2R_L2LOSS_SVR_DUAL,
-# L2R_L1LOSS_SVR_DUAL.
-_DUAL_SOLVERS = frozenset({1, 3, 4, 12, 13})
-# The attributes of a fitted COLUMN_LOCAL estimator that have one entry per column (last
-# axis); tests check that no other attribute depends on the number of columns.
-_PER_COLUMN_ATTRIBUTES = ("coef_", "_standard_coef", "_average_coef")  # (the last two
-# only exist with ``average``, never compacted: widened all the same if they appear)
+# The attributes of a fitted column-local estimator that have one entry per column (last
+# axis); tests check that no other attribute depends on the number of columns. (Averaged
+# SGD, whose private state has per-column arrays too, is never column-local.)
+_PER_COLUMN_ATTRIBUTES = ("coef_",)
 # Compact only when it removes at least this fraction of the columns.
 MIN_DROPPED = 0.5
 
@@ -102,31 +100,17 @@ def _final_step(estimator):
     return estimator
 
 
-class _Shape:
-    """Stands for a matrix of this shape where scikit-learn only reads ``X.shape``."""
-
-    def __init__(self, shape):
-        self.shape = tuple(shape)
-
-
 def _liblinear_solver(estimator, shape):
     """The liblinear solver number a LinearSVC/LinearSVR fit on X of ``shape`` runs, or
     None when it cannot be told (invalid parameters: the fit raises either way)."""
-    try:
-        from sklearn.svm._base import _get_liblinear_solver_type
-        from sklearn.svm._classes import _validate_dual_parameter
-    except ImportError:  # another scikit-learn: not trusted
-        return None
     p = estimator.get_params(deep=False)
     if type(estimator) is LinearSVC:
         multi_class, penalty = p.get("multi_class"), p.get("penalty")
     else:
         multi_class, penalty = "ovr", "l2"  # as LinearSVR.fit passes them
-    try:
-        dual = _validate_dual_parameter(p["dual"], p["loss"], penalty, multi_class, _Shape(shape))
-        return _get_liblinear_solver_type(multi_class, penalty, p["loss"], dual)
-    except (KeyError, TypeError, ValueError):
+    if "dual" not in p or "loss" not in p:
         return None
+    return liblinear_solver_type(multi_class, penalty, p["loss"], p["dual"], shape)
 
 
 def is_column_local(estimator, shape=None):
@@ -136,7 +120,7 @@ def is_column_local(estimator, shape=None):
     without ``shape``)."""
     estimator = _final_step(estimator)
     if type(estimator) in LIBLINEAR_DUAL:
-        return shape is not None and _liblinear_solver(estimator, shape) in _DUAL_SOLVERS
+        return shape is not None and _liblinear_solver(estimator, shape) in LIBLINEAR_DUAL_SOLVERS
     if type(estimator) not in COLUMN_LOCAL:
         return False
     # Averaged SGD folds the weights into the averaged ones with a BLAS axpy over every

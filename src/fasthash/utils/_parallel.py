@@ -3,7 +3,7 @@
 """The one thread pool of fasthash's parallel ML layer.
 
 Every utility that runs estimators in parallel (averaging, forests, model selection) goes
-through :func:`thread_map`, which gives them the same policy (DESIGN.md):
+through :func:`thread_map`, which gives them the same policy (``docs/design.md``):
 
 - ``n_jobs`` has fasthash's one meaning (:func:`fasthash.utils._threads.effective_n_jobs`);
 - results come back in task order, so they never depend on the thread count;
@@ -16,19 +16,25 @@ through :func:`thread_map`, which gives them the same policy (DESIGN.md):
   the tasks not yet started are cancelled;
 - Ctrl-C in the calling thread stops promptly: no new task starts, the running ones finish
   (a thread cannot be killed) and ``KeyboardInterrupt`` is raised;
+- workers run with the calling thread's configuration, scikit-learn's
+  (``sklearn.get_config``) and fasthash's (``fasthash.get_config``), as scikit-learn's
+  own joblib workers do;
 - fits that draw from a random generator scikit-learn shares process-wide (liblinear, and
-  libsvm with ``probability=True``) run on private copies of its solvers
-  (:func:`private_rng`): sharing it, their results would depend on the timing of threads.
+  libsvm with ``probability=True``) run one at a time, or on private copies of its
+  solvers when the user opted in (:func:`private_rng`): sharing the generator, their
+  results would depend on the timing of threads.
 """
 
 import concurrent.futures
 import contextlib
 import threading
 
+import sklearn
 from sklearn.base import BaseEstimator
 from threadpoolctl import threadpool_limits
 
-from fasthash.utils._solver_copies import private_solvers
+from fasthash._config import config_context, get_config
+from fasthash.utils._solver_copies import isolated_solvers
 from fasthash.utils._threads import effective_n_jobs
 
 __all__ = ["private_rng", "thread_map", "with_inner_n_jobs", "n_workers"]
@@ -143,10 +149,12 @@ def private_rng(estimator):
     When ``estimator`` or one of its sub-estimators draws from a random generator that
     scikit-learn shares process-wide (LinearSVC, LinearSVR, LogisticRegression with
     ``solver="liblinear"``, libsvm estimators with ``probability=True``; see
-    :mod:`fasthash.utils._solver_copies`), the fit runs on private copies of scikit-learn's
-    solvers (:func:`~fasthash.utils._solver_copies.private_solvers`): it can run in
-    parallel with others and gives the result of a sequential run. Not for fasthash's own
-    parallel meta-estimators: their workers take private solvers themselves.
+    :mod:`fasthash.utils._solver_copies`), the fit runs in
+    :func:`~fasthash.utils._solver_copies.isolated_solvers`: one such fit at a time by
+    default, in parallel on private solver copies when the user opted in
+    (``fasthash.config_context(private_solver_copies=True)``); either way it gives the
+    result of a sequential run. Not for fasthash's own parallel meta-estimators: their
+    workers isolate their own fits.
 
     Examples
     --------
@@ -167,7 +175,7 @@ def private_rng(estimator):
     if any(getattr(p, "_fasthash_thread_pool", False) for p in parts):
         return contextlib.nullcontext()
     if any(_draws_from_global_rng(p) for p in parts):
-        return private_solvers()
+        return isolated_solvers()
     return contextlib.nullcontext()
 
 
@@ -243,11 +251,14 @@ def thread_map(fn, tasks, n_jobs=None, *, on_result=None):
         return results
 
     stop = threading.Event()
+    sklearn_config = sklearn.get_config()
+    fasthash_config = get_config()
 
     def run(i):
         if stop.is_set():
             raise concurrent.futures.CancelledError()
-        return fn(tasks[i])
+        with sklearn.config_context(**sklearn_config), config_context(**fasthash_config):
+            return fn(tasks[i])
 
     with _one_blas_thread():
         pool = concurrent.futures.ThreadPoolExecutor(

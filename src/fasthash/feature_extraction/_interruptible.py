@@ -1,0 +1,111 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Kernel calls that Ctrl-C stops within milliseconds, whatever their size.
+
+Python runs signal handlers in the main thread only, between bytecodes: while the main
+thread is inside a long C call, Ctrl-C waits for the call to end. :func:`run_interruptibly`
+moves such a call to fasthash's kernel thread and lets the main thread wait for it in an
+interruptible wait instead. If that wait raises (``KeyboardInterrupt`` from Ctrl-C, or
+whatever the user's SIGINT handler raises), the kernel's cancellation token is requested,
+the kernel stops at its next poll (the C core polls at least every 65536 units of work),
+and the exception is re-raised once the kernel has let go of every buffer. No signal
+handler is replaced and no global state is changed.
+
+The hand-off costs a few tens of microseconds per call: the callers use it only for calls
+long enough to matter (see ``_INTERRUPTIBLE_WORK`` in the callers), and only in the main
+thread (another thread never receives ``KeyboardInterrupt``).
+"""
+
+import os
+import queue
+import threading
+
+__all__ = ["in_main_thread", "run_interruptibly"]
+
+
+def in_main_thread():
+    """Whether the calling thread is the one that runs Python's signal handlers."""
+    return threading.current_thread() is threading.main_thread()
+
+
+class _KernelThread:
+    """A daemon thread calling the jobs handed to it, one at a time, in order."""
+
+    def __init__(self):
+        self._jobs = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="fasthash-kernel", daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while True:
+            self._jobs.get()()
+
+    def submit(self, job):
+        self._jobs.put(job)
+
+
+_kernel_thread = None
+
+
+def _forget_kernel_thread():
+    global _kernel_thread
+    _kernel_thread = None  # a forked child has no such thread: it starts its own
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_kernel_thread)
+
+
+def run_interruptibly(work, cancel):
+    """Call ``work()`` on fasthash's kernel thread; return once it has returned.
+
+    Parameters
+    ----------
+    work : callable
+        A kernel call that releases the GIL and polls ``cancel`` (its outcome is left
+        where the caller reads it; an exception it raises is re-raised here).
+    cancel : fasthash._lib._cancel.Cancel
+        The token ``work`` polls.
+
+    Raises
+    ------
+    BaseException
+        Whatever interrupted the wait (``KeyboardInterrupt`` from Ctrl-C), after
+        ``cancel`` was requested and ``work()`` has returned.
+    """
+    global _kernel_thread
+    if _kernel_thread is None:
+        _kernel_thread = _KernelThread()
+    done = threading.Lock()
+    done.acquire()
+    failed = []
+
+    def job():
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failed.append(exc)
+        finally:
+            done.release()
+
+    _kernel_thread.submit(job)
+    try:
+        done.acquire()  # interruptible: Ctrl-C raises here
+    except BaseException:
+        cancel.request()
+        _acquire_uninterrupted(done)  # the kernel must let go of the buffers first
+        raise
+    if failed:
+        raise failed[0]
+
+
+def _acquire_uninterrupted(lock):
+    """Acquire ``lock`` even if signal handlers raise meanwhile (a second Ctrl-C while a
+    cancelled kernel winds down, within milliseconds): the first exception is the one the
+    caller re-raises."""
+    while True:
+        try:
+            lock.acquire()
+            return
+        except BaseException:  # noqa: BLE001, S112 - the interrupt being handled already
+            continue
