@@ -310,50 +310,334 @@ int fh_pattern_has(const fh_pattern *p, int which, uint32_t cp)
 
 /* ---------------------------------------------------------------- text views */
 
-/* The text the pattern runs on, one position per code point: either ASCII bytes (tokens
- * are slices of tb->base), or code units of kind 1, 2 or 4 -- the document itself, or
- * its prepared code points --, whose tokens are UTF-8 encoded into tb->buf as they are
- * found, each followed by one space so that word n-grams are slices too. With `lower`,
- * the units are the document's and every position stands for its lowercase (one code
- * point: documents with a complex lowercasing are prepared first), so the class and word
- * tests use the lowered sets and tokens are lowercased as they are written. */
+/* The general scanner reads the class and word bits of its positions a block at a time
+ * (one block per cursor, polling the cancellation token at each new block), so that its
+ * scratch is bounded whatever the length of the document. */
+#define GB_LOG 12
+#define GB_UNITS ((int64_t)1 << GB_LOG) /* positions per block */
+#define GB_WORDS (GB_UNITS / 64)
+
+/* The text a pattern runs on, one position per code point, as one of: */
+enum {
+    VIEW_ASCII = 0,    /* ASCII bytes: tokens are slices of tb->base */
+    VIEW_PREPARED = 3, /* the document lowercased (full mapping) and accent-stripped,
+                          produced a block at a time from marks (prepare_marks) */
+    /* FH_KIND_UCS1, 2, 4: the document's own code units; with `lower`, each stands for
+     * its lowercase (one code point: documents with a complex lowercasing are prepared) */
+};
+
+/* Non-ASCII tokens are UTF-8 encoded into tb->buf as they are found, each followed by one
+ * space so that word n-grams are slices too. */
 typedef struct {
     fh_tokbuf *tb;
     const fh_stopset *stop;
-    const void *data;
-    int kind; /* 0: ASCII bytes; else FH_KIND_UCS1/2/4 */
+    const fh_pattern *p;
+    int kind; /* VIEW_* or FH_KIND_UCS1/2/4 */
     int lower;
-    const cp_table *table;
-    unsigned wflag; /* \b's word flag for units (F_WORD, or F_LWORD) */
-    int64_t n;
+    unsigned cflag, wflag; /* the class and word flags of a unit (F_LCLASS, F_LWORD when
+                              it stands for its lowercase) */
+    const void *data;      /* ASCII: the bytes (tb->base); UCS: the document's units */
+    int64_t n;             /* positions */
+    const uint8_t *unlowered; /* ASCII lowercased into data (tb->buf) as the scan reaches
+                                 it: the document (else NULL) */
+    int64_t lowered;          /* bytes of data lowercased so far */
+    /* VIEW_PREPARED: the document and how it is prepared */
+    const void *src;
+    int src_kind, lowercase, strip;
+    int64_t src_n;
+    fh_status err; /* the first failure met while reading a block: it ends the scan */
 } text_view;
 
-static inline uint32_t unit_at(const text_view *t, int64_t i)
+static inline uint32_t unit_at(const void *data, int kind, int64_t i)
 {
-    switch (t->kind) {
-    case FH_KIND_UCS2: return ((const uint16_t *)t->data)[i];
-    case FH_KIND_UCS4: return ((const uint32_t *)t->data)[i];
-    default: return ((const uint8_t *)t->data)[i];
+    switch (kind) {
+    case FH_KIND_UCS2: return ((const uint16_t *)data)[i];
+    case FH_KIND_UCS4: return ((const uint32_t *)data)[i];
+    default: return ((const uint8_t *)data)[i];
     }
 }
 
-/* Word character test at position i of the text (0 outside it). */
-static inline int word_at(const fh_pattern *p, const text_view *t, int64_t i)
-{
-    if (i < 0 || i >= t->n)
-        return 0;
-    if (t->kind == 0)
-        return ascii_has(&p->word_ascii, ((const uint8_t *)t->data)[i]);
-    return (table_get_any(t->table, unit_at(t, i)) & t->wflag) != 0;
-}
-
-/* Lowercase of a code point that lowercases to one code point. */
+/* Lowercase of a code point that lowercases to one code point (any other is returned as
+ * it is: a view meeting one is prepared instead, its tokens dropped). */
 static inline uint32_t lower_one(uint32_t cp)
 {
     if (cp < 0x80)
         return cp + ((cp - 'A' < 26u) << 5);
-    return (uint32_t)((int32_t)cp + fh_u_rec(cp)->lower);
+    const fh_u_record *r = fh_u_rec(cp);
+    return r->nlower == 1 ? (uint32_t)((int32_t)cp + r->lower) : cp;
 }
+
+/* Lowercase the ASCII view's bytes up to position hi (exclusive). */
+static inline void ascii_lower_upto(text_view *t, int64_t hi)
+{
+    if (t->unlowered && hi > t->lowered) {
+        ascii_lower(t->unlowered + t->lowered, hi - t->lowered,
+                    (uint8_t *)t->data + t->lowered);
+        t->lowered = hi;
+    }
+}
+
+/* ---------------------------------------------------------------- prepared text */
+
+/* Prepared block k starts at source position marks[3 k], skipping the first
+ * marks[3 k + 1] code points of that position's expansion (the end of block k - 1);
+ * marks[3 k + 2] is the word flag of block k - 1's last code point. */
+#define MARK_FIELDS 3
+
+/* Prepared code points of s (lowercase with the full mapping, final sigma judged on the
+ * original text, then strip accents) from source position *src, skipping the first *skip
+ * of its own expansion, into out: `want` of them, or fewer at the end of the text. Moves
+ * *src and *skip past them; returns their number. */
+#define DEFINE_PREPARE_RANGE(NAME, T, SIGMA)                                              \
+    static int64_t NAME(const T *s, int64_t n, int lowercase, int strip, int64_t *src,   \
+                        int64_t *skip, int64_t want, uint32_t *out)                       \
+    {                                                                                     \
+        int64_t k = 0, i = *src, j = *skip;                                               \
+        while (k < want && i < n) {                                                       \
+            uint32_t cp = s[i], lo[3], x[3 * FH_STRIP_MAX];                               \
+            int nlo = 1, nx = 0;                                                          \
+            if (!lowercase) {                                                             \
+                lo[0] = cp;                                                               \
+            } else if (cp < 0x80) {                                                       \
+                lo[0] = cp + ((cp - 'A' < 26u) << 5);                                     \
+            } else if (cp == 0x3A3) {                                                     \
+                lo[0] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                                 \
+            } else {                                                                      \
+                const fh_u_record *r = fh_u_rec(cp);                                      \
+                if (r->nlower == 1)                                                       \
+                    lo[0] = (uint32_t)((int32_t)cp + r->lower);                           \
+                else                                                                      \
+                    for (nlo = 0; nlo < r->nlower; nlo++)                                 \
+                        lo[nlo] = fh_u_lower_ext[r->lower + nlo];                         \
+            }                                                                             \
+            if (!strip) {                                                                 \
+                for (int q = 0; q < nlo; q++)                                             \
+                    x[nx++] = lo[q];                                                      \
+            } else {                                                                      \
+                for (int q = 0; q < nlo; q++)                                             \
+                    nx += fh_u_strip(lo[q], strip, x + nx);                               \
+            }                                                                             \
+            int64_t take = nx - j < want - k ? nx - j : want - k;                         \
+            for (int64_t q = 0; q < take; q++)                                            \
+                out[k + q] = x[j + q];                                                    \
+            k += take;                                                                    \
+            if (j + take == nx) {                                                         \
+                i++;                                                                      \
+                j = 0;                                                                    \
+            } else {                                                                      \
+                j += take;                                                                \
+            }                                                                             \
+        }                                                                                 \
+        *src = i;                                                                         \
+        *skip = j;                                                                        \
+        return k;                                                                         \
+    }
+
+FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
+DEFINE_PREPARE_RANGE(prepare_range_1, uint8_t, final_sigma_1)
+DEFINE_PREPARE_RANGE(prepare_range_2, uint16_t, final_sigma_2)
+DEFINE_PREPARE_RANGE(prepare_range_4, uint32_t, final_sigma_4)
+
+static int64_t prepare_range(const text_view *t, int64_t *src, int64_t *skip, int64_t want,
+                             uint32_t *out)
+{
+    switch (t->src_kind) {
+    case FH_KIND_UCS1:
+        return prepare_range_1(t->src, t->src_n, t->lowercase, t->strip, src, skip, want, out);
+    case FH_KIND_UCS2:
+        return prepare_range_2(t->src, t->src_n, t->lowercase, t->strip, src, skip, want, out);
+    default:
+        return prepare_range_4(t->src, t->src_n, t->lowercase, t->strip, src, skip, want, out);
+    }
+}
+
+/* First pass over a prepared view: its length t->n and the marks of its blocks (in
+ * tb->runs). Polls once per block. Scratch: tb->cp (GB_UNITS code points), the marks. */
+static fh_status prepare_marks(text_view *t)
+{
+    fh_tokbuf *tb = t->tb;
+    int64_t src = 0, skip = 0, total = 0, wprev = 0;
+    for (int64_t k = 0;; k++) {
+        if (k > 0 && fh_cancel_poll(tb->cancel))
+            return FH_ERR_CANCELLED;
+        FH_GROW(tb->runs, tb->cap_runs, MARK_FIELDS * (k + 1), 64, return FH_ERR_NOMEM);
+        int64_t *mark = tb->runs + MARK_FIELDS * k;
+        mark[0] = src;
+        mark[1] = skip;
+        mark[2] = wprev;
+        int64_t got = prepare_range(t, &src, &skip, GB_UNITS, tb->cp);
+        total += got;
+        if (got < GB_UNITS) /* the end of the text */
+            break;
+        wprev = (table_get_any(&t->p->table, tb->cp[GB_UNITS - 1]) & F_WORD) != 0;
+    }
+    t->n = total;
+    return FH_OK;
+}
+
+/* The code points of prepared block k into out (GB_UNITS entries); returns their number. */
+static int64_t prepared_block(const text_view *t, int64_t k, uint32_t *out)
+{
+    const int64_t *mark = t->tb->runs + MARK_FIELDS * k;
+    int64_t src = mark[0], skip = mark[1];
+    return prepare_range(t, &src, &skip, GB_UNITS, out);
+}
+
+/* ---------------------------------------------------------------- bitmaps of units */
+
+/* Bit i of mask (n / 64 + 1 words) is set iff the flags of s[i] have a bit of `flag`; bits
+ * from n on are clear. Returns the OR of every code point's flags. */
+#define DEFINE_UNIT_MASK(NAME, T, GET)                                                    \
+    static unsigned NAME(const cp_table *tab, const T *s, int64_t n, unsigned flag,       \
+                         uint64_t *mask)                                                  \
+    {                                                                                     \
+        int64_t nw = n / 64 + 1;                                                          \
+        unsigned any = 0;                                                                 \
+        for (int64_t w = 0; w < nw; w++) {                                                \
+            int64_t base = w * 64, lim = base + 64 < n ? base + 64 : n;                   \
+            uint64_t m = 0;                                                               \
+            for (int64_t i = base; i < lim; i++) {                                        \
+                unsigned f = GET(tab, s[i]);                                              \
+                any |= f;                                                                 \
+                m |= (uint64_t)((f & flag) != 0) << (i - base);                           \
+            }                                                                             \
+            mask[w] = m;                                                                  \
+        }                                                                                 \
+        return any;                                                                       \
+    }
+DEFINE_UNIT_MASK(unit_mask_1, uint8_t, table_get_bmp)
+DEFINE_UNIT_MASK(unit_mask_2, uint16_t, table_get_bmp)
+DEFINE_UNIT_MASK(unit_mask_4, uint32_t, table_get_any)
+
+/* A block of the class (word = 0) or word (word = 1) bits of a view, read by one cursor of
+ * the general scanner. */
+typedef struct {
+    int64_t blk;                 /* the block held, -1 for none */
+    uint64_t bits[GB_WORDS + 1]; /* the block's bits (the mask functions write one word
+                                    past a full block); bits past the text are clear */
+    uint64_t before;             /* the bit of the position before the block */
+} cursor;
+
+/* Make c hold block blk of t's class or word bits. A failure (cancelled, or a complex
+ * lowercasing met in a view that lowercases as it reads) is left in t->err, with clear
+ * bits. */
+static void cursor_fill(text_view *t, cursor *c, int64_t blk, int word)
+{
+    const fh_pattern *p = t->p;
+    const int64_t lo = blk << GB_LOG;
+    int64_t len = t->n - lo;
+    len = len < 0 ? 0 : len > GB_UNITS ? GB_UNITS : len;
+    c->blk = blk;
+    c->before = 0;
+    if ((blk > 0 && fh_cancel_poll(t->tb->cancel)) || t->err) {
+        if (!t->err)
+            t->err = FH_ERR_CANCELLED;
+        memset(c->bits, 0, sizeof c->bits);
+        return;
+    }
+    const unsigned flag = word ? t->wflag : t->cflag;
+    unsigned any = 0;
+    switch (t->kind) {
+    case VIEW_ASCII: {
+        const uint8_t *s = t->data;
+        ascii_lower_upto(t, lo + len);
+        ascii_set_mask(word ? &p->word_ascii : &p->cls_ascii, s + lo, len, c->bits);
+        if (word && lo > 0 && lo <= t->n)
+            c->before = (uint64_t)ascii_has(&p->word_ascii, s[lo - 1]);
+        return;
+    }
+    case VIEW_PREPARED: {
+        uint32_t *cps = t->tb->cp;
+        int64_t got = prepared_block(t, blk, cps);
+        unit_mask_4(&p->table, cps, got, flag, c->bits);
+        if (word && lo <= t->n)
+            c->before = (uint64_t)t->tb->runs[MARK_FIELDS * blk + 2];
+        return;
+    }
+    case FH_KIND_UCS1:
+        any = unit_mask_1(&p->table, (const uint8_t *)t->data + lo, len, flag, c->bits);
+        break;
+    case FH_KIND_UCS2:
+        any = unit_mask_2(&p->table, (const uint16_t *)t->data + lo, len, flag, c->bits);
+        break;
+    default:
+        any = unit_mask_4(&p->table, (const uint32_t *)t->data + lo, len, flag, c->bits);
+        break;
+    }
+    if (t->lower && (any & F_COMPLEX))
+        t->err = FH_ERR_BADARG; /* the caller prepares the text */
+    if (word && lo > 0 && lo <= t->n)
+        c->before = (table_get_any(&p->table, unit_at(t->data, t->kind, lo - 1)) & flag) != 0;
+}
+
+/* Word w of the class bits (c a class cursor). */
+static inline uint64_t class_word(text_view *t, cursor *c, int64_t w)
+{
+    if (c->blk != w >> (GB_LOG - 6))
+        cursor_fill(t, c, w >> (GB_LOG - 6), 0);
+    return c->bits[w & (GB_WORDS - 1)];
+}
+
+/* Boundary bits of word w (c a word cursor): bit j set iff \b holds at position 64 w + j
+ * (word bits past the text are clear, so the boundary at its end comes out right). */
+static inline uint64_t boundary_word(text_view *t, cursor *c, int64_t w)
+{
+    if (c->blk != w >> (GB_LOG - 6))
+        cursor_fill(t, c, w >> (GB_LOG - 6), 1);
+    int64_t j = w & (GB_WORDS - 1);
+    uint64_t x = c->bits[j];
+    return x ^ ((x << 1) | (j ? c->bits[j - 1] >> 63 : c->before));
+}
+
+/* First position q in [from, n] where \b holds, or n + 1 (also on a failure). */
+static int64_t next_boundary(text_view *t, cursor *c, int64_t from)
+{
+    const int64_t n = t->n, last = n / 64;
+    int64_t w = from / 64;
+    uint64_t x = boundary_word(t, c, w) & (~0ull << (from & 63));
+    while (!x) {
+        if (++w > last || t->err)
+            return n + 1;
+        x = boundary_word(t, c, w);
+    }
+    int64_t q = w * 64 + ctz64(x);
+    return q <= n ? q : n + 1;
+}
+
+/* Last position q in [lo, hi] where \b holds, or -1 (0 <= lo <= hi <= n; also -1 on a
+ * failure). */
+static int64_t last_boundary(text_view *t, cursor *c, int64_t lo, int64_t hi)
+{
+    int64_t w = hi / 64, wlo = lo / 64;
+    uint64_t x = boundary_word(t, c, w) & (~0ull >> (63 - (hi & 63)));
+    for (;;) {
+        if (w == wlo)
+            x &= ~0ull << (lo & 63);
+        if (x)
+            return w * 64 + 63 - clz64(x);
+        if (w == wlo || t->err)
+            return -1;
+        x = boundary_word(t, c, --w);
+    }
+}
+
+/* First position q >= from (from <= n) that is not a class position (<= n; from on a
+ * failure). */
+static int64_t run_end(text_view *t, cursor *c, int64_t from)
+{
+    int64_t w = from / 64;
+    uint64_t x = ~class_word(t, c, w) & (~0ull << (from & 63));
+    while (!x) {
+        x = ~class_word(t, c, ++w);
+        if (t->err)
+            return from;
+    }
+    return w * 64 + ctz64(x);
+}
+
+/* ---------------------------------------------------------------- tokens */
 
 #define DEFINE_PUT_UTF8(NAME, T)                                                          \
     static int64_t NAME(const T *s, int64_t a, int64_t b, int lower, uint8_t *out, int *sur) \
@@ -370,19 +654,39 @@ DEFINE_PUT_UTF8(put_utf8_1, uint8_t)
 DEFINE_PUT_UTF8(put_utf8_2, uint16_t)
 DEFINE_PUT_UTF8(put_utf8_4, uint32_t)
 
-/* Token [a, b) of the text. */
-static inline fh_status put_token(const text_view *t, int64_t a, int64_t b)
+/* Token [a, b) of the view (the tokens of a view come in increasing order). A long token
+ * is written a block at a time, polling the cancellation token. For VIEW_PREPARED, tc
+ * holds the prepared block last read (tc_blk its number; tb->cp + GB_UNITS). */
+static fh_status put_token(text_view *t, int64_t a, int64_t b, int64_t *tc_blk)
 {
     fh_tokbuf *tb = t->tb;
-    if (t->kind == 0)
+    if (t->kind == VIEW_ASCII)
         return add_token(tb, a, b - a, t->stop, 0);
     uint8_t *out = tb->buf;
-    int64_t start = tb->len, len;
+    const int64_t start = tb->len;
+    int64_t len = 0;
     int sur = 0;
-    switch (t->kind) {
-    case FH_KIND_UCS1: len = put_utf8_1(t->data, a, b, t->lower, out + start, &sur); break;
-    case FH_KIND_UCS2: len = put_utf8_2(t->data, a, b, t->lower, out + start, &sur); break;
-    default: len = put_utf8_4(t->data, a, b, t->lower, out + start, &sur); break;
+    for (int64_t x = a; x < b;) {
+        if (x > a && fh_cancel_poll(tb->cancel))
+            return FH_ERR_CANCELLED;
+        int64_t y = b - x < GB_UNITS ? b : x + GB_UNITS;
+        switch (t->kind) {
+        case FH_KIND_UCS1: len += put_utf8_1(t->data, x, y, t->lower, out + start + len, &sur); break;
+        case FH_KIND_UCS2: len += put_utf8_2(t->data, x, y, t->lower, out + start + len, &sur); break;
+        case FH_KIND_UCS4: len += put_utf8_4(t->data, x, y, t->lower, out + start + len, &sur); break;
+        default: { /* VIEW_PREPARED: within one block */
+            int64_t k = x >> GB_LOG, lo = k << GB_LOG;
+            uint32_t *cps = tb->cp + GB_UNITS;
+            if (*tc_blk != k) {
+                prepared_block(t, k, cps);
+                *tc_blk = k;
+            }
+            y = b < lo + GB_UNITS ? b : lo + GB_UNITS;
+            len += put_utf8_4(cps, x - lo, y - lo, 0, out + start + len, &sur);
+            break;
+        }
+        }
+        x = y;
     }
     int64_t kept = tb->n;
     fh_status st = add_token(tb, start, len, t->stop, sur);
@@ -395,116 +699,13 @@ static inline fh_status put_token(const text_view *t, int64_t a, int64_t b)
     return FH_OK;
 }
 
-/* Lowercase (full mapping, final sigma judged on the original text) and strip accents
- * into tb->cp; *m receives the number of code points. */
-#define DEFINE_PREPARE(NAME, T, SIGMA)                                                    \
-    static fh_status NAME(const T *s, int64_t n, int lowercase, int strip, fh_tokbuf *tb, \
-                          int64_t *m)                                                     \
-    {                                                                                     \
-        FH_GROW(tb->cp, tb->cap_cp, 3 * n + 1, 256, return FH_ERR_NOMEM);                 \
-        uint32_t *out = tb->cp;                                                           \
-        int64_t k = 0;                                                                    \
-        for (int64_t i = 0; i < n; i++) {                                                 \
-            uint32_t cp = s[i], lo[3];                                                    \
-            int nlo = 1;                                                                  \
-            if (!lowercase) {                                                             \
-                lo[0] = cp;                                                               \
-            } else if (cp < 0x80) {                                                       \
-                lo[0] = cp + ((cp - 'A' < 26u) << 5);                                     \
-            } else if (cp == 0x3A3) {                                                     \
-                lo[0] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                                 \
-            } else {                                                                      \
-                const fh_u_record *r = fh_u_rec(cp);                                      \
-                if (r->nlower == 1)                                                       \
-                    lo[0] = (uint32_t)((int32_t)cp + r->lower);                           \
-                else                                                                      \
-                    for (nlo = 0; nlo < r->nlower; nlo++)                                 \
-                        lo[nlo] = fh_u_lower_ext[r->lower + nlo];                         \
-            }                                                                             \
-            if (!strip) {                                                                 \
-                for (int j = 0; j < nlo; j++)                                             \
-                    out[k++] = lo[j];                                                     \
-                continue;                                                                 \
-            }                                                                             \
-            for (int j = 0; j < nlo; j++) {                                               \
-                if (k + FH_STRIP_MAX > tb->cap_cp) {                                      \
-                    FH_GROW(tb->cp, tb->cap_cp, k + FH_STRIP_MAX + 3 * (n - i), 256,      \
-                            return FH_ERR_NOMEM);                                         \
-                    out = tb->cp;                                                         \
-                }                                                                         \
-                k += fh_u_strip(lo[j], strip, out + k);                                   \
-            }                                                                             \
-        }                                                                                 \
-        *m = k;                                                                           \
-        return FH_OK;                                                                     \
-    }
-
-FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
-FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
-FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
-DEFINE_PREPARE(prepare_1, uint8_t, final_sigma_1)
-DEFINE_PREPARE(prepare_2, uint16_t, final_sigma_2)
-DEFINE_PREPARE(prepare_4, uint32_t, final_sigma_4)
-
-/* Bit i of cmask (n / 64 + 1 words) is set iff s[i] has flag CF, and of wmask (when
- * WORD) iff it has flag WF; bits from n on are clear. Returns the OR of every code point's
- * flags. One function per kind and flag choice, so that the loop holds constants. */
-#define DEFINE_UNIT_MASK(NAME, T, GET, CF, WF, WORD)                                           \
-    static unsigned NAME(const cp_table *tab, const T *s, int64_t n, uint64_t *cmask,     \
-                         uint64_t *wmask)                                                 \
-    {                                                                                     \
-        int64_t nw = n / 64 + 1;                                                          \
-        unsigned any = 0;                                                                 \
-        for (int64_t w = 0; w < nw; w++) {                                                \
-            int64_t base = w * 64, lim = base + 64 < n ? base + 64 : n;                   \
-            uint64_t m = 0, mw = 0;                                                       \
-            for (int64_t i = base; i < lim; i++) {                                        \
-                unsigned f = GET(tab, s[i]);                                              \
-                any |= f;                                                                 \
-                m |= (uint64_t)((f & (CF)) != 0) << (i - base);                           \
-                if (WORD)                                                                 \
-                    mw |= (uint64_t)((f & (WF)) != 0) << (i - base);                      \
-            }                                                                             \
-            cmask[w] = m;                                                                 \
-            if (WORD)                                                                     \
-                wmask[w] = mw;                                                            \
-        }                                                                                 \
-        return any;                                                                       \
-    }
-#define DEFINE_UNIT_MASKS(K, T, GET)                                                      \
-    DEFINE_UNIT_MASK(unit_mask_##K, T, GET, F_CLASS, F_WORD, 0)                           \
-    DEFINE_UNIT_MASK(unit_mask_##K##_w, T, GET, F_CLASS, F_WORD, 1)                       \
-    DEFINE_UNIT_MASK(unit_mask_##K##_l, T, GET, F_LCLASS, F_LWORD, 0)                     \
-    DEFINE_UNIT_MASK(unit_mask_##K##_lw, T, GET, F_LCLASS, F_LWORD, 1)                    \
-    static unsigned unit_mask_##K##_any(const cp_table *tab, const T *s, int64_t n,       \
-                                        int lower, uint64_t *cmask, uint64_t *wmask)      \
-    {                                                                                     \
-        if (lower)                                                                        \
-            return (wmask ? unit_mask_##K##_lw : unit_mask_##K##_l)(tab, s, n, cmask, wmask); \
-        return (wmask ? unit_mask_##K##_w : unit_mask_##K)(tab, s, n, cmask, wmask);      \
-    }
-DEFINE_UNIT_MASKS(1, uint8_t, table_get_bmp)
-DEFINE_UNIT_MASKS(2, uint16_t, table_get_bmp)
-DEFINE_UNIT_MASKS(4, uint32_t, table_get_any)
-
-/* The class bits (and word bits, unless wmask is NULL) of the view's positions, read
- * through the lowered flags when it lowercases. Returns the OR of all flags met. */
-static unsigned unit_mask(const text_view *t, uint64_t *cmask, uint64_t *wmask)
-{
-    switch (t->kind) {
-    case FH_KIND_UCS1: return unit_mask_1_any(t->table, t->data, t->n, t->lower, cmask, wmask);
-    case FH_KIND_UCS2: return unit_mask_2_any(t->table, t->data, t->n, t->lower, cmask, wmask);
-    default: return unit_mask_4_any(t->table, t->data, t->n, t->lower, cmask, wmask);
-    }
-}
-
 /* ---------------------------------------------------------------- scanners */
 
 /* FH_SCAN_RUNS on code units, in one pass (the class test, the anchors' word tests and the
  * UTF-8 of the tokens from one table load per code point), for units of type T, read
- * through the lowered flags when LOWER. Returns FH_ERR_BADARG when LOWER meets a code
- * point that does not lowercase to one code point (the caller drops the tokens found so
- * far and prepares the text). */
+ * through the lowered flags when LOWER. Polls every FH_POLL_ITEMS units. Returns
+ * FH_ERR_BADARG when LOWER meets a code point that does not lowercase to one code point
+ * (the caller drops the tokens found so far and prepares the text). */
 #define STREAM_RUN_END(WAFTER)                                                            \
     do {                                                                                  \
         int keep_ = run >= m && (!b1 || wbefore != rw) && (!b2 || (WAFTER) != rw);        \
@@ -541,25 +742,30 @@ static unsigned unit_mask(const text_view *t, uint64_t *cmask, uint64_t *wmask)
         const unsigned STOP = CF | (LOWER ? F_COMPLEX : 0);                               \
         unsigned sur = 0;                                                                 \
         int wbefore = 0;                                                                  \
-        for (int64_t i = 0; i < n; i++) {                                                 \
-            uint32_t c = s[i];                                                            \
-            unsigned f = GET(bmp, blocks, index, c);                                      \
-            if (!(f & STOP)) { /* outside the class: the common case of sparse classes */ \
-                if (run)                                                                  \
-                    STREAM_RUN_END((f & WF) != 0);                                        \
-                continue;                                                                 \
+        for (int64_t i0 = 0; i0 < n; i0 += FH_POLL_ITEMS) {                               \
+            if (i0 > 0 && fh_cancel_poll(tb->cancel))                                     \
+                return FH_ERR_CANCELLED;                                                  \
+            const int64_t i1 = n - i0 < FH_POLL_ITEMS ? n : i0 + FH_POLL_ITEMS;           \
+            for (int64_t i = i0; i < i1; i++) {                                           \
+                uint32_t c = s[i];                                                        \
+                unsigned f = GET(bmp, blocks, index, c);                                  \
+                if (!(f & STOP)) { /* outside the class: the common case */               \
+                    if (run)                                                              \
+                        STREAM_RUN_END((f & WF) != 0);                                    \
+                    continue;                                                             \
+                }                                                                         \
+                if (LOWER && (f & F_COMPLEX))                                             \
+                    return FH_ERR_BADARG;                                                 \
+                if (run == 0) {                                                           \
+                    start = len;                                                          \
+                    wbefore = b1 && i > 0 && (GET(bmp, blocks, index, s[i - 1]) & WF);    \
+                }                                                                         \
+                if (LOWER && !(f & F_SAME))                                               \
+                    c = lower_one(c);                                                     \
+                sur |= f & F_SURROGATE;                                                   \
+                len += fh_put_utf8(out + len, c);                                         \
+                run++;                                                                    \
             }                                                                             \
-            if (LOWER && (f & F_COMPLEX))                                                 \
-                return FH_ERR_BADARG;                                                     \
-            if (run == 0) {                                                               \
-                start = len;                                                              \
-                wbefore = b1 && i > 0 && (GET(bmp, blocks, index, s[i - 1]) & WF);        \
-            }                                                                             \
-            if (LOWER && !(f & F_SAME))                                                   \
-                c = lower_one(c);                                                         \
-            sur |= f & F_SURROGATE;                                                       \
-            len += fh_put_utf8(out + len, c);                                             \
-            run++;                                                                        \
         }                                                                                 \
         if (run)                                                                          \
             STREAM_RUN_END(0);                                                            \
@@ -582,113 +788,59 @@ static fh_status stream_runs(const fh_pattern *p, const text_view *t)
     }
 }
 
-/* FH_SCAN_RUNS: each maximal run [a, b) of class characters of length >= m is one match,
- * if the anchors hold at its ends (no boundary falls inside a run: C is inside W or
- * outside it, so W is run_word all along). */
-static fh_status scan_runs(const fh_pattern *p, const text_view *t, const uint64_t *mask)
+/* FH_SCAN_RUNS on ASCII, in blocks of FH_ASCII_BLOCK_WORDS mask words (bounded scratch, a
+ * poll per block): each maximal run [a, b) of class characters of length >= m is one
+ * match, if the anchors hold at its ends (no boundary falls inside a run: C is inside W or
+ * outside it, so W is run_word all along): \b at a run's start (end) iff the character
+ * before (after) it, none outside the text, is a word character or not, unlike run_word. */
+static fh_status scan_runs_ascii(const fh_pattern *p, text_view *t)
 {
     fh_tokbuf *tb = t->tb;
-    int64_t n = t->n, nw = n / 64 + 1;
-    int64_t max_runs = n / 2 + 2;
+    const int64_t n = t->n, nw = (n + 63) / 64, m = p->min;
+    const int b1 = p->b1, b2 = p->b2, rw = p->run_word;
+    const uint64_t w0 = p->word_ascii.bits[0], w1 = p->word_ascii.bits[1];
+    const int64_t max_runs = FH_ASCII_BLOCK_WORDS * 32 + 2;
+    FH_GROW(tb->mask, tb->cap_mask, FH_ASCII_BLOCK_WORDS + 1, 16, return FH_ERR_NOMEM);
     FH_GROW(tb->runs, tb->cap_runs, 2 * max_runs, 64, return FH_ERR_NOMEM);
     int64_t *rs = tb->runs, *re = tb->runs + max_runs;
-    int64_t ns = mask_runs(mask, nw, n, rs, re);
-    const int64_t m = p->min;
-    const int b1 = p->b1, b2 = p->b2, rw = p->run_word;
-    if (t->kind == 0 && tb->hash_only && !t->stop) {
-        /* Unigrams of ASCII text, no stop words: the hashes of the kept runs only,
-         * branch-free (every run is hashed; the index moves on when it is kept). */
-        if (reserve_tokens(tb, ns) != FH_OK)
+    const uint8_t *base = t->data;
+    const int fast = tb->hash_only && !t->stop;
+    uint64_t carry = 0;
+    int64_t open = -1;
+    for (int64_t b0 = 0; b0 < nw; b0 += FH_ASCII_BLOCK_WORDS) {
+        if (b0 > 0 && fh_cancel_poll(tb->cancel))
+            return FH_ERR_CANCELLED;
+        const int64_t bw = nw - b0 < FH_ASCII_BLOCK_WORDS ? nw - b0 : FH_ASCII_BLOCK_WORDS;
+        const int64_t lo = b0 * 64, len = n - lo < bw * 64 ? n - lo : bw * 64;
+        /* lowered one byte ahead: the end anchor of a run ending the block reads it */
+        ascii_lower_upto(t, lo + len < n ? lo + len + 1 : n);
+        ascii_set_mask(&p->cls_ascii, base + lo, len, tb->mask);
+        int64_t nr = fh_block_runs(tb->mask, bw, lo, n, &carry, &open, rs, re);
+        if (fast && reserve_tokens(tb, tb->n + nr) != FH_OK)
             return FH_ERR_NOMEM;
-        uint32_t *hash = tb->hash;
-        const uint8_t *base = tb->base;
-        const int64_t bl = tb->base_len;
-        int64_t k = 0;
-        if (!b1 && !b2) {
-            for (int64_t i = 0; i < ns; i++) {
-                int64_t len = re[i] - rs[i];
-                hash[k] = token_hash(base, bl, rs[i], len);
-                k += len >= m;
-            }
-        } else {
-            /* the anchors: \b at a run's start (end) iff the character before (after) it,
-             * none outside the text, is a word character or not, unlike run_word */
-            const uint64_t w0 = p->word_ascii.bits[0], w1 = p->word_ascii.bits[1];
-            for (int64_t i = 0; i < ns; i++) {
-                int64_t a = rs[i], b = re[i], len = b - a;
+        int64_t k = tb->n; /* the fast path's next token */
+        for (int64_t i = 0; i < nr; i++) {
+            int64_t a = rs[i], b = re[i], rl = b - a;
+            int keep = rl >= m;
+            if (b1 | b2) {
                 uint8_t cb = base[a - (a > 0)], ca = base[b - (b == n)];
                 int wb = (a > 0) & (int)(((cb >> 6 ? w1 : w0) >> (cb & 63)) & 1);
                 int wa = (b < n) & (int)(((ca >> 6 ? w1 : w0) >> (ca & 63)) & 1);
-                int keep = (len >= m) & (!b1 | (wb != rw)) & (!b2 | (wa != rw));
-                hash[k] = token_hash(base, bl, a, len);
+                keep &= (!b1 | (wb != rw)) & (!b2 | (wa != rw));
+            }
+            if (fast) {
+                /* unigrams, no stop words: only the hashes of the kept runs, branch-free
+                 * (every run is hashed; the index moves on when it is kept) */
+                tb->hash[k] = token_hash(base, tb->base_len, a, rl);
                 k += keep;
+            } else if (keep && add_token(tb, a, rl, t->stop, 0) != FH_OK) {
+                return FH_ERR_NOMEM;
             }
         }
-        tb->n = k;
-        return FH_OK;
-    }
-    for (int64_t i = 0; i < ns; i++) {
-        int64_t a = rs[i], b = re[i];
-        if (b - a < m)
-            continue;
-        if (b1 && word_at(p, t, a - 1) == rw)
-            continue;
-        if (b2 && word_at(p, t, b) == rw)
-            continue;
-        fh_status st = put_token(t, a, b);
-        if (st != FH_OK)
-            return st;
+        if (fast)
+            tb->n = k;
     }
     return FH_OK;
-}
-
-/* Boundary bits of word w: bit j set iff \b holds at position 64 w + j (W bits past the
- * text are clear, so the boundary at the end of the text comes out right). */
-static inline uint64_t boundary_word(const uint64_t *W, int64_t w)
-{
-    uint64_t prev = (W[w] << 1) | (w > 0 ? W[w - 1] >> 63 : 0);
-    return W[w] ^ prev;
-}
-
-/* First position q in [from, n] where \b holds, or n + 1. */
-static int64_t next_boundary(const uint64_t *W, int64_t from, int64_t n)
-{
-    int64_t last = n / 64;
-    int64_t w = from / 64;
-    uint64_t x = boundary_word(W, w) & (~0ull << (from & 63));
-    while (!x) {
-        if (++w > last)
-            return n + 1;
-        x = boundary_word(W, w);
-    }
-    int64_t q = w * 64 + ctz64(x);
-    return q <= n ? q : n + 1;
-}
-
-/* Last position q in [lo, hi] where \b holds, or -1 (0 <= lo <= hi <= n). */
-static int64_t last_boundary(const uint64_t *W, int64_t lo, int64_t hi)
-{
-    int64_t w = hi / 64, wlo = lo / 64;
-    uint64_t x = boundary_word(W, w) & (~0ull >> (63 - (hi & 63)));
-    for (;;) {
-        if (w == wlo)
-            x &= ~0ull << (lo & 63);
-        if (x)
-            return w * 64 + 63 - clz64(x);
-        if (w == wlo)
-            return -1;
-        x = boundary_word(W, --w);
-    }
-}
-
-/* First position q >= from (from <= n) that is not a class character (<= n). */
-static int64_t run_end(const uint64_t *M, int64_t from)
-{
-    int64_t w = from / 64;
-    uint64_t x = ~M[w] & (~0ull << (from & 63));
-    while (!x)
-        x = ~M[++w];
-    return w * 64 + ctz64(x);
 }
 
 /* FH_SCAN_GENERAL: re's search and match, position by position. At p (>= s, where the
@@ -697,23 +849,31 @@ static int64_t run_end(const uint64_t *M, int64_t from)
  * match is the longest length L in [m, min(r, n)] with \b at p + L (any length without
  * an end anchor). After an empty match at s, another empty match at s is refused (re's
  * must-advance rule), which moves the search on to s + 1. Linear: every cursor below only
- * moves forward (the end p + min(r, n) never decreases). */
-static fh_status scan_general(const fh_pattern *p, const text_view *t, const uint64_t *M,
-                              const uint64_t *W)
+ * moves forward (the end p + min(r, n) never decreases), each over blocks of its own (the
+ * class bits from p on, the word bits from p on and from the last end scanned on). */
+static fh_status scan_general(const fh_pattern *p, text_view *t)
 {
+    cursor cm, cw, ce; /* class bits; word bits near p; word bits near the match's end */
+    cm.blk = cw.blk = ce.blk = -1;
+    int64_t tc_blk = -1; /* the prepared block held for tokens */
     const int64_t n = t->n, m = p->min, max = p->max;
     int64_t s = 0, pos = 0, b = -1; /* b: first non-class position >= pos, when >= pos */
     int64_t scanned = 0, lastb = -1; /* boundaries below `scanned` are known; lastb is the
                                         last of them */
+    int64_t steps = 0;
     int must = 0;
     while (pos <= n) {
+        if ((++steps & (FH_POLL_ITEMS - 1)) == 0 && fh_cancel_poll(t->tb->cancel))
+            return FH_ERR_CANCELLED;
         if (p->b1) {
-            pos = next_boundary(W, pos, n);
+            pos = next_boundary(t, &cw, pos);
             if (pos > n)
                 break;
         }
         if (b < pos)
-            b = run_end(M, pos);
+            b = run_end(t, &cm, pos);
+        if (t->err)
+            break;
         int64_t r = b - pos, hi = r < max ? r : max, len;
         if (hi < m) {
             pos = b + 1; /* every start up to b is as short */
@@ -724,11 +884,13 @@ static fh_status scan_general(const fh_pattern *p, const text_view *t, const uin
         } else {
             int64_t e = pos + hi;
             if (e >= scanned) {
-                int64_t q = last_boundary(W, scanned, e);
+                int64_t q = last_boundary(t, &ce, scanned, e);
                 if (q >= 0)
                     lastb = q;
                 scanned = e + 1;
             }
+            if (t->err)
+                break;
             if (lastb < pos + m) {
                 pos++;
                 continue;
@@ -739,16 +901,16 @@ static fh_status scan_general(const fh_pattern *p, const text_view *t, const uin
             pos++;
             continue;
         }
-        fh_status st = put_token(t, pos, pos + len);
+        fh_status st = put_token(t, pos, pos + len, &tc_blk);
         if (st != FH_OK)
             return st;
         must = len == 0;
         s = pos = pos + len;
     }
-    return FH_OK;
+    return t->err;
 }
 
-/* ---------------------------------------------------------------- tokens */
+/* ---------------------------------------------------------------- tokens of a document */
 
 static void tokens_reset(fh_tokbuf *tb)
 {
@@ -765,75 +927,84 @@ fh_status fh_pattern_tokens(const fh_text *doc, int lowercase, int strip, const 
     tokens_reset(tb);
     if (doc->kind != FH_KIND_UCS1 && doc->kind != FH_KIND_UCS2 && doc->kind != FH_KIND_UCS4)
         return FH_ERR_BADARG;
-    text_view t = {tb, stop, doc->data, doc->kind, 0, &p->table, F_WORD, doc->len};
     const int64_t n = doc->len;
+    if (n == 0) {
+        /* re.findall on "": one empty match when C{m,n} may be empty and no \b is asked
+         * for (re's \b never holds in an empty string) */
+        if (p->min > 0 || p->b1 || p->b2)
+            return FH_OK;
+        if (reserve_bytes(&tb->buf, &tb->cap, 16) != FH_OK)
+            return FH_ERR_NOMEM;
+        tb->base = tb->buf;
+        tb->base_len = tb->cap;
+        return add_token(tb, 0, 0, stop, 0);
+    }
+    text_view t;
+    memset(&t, 0, sizeof t);
+    t.tb = tb;
+    t.stop = stop;
+    t.p = p;
+    t.n = n;
     const int scanner = general ? FH_SCAN_GENERAL : p->scanner;
-    const int need_word = scanner == FH_SCAN_GENERAL && (p->b1 || p->b2);
-    fh_status st;
-    if (n > 0 && doc->kind == FH_KIND_UCS1 && doc->ascii) {
+    if (doc->kind == FH_KIND_UCS1 && doc->ascii) {
         /* ASCII: accent stripping changes nothing; tokens are slices of the text or of
-         * its lowercased copy */
-        FH_GROW(tb->mask, tb->cap_mask, n / 64 + 1, 16, return FH_ERR_NOMEM);
-        if (need_word)
-            FH_GROW(tb->mask2, tb->cap_mask2, n / 64 + 1, 16, return FH_ERR_NOMEM);
-        const uint8_t *s = doc->data;
-        tb->base = s;
+         * its lowercased copy (lowercased as the scan reaches it) */
+        t.kind = VIEW_ASCII;
+        t.data = doc->data;
+        tb->base = doc->data;
         tb->base_len = n;
         if (lowercase && !p->ascii_caseless) {
             if (reserve_bytes(&tb->buf, &tb->cap, n + 12) != FH_OK) /* slack: token_hash */
                 return FH_ERR_NOMEM;
-            ascii_lower(s, n, tb->buf);
-            tb->base = tb->buf;
+            t.unlowered = doc->data;
+            t.data = tb->base = tb->buf;
             tb->base_len = tb->cap;
         }
-        t.data = tb->base;
-        t.kind = 0;
-        ascii_set_mask(&p->cls_ascii, tb->base, n, tb->mask);
-        if (need_word)
-            ascii_set_mask(&p->word_ascii, tb->base, n, tb->mask2);
-        if (scanner == FH_SCAN_RUNS)
-            return scan_runs(p, &t, tb->mask);
-        return scan_general(p, &t, tb->mask, need_word ? tb->mask2 : NULL);
+        return scanner == FH_SCAN_RUNS ? scan_runs_ascii(p, &t) : scan_general(p, &t);
     }
-    /* Code units: the document's own, read through the lowered flags when lowercasing,
-     * unless accents are stripped or a code point lowercases otherwise than to one code
-     * point; then the prepared code points. Tokens are written to tb->buf: their UTF-8
-     * (<= 4 bytes per code point) and one separator each (at most n non-empty and n + 1
-     * empty ones), plus slack for token_hash's loads. */
-    for (int prepared = strip != 0;; prepared = 1) {
-        if (prepared) {
-            int64_t m = 0;
-            switch (doc->kind) {
-            case FH_KIND_UCS1: st = prepare_1(doc->data, n, lowercase, strip, tb, &m); break;
-            case FH_KIND_UCS2: st = prepare_2(doc->data, n, lowercase, strip, tb, &m); break;
-            default: st = prepare_4(doc->data, n, lowercase, strip, tb, &m); break;
-            }
-            if (st != FH_OK)
-                return st;
-            t.data = tb->cp;
-            t.kind = FH_KIND_UCS4;
-            t.n = m;
-        }
-        t.lower = lowercase && !prepared;
-        t.wflag = t.lower ? F_LWORD : F_WORD;
-        if (reserve_bytes(&tb->buf, &tb->cap, 6 * t.n + 16) != FH_OK)
+    fh_status st;
+    if (!strip) {
+        /* The document's own code units, read through the lowered flags when lowercasing.
+         * Token bytes: the UTF-8 of a lowercased unit and one separator per unit at most,
+         * and one per empty match; slack for token_hash's loads. */
+        const int raw = doc->kind == FH_KIND_UCS1 ? FH_U_MAX_LOWER_UTF8_1
+                        : doc->kind == FH_KIND_UCS2 ? FH_U_MAX_LOWER_UTF8_2
+                                                    : FH_U_MAX_LOWER_UTF8_4;
+        const int bytes = (raw > 3 ? raw : 3) + 1; /* lone surrogates: 3 bytes */
+        if (reserve_bytes(&tb->buf, &tb->cap, bytes * n + 16) != FH_OK)
             return FH_ERR_NOMEM;
         tb->base = tb->buf;
         tb->base_len = tb->cap;
-        if (scanner == FH_SCAN_RUNS) {
-            st = stream_runs(p, &t);
-        } else {
-            FH_GROW(tb->mask, tb->cap_mask, t.n / 64 + 1, 16, return FH_ERR_NOMEM);
-            uint64_t *wmask = NULL;
-            if (need_word) {
-                FH_GROW(tb->mask2, tb->cap_mask2, t.n / 64 + 1, 16, return FH_ERR_NOMEM);
-                wmask = tb->mask2;
-            }
-            unsigned any = unit_mask(&t, tb->mask, wmask);
-            st = t.lower && (any & F_COMPLEX) ? FH_ERR_BADARG : scan_general(p, &t, tb->mask, wmask);
-        }
-        if (st != FH_ERR_BADARG || prepared)
+        t.kind = doc->kind;
+        t.data = doc->data;
+        t.lower = lowercase;
+        t.cflag = lowercase ? F_LCLASS : F_CLASS;
+        t.wflag = lowercase ? F_LWORD : F_WORD;
+        st = scanner == FH_SCAN_RUNS ? stream_runs(p, &t) : scan_general(p, &t);
+        if (st != FH_ERR_BADARG)
             return st;
-        tokens_reset(tb); /* a complex lowercasing: prepare the text */
+        /* a code point lowercasing to several, or by context: prepare the text */
+        tokens_reset(tb);
+        t.err = FH_OK;
     }
+    /* Prepared text (lowercased, accents stripped), a block at a time: a first pass finds
+     * its length and where its blocks start; the general scanner reads it. */
+    t.kind = VIEW_PREPARED;
+    t.src = doc->data;
+    t.src_kind = doc->kind;
+    t.src_n = n;
+    t.lowercase = lowercase;
+    t.strip = strip;
+    t.lower = 0;
+    t.cflag = F_CLASS;
+    t.wflag = F_WORD;
+    /* scratch: a block of code points for the cursors, one for the tokens */
+    FH_GROW(tb->cp, tb->cap_cp, 2 * GB_UNITS, 2 * GB_UNITS, return FH_ERR_NOMEM);
+    if ((st = prepare_marks(&t)) != FH_OK)
+        return st;
+    if (reserve_bytes(&tb->buf, &tb->cap, 5 * t.n + 16) != FH_OK)
+        return FH_ERR_NOMEM;
+    tb->base = tb->buf;
+    tb->base_len = tb->cap;
+    return scan_general(p, &t);
 }

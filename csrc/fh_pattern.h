@@ -70,8 +70,12 @@ int fh_pattern_has(const fh_pattern *pattern, int which, uint32_t cp);
  * surrogate is written in its 3-byte form and flagged). Empty matches are empty tokens.
  * general: use the general scanner whatever the pattern (tests compare the two).
  * doc->kind must be 1, 2 or 4. Reentrant (tb is per-thread scratch). Returns FH_OK,
- * FH_ERR_NOMEM, FH_ERR_BADARG (bad kind), or FH_ERR_ENCODE (tb->hash_only and a kept token
- * holds a lone surrogate). O(doc length). */
+ * FH_ERR_NOMEM, FH_ERR_BADARG (bad kind), FH_ERR_ENCODE (tb->hash_only and a kept token
+ * holds a lone surrogate) or FH_ERR_CANCELLED (tb->cancel, polled at least every
+ * FH_POLL_ITEMS code units). O(doc length). Beyond the tokens themselves (their UTF-8 in
+ * tb->buf, or a lowercased copy of ASCII text) the scratch is bounded: the text is read in
+ * blocks, and text that must be prepared first (accents stripped, or a code point
+ * lowercasing to several) is prepared a block at a time. */
 fh_status fh_pattern_tokens(const fh_text *doc, int lowercase, int strip,
                             const fh_pattern *pattern, const fh_stopset *stop, int general,
                             fh_tokbuf *tb);

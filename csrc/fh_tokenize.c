@@ -110,7 +110,6 @@ void fh_tokbuf_free(fh_tokbuf *tb)
     free(tb->mask);
     free(tb->runs);
     free(tb->cp);
-    free(tb->mask2);
     fh_tokbuf_init(tb);
 }
 
@@ -189,10 +188,6 @@ static void ascii_nonspace_mask(const uint8_t *s, int64_t n, uint64_t *mask)
     }
 }
 
-/* Text scanned per block by word_tokens_ascii (64-bit mask words): bounds its scratch and
- * the work between two polls of the cancellation token. */
-#define FH_ASCII_BLOCK_WORDS (FH_POLL_ITEMS / 64)
-
 static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, int token,
                                    const fh_stopset *stop, fh_tokbuf *tb)
 {
@@ -207,11 +202,8 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         tb->base = tb->buf;
         tb->base_len = tb->cap;
     }
-    /* Per block: runs of token characters, a 64-bit word at a time: a run starts where a
-     * set bit follows a clear bit and ends (exclusive) where a clear bit follows a set bit.
-     * All starts are listed first, then all ends (two tight loops over set bits: far fewer
-     * mispredicted branches than alternating between them), then paired in order. A run
-     * still open at the end of a block is carried to the next one. */
+    /* Per block: runs of token characters (fh_block_runs), a run still open at the end of
+     * a block carried to the next one. */
     const int64_t max_runs = FH_ASCII_BLOCK_WORDS * 32 + 2;
     FH_GROW(tb->runs, tb->cap_runs, 2 * max_runs, 64, return FH_ERR_NOMEM);
     int64_t *rs = tb->runs, *re = tb->runs + max_runs;
@@ -229,31 +221,7 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             ascii_nonspace_mask(s + lo, len, tb->mask);
         else
             ascii_word_mask(s + lo, len, tb->mask);
-        int64_t ns = 0, ne = 0;
-        if (open >= 0)
-            rs[ns++] = open;
-        for (int64_t w = 0; w < bw; w++) {
-            uint64_t m = tb->mask[w];
-            uint64_t prev = (m << 1) | carry;
-            uint64_t starts = m & ~prev, ends = ~m & prev;
-            carry = m >> 63;
-            int64_t base = lo + (w << 6);
-            while (starts) {
-                rs[ns++] = base + ctz64(starts);
-                starts &= starts - 1;
-            }
-            while (ends) {
-                re[ne++] = base + ctz64(ends);
-                ends &= ends - 1;
-            }
-        }
-        open = -1;
-        if (ne < ns) { /* bits past n are clear: only a run reaching the block's end is open */
-            if (lo + len == n)
-                re[ne++] = n;
-            else
-                open = rs[ne];
-        }
+        const int64_t ne = fh_block_runs(tb->mask, bw, lo, n, &carry, &open, rs, re);
         if (fast) {
             /* Unigrams, no stop words: only the hashes of the runs of >= minlen characters.
              * Branch-free: every run is hashed and the index moves on when it is long

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fh_buf.h"
+#include "fh_cancel.h"
 #include "fh_murmur3.h"
 #include "fh_status.h"
 #include "fh_tokenize.h"
@@ -122,23 +123,32 @@ static inline int64_t clz64(uint64_t x)
 #endif
 }
 
-/* Runs of set bits of mask (nw words; bits past the text are clear): run k is
- * [rs[k], re[k]). rs and re hold at least (bits / 2 + 2) entries each. A run starts where
- * a set bit follows a clear bit and ends (exclusive) where a clear bit follows a set bit.
- * All starts are listed first, then all ends (two tight loops over set bits: far fewer
- * mispredicted branches than alternating between them). A run still open after the last
- * word ends at end_pos. Returns the number of runs. */
-static inline int64_t mask_runs(const uint64_t *mask, int64_t nw, int64_t end_pos, int64_t *rs,
-                                int64_t *re)
+/* Text scanned per block by the ASCII run scanners (64-bit mask words): bounds their
+ * scratch and the work between two polls of the cancellation token. */
+#define FH_ASCII_BLOCK_WORDS (FH_POLL_ITEMS / 64)
+
+/* Runs of set bits in one block of a bitmap over text positions: mask words [0, bw) hold
+ * the bits of positions [lo, lo + 64 bw); bits from the text's end `end` on are clear.
+ * *carry is the last bit of the previous block (0 before the first), *open the start of a
+ * run still open at its end (-1: none). The runs completed in this block are listed in
+ * order as [rs[k], re[k]) (room for 32 bw + 2 each): all starts first, then all ends (two
+ * tight loops over set bits: far fewer mispredicted branches than alternating between
+ * them); a run starts where a set bit follows a clear bit and ends (exclusive) where a
+ * clear bit follows a set bit. A run reaching the block's end stays open (*open) unless
+ * the block ends the text. Returns the number of runs listed. */
+static inline int64_t fh_block_runs(const uint64_t *mask, int64_t bw, int64_t lo, int64_t end,
+                                    uint64_t *carry, int64_t *open, int64_t *rs, int64_t *re)
 {
     int64_t ns = 0, ne = 0;
-    uint64_t carry = 0;
-    for (int64_t w = 0; w < nw; w++) {
+    uint64_t c = *carry;
+    if (*open >= 0)
+        rs[ns++] = *open;
+    for (int64_t w = 0; w < bw; w++) {
         uint64_t m = mask[w];
-        uint64_t prev = (m << 1) | carry;
+        uint64_t prev = (m << 1) | c;
         uint64_t starts = m & ~prev, ends = ~m & prev;
-        carry = m >> 63;
-        int64_t base = w << 6;
+        c = m >> 63;
+        int64_t base = lo + (w << 6);
         while (starts) {
             rs[ns++] = base + ctz64(starts);
             starts &= starts - 1;
@@ -148,7 +158,13 @@ static inline int64_t mask_runs(const uint64_t *mask, int64_t nw, int64_t end_po
             ends &= ends - 1;
         }
     }
-    if (ne < ns)
-        re[ne++] = end_pos;
-    return ns;
+    *carry = c;
+    *open = -1;
+    if (ne < ns) { /* only a run reaching the block's end is still open */
+        if (lo + 64 * bw >= end)
+            re[ne++] = end;
+        else
+            *open = rs[ne];
+    }
+    return ne;
 }

@@ -3,11 +3,13 @@
  *
  * C-level tests of token patterns (fh_pattern.h): construction and its errors, the choice
  * of scanner, tokens of both scanners on every text kind, empty matches, stop words, lone
- * surrogates, and the batch kernel running a pattern. */
+ * surrogates, long documents read in blocks (against a naive matcher), cancellation at
+ * every polling point, and the batch kernel running a pattern. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh_cancel.h"
 #include "fh_hashing.h"
 #include "fh_pattern.h"
 #include "fh_tokenize.h"
@@ -197,6 +199,269 @@ static void test_wide_and_errors(void)
     fh_pattern_free(p);
 }
 
+/* ---------------------------------------------------------------- long documents */
+
+/* re's matching of \b? C{m,n} \b? by direct simulation (the search tries every start; the
+ * greedy repeat gives characters back until the end anchor holds), over code points that
+ * are their own lowercase: tokens as [start, end) pairs into out; returns their number. */
+static int64_t naive_tokens(const fh_pattern_spec *sp, const uint32_t *s, int64_t n,
+                            int64_t *out)
+{
+#define NAIVE_IN(BITS, Q) ((Q) >= 0 && (Q) < n && ((BITS)[s[Q] >> 3] >> (s[Q] & 7)) & 1)
+#define NAIVE_BOUND(Q) (n > 0 && NAIVE_IN(sp->word_bits, (Q) - 1) != NAIVE_IN(sp->word_bits, Q))
+    int64_t k = 0, pos = 0, last = 0, must = 0;
+    const int64_t max = sp->max_count < 0 ? INT64_MAX : sp->max_count;
+    while (pos <= n) {
+        int64_t len = -1;
+        if (!sp->bound_start || NAIVE_BOUND(pos)) {
+            int64_t r = 0;
+            while (r < max && NAIVE_IN(sp->class_bits, pos + r))
+                r++;
+            for (int64_t l = r; l >= sp->min_count; l--)
+                if (!sp->bound_end || NAIVE_BOUND(pos + l)) {
+                    len = l;
+                    break;
+                }
+        }
+        if (len < 0 || (len == 0 && must && pos == last)) {
+            pos++;
+            continue;
+        }
+        out[2 * k] = pos;
+        out[2 * k + 1] = pos + len;
+        k++;
+        must = len == 0;
+        last = pos = pos + len;
+    }
+    return k;
+#undef NAIVE_IN
+#undef NAIVE_BOUND
+}
+
+static uint32_t lower_test(uint32_t c)
+{
+    return c - 'A' < 26u ? c + 32 : c == 0xC9 ? 0xE9 : c;
+}
+
+/* A document of n code points from an alphabet of ASCII letters, digits, '_', '.',
+ * spaces and (unless ascii_only) é, É, U+4E2D, U+1F600 (wide only when kind allows), with
+ * long runs of letters and of spaces so that runs and tokens cross every block size. */
+static void long_document(uint32_t *s, int64_t n, unsigned seed, int max_cp)
+{
+    static const uint32_t alphabet[] = {'a', 'b', 'c', 'A', 'Z', '1', '_', '.', ' ', '\t',
+                                        0xE9, 0xC9, 0x4E2D, 0x1F600};
+    int64_t i = 0;
+    while (i < n) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = seed >> 16;
+        uint32_t c;
+        do {
+            seed = seed * 1103515245u + 12345u;
+            c = alphabet[(seed >> 16) % 14];
+        } while (c > (uint32_t)max_cp);
+        /* a long run now and then: 5000 (past a 4096 block) or 70000 (past 65536) */
+        int64_t len = r % 97 == 0 ? 5000 : r % 1999 == 0 ? 70000 : 1 + r % 7;
+        for (int64_t j = 0; j < len && i < n; j++)
+            s[i++] = (r & 1) || len < 8 ? c : (r % 3 ? 'b' : ' ');
+    }
+}
+
+/* Tokens of s (n code points) under p, through every text kind that can hold it, both
+ * scanners, lowercase on and off, and accent stripping (which prepares non-ASCII text a
+ * block at a time: on this alphabet it changes é and É only), against naive_tokens. */
+static void check_long(const fh_pattern_spec *sp, const fh_pattern *p, const uint32_t *s,
+                       int64_t n)
+{
+    uint32_t maxcp = 0;
+    for (int64_t i = 0; i < n; i++)
+        maxcp = s[i] > maxcp ? s[i] : maxcp;
+    uint8_t *u1 = malloc((size_t)n + 1);
+    uint16_t *u2 = malloc(sizeof(uint16_t) * (size_t)n + 2);
+    uint32_t *low = malloc(sizeof(uint32_t) * (size_t)n + 4);
+    int64_t *want = malloc(sizeof(int64_t) * (size_t)(4 * n + 4));
+    for (int64_t i = 0; i < n; i++) {
+        u1[i] = (uint8_t)s[i];
+        u2[i] = (uint16_t)s[i];
+    }
+    fh_tokbuf tb;
+    fh_tokbuf_init(&tb);
+    for (int lowercase = 0; lowercase < 2; lowercase++) {
+        for (int64_t i = 0; i < n; i++)
+            low[i] = lowercase ? lower_test(s[i]) : s[i];
+        int64_t nwant = naive_tokens(sp, low, n, want);
+        for (int view = 0; view < 5; view++) {
+            fh_text t;
+            if (view == 0 && maxcp < 0x80)
+                t = (fh_text){u1, n, FH_KIND_UCS1, 1};
+            else if (view == 1 && maxcp < 0x100)
+                t = (fh_text){u1, n, FH_KIND_UCS1, 0};
+            else if (view == 2 && maxcp < 0x10000)
+                t = (fh_text){u2, n, FH_KIND_UCS2, 0};
+            else if (view == 3)
+                t = (fh_text){s, n, FH_KIND_UCS4, 0};
+            else if (view == 4 && maxcp < 0x80) /* ASCII text through the prepared path */
+                t = (fh_text){u2, n, FH_KIND_UCS2, 0};
+            else
+                continue;
+            for (int general = 0; general < 2; general++) {
+                int strip = view == 4;
+                fh_status st = fh_pattern_tokens(&t, lowercase, strip, p, NULL, general, &tb);
+                CHECK(st == FH_OK);
+                int same = st == FH_OK && tb.n == nwant;
+                /* each token equals the naive one's code points (UTF-8 of low[a..b)) */
+                for (int64_t k = 0; same && k < nwant; k++) {
+                    uint8_t enc[4 * 16];
+                    int64_t a = want[2 * k], b = want[2 * k + 1], at = 0, off = tb.off[k];
+                    for (int64_t q = a; q < b && same; q += 16) {
+                        int64_t e = b - q < 16 ? b : q + 16;
+                        at = 0;
+                        for (int64_t x = q; x < e; x++) {
+                            uint32_t c = low[x];
+                            at += c < 0x80 ? (enc[at] = (uint8_t)c, 1)
+                                  : c < 0x800 ? (enc[at] = (uint8_t)(0xC0 | (c >> 6)),
+                                                 enc[at + 1] = (uint8_t)(0x80 | (c & 0x3F)), 2)
+                                  : c < 0x10000 ? (enc[at] = (uint8_t)(0xE0 | (c >> 12)),
+                                                   enc[at + 1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F)),
+                                                   enc[at + 2] = (uint8_t)(0x80 | (c & 0x3F)), 3)
+                                                : (enc[at] = (uint8_t)(0xF0 | (c >> 18)),
+                                                   enc[at + 1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F)),
+                                                   enc[at + 2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F)),
+                                                   enc[at + 3] = (uint8_t)(0x80 | (c & 0x3F)), 4);
+                        }
+                        same = off + at <= tb.off[k] + tb.tlen[k] &&
+                               memcmp(tb.base + off, enc, (size_t)at) == 0;
+                        off += at;
+                    }
+                    same = same && off == tb.off[k] + tb.tlen[k];
+                }
+                if (!same) {
+                    fprintf(stderr, "  long doc n=%lld m=%lld max=%lld b=%d%d view %d general "
+                            "%d lowercase %d: %lld tokens, want %lld\n", (long long)n,
+                            (long long)sp->min_count, (long long)sp->max_count,
+                            sp->bound_start, sp->bound_end, view, general, lowercase,
+                            (long long)tb.n, (long long)nwant);
+                    failures++;
+                }
+            }
+        }
+    }
+    fh_tokbuf_free(&tb);
+    free(u1);
+    free(u2);
+    free(low);
+    free(want);
+}
+
+static void test_long_documents(void)
+{
+    /* documents longer than a block of the general scanner (4096) and of the ASCII runs
+     * scanner (65536 bytes), with runs and tokens across block ends */
+    enum { N = 3 * 65536 + 2 * 4096 + 17 };
+    uint32_t *s = malloc(sizeof(uint32_t) * N);
+    const struct {
+        const uint8_t *cls;
+        int64_t m, max;
+        int b1, b2;
+    } shapes[] = {
+        {class_az, 1, -1, 0, 0},  {class_az, 2, -1, 1, 1}, {class_az, 3, 5, 1, 1},
+        {class_az, 0, -1, 0, 0},  {class_az, 2, 3, 0, 0},  {class_nonspace, 1, -1, 1, 1},
+        {class_nonspace, 2, -1, 0, 1}, {class_az, 0, 2, 1, 0},
+    };
+    const int max_cps[] = {0x7F, 0xFF, 0xFFFF, 0x10FFFF};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        fh_pattern_spec sp = {shapes[k].cls, word, shapes[k].m, shapes[k].max, shapes[k].b1,
+                              shapes[k].b2};
+        fh_pattern *p = NULL;
+        CHECK(fh_pattern_new(&sp, &p) == FH_OK);
+        for (int v = 0; v < 4; v++) {
+            int64_t n = v == 0 ? N : N / 3 + 5;
+            long_document(s, n, 7u + (unsigned)(k * 4 + (size_t)v), max_cps[v]);
+            check_long(&sp, p, s, n);
+            check_long(&sp, p, s, 4096); /* exactly one block */
+        }
+        fh_pattern_free(p);
+    }
+    free(s);
+}
+
+/* ---------------------------------------------------------------- cancellation */
+
+static void test_cancellation(void)
+{
+    /* Every scanner stops at each of its polling points in turn (FH_ERR_CANCELLED, no leak
+     * under ASAN), polls at least once per FH_POLL_ITEMS code units of one document, and
+     * gives all its tokens when never cancelled. */
+    enum { N = 4 * (1 << 16) + 321 };
+    uint32_t *s = malloc(sizeof(uint32_t) * N);
+    uint16_t *u2 = malloc(sizeof(uint16_t) * N);
+    uint8_t *u1 = malloc(N);
+    long_document(s, N, 99, 0x7F);
+    for (int64_t i = 0; i < N; i++) {
+        u1[i] = (uint8_t)s[i];
+        u2[i] = (uint16_t)(i % 1000 == 7 ? 0x130 : s[i]); /* İ: prepared when lowercasing */
+    }
+    fh_cancel *cancel = NULL;
+    CHECK(fh_cancel_new(&cancel) == FH_OK);
+    fh_tokbuf tb;
+    fh_tokbuf_init(&tb);
+    tb.cancel = cancel;
+    const struct {
+        const uint8_t *cls;
+        int64_t m, max;
+        int b1, b2, view, strip, general, hash_only;
+    } cases[] = {
+        {class_az, 2, -1, 1, 1, 0, 0, 0, 1},      /* ASCII runs, hashes only */
+        {class_az, 2, -1, 1, 1, 0, 0, 0, 0},      /* ASCII runs */
+        {class_az, 3, 5, 1, 1, 0, 0, 0, 0},       /* ASCII general */
+        {class_az, 2, -1, 0, 0, 2, 0, 0, 0},      /* UCS2 streamed runs -> prepared */
+        {class_nonspace, 1, -1, 1, 1, 2, 0, 0, 0}, /* UCS2 general -> prepared */
+        {class_az, 2, -1, 0, 0, 3, 0, 0, 0},      /* UCS4 streamed runs */
+        {class_az, 0, 3, 0, 1, 3, 0, 0, 0},       /* UCS4 general */
+        {class_az, 2, -1, 0, 0, 3, 1, 0, 1},      /* UCS4 prepared (accents stripped) */
+        {class_nonspace, 1, -1, 0, 0, 1, 0, 1, 0}, /* UCS1 general */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        fh_pattern_spec sp = {cases[k].cls, word, cases[k].m, cases[k].max, cases[k].b1,
+                              cases[k].b2};
+        fh_pattern *p = NULL;
+        CHECK(fh_pattern_new(&sp, &p) == FH_OK);
+        fh_text t = cases[k].view == 0   ? (fh_text){u1, N, FH_KIND_UCS1, 1}
+                    : cases[k].view == 1 ? (fh_text){u1, N, FH_KIND_UCS1, 0}
+                    : cases[k].view == 2 ? (fh_text){u2, N, FH_KIND_UCS2, 0}
+                                         : (fh_text){s, N, FH_KIND_UCS4, 0};
+        tb.hash_only = cases[k].hash_only;
+        tb.cancel = NULL;
+        CHECK(fh_pattern_tokens(&t, 1, cases[k].strip, p, NULL, cases[k].general, &tb) ==
+              FH_OK);
+        int64_t want = tb.n;
+        if (want <= 10)
+            fprintf(stderr, "case %zu: %lld tokens\n", k, (long long)want);
+        CHECK(want > 10);
+        tb.cancel = cancel;
+        fh_cancel_reset(cancel);
+        CHECK(fh_pattern_tokens(&t, 1, cases[k].strip, p, NULL, cases[k].general, &tb) ==
+              FH_OK && tb.n == want);
+        int64_t polls = fh_cancel_polls(cancel);
+        if (polls < N / FH_POLL_ITEMS)
+            fprintf(stderr, "case %zu: %lld polls for %d units\n", k, (long long)polls, N);
+        CHECK(polls >= N / FH_POLL_ITEMS);
+        int64_t step = polls / 40 > 1 ? polls / 40 : 1;
+        for (int64_t at = 1; at <= polls; at += at < 8 || at > polls - 8 ? 1 : step) {
+            fh_cancel_reset(cancel);
+            fh_cancel_after_polls(cancel, at);
+            CHECK(fh_pattern_tokens(&t, 1, cases[k].strip, p, NULL, cases[k].general, &tb) ==
+                  FH_ERR_CANCELLED);
+        }
+        fh_cancel_reset(cancel);
+        fh_pattern_free(p);
+    }
+    fh_tokbuf_free(&tb);
+    fh_cancel_free(cancel);
+    free(s);
+    free(u2);
+    free(u1);
+}
+
 static void test_batch(void)
 {
     /* The batch kernel runs the pattern instead of opts.token; NULL keeps the token. */
@@ -230,6 +495,8 @@ int main(void)
     test_construction();
     test_tokens();
     test_wide_and_errors();
+    test_long_documents();
+    test_cancellation();
     test_batch();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
