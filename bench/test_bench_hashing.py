@@ -458,6 +458,13 @@ INTERRUPT_CASES = {
     "char_wb(2,4), one 100 MB document": (
         "HashingVectorizer(n_jobs=2, analyzer='char_wb', ngram_range=(2, 4))", 100),
     "FeatureHasher, one sample of 30M names": ("FeatureHasher(input_type='string')", 0),
+    # custom token patterns: the core's runs and general scanners, and text prepared a
+    # block at a time (accents stripped from a Latin-1 document)
+    r"token_pattern=(?u)\b[a-zA-Z]{2,}\b, one 300 MB document": (
+        r"HashingVectorizer(n_jobs=2, token_pattern=r'(?u)\b[a-zA-Z]{2,}\b')", 300),
+    r"token_pattern=\b\w{3,5}\b, strip_accents, one 100 MB Latin-1 document": (
+        r"HashingVectorizer(n_jobs=2, token_pattern=r'\b\w{3,5}\b', strip_accents='unicode')",
+        100, {"e": "\xe9"}),
 }
 
 _INTERRUPT_SCRIPT = """
@@ -468,7 +475,8 @@ est = {est}
 if {mb}:
     words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod".split()
     unit = " ".join(np.random.default_rng(0).choice(words, 100000)) + " "
-    X = [(unit * ({mb} * 2**20 // len(unit) + 1))[: {mb} * 2**20]]
+    X = [(unit * ({mb} * 2**20 // len(unit) + 1))[: {mb} * 2**20].translate(
+        str.maketrans({wider!r}))]
 else:
     names = [str(i) for i in range(2**16)]
     X = [[names[(i * 40503) % 2**16] for i in range(30 * 2**20)]]
@@ -497,10 +505,11 @@ def test_ctrl_c_latency(benchmark, case):
     import subprocess
     import sys
 
-    est, mb = INTERRUPT_CASES[case]
+    est, mb, *wider = INTERRUPT_CASES[case]
     benchmark.group = "Ctrl-C | time from SIGINT to KeyboardInterrupt"
     delay = 1.5 if mb == 0 else 1.0  # the FeatureHasher case: within the merge
-    script = _INTERRUPT_SCRIPT.format(est=est, mb=mb, delay=delay)
+    script = _INTERRUPT_SCRIPT.format(est=est, mb=mb, delay=delay,
+                                      wider=wider[0] if wider else {})
     latencies = []
 
     def run():
