@@ -70,14 +70,76 @@ _POOLS = [
     [chr(c) for c in range(0x80, 0x100)],
     [chr(c) for c in [0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x3000]],
     [chr(c) for c in [*range(0x300, 0x370), 0x345, 0x20DD, 0x1D165]],
-    ["Σ", "σ", "ς", "İ", "ı", "ß", "ẞ", "K", "ſ", "ǅ", "ǈ", "ﬁ", "ﬀ", "Ω", "Å", "ᾈ", "Ꭰ", "ꭰ",
-     "\U00010400", "\U00010428", "ΐ", "\u1e9e", "'", ".", "\u00b7", "\u2019"],
-    [chr(c) for c in [*range(0x0660, 0x066A), *range(0x0966, 0x0970), 0xB2, 0xBD, 0x2167,
-                      *range(0x1D7CE, 0x1D7D8), 0x3007]],
-    [chr(c) for c in [*range(0x4E00, 0x4E20), *range(0x3040, 0x3060), *range(0x0400, 0x0460),
-                      *range(0x0600, 0x0620), *range(0x0900, 0x0930), *range(0xAC00, 0xAC10)]],
-    [chr(c) for c in [*range(0x1F600, 0x1F610), 0x1D400, 0x1D41A, 0x20000, 0xE0041, 0xF0000,
-                      0x10FFFF, 0xFEFF, 0x200B, 0x200D, 0xFFFD, 0xFB01, 0x2460, 0x33A1]],
+    [
+        "Σ",
+        "σ",
+        "ς",
+        "İ",
+        "ı",
+        "ß",
+        "ẞ",
+        "K",
+        "ſ",
+        "ǅ",
+        "ǈ",
+        "ﬁ",
+        "ﬀ",
+        "Ω",
+        "Å",
+        "ᾈ",
+        "Ꭰ",
+        "ꭰ",
+        "\U00010400",
+        "\U00010428",
+        "ΐ",
+        "\u1e9e",
+        "'",
+        ".",
+        "\u00b7",
+        "\u2019",
+    ],
+    [
+        chr(c)
+        for c in [
+            *range(0x0660, 0x066A),
+            *range(0x0966, 0x0970),
+            0xB2,
+            0xBD,
+            0x2167,
+            *range(0x1D7CE, 0x1D7D8),
+            0x3007,
+        ]
+    ],
+    [
+        chr(c)
+        for c in [
+            *range(0x4E00, 0x4E20),
+            *range(0x3040, 0x3060),
+            *range(0x0400, 0x0460),
+            *range(0x0600, 0x0620),
+            *range(0x0900, 0x0930),
+            *range(0xAC00, 0xAC10),
+        ]
+    ],
+    [
+        chr(c)
+        for c in [
+            *range(0x1F600, 0x1F610),
+            0x1D400,
+            0x1D41A,
+            0x20000,
+            0xE0041,
+            0xF0000,
+            0x10FFFF,
+            0xFEFF,
+            0x200B,
+            0x200D,
+            0xFFFD,
+            0xFB01,
+            0x2460,
+            0x33A1,
+        ]
+    ],
 ]
 _PLANES = [chr(c) for c in range(0, 0x110000, 97) if not 0xD800 <= c <= 0xDFFF]
 
@@ -138,18 +200,27 @@ def _params(pattern, rng):
 def test_pattern_matches_sklearn(pattern, global_random_seed, real_text, monkeypatch):
     rng = np.random.default_rng([global_random_seed, len(pattern), ord(pattern[-1])])
     docs = _random_documents(global_random_seed, 150)
-    cases = [("random", docs), ("real", real_text), ("surrogates", _surrogate_documents(
-        global_random_seed))]
+    cases = [
+        ("random", docs),
+        ("real", real_text),
+        ("surrogates", _surrogate_documents(global_random_seed)),
+    ]
     for round_ in range(2):
         params = _params(pattern, rng) if round_ else {"token_pattern": pattern}
         assert python_analysis_reason(FhHashingVectorizer(**params)) is None, params
         for what, corpus in cases:
-            expected = run(lambda c=corpus: SkHashingVectorizer(**params).transform(c))
-            for paths, n_jobs in ((_hashing.PATHS_FASTEST, 1), (_hashing.PATHS_FASTEST, 2),
-                                  (_hashing.PATHS_REFERENCE, 1)):
+            expected = run(lambda c=corpus, p=params: SkHashingVectorizer(**p).transform(c))
+            for paths, n_jobs in (
+                (_hashing.PATHS_FASTEST, 1),
+                (_hashing.PATHS_FASTEST, 2),
+                (_hashing.PATHS_REFERENCE, 1),
+            ):
                 monkeypatch.setattr(fh_text, "_KERNEL_PATHS", paths)
-                got = run(lambda c=corpus, j=n_jobs: FhHashingVectorizer(**params, n_jobs=j)
-                          .transform(c))
+                got = run(
+                    lambda c=corpus, j=n_jobs, p=params: FhHashingVectorizer(
+                        **p, n_jobs=j
+                    ).transform(c)
+                )
                 try:
                     assert_same_outcome(got, expected)
                 except AssertionError as err:

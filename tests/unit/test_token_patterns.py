@@ -25,7 +25,6 @@ import numpy as np
 import pytest
 from _helpers import FhHashingVectorizer, SkHashingVectorizer
 
-from fasthash import python_analysis_reason
 from fasthash._lib import _hashing
 from fasthash.feature_extraction import _token_pattern as tp
 from fasthash.feature_extraction.text import python_analysis_reason
@@ -167,8 +166,8 @@ def test_non_str_patterns_are_left_to_scikit_learn(pattern):
 def test_recognising_a_pattern_does_not_warn():
     """sklearn's compile warns about nested sets: fasthash must not warn a second time."""
     for pattern in NATIVE + OUTSIDE_PATTERNS:
-        with __import__("warnings").catch_warnings():
-            __import__("warnings").simplefilter("error")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
             tp.token_scanner.__wrapped__(pattern)
 
 
@@ -178,9 +177,9 @@ def test_python_analysis_reason_public_api():
     assert python_analysis_reason(FhHashingVectorizer(tokenizer=str.split)) == "custom tokenizer"
     assert python_analysis_reason(FhHashingVectorizer(token_pattern=r"(\w+)")) == OUTSIDE
     # a pattern is only read by the word analyzer
-    assert python_analysis_reason(
-        FhHashingVectorizer(analyzer="char", token_pattern=r"(\w+)")
-    ) is None
+    assert (
+        python_analysis_reason(FhHashingVectorizer(analyzer="char", token_pattern=r"(\w+)")) is None
+    )
     with pytest.raises(TypeError, match="HashingVectorizer"):
         python_analysis_reason("(?u)\\b\\w\\w+\\b")
     import fasthash
@@ -191,9 +190,32 @@ def test_python_analysis_reason_public_api():
 # --------------------------------------------------------------------------- sets
 
 ATOMS = [
-    r"\w", r"\W", r"\d", r"\D", r"\s", r"\S", ".", "[a-z]", "[^a-z]", "[a-zA-Z]",
-    r"[^\W\d_]", "k", "s", "K", "ſ", "\u212a", "[α-ω]", "[ǅ]", "ß", r"[\s\d]", "İ", "i",
-    r"[\x00-\x1f]", r"[\ud800-\udfff]", "[^a]", r"[^\s\S]",
+    r"\w",
+    r"\W",
+    r"\d",
+    r"\D",
+    r"\s",
+    r"\S",
+    ".",
+    "[a-z]",
+    "[^a-z]",
+    "[a-zA-Z]",
+    r"[^\W\d_]",
+    "k",
+    "s",
+    "K",
+    "ſ",
+    "\u212a",
+    "[α-ω]",
+    "[ǅ]",
+    "ß",
+    r"[\s\d]",
+    "İ",
+    "i",
+    r"[\x00-\x1f]",
+    r"[\ud800-\udfff]",
+    "[^a]",
+    r"[^\s\S]",
 ]
 FLAG_SETS = ["", "(?i)", "(?a)", "(?ai)", "(?s)", "(?asix)"]
 
@@ -240,10 +262,12 @@ def test_class_tables_equal_re_on_every_code_point(flags, lowercase_of):
 def test_case_folding_subtleties_are_in_the_tables():
     r"""(?i)[a-z] holds U+212A KELVIN SIGN, U+017F LONG S and the dotted and dotless I
     (U+0130, U+0131) under Unicode, not under ASCII."""
-    uni = _hashing.Pattern(tp._class_bits("[a-z]", re.I | re.U), tp._word_bits(re.U), 1, -1,
-                           0, 0).members(_hashing.SET_CLASS)
-    asc = _hashing.Pattern(tp._class_bits("[a-z]", re.I | re.A), tp._word_bits(re.A), 1, -1,
-                           0, 0).members(_hashing.SET_CLASS)
+    uni = _hashing.Pattern(
+        tp._class_bits("[a-z]", re.I | re.U), tp._word_bits(re.U), 1, -1, 0, 0
+    ).members(_hashing.SET_CLASS)
+    asc = _hashing.Pattern(
+        tp._class_bits("[a-z]", re.I | re.A), tp._word_bits(re.A), 1, -1, 0, 0
+    ).members(_hashing.SET_CLASS)
     special = [0x130, 0x131, 0x17F, 0x212A]
     assert uni[special].all() and uni[ord("K")] and int(uni.sum()) == 56
     assert not asc[special].any() and asc[ord("K")] and int(asc.sum()) == 52
@@ -280,7 +304,8 @@ SCAN_PATTERNS = sorted(
     | set(RUNS_OF_ATOMS)
 )
 ALPHABET = (
-    list("abkszAKSZ019_ -.'") + ["\t", "\n", "\x00", "\x1c", "\u00a0", "\u3000", "\u2028"]
+    list("abkszAKSZ019_ -.'")
+    + ["\t", "\n", "\x00", "\x1c", "\u00a0", "\u3000", "\u2028"]
     + ["é", "e\u0301", "\u0301", "İ", "Σ", "σ", "ς", "ß", "ẞ", "ǅ", "\u212a", "ſ", "ﬁ"]
     + ["\u0345", "Ω", "ω", "Я", "я", "中", "٣", "²", "\U0001d400", "\U0001f600", "\U00010400"]
 )
@@ -296,8 +321,14 @@ def _random_docs(seed, n):
 
 def _features(text, pattern, lowercase, strip, general):
     opts = _hashing.Options(
-        min_n=1, max_n=1, n_features=2**20, lowercase=lowercase, alternate_sign=True,
-        binary=False, norm=_hashing.NORM_NONE, out_type=_hashing.OUT_F64,
+        min_n=1,
+        max_n=1,
+        n_features=2**20,
+        lowercase=lowercase,
+        alternate_sign=True,
+        binary=False,
+        norm=_hashing.NORM_NONE,
+        out_type=_hashing.OUT_F64,
         strip_accents={None: 0, "unicode": 1, "ascii": 2}[strip],
         paths=_hashing.PATHS_REFERENCE if general else _hashing.PATHS_FASTEST,
         pattern=pattern,
@@ -352,6 +383,50 @@ def test_scanner_examples(pattern, doc, tokens):
     for general in (False, True):
         got = _features(doc, tp.compile_pattern(pattern), True, None, general)
         assert got == [t.encode("utf-8") for t in tokens]
+
+
+def _long_document(seed, n, alphabet):
+    """About n code points with long runs of letters and of spaces (thousands to tens of
+    thousands: past the core's blocks of 4096 and 65536 code units)."""
+    rng = random.Random(seed)
+    parts, size = [], 0
+    while size < n:
+        c = rng.choice(alphabet)
+        length = (
+            rng.choice([1, 1, 2, 3, 5, 5000, 70000])
+            if rng.random() < 0.02
+            else (rng.randrange(1, 8))
+        )
+        parts.append(
+            c * length if length > 8 else "".join(rng.choice(alphabet) for _ in range(length))
+        )
+        size += length
+    return "".join(parts)[:n]
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"(?u)\b[a-zA-Z]{2,}\b", r"\b\w{3,5}\b", r"\w*", r"\b\S+\b", r"[^\W\d_]+"]
+)
+def test_long_documents_equal_re_findall(pattern):
+    """Documents far longer than the scanners' blocks, with tokens and runs across block
+    ends, in every kind of text, lowercased or not, accents stripped or not."""
+    compiled = tp.token_scanner(pattern)
+    compiled = compiled if isinstance(compiled, _hashing.Pattern) else tp.compile_pattern(pattern)
+    rx = re.compile(pattern)
+    alphabets = {
+        "ascii": list("abcAZ19_ .-\t"),
+        "latin1": list("abcAZ19_ .-\tÉé\xa0"),
+        "ucs2": list("abcAZ19_ .-\tÉéİΣσ中\u3000"),
+        "ucs4": list("abcAZ19_ .-\tÉé\U0001d400\U0001f600"),
+    }
+    for k, (name, alphabet) in enumerate(alphabets.items()):
+        doc = _long_document(k, 150_000 if name == "ascii" else 40_000, alphabet)
+        for lowercase, strip in [(True, None), (False, None), (True, "unicode")]:
+            preprocess = SkHashingVectorizer(lowercase=lowercase, strip_accents=strip)
+            want = [t.encode("utf-8") for t in rx.findall(preprocess.build_preprocessor()(doc))]
+            for general in (False, True):
+                got = _features(doc, compiled, lowercase, strip, general)
+                assert got == want, (pattern, name, lowercase, strip, general)
 
 
 @pytest.mark.parametrize("pattern", [r"\b\S{2,}", r"[^a]+", r".*", r"\W", r"(?s).{1,3}", r"\w+"])

@@ -4,7 +4,6 @@
 
 import functools
 import numbers
-import re
 import unicodedata
 
 import numpy as np
@@ -305,6 +304,9 @@ def python_analysis_reason(vectorizer):
     ------
     TypeError
         If ``vectorizer`` is not a ``HashingVectorizer``.
+    InvalidParameterError
+        If ``n_features`` is 0, which ``transform`` rejects too. Other invalid parameters
+        raise their errors when documents are transformed, as in scikit-learn.
 
     See Also
     --------
