@@ -10,11 +10,13 @@ Groups are ``transform | <corpus> | <configuration>`` with, side by side:
 - ``fasthash[1]``: fasthash with ``n_jobs=1``;
 - ``fasthash[all]``: fasthash with ``n_jobs=None`` (every usable CPU).
 
-``memory | ...``: peak memory while hashing a lazy input (HashingVectorizer, FeatureHasher,
-``n_jobs`` 1 and 2), as a ratio to the size of the output matrix; ``Ctrl-C | ...``: seconds
-from SIGINT to KeyboardInterrupt inside one huge document or row; ``hand-off | ...``: the
-cost of running a batch on fasthash's kernel thread (what makes Ctrl-C prompt); ``kernel
-threads | ...``: thread counts beyond the CPUs.
+``transform | <corpus> | token_pattern=<pattern>``: custom token patterns scanned natively
+(``sklearn``, ``fasthash[1]``, ``fasthash[all]``); ``memory | ...``: peak memory while
+hashing a lazy input (HashingVectorizer, FeatureHasher, ``n_jobs`` 1 and 2), as a ratio to
+the size of the output matrix; ``Ctrl-C | ...``: seconds from SIGINT to KeyboardInterrupt
+inside one huge document or row; ``hand-off | ...``: the cost of running a batch on
+fasthash's kernel thread (what makes Ctrl-C prompt); ``kernel threads | ...``: thread
+counts beyond the CPUs.
 
 Every fasthash result is checked bit for bit against scikit-learn's.
 Run through ``python bench/report.py`` (see bench/README.md).
@@ -159,6 +161,54 @@ def test_transform(benchmark, request, corpora, reference_outputs, corpus_name, 
         for name in ("indptr", "indices", "data"):
             np.testing.assert_array_equal(getattr(X, name), getattr(expected, name))
     else:
+        assert _compare_csr(expected, X) == []
+
+
+# Custom token patterns (scanned natively when in the subset the core scans; each is
+# checked to be native), on the replicated corpora, fewer rounds for scikit-learn.
+PATTERN_CONFIGS = {
+    "letters": r"(?u)\b[a-zA-Z]{2,}\b",
+    "words3": r"\b\w{3,}\b",
+    "unicode-letters": r"[^\W\d_]+",
+    "digits": r"\d+",
+    "letters-i": r"(?i)\b[a-z]{2,}\b",
+}
+PATTERN_ROUNDS = {"sklearn": 3, "fasthash[1]": 11, "fasthash[all]": 11}
+
+
+@pytest.mark.parametrize("impl", list(PATTERN_ROUNDS))
+@pytest.mark.parametrize("config", list(PATTERN_CONFIGS))
+@pytest.mark.parametrize("corpus_name", CORPORA)
+def test_transform_pattern(benchmark, corpora, reference_outputs, corpus_name, config, impl):
+    from fasthash.feature_extraction.text import python_analysis_reason
+
+    corpus = corpora(corpus_name)
+    pattern = PATTERN_CONFIGS[config]
+    params = {"token_pattern": pattern}
+    benchmark.group = f"transform | {corpus_name} | token_pattern={pattern}"
+    n_jobs = IMPLEMENTATIONS[impl][0]
+    benchmark.extra_info.update(
+        implementation=impl, corpus=corpus_name, config=f"token_pattern={pattern}",
+        n_jobs=n_jobs, threads=resolved_threads(impl), docs=len(corpus.docs),
+    )
+    if impl == "sklearn":
+        transform = SkHashingVectorizer(**params).transform
+    else:
+        vec = fasthash.HashingVectorizer(**params, n_jobs=n_jobs)
+        assert python_analysis_reason(vec) is None  # the native scanner is measured
+        transform = vec.transform
+        transform(corpus.docs[:10])  # the pattern's tables are built once per process
+    X = benchmark.pedantic(transform, args=(corpus.docs,), rounds=PATTERN_ROUNDS[impl],
+                           warmup_rounds=1)
+    record_throughput(benchmark, corpus.n_bytes)
+    key = (corpus_name, f"token_pattern={pattern}")
+    if impl == "sklearn":
+        reference_outputs[key] = X
+    else:
+        expected = reference_outputs.get(key)
+        if expected is None:
+            expected = reference_outputs[key] = SkHashingVectorizer(**params).transform(
+                corpus.docs)
         assert _compare_csr(expected, X) == []
 
 
@@ -408,6 +458,13 @@ INTERRUPT_CASES = {
     "char_wb(2,4), one 100 MB document": (
         "HashingVectorizer(n_jobs=2, analyzer='char_wb', ngram_range=(2, 4))", 100),
     "FeatureHasher, one sample of 30M names": ("FeatureHasher(input_type='string')", 0),
+    # custom token patterns: the core's runs and general scanners, and text prepared a
+    # block at a time (accents stripped from a Latin-1 document)
+    r"token_pattern=(?u)\b[a-zA-Z]{2,}\b, one 300 MB document": (
+        r"HashingVectorizer(n_jobs=2, token_pattern=r'(?u)\b[a-zA-Z]{2,}\b')", 300),
+    r"token_pattern=\b\w{3,5}\b, strip_accents, one 100 MB Latin-1 document": (
+        r"HashingVectorizer(n_jobs=2, token_pattern=r'\b\w{3,5}\b', strip_accents='unicode')",
+        100, {"e": "\xe9"}),
 }
 
 _INTERRUPT_SCRIPT = """
@@ -418,7 +475,8 @@ est = {est}
 if {mb}:
     words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod".split()
     unit = " ".join(np.random.default_rng(0).choice(words, 100000)) + " "
-    X = [(unit * ({mb} * 2**20 // len(unit) + 1))[: {mb} * 2**20]]
+    X = [(unit * ({mb} * 2**20 // len(unit) + 1))[: {mb} * 2**20].translate(
+        str.maketrans({wider!r}))]
 else:
     names = [str(i) for i in range(2**16)]
     X = [[names[(i * 40503) % 2**16] for i in range(30 * 2**20)]]
@@ -447,10 +505,11 @@ def test_ctrl_c_latency(benchmark, case):
     import subprocess
     import sys
 
-    est, mb = INTERRUPT_CASES[case]
+    est, mb, *wider = INTERRUPT_CASES[case]
     benchmark.group = "Ctrl-C | time from SIGINT to KeyboardInterrupt"
     delay = 1.5 if mb == 0 else 1.0  # the FeatureHasher case: within the merge
-    script = _INTERRUPT_SCRIPT.format(est=est, mb=mb, delay=delay)
+    script = _INTERRUPT_SCRIPT.format(est=est, mb=mb, delay=delay,
+                                      wider=wider[0] if wider else {})
     latencies = []
 
     def run():

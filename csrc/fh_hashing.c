@@ -815,8 +815,12 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
     if (d->mode == FH_DOC_TEXT) {
         if (o->analyzer == FH_ANALYZER_WORD) {
             sc->tb.hash_only = o->max_n == 1 && !sc->debug;
-            if ((st = fh_word_tokens(&d->text, o->lowercase, o->strip_accents, o->token, o->stop,
-                                     &sc->tb)) != FH_OK)
+            st = o->pattern ? fh_pattern_tokens(&d->text, o->lowercase, o->strip_accents,
+                                                o->pattern, o->stop,
+                                                o->paths == FH_PATHS_REFERENCE, &sc->tb)
+                            : fh_word_tokens(&d->text, o->lowercase, o->strip_accents, o->token,
+                                             o->stop, &sc->tb);
+            if (st != FH_OK)
                 return st;
             return emit_words(sc, o, hp);
         }

@@ -14,6 +14,7 @@
 #include "fh_cancel.h"
 #include "fh_chars.h"
 #include "fh_csr.h"
+#include "fh_pattern.h"
 #include "fh_status.h"
 #include "fh_tokenize.h"
 
@@ -58,9 +59,12 @@ typedef struct {
     int32_t binary;
     int32_t norm;            /* FH_NORM_*; must be NONE for FH_OUT_I64 */
     int32_t out_type;        /* FH_OUT_* */
-    int32_t token;           /* FH_ANALYZER_WORD: the token pattern, FH_TOKEN_* */
+    int32_t token;           /* FH_ANALYZER_WORD: the token pattern, FH_TOKEN_*, unless
+                                pattern is set */
     const fh_stopset *stop;  /* may be NULL */
     int32_t paths;           /* tests only, 0 otherwise: FH_PATHS_* (same output in all) */
+    const fh_pattern *pattern; /* FH_ANALYZER_WORD: a token pattern (fh_pattern.h) scanned
+                                  instead of token; may be NULL */
 } fh_opts;
 
 /* Which code paths fh_batch_run may take (fh_opts.paths), to test them against each other:

@@ -7,6 +7,7 @@
 
 #include "fh_buf.h"
 #include "fh_murmur3.h"
+#include "fh_tokenize_impl.h"
 #include "fh_unicode_impl.h"
 
 #ifdef __SSE2__
@@ -108,68 +109,8 @@ void fh_tokbuf_free(fh_tokbuf *tb)
     free(tb->sp);
     free(tb->mask);
     free(tb->runs);
+    free(tb->cp);
     fh_tokbuf_init(tb);
-}
-
-static fh_status reserve_bytes(uint8_t **buf, int64_t *cap, int64_t need)
-{
-    FH_GROW(*buf, *cap, need, 256, return FH_ERR_NOMEM);
-    return FH_OK;
-}
-
-static fh_status reserve_tokens(fh_tokbuf *tb, int64_t need)
-{
-    if (need <= tb->cap_tok)
-        return FH_OK;
-    int64_t ncap = fh_next_cap(tb->cap_tok, need, 64); /* four arrays, one capacity */
-    FH_RESIZE(tb->off, ncap, return FH_ERR_NOMEM);
-    FH_RESIZE(tb->tlen, ncap, return FH_ERR_NOMEM);
-    FH_RESIZE(tb->hash, ncap, return FH_ERR_NOMEM);
-    FH_RESIZE(tb->sp, ncap, return FH_ERR_NOMEM);
-    tb->cap_tok = ncap;
-    return FH_OK;
-}
-
-/* murmur3_32 of the token base[start .. start + len) (base_len bytes readable at base). */
-static inline uint32_t token_hash(const uint8_t *base, int64_t base_len, int64_t start,
-                                  int64_t len)
-{
-    /* Most words are short: hash them without the loop and tail switch, whose branches
-     * mispredict from one token to the next (one test: 97% of English tokens fit). */
-    if ((len <= 11) & (start + 12 <= base_len))
-        return fh_murmur3_32_upto11(base + start, len);
-    return fh_murmur3_32_inline(base + start, (size_t)len, 0);
-}
-
-/* Token base[start .. start + len): keep it unless it is a stop word. sur: the token holds
- * a lone surrogate (3-byte form; it may still be a stop word given in that form). */
-static inline fh_status add_token(fh_tokbuf *tb, int64_t start, int64_t len,
-                                  const fh_stopset *stop, int sur)
-{
-    uint32_t h = token_hash(tb->base, tb->base_len, start, len);
-    if (stop && fh_stopset_contains(stop, tb->base + start, len, h))
-        return FH_OK;
-    int64_t n = tb->n;
-    if (n == tb->cap_tok && reserve_tokens(tb, n + 1) != FH_OK)
-        return FH_ERR_NOMEM;
-    if (tb->hash_only) {
-        if (sur)
-            return FH_ERR_ENCODE; /* every token is a feature to hash */
-        tb->hash[n] = h;
-        tb->n = n + 1;
-        return FH_OK;
-    }
-    if (n > 0) {
-        int64_t end = tb->off[n - 1] + tb->tlen[n - 1];
-        tb->sp[n - 1] |= (uint8_t)(start == end + 1 && tb->base[end] == ' ');
-    }
-    tb->off[n] = start;
-    tb->tlen[n] = len;
-    tb->hash[n] = h;
-    tb->sp[n] = (uint8_t)(sur ? FH_SP_SURROGATE : 0);
-    tb->n_surrogate += sur != 0;
-    tb->n = n + 1;
-    return FH_OK;
 }
 
 /* ASCII: bit i of mask is set iff s[i] is a word character ([0-9A-Za-z_]); bits past n
@@ -247,40 +188,6 @@ static void ascii_nonspace_mask(const uint8_t *s, int64_t n, uint64_t *mask)
     }
 }
 
-static void ascii_lower(const uint8_t *s, int64_t n, uint8_t *out)
-{
-    int64_t i = 0;
-#ifdef __SSE2__
-    const __m128i loA = _mm_set1_epi8('A' - 1), hiZ = _mm_set1_epi8('Z' + 1);
-    const __m128i x20 = _mm_set1_epi8(0x20);
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, loA), _mm_cmplt_epi8(v, hiZ));
-        _mm_storeu_si128((__m128i *)(void *)(out + i), _mm_add_epi8(v, _mm_and_si128(up, x20)));
-    }
-#endif
-    for (; i < n; i++)
-        out[i] = (uint8_t)(s[i] + (((uint8_t)(s[i] - 'A') < 26) << 5));
-}
-
-static inline int64_t ctz64(uint64_t x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_ctzll(x);
-#else
-    int64_t r = 0;
-    while (!(x & 1)) {
-        x >>= 1;
-        r++;
-    }
-    return r;
-#endif
-}
-
-/* Text scanned per block by word_tokens_ascii (64-bit mask words): bounds its scratch and
- * the work between two polls of the cancellation token. */
-#define FH_ASCII_BLOCK_WORDS (FH_POLL_ITEMS / 64)
-
 static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, int token,
                                    const fh_stopset *stop, fh_tokbuf *tb)
 {
@@ -295,11 +202,8 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         tb->base = tb->buf;
         tb->base_len = tb->cap;
     }
-    /* Per block: runs of token characters, a 64-bit word at a time: a run starts where a
-     * set bit follows a clear bit and ends (exclusive) where a clear bit follows a set bit.
-     * All starts are listed first, then all ends (two tight loops over set bits: far fewer
-     * mispredicted branches than alternating between them), then paired in order. A run
-     * still open at the end of a block is carried to the next one. */
+    /* Per block: runs of token characters (fh_block_runs), a run still open at the end of
+     * a block carried to the next one. */
     const int64_t max_runs = FH_ASCII_BLOCK_WORDS * 32 + 2;
     FH_GROW(tb->runs, tb->cap_runs, 2 * max_runs, 64, return FH_ERR_NOMEM);
     int64_t *rs = tb->runs, *re = tb->runs + max_runs;
@@ -317,31 +221,7 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             ascii_nonspace_mask(s + lo, len, tb->mask);
         else
             ascii_word_mask(s + lo, len, tb->mask);
-        int64_t ns = 0, ne = 0;
-        if (open >= 0)
-            rs[ns++] = open;
-        for (int64_t w = 0; w < bw; w++) {
-            uint64_t m = tb->mask[w];
-            uint64_t prev = (m << 1) | carry;
-            uint64_t starts = m & ~prev, ends = ~m & prev;
-            carry = m >> 63;
-            int64_t base = lo + (w << 6);
-            while (starts) {
-                rs[ns++] = base + ctz64(starts);
-                starts &= starts - 1;
-            }
-            while (ends) {
-                re[ne++] = base + ctz64(ends);
-                ends &= ends - 1;
-            }
-        }
-        open = -1;
-        if (ne < ns) { /* bits past n are clear: only a run reaching the block's end is open */
-            if (lo + len == n)
-                re[ne++] = n;
-            else
-                open = rs[ne];
-        }
+        const int64_t ne = fh_block_runs(tb->mask, bw, lo, n, &carry, &open, rs, re);
         if (fast) {
             /* Unigrams, no stop words: only the hashes of the runs of >= minlen characters.
              * Branch-free: every run is hashed and the index moves on when it is long

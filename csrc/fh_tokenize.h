@@ -66,6 +66,8 @@ typedef struct {
     int64_t cap_mask;
     int64_t *runs; /* scratch: run starts, then run ends (ASCII path) */
     int64_t cap_runs;
+    uint32_t *cp; /* scratch: blocks of prepared code points (token patterns) */
+    int64_t cap_cp;
     int hash_only; /* set by the caller: only hash[] is needed (unigrams), off/tlen/sp
                       may be left unfilled; a token holding a lone surrogate then fails
                       with FH_ERR_ENCODE at once */

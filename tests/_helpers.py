@@ -25,7 +25,6 @@ __all__ = [
     "assert_same_exception",
     "assert_same_outcome",
     "compare_with_sklearn",
-    "native_reason",
     "needs_sparse_interface",
     "normalize_message",
     "parametrize_with_checks",
@@ -209,21 +208,6 @@ def compare_with_sklearn(params, make_docs, *, n_jobs=(1, 2), method="transform"
         except AssertionError as err:
             raise AssertionError(f"n_jobs={jobs}, params={params!r}: {err}") from err
     return expected
-
-
-def native_reason(vectorizer):
-    """``_native_reason(vectorizer)``: None when the C core analyses this configuration.
-
-    Skips the calling test while the private hook does not exist.
-    """
-    import pytest
-
-    from fasthash.feature_extraction import text
-
-    hook = getattr(text, "_native_reason", None)
-    if hook is None:
-        pytest.skip("fasthash.feature_extraction.text._native_reason does not exist yet")
-    return hook(vectorizer)
 
 
 def needs_sparse_interface(test):

@@ -11,7 +11,7 @@ from fasthash._config import config_context, get_config, set_config
 from fasthash._show_versions import show_versions
 from fasthash.exceptions import FasthashError, IncompatibleModelsError
 from fasthash.feature_extraction._hash import FeatureHasher
-from fasthash.feature_extraction.text import HashingVectorizer
+from fasthash.feature_extraction.text import HashingVectorizer, python_analysis_reason
 from fasthash.utils._murmur import murmurhash3_32
 
 __version__ = "0.1.0"
@@ -71,6 +71,7 @@ __all__ = [
     "get_config",
     "merge_forests",
     "murmurhash3_32",
+    "python_analysis_reason",
     "set_config",
     "show_versions",
     "__version__",

@@ -17,8 +17,9 @@ from _helpers import (
     SkHashingVectorizer,
     assert_csr_identical,
     compare_with_sklearn,
-    native_reason,
 )
+
+from fasthash import python_analysis_reason
 
 _corpus = pytest.importorskip("fasthash._corpus")
 
@@ -169,7 +170,7 @@ def test_corpus_files(corpora, tmp_path, input_kind):
 
     for n_jobs in (1, 2):
         vec = FhHashingVectorizer(input=input_kind, ngram_range=(1, 2), n_jobs=n_jobs)
-        assert native_reason(vec) is None
+        assert python_analysis_reason(vec) is None
         assert_csr_identical(vec.transform(make()), expected)
 
 
@@ -179,7 +180,7 @@ def test_corpus_native_path_used():
         {"lowercase": False},
         {"stop_words": "english", "ngram_range": (1, 2), "dtype": np.float32},
     ):
-        assert native_reason(FhHashingVectorizer(**params)) is None
+        assert python_analysis_reason(FhHashingVectorizer(**params)) is None
 
 
 def test_corpus_is_deterministic(corpora):

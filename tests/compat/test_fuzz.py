@@ -12,7 +12,9 @@ their own: scikit-learn raises UnicodeEncodeError when a feature holds one, and 
 must raise the same error).
 
 Every native configuration runs against the installed scikit-learn, bit for bit (or the
-same exception and warnings): each native token pattern spelling, 'char' and 'char_wb',
+same exception and warnings): each built-in token pattern spelling and each shape of the
+natively scanned subset of token patterns (under inline flags drawn from u, i, a, m, s,
+x), 'char' and 'char_wb',
 every strip_accents, lowercase on and off, n-gram ranges from (-2, 2) to (1, 2**40), stop
 words, binary, every norm, several dtypes, alternate_sign, power-of-two and other
 n_features; each on the core's fastest, baseline-ISA and reference paths (the same output
@@ -31,13 +33,13 @@ from _helpers import (
     FhHashingVectorizer,
     SkHashingVectorizer,
     assert_same_outcome,
-    native_reason,
     run,
 )
 from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
 
 import fasthash.feature_extraction.text as fh_text
 from fasthash import FeatureHasher as FhFeatureHasher
+from fasthash import python_analysis_reason
 from fasthash._lib import _hashing
 
 N_DOCS = int(os.environ.get("FASTHASH_FUZZ_DOCS", "240"))
@@ -190,8 +192,23 @@ def test_corpus_covers_every_profile():
 
 # --- configurations ---------------------------------------------------------------------
 
-TOKEN_BODIES = sorted(fh_text._NATIVE_TOKEN_BODIES)
-FLAG_PREFIXES = ["", "(?u)", "(?i)", "(?u)(?m)", "(?x)", "(?usx)"]
+# Token patterns: the built-in scanners' spellings, then every shape of the natively scanned
+# subset (\b? C{m,n} \b? after inline flags): runs of a class inside \w, outside it or
+# across it, with and without anchors; bounded repeats; empty matches; anchors that fall
+# inside runs; literal, escaped and non-ASCII atoms (tests/unit/test_token_patterns.py
+# checks each shape against re.findall on every code point).
+TOKEN_BODIES = [
+    r"\b\w\w+\b", r"\w\w+", r"\b\w\w+", r"\w\w+\b", r"\b\w+\b", r"\w+", r"\b\w+", r"\w+\b",
+    r"\S+", r"[^\s]+",
+    # the runs scanner: maximal runs, kept by the anchors at their two ends
+    r"\b[a-zA-Z]{2,}\b", r"[a-zA-Z]{2,}", r"\b\w{3,}\b", r"[^\W\d_]+", r"\d+", r"\b[a-z]{2,}",
+    r"[\w']+", r"\W+", r"\s+", r"\x00+", r"[^\s.]+", r".+", r"[\u0300-\u036f]+",
+    r"[α-ωά-ώ]{2,}\b", r"[\x00-\x1f\x7f-\x9f]+",
+    # the general scanner: bounded repeats, empty matches, anchors inside runs
+    r"\w{2,3}", r"\b\w{3,5}\b", r"\w{3,5}\b", r"\S{1,4}", r"\w*", r"\S?", r"\d{0,2}",
+    r"[a-z]*\b", r"\b\S+\b", r"\b\S{2,}", r"[-.\w]+\b", r"\b[\w']{2,}\b", r"\b\w{,2}",
+]
+FLAG_PREFIXES = ["", "(?u)", "(?i)", "(?u)(?m)", "(?x)", "(?usx)", "(?a)", "(?ai)", "(?is)"]
 WORD_RANGES = [(1, 1), (1, 2), (2, 2), (1, 3), (2, 4), (0, 2), (-2, 2), (3, 3), (1, 9),
                (5, 40), (2, 2**40)]
 CHAR_RANGES = [(1, 1), (1, 2), (1, 3), (2, 3), (2, 4), (2, 5), (3, 5), (1, 5), (3, 8), (1, 8),
@@ -252,7 +269,7 @@ def test_every_native_configuration(monkeypatch, global_random_seed):
     configs = _configs(global_random_seed)
     assert len(configs) == 3 * 2 * (len(TOKEN_BODIES) + 4)
     for index, params in enumerate(configs):
-        assert native_reason(FhHashingVectorizer(**params)) is None, params
+        assert python_analysis_reason(FhHashingVectorizer(**params)) is None, params
         cases = [("corpus", docs), ("surrogates", surrogate_docs)]
         cases += [(f"surrogate doc {k}", [d]) for k, d in enumerate(surrogate_docs)]
         for what, corpus in cases:

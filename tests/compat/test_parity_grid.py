@@ -21,9 +21,10 @@ from _helpers import (
     SkHashingVectorizer,
     assert_csr_identical,
     compare_with_sklearn,
-    native_reason,
     run,
 )
+
+from fasthash import python_analysis_reason
 
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
@@ -104,6 +105,9 @@ VALUES = {
         r"(\w)\w*",
         r"\w*",
         r"(?a)\b\w\w+\b",
+        r"(?u)\b[a-zA-Z]{2,}\b",
+        r"(?i)\b[a-z]{2,3}\b",
+        r"\d?",
         None,
     ],
     "ngram_range": [(1, 1), (1, 2), (2, 3), (1, 3), (0, 2), (2, 2)],
@@ -326,7 +330,9 @@ def test_grid_covers_every_value():
 
 
 def test_grid_exercises_the_native_path():
-    native = [c for c in CONFIGS if native_reason(FhHashingVectorizer(**_params(c))) is None]
+    native = [
+        c for c in CONFIGS if python_analysis_reason(FhHashingVectorizer(**_params(c))) is None
+    ]
     assert len(native) >= 0.4 * len(CONFIGS)
 
 
@@ -659,12 +665,17 @@ NATIVE_CONFIGS = [
     {"token_pattern": r"\S+", "stop_words": "english"},
     {"token_pattern": r"(?i)[^\s]+", "strip_accents": "unicode"},
     {"token_pattern": r"(?u)(?i)\w\w+"},
+    # other patterns of the natively scanned subset (tests/unit/test_token_patterns.py)
+    {"token_pattern": r"\S\S+"},
+    {"token_pattern": r"(?a)\w+"},
+    {"token_pattern": r"(?u)\b[a-zA-Z]{2,}\b", "ngram_range": (1, 3)},
+    {"token_pattern": r"\w*", "stop_words": ["", "a"]},
 ]
 
 
 @pytest.mark.parametrize("params", NATIVE_CONFIGS, ids=repr)
 def test_native_path_is_used(params):
-    assert native_reason(FhHashingVectorizer(**params)) is None
+    assert python_analysis_reason(FhHashingVectorizer(**params)) is None
 
 
 @pytest.mark.parametrize(
@@ -673,14 +684,15 @@ def test_native_path_is_used(params):
         {"analyzer": analyze_split},
         {"tokenizer": tokenize_split},
         {"preprocessor": preprocess_zero},
-        {"token_pattern": r"\S\S+"},
-        {"token_pattern": r"(?a)\w+"},
+        {"token_pattern": r"(\w+)"},
+        {"token_pattern": r"\w+?"},
+        {"token_pattern": r"\w+|\d"},
         {"token_pattern": re.compile(r"\S+")},
     ],
     ids=repr,
 )
 def test_python_path_is_explained(params):
-    reason = native_reason(FhHashingVectorizer(**params))
+    reason = python_analysis_reason(FhHashingVectorizer(**params))
     assert isinstance(reason, str) and reason
 
 

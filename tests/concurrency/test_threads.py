@@ -77,8 +77,7 @@ SHARED_CONFIGS = [
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_one_instance_many_threads(params, n_jobs, corpus_3000):
     vec = FhHashingVectorizer(**params, n_jobs=n_jobs)
-    hook = getattr(fasthash.feature_extraction.text, "_native_reason", None)
-    python_path = hook is None or hook(vec) is not None
+    python_path = fasthash.python_analysis_reason(vec) is not None
     docs = corpus_3000[:200] if python_path else corpus_3000[:600]
     serial = vec.transform(docs)
     assert_csr_identical(serial, SkHashingVectorizer(**params).transform(docs))

@@ -103,23 +103,31 @@ def _run(body, timeout=180):
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-# (params, MiB of text): each takes several seconds uninterrupted, under ~2.5 GB.
+# (params, MiB of text, characters replaced to make the text wider): each takes several
+# seconds uninterrupted, under ~2.5 GB. Custom token patterns run the core's own scanners:
+# maximal runs on ASCII, the general scanner (bounded repeats), the streamed runs on
+# UCS-2, and text prepared a block at a time (accents stripped).
 HUGE_DOCUMENT_CASES = {
-    "word": ({}, 300),
-    "word_ngrams": ({"ngram_range": (1, 3), "token_pattern": r"\S+"}, 60),
-    "char_1_5": ({"analyzer": "char", "ngram_range": (1, 5)}, 50),
-    "char_wb_2_4": ({"analyzer": "char_wb", "ngram_range": (2, 4)}, 100),
+    "word": ({}, 300, {}),
+    "word_ngrams": ({"ngram_range": (1, 3), "token_pattern": r"\S+"}, 60, {}),
+    "char_1_5": ({"analyzer": "char", "ngram_range": (1, 5)}, 50, {}),
+    "char_wb_2_4": ({"analyzer": "char_wb", "ngram_range": (2, 4)}, 100, {}),
+    "pattern_runs": ({"token_pattern": r"(?u)\b[a-zA-Z]{2,}\b"}, 300, {}),
+    "pattern_general": ({"token_pattern": r"\b\w{3,5}\b", "ngram_range": (1, 2)}, 100, {}),
+    "pattern_runs_ucs2": ({"token_pattern": r"[^\W\d_]+"}, 150, {"o": "\u0151"}),
+    "pattern_prepared": (
+        {"token_pattern": r"\b\w{3,}\b", "strip_accents": "unicode"}, 100, {"e": "\xe9"}),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(HUGE_DOCUMENT_CASES))
 def test_ctrl_c_inside_one_huge_document(case):
-    params, mb = HUGE_DOCUMENT_CASES[case]
+    params, mb, wider = HUGE_DOCUMENT_CASES[case]
     out = _run(
         f"""
         params = {params!r}
-        doc = big_document({mb})
+        doc = big_document({mb}).translate(str.maketrans({wider!r}))
         vec = HashingVectorizer(n_jobs=2, **params)
         result = interrupt(lambda: vec.transform([doc]), 0.5)
         result["next_ok"] = next_call_works(params)

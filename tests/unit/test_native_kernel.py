@@ -124,8 +124,8 @@ def test_deliberate_differences():
         HashingVectorizer(n_features=0).transform(["a b"])
 
 
-def test_native_reason():
-    reason = fh_text._native_reason
+def test_python_analysis_reason():
+    reason = fh_text.python_analysis_reason
     assert reason(HashingVectorizer()) is None
     assert reason(HashingVectorizer(lowercase=False, stop_words="english", ngram_range=(2, 5),
                                     norm="l1", dtype=np.float32, binary=True,
@@ -136,7 +136,10 @@ def test_native_reason():
     assert reason(HashingVectorizer(strip_accents="unicode", lowercase=False)) is None
     assert reason(HashingVectorizer(strip_accents=str.upper)).startswith("strip_accents=")
     assert reason(HashingVectorizer(token_pattern=r"\S+")) is None
-    assert reason(HashingVectorizer(token_pattern=r"\S\S+")) == "custom token_pattern"
+    assert reason(HashingVectorizer(token_pattern=r"\S\S+")) is None
+    assert reason(HashingVectorizer(token_pattern=r"\S+?")) == (
+        "token_pattern outside the subset the core scans"
+    )
     assert reason(HashingVectorizer(n_features=2**31)).startswith("scikit-learn's own")
     assert reason(HashingVectorizer(dtype=np.float16)).startswith("scikit-learn's own")
 

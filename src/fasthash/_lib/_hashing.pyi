@@ -26,7 +26,30 @@ PATHS_FASTEST: int
 PATHS_BASELINE: int
 PATHS_REFERENCE: int
 
+SCAN_RUNS: int
+SCAN_GENERAL: int
+SET_CLASS: int
+SET_WORD: int
+SET_LOWER_CLASS: int
+SET_LOWER_WORD: int
+SET_LOWER_COMPLEX: int
+CHARSET_BYTES: int
+
 def check_status(status: int, row: int = ...) -> None: ...
+
+class Pattern:
+    def __init__(
+        self,
+        class_bits: bytes | npt.NDArray[np.uint8],
+        word_bits: bytes | npt.NDArray[np.uint8],
+        min_count: int,
+        max_count: int,
+        bound_start: bool,
+        bound_end: bool,
+    ) -> None: ...
+    @property
+    def scanner(self) -> int: ...
+    def members(self, which: int) -> npt.NDArray[np.bool_]: ...
 
 class Options:
     def __init__(
@@ -45,7 +68,10 @@ class Options:
         strip_accents: int = ...,
         token: int = ...,
         paths: int = ...,
+        pattern: Pattern | None = ...,
     ) -> None: ...
+    @property
+    def pattern(self) -> Pattern | None: ...
 
 class SurrogateFeatureError(UnicodeEncodeError):
     row: int

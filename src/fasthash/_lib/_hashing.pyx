@@ -88,17 +88,75 @@ def check_status(int status, int64_t row=-1):
     _check(<fh_status>status, row)
 
 
+SCAN_RUNS = FH_SCAN_RUNS
+SCAN_GENERAL = FH_SCAN_GENERAL
+SET_CLASS = FH_SET_CLASS
+SET_WORD = FH_SET_WORD
+SET_LOWER_CLASS = FH_SET_LOWER_CLASS
+SET_LOWER_WORD = FH_SET_LOWER_WORD
+SET_LOWER_COMPLEX = FH_SET_LOWER_COMPLEX
+CHARSET_BYTES = FH_CHARSET_BYTES
+
+
+cdef class Pattern:
+    """A token pattern of the core's subset: ``\\b? C{min_count,max_count} \\b?``.
+
+    ``class_bits`` and ``word_bits`` are bitmaps of ``CHARSET_BYTES`` bytes over every code
+    point (code point ``c`` at bit ``c & 7`` of byte ``c >> 3``): the class ``C`` and the
+    word characters of ``\\b``. ``max_count`` is -1 when unbounded. Immutable; may be
+    shared by threads and by several :class:`Options`.
+    """
+    cdef fh_pattern *c
+
+    def __cinit__(self, const uint8_t[::1] class_bits not None,
+                  const uint8_t[::1] word_bits not None, int64_t min_count, int64_t max_count,
+                  bint bound_start, bint bound_end):
+        cdef fh_pattern_spec spec
+        self.c = NULL
+        if class_bits.shape[0] != FH_CHARSET_BYTES or word_bits.shape[0] != FH_CHARSET_BYTES:
+            raise ValueError(f"bitmaps must hold {FH_CHARSET_BYTES} bytes")
+        spec.class_bits = &class_bits[0]
+        spec.word_bits = &word_bits[0]
+        spec.min_count = min_count
+        spec.max_count = max_count
+        spec.bound_start = bound_start
+        spec.bound_end = bound_end
+        _check(fh_pattern_new(&spec, &self.c), -1)
+
+    def __dealloc__(self):
+        fh_pattern_free(self.c)
+
+    @property
+    def scanner(self):
+        """``SCAN_RUNS`` or ``SCAN_GENERAL``: the scanner the core chose."""
+        return fh_pattern_scanner(self.c)
+
+    def members(self, int which):
+        """Membership of every code point in the set ``which`` (``SET_*``), from the core's
+        tables (for tests): a bool array of 0x110000 entries."""
+        cdef uint8_t[::1] out = np.empty(0x110000, dtype=np.uint8)
+        cdef uint32_t cp
+        with nogil:
+            for cp in range(0x110000):
+                out[cp] = fh_pattern_has(self.c, which, cp) != 0
+        return np.asarray(out).view(np.bool_)
+
+
 cdef class Options:
     """Validated kernel options (the Python layer decides their values)."""
     cdef fh_opts c
     cdef fh_stopset *stop
+    cdef readonly Pattern pattern
 
     def __cinit__(self, *, int64_t min_n, int64_t max_n, uint32_t n_features, bint lowercase,
                   bint alternate_sign, bint binary, int norm, int out_type, stop_words=None,
                   int analyzer=FH_ANALYZER_WORD, int strip_accents=0, int token=FH_TOKEN_WORD2,
-                  int paths=FH_PATHS_FASTEST):
+                  int paths=FH_PATHS_FASTEST, Pattern pattern=None):
         memset(&self.c, 0, sizeof(fh_opts))
         self.stop = NULL
+        self.pattern = pattern  # kept alive by these options
+        if pattern is not None:
+            self.c.pattern = pattern.c
         self.c.analyzer = analyzer
         self.c.token = token
         self.c.strip_accents = strip_accents

@@ -61,6 +61,32 @@ cdef extern from "fh_tokenize.h" nogil:
         FH_TOKEN_NONSPACE
 
 
+cdef extern from "fh_pattern.h" nogil:
+    enum:
+        FH_CHARSET_BYTES
+        FH_SCAN_RUNS
+        FH_SCAN_GENERAL
+    enum:
+        FH_SET_CLASS
+        FH_SET_WORD
+        FH_SET_LOWER_CLASS
+        FH_SET_LOWER_WORD
+        FH_SET_LOWER_COMPLEX
+    ctypedef struct fh_pattern_spec:
+        const uint8_t *class_bits
+        const uint8_t *word_bits
+        int64_t min_count
+        int64_t max_count
+        int32_t bound_start
+        int32_t bound_end
+    ctypedef struct fh_pattern:
+        pass
+    fh_status fh_pattern_new(const fh_pattern_spec *spec, fh_pattern **out)
+    void fh_pattern_free(fh_pattern *pattern)
+    int fh_pattern_scanner(const fh_pattern *pattern)
+    int fh_pattern_has(const fh_pattern *pattern, int which, uint32_t cp)
+
+
 cdef extern from "fh_csr.h" nogil:
     enum:
         FH_NORM_NONE
@@ -107,6 +133,7 @@ cdef extern from "fh_hashing.h" nogil:
         int32_t token
         const fh_stopset *stop
         int32_t paths
+        const fh_pattern *pattern
     ctypedef struct fh_batch:
         pass
     ctypedef struct fh_workspace:

@@ -3,6 +3,6 @@
 """Feature extraction drop-ins (mirrors :mod:`sklearn.feature_extraction`)."""
 
 from fasthash.feature_extraction._hash import FeatureHasher
-from fasthash.feature_extraction.text import HashingVectorizer
+from fasthash.feature_extraction.text import HashingVectorizer, python_analysis_reason
 
-__all__ = ["FeatureHasher", "HashingVectorizer"]
+__all__ = ["FeatureHasher", "HashingVectorizer", "python_analysis_reason"]

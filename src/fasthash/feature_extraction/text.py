@@ -4,7 +4,6 @@
 
 import functools
 import numbers
-import re
 import unicodedata
 
 import numpy as np
@@ -14,6 +13,7 @@ from sklearn.preprocessing import normalize
 
 from fasthash._lib import _cancel, _hashing
 from fasthash.feature_extraction._interruptible import in_main_thread, run_interruptibly
+from fasthash.feature_extraction._token_pattern import token_scanner
 from fasthash.utils._sklearn_compat import (
     InvalidParameterError,
     NJobs,
@@ -23,36 +23,9 @@ from fasthash.utils._sklearn_compat import (
 )
 from fasthash.utils._threads import effective_n_jobs
 
-__all__ = ["HashingVectorizer"]
+__all__ = ["HashingVectorizer", "python_analysis_reason"]
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-
-# Token patterns the core scans natively, by what re.findall returns for them: maximal runs
-# of >= 2 or >= 1 word characters, or of non-whitespace characters. Each spelling below
-# returns exactly the canonical pattern's matches on every str (tests/unit/
-# test_token_patterns.py checks it over every code point), under any combination of the
-# inline flags u, i, m, s and x (a = ASCII changes \w, \s and \b: left to Python).
-_NATIVE_TOKEN_BODIES = {
-    r"\b\w\w+\b": _hashing.TOKEN_WORD2,
-    r"\w\w+": _hashing.TOKEN_WORD2,
-    r"\b\w\w+": _hashing.TOKEN_WORD2,
-    r"\w\w+\b": _hashing.TOKEN_WORD2,
-    r"\b\w+\b": _hashing.TOKEN_WORD1,
-    r"\w+": _hashing.TOKEN_WORD1,
-    r"\b\w+": _hashing.TOKEN_WORD1,
-    r"\w+\b": _hashing.TOKEN_WORD1,
-    r"\S+": _hashing.TOKEN_NONSPACE,
-    r"[^\s]+": _hashing.TOKEN_NONSPACE,
-}
-_INLINE_FLAGS = re.compile(r"(?:\(\?[imsux]+\))*")
-
-
-def _native_token(token_pattern):
-    """The core's TOKEN_* scanner equivalent to ``token_pattern``, or None."""
-    if not isinstance(token_pattern, str):
-        return None
-    body = token_pattern[_INLINE_FLAGS.match(token_pattern).end() :]
-    return _NATIVE_TOKEN_BODIES.get(body)
 
 _N_FEATURES_MAX = 2**31 - 1
 # Above this many entries (before duplicates are summed) the output gets int64 indices, as
@@ -99,14 +72,16 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     (container, shape, dtypes, indices, explicit zeros, values), with the same exceptions.
     The work runs in C with the GIL released, on ``n_jobs`` threads.
 
-    The word analyzer with the default ``token_pattern`` or a common one (``(?u)\b\w+\b``,
-    ``\w+``, ``\S+``, ``[^\s]+``, ... with the inline flags ``u``, ``i``, ``m``, ``s``,
-    ``x``), the character analyzers ``'char'`` and ``'char_wb'``, and ``strip_accents``
-    ``'unicode'`` and ``'ascii'`` are analysed natively, with any ``lowercase``,
-    ``stop_words``, ``ngram_range``, ``binary``, ``norm``, ``alternate_sign``,
-    ``n_features``, ``dtype`` and ``input``. Other configurations (any other
-    ``token_pattern``, callables) are analysed by scikit-learn's Python code, lazily and in
-    document order, and hashed in C: the output is the same.
+    The word analyzer with a ``token_pattern`` of the subset the core scans (one character
+    atom repeated greedily, optional ``\b`` at either end, leading inline flags: the
+    default, ``\S+``, ``(?u)\b[a-zA-Z]{2,}\b``, ``\b\w{3,}\b``, ``[^\W\d_]+``, ``\d+``,
+    ``(?i)\b[a-z]{2,}\b``, ...), the character analyzers ``'char'`` and ``'char_wb'``, and
+    ``strip_accents`` ``'unicode'`` and ``'ascii'`` are analysed natively, with any
+    ``lowercase``, ``stop_words``, ``ngram_range``, ``binary``, ``norm``,
+    ``alternate_sign``, ``n_features``, ``dtype`` and ``input``. Other configurations
+    (other token patterns, callables) are analysed by scikit-learn's Python code, lazily
+    and in document order, and hashed in C: the output is the same.
+    :func:`python_analysis_reason` tells which applies.
 
     Parameters
     ----------
@@ -151,6 +126,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     See Also
     --------
     sklearn.feature_extraction.text.HashingVectorizer : The reference implementation.
+    python_analysis_reason : Whether a configuration's documents are analysed natively.
 
     Notes
     -----
@@ -291,11 +267,66 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
             raise ValueError("Cannot vectorize empty sequence.") from None
 
 
-def _native_reason(vectorizer):
-    """Why ``vectorizer`` analyses documents in Python, or None if analysis is native.
+def python_analysis_reason(vectorizer):
+    r"""Why a vectorizer's documents would be analysed in Python, or None if in C.
 
-    For tests and diagnostics (the output is the same either way).
+    fasthash analyses the documents (preprocessing, tokenizing, n-grams) of most
+    configurations natively, in C, on ``n_jobs`` threads. The others are analysed by
+    scikit-learn's own Python code, one document at a time, and their features hashed in
+    C: the output is the same bits either way, only the speed differs (about scikit-learn's
+    speed for the analysis). This function tells which applies, from the parameters alone.
+
+    Natively analysed: ``analyzer='char'`` and ``'char_wb'``, and ``analyzer='word'`` when
+    ``token_pattern`` is in the subset the core scans -- after leading inline flags
+    (``(?a)``, ``(?i)``, ``(?m)``, ``(?s)``, ``(?u)``, ``(?x)``), one character atom
+    (a class ``[...]``, ``\w \d \s \W \D \S``, ``.`` or a literal character) repeated
+    greedily (``+``, ``*``, ``?``, ``{m}``, ``{m,}``, ``{,n}``, ``{m,n}``; ``\w\w+``
+    counts as ``\w{2,}``), with an optional ``\b`` at either end: for example
+    ``(?u)\b\w\w+\b`` (the default), ``\S+``, ``[a-zA-Z]{2,}``, ``\b\w{3,}\b``,
+    ``[^\W\d_]+``, ``\d+``, ``(?i)\b[a-z]{2,}\b`` -- with any ``lowercase``,
+    ``strip_accents`` (``'ascii'``, ``'unicode'``), ``stop_words`` and ``ngram_range``.
+    Analysed in Python: callables (``analyzer``, ``tokenizer``, ``preprocessor``,
+    ``strip_accents``) and other token patterns (groups, alternatives, lazy repeats,
+    several classes in a row, other anchors, ...).
+
+    Parameters
+    ----------
+    vectorizer : HashingVectorizer
+        A fasthash or scikit-learn ``HashingVectorizer`` (its parameters are read as
+        fasthash's ``transform`` would read them).
+
+    Returns
+    -------
+    reason : str or None
+        None when fasthash analyses the documents natively, else a short explanation.
+
+    Raises
+    ------
+    TypeError
+        If ``vectorizer`` is not a ``HashingVectorizer``.
+    InvalidParameterError
+        If ``n_features`` is 0, which ``transform`` rejects too. Other invalid parameters
+        raise their errors when documents are transformed, as in scikit-learn.
+
+    See Also
+    --------
+    HashingVectorizer : The vectorizer whose configuration is examined.
+
+    Examples
+    --------
+    >>> from fasthash import HashingVectorizer
+    >>> from fasthash.feature_extraction.text import python_analysis_reason
+    >>> print(python_analysis_reason(HashingVectorizer(token_pattern=r"(?u)\b[a-zA-Z]{2,}\b")))
+    None
+    >>> python_analysis_reason(HashingVectorizer(token_pattern=r"(\w+)-(\w+)"))
+    'token_pattern outside the subset the core scans'
+    >>> python_analysis_reason(HashingVectorizer(tokenizer=str.split))
+    'custom tokenizer'
     """
+    if not isinstance(vectorizer, _sk_text.HashingVectorizer):
+        raise TypeError(
+            f"vectorizer must be a HashingVectorizer, got {type(vectorizer).__name__}"
+        )
     return _Plan(vectorizer).reason
 
 
@@ -349,16 +380,21 @@ class _Plan:
         stop = None
         analyzer = _hashing.ANALYZER_WORD
         token = _hashing.TOKEN_WORD2
+        pattern = None
         if self.native:
             analyzer = _ANALYZERS[vec.analyzer]
             min_n, max_n = vec.ngram_range
             if analyzer == _hashing.ANALYZER_WORD:
                 if max_n == 1:
                     min_n = max_n = 1  # scikit-learn returns the tokens, whatever min_n
-                token = _native_token(vec.token_pattern)
+                scanner = token_scanner(vec.token_pattern)
+                if isinstance(scanner, _hashing.Pattern):
+                    pattern = scanner
+                else:
+                    token = scanner
                 stop = vec.get_stop_words()
                 if stop is not None:
-                    stop = _stop_word_bytes(stop, token)
+                    stop = _stop_word_bytes(stop)
             min_n = min(int(min_n), _MAX_NGRAM_N)
             max_n = min(int(max_n), _MAX_NGRAM_N)
             if analyzer != _hashing.ANALYZER_WORD or max_n != 1:
@@ -379,6 +415,7 @@ class _Plan:
             strip_accents=_STRIP[vec.strip_accents] if self.native and vec.strip_accents else 0,
             token=token,
             paths=_KERNEL_PATHS,
+            pattern=pattern,
         )
 
     def _sklearn_only(self, why):
@@ -478,23 +515,16 @@ def _supported_dtype(dtype, alternate_sign):
     return False
 
 
-def _stop_word_bytes(stop_words, token):
-    r"""The stop words as the core compares them with tokens: UTF-8 bytes.
+def _stop_word_bytes(stop_words):
+    """The stop words as the core compares them with tokens: UTF-8 bytes.
 
-    A non-str never equals a (str) token. A word holding a lone surrogate can only equal a
-    \S+ token (\w excludes surrogates); the core writes such a token's surrogates in their
-    3-byte form, which is what the "surrogatepass" error handler gives.
+    A non-str never equals a (str) token. The core writes the lone surrogates of a token
+    (where its pattern lets one in) in their 3-byte form, which is what the
+    "surrogatepass" error handler gives a stop word.
     """
-    out = []
-    for word in stop_words:
-        if not isinstance(word, str):
-            continue
-        try:
-            out.append(word.encode("utf-8"))
-        except UnicodeEncodeError:
-            if token == _hashing.TOKEN_NONSPACE:
-                out.append(word.encode("utf-8", "surrogatepass"))
-    return out
+    return [
+        word.encode("utf-8", "surrogatepass") for word in stop_words if isinstance(word, str)
+    ]
 
 
 def _python_analysis_reason(vec):
@@ -517,8 +547,8 @@ def _python_analysis_reason(vec):
     word = vec.analyzer == "word"
     if word and vec.tokenizer is not None:
         return "custom tokenizer"
-    if word and _native_token(vec.token_pattern) is None:
-        return "custom token_pattern"
+    if word and token_scanner(vec.token_pattern) is None:
+        return "token_pattern outside the subset the core scans"
     min_n, max_n = vec.ngram_range
     if max_n != 1 or not word:
         if not all(isinstance(v, numbers.Integral) for v in (min_n, max_n)):

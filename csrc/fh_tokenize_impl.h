@@ -1,0 +1,170 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Token-buffer helpers shared by the tokenizers (private to csrc/: fh_tokenize.c and
+ * fh_pattern.c). Static inline: each hot loop gets its own copy. */
+#pragma once
+#include <stdint.h>
+#include <string.h>
+
+#include "fh_buf.h"
+#include "fh_cancel.h"
+#include "fh_murmur3.h"
+#include "fh_status.h"
+#include "fh_tokenize.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+static inline fh_status reserve_bytes(uint8_t **buf, int64_t *cap, int64_t need)
+{
+    FH_GROW(*buf, *cap, need, 256, return FH_ERR_NOMEM);
+    return FH_OK;
+}
+
+static inline fh_status reserve_tokens(fh_tokbuf *tb, int64_t need)
+{
+    if (need <= tb->cap_tok)
+        return FH_OK;
+    int64_t ncap = fh_next_cap(tb->cap_tok, need, 64); /* four arrays, one capacity */
+    FH_RESIZE(tb->off, ncap, return FH_ERR_NOMEM);
+    FH_RESIZE(tb->tlen, ncap, return FH_ERR_NOMEM);
+    FH_RESIZE(tb->hash, ncap, return FH_ERR_NOMEM);
+    FH_RESIZE(tb->sp, ncap, return FH_ERR_NOMEM);
+    tb->cap_tok = ncap;
+    return FH_OK;
+}
+
+/* murmur3_32 of the token base[start .. start + len) (base_len bytes readable at base). */
+static inline uint32_t token_hash(const uint8_t *base, int64_t base_len, int64_t start,
+                                  int64_t len)
+{
+    /* Most words are short: hash them without the loop and tail switch, whose branches
+     * mispredict from one token to the next (one test: 97% of English tokens fit). */
+    if ((len <= 11) & (start + 12 <= base_len))
+        return fh_murmur3_32_upto11(base + start, len);
+    return fh_murmur3_32_inline(base + start, (size_t)len, 0);
+}
+
+/* Token base[start .. start + len): keep it unless it is a stop word. sur: the token holds
+ * a lone surrogate (3-byte form; it may still be a stop word given in that form). */
+static inline fh_status add_token(fh_tokbuf *tb, int64_t start, int64_t len,
+                                  const fh_stopset *stop, int sur)
+{
+    uint32_t h = token_hash(tb->base, tb->base_len, start, len);
+    if (stop && fh_stopset_contains(stop, tb->base + start, len, h))
+        return FH_OK;
+    int64_t n = tb->n;
+    if (n == tb->cap_tok && reserve_tokens(tb, n + 1) != FH_OK)
+        return FH_ERR_NOMEM;
+    if (tb->hash_only) {
+        if (sur)
+            return FH_ERR_ENCODE; /* every token is a feature to hash */
+        tb->hash[n] = h;
+        tb->n = n + 1;
+        return FH_OK;
+    }
+    if (n > 0) {
+        int64_t end = tb->off[n - 1] + tb->tlen[n - 1];
+        tb->sp[n - 1] |= (uint8_t)(start == end + 1 && tb->base[end] == ' ');
+    }
+    tb->off[n] = start;
+    tb->tlen[n] = len;
+    tb->hash[n] = h;
+    tb->sp[n] = (uint8_t)(sur ? FH_SP_SURROGATE : 0);
+    tb->n_surrogate += sur != 0;
+    tb->n = n + 1;
+    return FH_OK;
+}
+
+static inline void ascii_lower(const uint8_t *s, int64_t n, uint8_t *out)
+{
+    int64_t i = 0;
+#ifdef __SSE2__
+    const __m128i loA = _mm_set1_epi8('A' - 1), hiZ = _mm_set1_epi8('Z' + 1);
+    const __m128i x20 = _mm_set1_epi8(0x20);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, loA), _mm_cmplt_epi8(v, hiZ));
+        _mm_storeu_si128((__m128i *)(void *)(out + i), _mm_add_epi8(v, _mm_and_si128(up, x20)));
+    }
+#endif
+    for (; i < n; i++)
+        out[i] = (uint8_t)(s[i] + (((uint8_t)(s[i] - 'A') < 26) << 5));
+}
+
+static inline int64_t ctz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(x);
+#else
+    int64_t r = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        r++;
+    }
+    return r;
+#endif
+}
+
+/* Leading zero bits of x (x != 0). */
+static inline int64_t clz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_clzll(x);
+#else
+    int64_t r = 0;
+    while (!(x >> 63)) {
+        x <<= 1;
+        r++;
+    }
+    return r;
+#endif
+}
+
+/* Text scanned per block by the ASCII run scanners (64-bit mask words): bounds their
+ * scratch and the work between two polls of the cancellation token. */
+#define FH_ASCII_BLOCK_WORDS (FH_POLL_ITEMS / 64)
+
+/* Runs of set bits in one block of a bitmap over text positions: mask words [0, bw) hold
+ * the bits of positions [lo, lo + 64 bw); bits from the text's end `end` on are clear.
+ * *carry is the last bit of the previous block (0 before the first), *open the start of a
+ * run still open at its end (-1: none). The runs completed in this block are listed in
+ * order as [rs[k], re[k]) (room for 32 bw + 2 each): all starts first, then all ends (two
+ * tight loops over set bits: far fewer mispredicted branches than alternating between
+ * them); a run starts where a set bit follows a clear bit and ends (exclusive) where a
+ * clear bit follows a set bit. A run reaching the block's end stays open (*open) unless
+ * the block ends the text. Returns the number of runs listed. */
+static inline int64_t fh_block_runs(const uint64_t *mask, int64_t bw, int64_t lo, int64_t end,
+                                    uint64_t *carry, int64_t *open, int64_t *rs, int64_t *re)
+{
+    int64_t ns = 0, ne = 0;
+    uint64_t c = *carry;
+    if (*open >= 0)
+        rs[ns++] = *open;
+    for (int64_t w = 0; w < bw; w++) {
+        uint64_t m = mask[w];
+        uint64_t prev = (m << 1) | c;
+        uint64_t starts = m & ~prev, ends = ~m & prev;
+        c = m >> 63;
+        int64_t base = lo + (w << 6);
+        while (starts) {
+            rs[ns++] = base + ctz64(starts);
+            starts &= starts - 1;
+        }
+        while (ends) {
+            re[ne++] = base + ctz64(ends);
+            ends &= ends - 1;
+        }
+    }
+    *carry = c;
+    *open = -1;
+    if (ne < ns) { /* only a run reaching the block's end is still open */
+        if (lo + 64 * bw >= end)
+            re[ne++] = end;
+        else
+            *open = rs[ne];
+    }
+    return ne;
+}
