@@ -27,6 +27,9 @@ import numpy as np
 
 from ._cancel cimport Cancel
 from .fh_core cimport (
+    FH_CHECK_FINITE_ABS,
+    FH_CHECK_NONE,
+    FH_CHECK_RANGE,
     FH_ERR_CANCELLED,
     FH_ERR_NOMEM,
     FH_MERGE_RAW,
@@ -35,6 +38,8 @@ from .fh_core cimport (
     fh_feature_entry,
     fh_merge_feature_rows_f32,
     fh_merge_feature_rows_f64,
+    fh_sink,
+    fh_sink_needs_fix,
     fh_status,
     fh_status_message,
 )
@@ -54,25 +59,6 @@ cdef extern from *:
     """
     #include <math.h>
     #include "fh_features.h"
-
-    /* Where FeatureBatch puts raw entries: column and signed value of each kept feature. */
-    typedef struct {
-        int32_t *cols;
-        double *vals;
-        int64_t n, cap;
-        uint32_t n_features, pow2_mask;
-        int alternate_sign;
-        int check;       /* CHECK_NONE, CHECK_RANGE, CHECK_FINITE_ABS */
-        double lo, hi;
-    } fh_sink;
-
-    /* Whether a value must be assigned one by one (see FeatureBatch). */
-    static inline int fh_sink_needs_fix(const fh_sink *s, double v)
-    {
-        if (s->check == 1) return !(s->lo < v && v < s->hi);
-        if (s->check == 2) return isfinite(v) && !(fabs(v) < s->hi);
-        return 0;
-    }
 
     /* Append the entry of a feature (its key from fh_feature_entry); cap checked by caller. */
     static inline void fh_sink_put(fh_sink *s, uint32_t key, double v)
@@ -157,15 +143,6 @@ cdef extern from *:
         return ret;
     }
     """
-    ctypedef struct fh_sink:
-        int32_t *cols
-        double *vals
-        int64_t n, cap
-        uint32_t n_features, pow2_mask
-        int alternate_sign
-        int check
-        double lo, hi
-    bint fh_sink_needs_fix(const fh_sink *s, double v)
     void fh_sink_put(fh_sink *s, uint32_t key, double v)
     uint32_t fh_sink_key(const fh_sink *s, const uint8_t *p, Py_ssize_t len)
     int fh_read_dict(object d, Py_ssize_t *ppos, Py_ssize_t *remaining, fh_sink *s,
@@ -179,9 +156,9 @@ MODE_DICT = 0
 MODE_PAIR = 1
 MODE_STRING = 2
 
-CHECK_NONE = 0
-CHECK_RANGE = 1
-CHECK_FINITE_ABS = 2
+CHECK_NONE = FH_CHECK_NONE
+CHECK_RANGE = FH_CHECK_RANGE
+CHECK_FINITE_ABS = FH_CHECK_FINITE_ABS
 
 
 cdef int _check(fh_status status) except -1:

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Drop-in replacement for :class:`sklearn.feature_extraction.text.HashingVectorizer`."""
 
+import codecs
 import functools
 import numbers
 import re
@@ -12,7 +13,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction import text as _sk_text
 from sklearn.preprocessing import normalize
 
+from fasthash._lib import _arrow as _arrow_lib
 from fasthash._lib import _cancel, _hashing
+from fasthash.feature_extraction._arrow import add_row_note, arrow_column, iter_rows
 from fasthash.feature_extraction._interruptible import in_main_thread, run_interruptibly
 from fasthash.utils._sklearn_compat import (
     InvalidParameterError,
@@ -251,22 +254,36 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
             )
         validate_ngram_range(self)
         plan = _Plan(self)
+        column = self._arrow_column(X)
         if plan.sklearn_only:
-            return self._sklearn_transform(X)
+            return self._sklearn_transform(X if column is None else iter_rows(column))
         analyzer = self.build_analyzer()  # scikit-learn's side effects, warnings and errors
         prepare = plan.preparer(self, analyzer)
         if prepare is None:  # pragma: no cover - a future scikit-learn's analyzer
-            return self._sklearn_transform(X)
+            return self._sklearn_transform(X if column is None else iter_rows(column))
         n_threads = effective_n_jobs(self.n_jobs, type(self).__name__)
+
+        if column is None:
+            iterator = iter(X)
+
+            def next_batch():
+                return _hashing.collect(
+                    iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
+                )
+        else:
+            views = plan.arrow_views(self, column.kind)
+
+            def next_batch():
+                return _hashing.collect_arrow(
+                    column.stream, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, views,
+                    plan.fast_str, column.null_value,
+                )
 
         builder = _hashing.CSRBuilder(plan.options)
         cancel = _cancel.Cancel()
         interruptible = in_main_thread()
-        iterator = iter(X)
         while True:
-            batch = _hashing.collect(
-                iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
-            )
+            batch = next_batch()
             if batch.n_docs:
                 long_batch = batch.units * plan.work_per_unit > _INTERRUPTIBLE_WORK
                 run = run_interruptibly if interruptible and long_batch else None
@@ -275,13 +292,27 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
                 except _hashing.SurrogateFeatureError as exc:
                     plan.raise_encode_error(batch.text(exc.row), exc)
             exhausted = batch.exhausted
+            error, error_row = batch.error, batch.error_row
             del batch  # release the documents of this batch before the next one is read
+            if error is not None:  # an Arrow row, once the rows before it are hashed
+                raise add_row_note(error, error_row)
             if exhausted:
                 break
         if builder.n_rows == 0:
             raise ValueError("Cannot vectorize empty sequence.")
         n_raw = builder.raw
         return plan.finish(*builder.finish(), n_raw)
+
+    def _arrow_column(self, X):
+        """X's Arrow text column (see ``_arrow.arrow_column``), or None: the iterable
+        path (any other input, or an Arrow column of another type)."""
+        column = arrow_column(X)
+        if column is None:
+            return None
+        column.check_not_table(type(self).__name__)
+        if column.kind not in (_arrow_lib.TEXT, _arrow_lib.BYTES):
+            return None
+        return column
 
     def _sklearn_transform(self, X):
         """scikit-learn's own transform, for configurations fasthash leaves to it."""
@@ -381,6 +412,22 @@ class _Plan:
             paths=_KERNEL_PATHS,
         )
 
+    def arrow_views(self, vec, kind):
+        """Whether the rows of an Arrow column of ``kind`` (``_arrow.TEXT``/``BYTES``) are
+        analysed natively from their bytes, in place (else each row becomes its Python
+        value and goes through :meth:`preparer`'s callback).
+
+        Text rows are the ``str`` they decode to; binary rows are ``bytes`` documents,
+        which the core reads in place where scikit-learn's decoding (``encoding``,
+        ``decode_error``) gives the text their bytes are: for the UTF-8 codec. The core
+        reads ASCII rows natively; the others are presented to it by the Python layer.
+        """
+        if not self.fast_str:  # Python analysis, or documents naming files
+            return False
+        return kind == _arrow_lib.TEXT or (
+            kind == _arrow_lib.BYTES and _codec_name(vec.encoding) == "utf-8"
+        )
+
     def _sklearn_only(self, why):
         self.sklearn_only = True
         self.reason = f"scikit-learn's own transform ({why})"
@@ -460,6 +507,14 @@ class _Plan:
         if self.norm is not None and not self.c_norm:
             X = align_api_if_sparse(normalize(X, norm=self.norm, copy=False))
         return X
+
+
+def _codec_name(encoding):
+    """The canonical name of a codec (None if unknown: decoding raises its error)."""
+    try:
+        return codecs.lookup(encoding).name
+    except (LookupError, TypeError):
+        return None
 
 
 def _supported_dtype(dtype, alternate_sign):
