@@ -10,6 +10,7 @@
 #include "fh_murmur3.h"
 #include "fh_threads.h"
 #include "fh_unicode_impl.h"
+#include "fh_utf8.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -28,6 +29,7 @@ static void scratch_free(scratch *sc)
 {
     fh_tokbuf_free(&sc->tb);
     fh_charbuf_free(&sc->cb);
+    fh_decodebuf_free(&sc->db);
     free(sc->keys);
     free(sc->tmp);
     free(sc->counts);
@@ -188,21 +190,25 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
     return FH_OK;
 }
 
-
 /* The features of one document, emitted into sc (keys, or bytes in debug mode). */
 static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *features,
                              const fh_opts *o, const hash_params *hp)
 {
     fh_status st;
     if (d->mode == FH_DOC_TEXT) {
+        /* a UTF-8 text is validated, then read as the str it decodes to */
+        fh_text text;
+        int64_t bad_at;
+        if ((st = fh_text_decode(&d->text, &sc->db, sc->cancel, &text, &bad_at)) != FH_OK)
+            return st;
         if (o->analyzer == FH_ANALYZER_WORD) {
             sc->tb.hash_only = o->max_n == 1 && !sc->debug;
-            if ((st = fh_word_tokens(&d->text, o->lowercase, o->strip_accents, o->token, o->stop,
+            if ((st = fh_word_tokens(&text, o->lowercase, o->strip_accents, o->token, o->stop,
                                      &sc->tb)) != FH_OK)
                 return st;
             return emit_words(sc, o, hp);
         }
-        return fh_char_features(sc, &d->text, o, hp);
+        return fh_char_features(sc, &text, o, hp);
     }
     if (d->mode != FH_DOC_FEATURES)
         return FH_ERR_BADARG;
@@ -212,7 +218,13 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
         const fh_text *f = &features[d->feat_start + k];
         const uint8_t *p;
         int64_t len;
-        if (f->kind == FH_KIND_BYTES || (f->kind == FH_KIND_UCS1 && f->ascii)) {
+        if (f->kind == FH_KIND_UTF8 && !f->ascii) {
+            fh_utf8_info info;
+            if ((st = fh_utf8_check(f->data, f->len, sc->cancel, &info)) != FH_OK)
+                return st;
+        }
+        if (f->kind == FH_KIND_BYTES || f->kind == FH_KIND_UTF8 ||
+            (f->kind == FH_KIND_UCS1 && f->ascii)) {
             p = f->data;
             len = f->len;
         } else {

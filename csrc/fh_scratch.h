@@ -14,6 +14,7 @@
 #include "fh_csr.h"
 #include "fh_status.h"
 #include "fh_tokenize.h"
+#include "fh_utf8.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define FH_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -29,6 +30,7 @@
 typedef struct {
     fh_tokbuf tb;
     fh_charbuf cb;
+    fh_decodebuf db; /* a UTF-8 document decoded (fh_text_decode) */
     uint32_t *keys, *tmp;
     int64_t nkeys, cap_keys;
     int64_t *counts, *occ;

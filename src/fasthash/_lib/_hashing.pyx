@@ -65,6 +65,18 @@ class SurrogateFeatureError(UnicodeEncodeError):
         self.row = row
 
 
+class UTF8DecodeError(UnicodeDecodeError):
+    """A UTF-8 document (document ``row`` of the batch) is not valid UTF-8.
+
+    The Python layer decodes that document itself to raise Python's exact
+    ``UnicodeDecodeError``.
+    """
+
+    def __init__(self, row):
+        super().__init__("utf-8", b"", 0, 0, f"document {row}: invalid UTF-8")
+        self.row = row
+
+
 cdef int _check(fh_status status, int64_t row) except -1:
     """The one translator of C statuses to Python exceptions."""
     if status == FH_OK:
@@ -76,6 +88,8 @@ cdef int _check(fh_status status, int64_t row) except -1:
             f"document {row}: the number of features exceeds the int64 index range")
     if status == FH_ERR_ENCODE:
         raise SurrogateFeatureError(row)
+    if status == FH_ERR_DECODE:
+        raise UTF8DecodeError(row)
     if status == FH_ERR_CANCELLED:
         raise KeyboardInterrupt()  # a token is only requested on an interrupt
     raise RuntimeError(
@@ -494,6 +508,20 @@ def doc_features(text, Options opts):
 def _spare_workspace_bytes():
     """Bytes held by the workspace kept between transform calls (for tests)."""
     return fh_workspace_bytes(_spare_ws)
+
+
+def utf8_check(const uint8_t[::1] data):
+    """``(error_at, kind, ascii, n_code_points)`` of the core's UTF-8 check of ``data``.
+
+    ``error_at`` is -1 for valid UTF-8, else where the first invalid sequence starts (as
+    ``UnicodeDecodeError.start``); ``kind`` is the narrowest PEP 393 kind (1, 2 or 4) of
+    valid text. For tests.
+    """
+    cdef fh_utf8_info info
+    cdef const uint8_t *p = &data[0] if data.shape[0] else NULL
+    with nogil:
+        fh_utf8_check(p, data.shape[0], NULL, &info)
+    return info.error_at, info.kind, bool(info.ascii), info.n_cp
 
 
 def unicode_version():

@@ -12,6 +12,7 @@ cdef extern from "fh_status.h" nogil:
         FH_ERR_OVERFLOW
         FH_ERR_ENCODE
         FH_ERR_CANCELLED
+        FH_ERR_DECODE
     const char *fh_status_message(fh_status status)
 
 
@@ -42,6 +43,7 @@ cdef extern from "fh_tokenize.h" nogil:
         FH_KIND_UCS1
         FH_KIND_UCS2
         FH_KIND_UCS4
+        FH_KIND_UTF8
     ctypedef struct fh_text:
         const void *data
         int64_t len
@@ -52,6 +54,15 @@ cdef extern from "fh_tokenize.h" nogil:
     fh_status fh_stopset_new(const uint8_t *bytes, const int64_t *offsets, int64_t n,
                              fh_stopset **out)
     void fh_stopset_free(fh_stopset *set)
+
+
+cdef extern from "fh_utf8.h" nogil:
+    ctypedef struct fh_utf8_info:
+        int64_t n_cp
+        int64_t error_at
+        int32_t kind
+        int32_t ascii
+    fh_status fh_utf8_check(const uint8_t *s, int64_t n, fh_cancel *cancel, fh_utf8_info *info)
 
 
 cdef extern from "fh_tokenize.h" nogil:
