@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "fh_arrow.h"
 
+#include "fh_utf8.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -362,21 +364,6 @@ int fh_arrow_number(const fh_arrow_numbers *v, int64_t j, double *out)
 
 /* ---------------------------------------------------------------- documents */
 
-/* Nonzero iff every byte of p[0 .. n) is below 0x80. */
-static int all_ascii(const uint8_t *p, int64_t n)
-{
-    uint64_t acc = 0;
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        acc |= w;
-    }
-    for (; i < n; i++)
-        acc |= p[i];
-    return (acc & 0x8080808080808080ull) == 0;
-}
-
 fh_status fh_arrow_docs(const fh_arrow_text *t, int64_t row0, int64_t max_docs,
                         int64_t max_units, int mode, fh_doc *docs, uint8_t *flags,
                         int64_t *n_docs, int64_t *units, int64_t *null_row, int64_t *bad_row)
@@ -386,7 +373,8 @@ fh_status fh_arrow_docs(const fh_arrow_text *t, int64_t row0, int64_t max_docs,
     *null_row = -1;
     *bad_row = -1;
     if (!t || row0 < 0 || max_docs < 0 || row0 + max_docs > t->length ||
-        mode != FH_ARROW_DOCS_ASCII || (max_docs > 0 && (!docs || !flags)))
+        (mode != FH_ARROW_DOCS_UTF8 && mode != FH_ARROW_DOCS_CHECKED) ||
+        (max_docs > 0 && (!docs || !flags)))
         return FH_ERR_BADARG;
     int64_t k = 0, u = 0;
     fh_status st = FH_OK;
@@ -406,14 +394,17 @@ fh_status fh_arrow_docs(const fh_arrow_text *t, int64_t row0, int64_t max_docs,
         fh_doc *d = &docs[k];
         memset(d, 0, sizeof *d);
         d->mode = FH_DOC_TEXT;
-        if (all_ascii(p, len)) {
+        flags[k] = 0;
+        if (mode == FH_ARROW_DOCS_CHECKED) {
+            fh_utf8_info info;
+            if (fh_utf8_check(p, len, NULL, &info) != FH_OK)
+                flags[k] = 1;
+        }
+        if (!flags[k]) {
             d->text.data = p;
             d->text.len = len;
-            d->text.kind = FH_KIND_UCS1;
-            d->text.ascii = 1;
-            flags[k] = 0;
-        } else {
-            flags[k] = 1;
+            d->text.kind = FH_KIND_UTF8;
+            d->text.ascii = 0; /* the kernel checks (in parallel) */
         }
         u += len + 1;
         k++;
@@ -421,53 +412,4 @@ fh_status fh_arrow_docs(const fh_arrow_text *t, int64_t row0, int64_t max_docs,
     *n_docs = k;
     *units = u;
     return st;
-}
-
-/* ---------------------------------------------------------------- UTF-8 */
-
-int fh_utf8_valid(const uint8_t *p, int64_t len)
-{
-    int64_t i = 0;
-    while (i < len) {
-        if (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if ((w & 0x8080808080808080ull) == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        uint8_t c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        int n;
-        uint8_t lo = 0x80, hi = 0xBF; /* bounds of the second byte */
-        if (c >= 0xC2 && c <= 0xDF)
-            n = 1;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F; /* no surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else
-            return 0;
-        if (i + n >= len) /* truncated */
-            return 0;
-        if (p[i + 1] < lo || p[i + 1] > hi)
-            return 0;
-        for (int j = 2; j <= n; j++)
-            if ((p[i + j] & 0xC0) != 0x80)
-                return 0;
-        i += n + 1;
-    }
-    return 1;
 }

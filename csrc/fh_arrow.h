@@ -218,19 +218,23 @@ static inline int fh_arrow_text_get(const fh_arrow_text *t, int64_t i, const uin
 
 /* How fh_arrow_docs presents rows to the batch kernel. */
 enum {
-    FH_ARROW_DOCS_ASCII = 0 /* ASCII rows as FH_KIND_UCS1 text (their bytes are their code
-                               units); other rows are left to the caller (flags) */
+    FH_ARROW_DOCS_UTF8 = 0,   /* every row as FH_KIND_UTF8 text (the kernel validates it and
+                                 reports the first invalid row as FH_ERR_DECODE) */
+    FH_ARROW_DOCS_CHECKED = 1 /* the same, but rows that are not valid UTF-8 are left to the
+                                 caller (flags) */
 };
 
 /* Documents for the batch kernel from rows [row0, row0 + max_docs) of t (row0 + max_docs
- * <= t->length): docs[k] is a view of row row0 + k (FH_DOC_TEXT; the memory is the
- * column's, no copy). Stops before a null row, and once the rows taken hold max_units
- * units (a row of b bytes counts b + 1) or max_docs rows. *n_docs receives the number of
- * rows taken, *units their units, *null_row the row (absolute) of the null that stopped
- * it, or -1. flags[k] is set to 1 for a row the caller must present itself (mode
- * FH_ARROW_DOCS_ASCII: a row that is not ASCII), else 0; such a row's docs[k] is zeroed.
- * Returns FH_OK, FH_ERR_BADARG (bad arguments) or FH_ERR_INVALID (*bad_row: a malformed
- * row; the rows before it are taken). Reentrant; O(rows + bytes of the ASCII check). */
+ * <= t->length): docs[k] is an FH_DOC_TEXT view of row row0 + k, of kind FH_KIND_UTF8 (the
+ * bytes are the column's: no copy; the ascii hint is left 0 for the kernel to find out,
+ * in parallel). Stops before a null row, and once the rows taken hold max_units units (a
+ * row of b bytes counts b + 1) or max_docs rows. *n_docs receives the number of rows
+ * taken, *units their units, *null_row the row (absolute) of the null that stopped it, or
+ * -1. flags[k] is set to 1 for a row the caller must present itself (mode
+ * FH_ARROW_DOCS_CHECKED: a row that is not valid UTF-8, see fh_utf8_check), else 0; such
+ * a row's docs[k] is zeroed. Returns FH_OK, FH_ERR_BADARG (bad arguments) or
+ * FH_ERR_INVALID (*bad_row: a malformed row; the rows before it are taken). Reentrant;
+ * O(rows), plus O(bytes) in mode FH_ARROW_DOCS_CHECKED. */
 fh_status fh_arrow_docs(const fh_arrow_text *t, int64_t row0, int64_t max_docs,
                         int64_t max_units, int mode, fh_doc *docs, uint8_t *flags,
                         int64_t *n_docs, int64_t *units, int64_t *null_row,
@@ -300,7 +304,3 @@ static inline int fh_arrow_list_items(const fh_arrow_lists *l, int64_t i, int64_
 /* Value j of v as a double, as Python's float() of the value to_pylist() gives (integers
  * correctly rounded; bool 0/1; float16 and float32 exactly): 1, or 0 if null. Pure. */
 int fh_arrow_number(const fh_arrow_numbers *v, int64_t j, double *out);
-
-/* Nonzero iff p[0 .. len) is valid UTF-8 as Python's strict decoder accepts it (no
- * surrogates, no overlong forms, nothing above U+10FFFF). Pure, O(len). */
-int fh_utf8_valid(const uint8_t *p, int64_t len);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fh_threads.h"
+#include "fh_utf8.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -382,7 +383,8 @@ static inline int item_name(const fh_arrow_lists *l, int64_t item, const uint8_t
         return 0;
     if (*len > INT32_MAX)
         return 0;
-    return l->names.strings.binary || fh_utf8_valid(*p, *len);
+    fh_utf8_info info;
+    return l->names.strings.binary || fh_utf8_check(*p, *len, NULL, &info) == FH_OK;
 }
 
 /* Whether two items of [a, b) have equal names: 1, 0 if not, -1 if a name cannot be

@@ -30,9 +30,7 @@ cnp.import_array()
 
 
 cdef extern from "Python.h":
-    enum:
-        PyUnicode_1BYTE_KIND
-    object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
+    object PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
     int PyUnicode_KIND(object o)
     void *PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
@@ -71,6 +69,18 @@ class SurrogateFeatureError(UnicodeEncodeError):
         self.row = row
 
 
+class UTF8DecodeError(UnicodeDecodeError):
+    """A UTF-8 document (document ``row`` of the batch) is not valid UTF-8.
+
+    The Python layer decodes that document itself to raise Python's exact
+    ``UnicodeDecodeError``.
+    """
+
+    def __init__(self, row):
+        super().__init__("utf-8", b"", 0, 0, f"document {row}: invalid UTF-8")
+        self.row = row
+
+
 cdef int _check(fh_status status, int64_t row) except -1:
     """The one translator of C statuses to Python exceptions."""
     if status == FH_OK:
@@ -82,6 +92,8 @@ cdef int _check(fh_status status, int64_t row) except -1:
             f"document {row}: the number of features exceeds the int64 index range")
     if status == FH_ERR_ENCODE:
         raise SurrogateFeatureError(row)
+    if status == FH_ERR_DECODE:
+        raise UTF8DecodeError(row)
     if status == FH_ERR_CANCELLED:
         raise KeyboardInterrupt()  # a token is only requested on an interrupt
     if status == FH_ERR_INVALID:
@@ -185,6 +197,7 @@ cdef class Batch:
     # in the batch), and that row's number in the stream
     cdef readonly object error
     cdef readonly int64_t error_row
+    cdef readonly int64_t first_row  # collect_arrow: the stream's row of document 0
 
     def text(self, Py_ssize_t i):
         """The (decoded) text of natively analysed document ``i``."""
@@ -203,6 +216,7 @@ cdef class Batch:
         self.exhausted = False
         self.error = None
         self.error_row = -1
+        self.first_row = 0
 
     def __dealloc__(self):
         free(self.docs)
@@ -326,25 +340,35 @@ def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint f
 # ------------------------------------------------------------------ Arrow documents
 
 cdef object _view_text(const fh_text *t):
-    """A str equal to the text a view shows (a row of an Arrow column)."""
-    if t.kind == FH_KIND_UCS1:
-        return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, t.data, t.len)
+    """The str a UTF-8 view (a row of an Arrow column) decodes to: Python's strict decoder,
+    which raises its exact UnicodeDecodeError for one that is not valid UTF-8."""
+    if t.kind == FH_KIND_UTF8:
+        return PyUnicode_DecodeUTF8(<const char *>t.data, t.len, NULL)
     raise TypeError(f"internal: no text of kind {t.kind}")
 
 
+ARROW_VIEWS_NONE = -1
+ARROW_VIEWS_UTF8 = FH_ARROW_DOCS_UTF8
+ARROW_VIEWS_CHECKED = FH_ARROW_DOCS_CHECKED
+
+
 def collect_arrow(ArrowStream stream, Py_ssize_t max_docs, Py_ssize_t max_units, prepare,
-                  bint views, bint fast_str, null_value):
+                  int views, bint fast_str, null_value):
     """Pull rows of an Arrow text column (``stream``) into a new :class:`Batch`.
 
     Stops as :func:`collect` does (``max_docs``, ``max_units``; ``exhausted`` at the end
-    of the stream). With ``views``, the rows' bytes are analysed natively in place, with
-    no Python object (ASCII rows, as their code units); every other row is turned into its
+    of the stream). Document ``i`` of the batch is row ``batch.first_row + i`` of the
+    stream. With ``views`` ``ARROW_VIEWS_UTF8``, the rows' bytes are analysed natively in
+    place as UTF-8 text, with no Python object (the kernel reports one that is not valid
+    UTF-8 as ``UTF8DecodeError``; ``batch.text(i)`` then raises Python's error); with
+    ``ARROW_VIEWS_CHECKED`` the same, except that rows that are not valid UTF-8 are treated
+    as below. With ``ARROW_VIEWS_NONE``, and for null rows, every row is turned into its
     Python value (``str``, ``bytes``, or ``null_value`` for a null) and, unless
     ``fast_str`` and it is a ``str``, handed to ``prepare`` as in :func:`collect`. An
-    exception raised for a row (by ``prepare``, or decoding a malformed ``str`` row) ends
-    the batch before that row: it is left in ``batch.error`` and the row's number in the
-    stream in ``batch.error_row``, for the caller to raise once the rows before it are
-    hashed (so that errors come in row order).
+    exception raised for a row (by ``prepare``, or decoding a ``str`` row that is not
+    UTF-8) ends the batch before that row: it is left in ``batch.error`` and the row's
+    number in the stream in ``batch.error_row``, for the caller to raise once the rows
+    before it are hashed (so that errors come in row order).
     """
     cdef Batch b = Batch()
     cdef ArrowChunk chunk
@@ -353,7 +377,8 @@ def collect_arrow(ArrowStream stream, Py_ssize_t max_docs, Py_ssize_t max_units,
     cdef fh_status st
     cdef const fh_doc *d
     cdef uint8_t[::1] flags = None
-    if views:
+    b.first_row = stream.position
+    if views >= 0:
         flags = np.empty(max(max_docs, 1), dtype=np.uint8)
     while b.n_docs < max_docs and units < max_units and b.error is None:
         chunk = stream.current()
@@ -361,13 +386,13 @@ def collect_arrow(ArrowStream stream, Py_ssize_t max_docs, Py_ssize_t max_units,
             b.exhausted = True
             break
         row = stream.pos
-        if views:
+        if views >= 0:
             want = min(max_docs - b.n_docs, chunk.length - row)
             base = b.n_docs
             b._reserve_docs(want)
             with nogil:
                 st = fh_arrow_docs(&chunk.text, row, want, max_units - units,
-                                   FH_ARROW_DOCS_ASCII, b.docs + base, &flags[0], &n, &u,
+                                   views, b.docs + base, &flags[0], &n, &u,
                                    &null_row, &bad_row)
             b.n_docs += n
             b.refs.extend([chunk] * n)
@@ -632,6 +657,20 @@ def doc_features(text, Options opts):
 def _spare_workspace_bytes():
     """Bytes held by the workspace kept between transform calls (for tests)."""
     return fh_workspace_bytes(_spare_ws)
+
+
+def utf8_check(const uint8_t[::1] data):
+    """``(error_at, kind, ascii, n_code_points)`` of the core's UTF-8 check of ``data``.
+
+    ``error_at`` is -1 for valid UTF-8, else where the first invalid sequence starts (as
+    ``UnicodeDecodeError.start``); ``kind`` is the narrowest PEP 393 kind (1, 2 or 4) of
+    valid text. For tests.
+    """
+    cdef fh_utf8_info info
+    cdef const uint8_t *p = &data[0] if data.shape[0] else NULL
+    with nogil:
+        fh_utf8_check(p, data.shape[0], NULL, &info)
+    return info.error_at, info.kind, bool(info.ascii), info.n_cp
 
 
 def unicode_version():

@@ -12,6 +12,7 @@ cdef extern from "fh_status.h" nogil:
         FH_ERR_OVERFLOW
         FH_ERR_ENCODE
         FH_ERR_CANCELLED
+        FH_ERR_DECODE
         FH_ERR_INVALID
     const char *fh_status_message(fh_status status)
 
@@ -43,6 +44,7 @@ cdef extern from "fh_tokenize.h" nogil:
         FH_KIND_UCS1
         FH_KIND_UCS2
         FH_KIND_UCS4
+        FH_KIND_UTF8
     ctypedef struct fh_text:
         const void *data
         int64_t len
@@ -53,6 +55,15 @@ cdef extern from "fh_tokenize.h" nogil:
     fh_status fh_stopset_new(const uint8_t *bytes, const int64_t *offsets, int64_t n,
                              fh_stopset **out)
     void fh_stopset_free(fh_stopset *set)
+
+
+cdef extern from "fh_utf8.h" nogil:
+    ctypedef struct fh_utf8_info:
+        int64_t n_cp
+        int64_t error_at
+        int32_t kind
+        int32_t ascii
+    fh_status fh_utf8_check(const uint8_t *s, int64_t n, fh_cancel *cancel, fh_utf8_info *info)
 
 
 cdef extern from "fh_tokenize.h" nogil:
@@ -183,7 +194,8 @@ cdef extern from "fh_arrow.h" nogil:
                                  fh_arrow_text *out)
     int fh_arrow_text_get(const fh_arrow_text *t, int64_t i, const uint8_t **p, int64_t *len)
     enum:
-        FH_ARROW_DOCS_ASCII
+        FH_ARROW_DOCS_UTF8
+        FH_ARROW_DOCS_CHECKED
     fh_status fh_arrow_docs(const fh_arrow_text *t, int64_t row0, int64_t max_docs,
                             int64_t max_units, int mode, fh_doc *docs, uint8_t *flags,
                             int64_t *n_docs, int64_t *units, int64_t *null_row,
@@ -219,7 +231,6 @@ cdef extern from "fh_arrow.h" nogil:
     int fh_arrow_list_items(const fh_arrow_lists *l, int64_t i, int64_t *a, int64_t *b)
     int fh_arrow_number(const fh_arrow_numbers *v, int64_t j, double *out)
     bint fh_arrow_bit(const uint8_t *bits, int64_t i)
-    int fh_utf8_valid(const uint8_t *p, int64_t len)
 
 
 cdef extern from "fh_features.h" nogil:

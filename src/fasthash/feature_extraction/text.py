@@ -291,6 +291,8 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
                     builder.append(batch, plan.options, n_threads, cancel, run)
                 except _hashing.SurrogateFeatureError as exc:
                     plan.raise_encode_error(batch.text(exc.row), exc)
+                except _hashing.UTF8DecodeError as exc:
+                    _raise_decode_error(batch, exc)
             exhausted = batch.exhausted
             error, error_row = batch.error, batch.error_row
             del batch  # release the documents of this batch before the next one is read
@@ -413,20 +415,27 @@ class _Plan:
         )
 
     def arrow_views(self, vec, kind):
-        """Whether the rows of an Arrow column of ``kind`` (``_arrow.TEXT``/``BYTES``) are
-        analysed natively from their bytes, in place (else each row becomes its Python
-        value and goes through :meth:`preparer`'s callback).
+        """How the rows of an Arrow column of ``kind`` (``_arrow.TEXT``/``BYTES``) reach
+        the core (``_hashing.ARROW_VIEWS_*``): analysed natively from their UTF-8 bytes in
+        place, or each as its Python value through :meth:`preparer`'s callback.
 
-        Text rows are the ``str`` they decode to; binary rows are ``bytes`` documents,
-        which the core reads in place where scikit-learn's decoding (``encoding``,
-        ``decode_error``) gives the text their bytes are: for the UTF-8 codec. The core
-        reads ASCII rows natively; the others are presented to it by the Python layer.
+        Text rows are the ``str`` they decode to (the core validates them as Python's
+        strict decoder). Binary rows are ``bytes`` documents, decoded as scikit-learn
+        decodes them (``encoding``, ``decode_error``): with the UTF-8 codec, valid rows
+        are their own text whatever the error handler, so the core reads them in place
+        (with ``decode_error='strict'`` it reports an invalid row, which Python then
+        decodes to raise its error; otherwise invalid rows are decoded by Python, one by
+        one); any other codec decodes every row in Python.
         """
         if not self.fast_str:  # Python analysis, or documents naming files
-            return False
-        return kind == _arrow_lib.TEXT or (
-            kind == _arrow_lib.BYTES and _codec_name(vec.encoding) == "utf-8"
-        )
+            return _hashing.ARROW_VIEWS_NONE
+        if kind == _arrow_lib.TEXT:
+            return _hashing.ARROW_VIEWS_UTF8
+        if kind == _arrow_lib.BYTES and _codec_name(vec.encoding) == "utf-8":
+            if vec.decode_error == "strict":
+                return _hashing.ARROW_VIEWS_UTF8
+            return _hashing.ARROW_VIEWS_CHECKED
+        return _hashing.ARROW_VIEWS_NONE
 
     def _sklearn_only(self, why):
         self.sklearn_only = True
@@ -507,6 +516,20 @@ class _Plan:
         if self.norm is not None and not self.c_norm:
             X = align_api_if_sparse(normalize(X, norm=self.norm, copy=False))
         return X
+
+
+def _raise_decode_error(batch, exc):
+    """Raise Python's UnicodeDecodeError for the row of an Arrow batch the core found not
+    to be UTF-8 (decoding its bytes as scikit-learn decodes a bytes document, or as a
+    string column's value is decoded: both are the strict UTF-8 codec's), naming the row."""
+    try:
+        batch.text(exc.row)
+    except UnicodeDecodeError as err:
+        raise add_row_note(err, batch.first_row + exc.row) from None
+    raise RuntimeError(  # pragma: no cover - the core and Python's codec disagree
+        "fasthash internal error (the core found invalid UTF-8 that Python decodes); please "
+        "report"
+    ) from exc
 
 
 def _codec_name(encoding):
