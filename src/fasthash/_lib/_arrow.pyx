@@ -56,6 +56,16 @@ cdef _malformed(int64_t row):
         "outside its buffers")
 
 
+cdef _raise_stream_error(int rc, str message):
+    """Raise the error of a failed ``get_next``. A producer running Python code (pyarrow's
+    reader over a generator) hands an exception over as text only: Ctrl-C inside it is
+    still a KeyboardInterrupt for the caller."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if lines and lines[len(lines) - 1] == "KeyboardInterrupt":  # (no wraparound here)
+        raise KeyboardInterrupt(message)
+    raise OSError(rc, f"reading the Arrow stream failed: {message}")
+
+
 cdef class ArrowChunk:
     """One array of a stream, with the C view of it (see ``csrc/fh_arrow.h``)."""
 
@@ -214,7 +224,7 @@ cdef class ArrowStream:
             chunk = ArrowChunk()
             rc = self.stream.get_next(&self.stream, &chunk.array)
             if rc != 0:
-                raise OSError(rc, f"reading the Arrow stream failed: {self._last_error()}")
+                _raise_stream_error(rc, self._last_error())
             if chunk.array.release == NULL:
                 self.ended = True
                 self.stream.release(&self.stream)
