@@ -379,3 +379,40 @@ def test_objects_that_only_speak_the_capsule_interface():
         FhHashingVectorizer().transform(ArrayExporter(pa.array(DOCS))),
         SkHashingVectorizer().transform(DOCS),
     )
+
+
+def test_model_selection_takes_arrow_rows():
+    """fasthash selects rows of pyarrow data as pyarrow data on every scikit-learn (1.6
+    would make lists of scalars), and says clearly where scikit-learn's own
+    cross-validation cannot."""
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from fasthash.model_selection import GridSearchCV, cross_val_score
+    from fasthash.utils._sklearn_compat import safe_indexing, sklearn_selects_rows_of
+
+    column = pa.chunked_array([pa.array(DOCS[:4]), pa.array(DOCS[4:])])
+    rows = safe_indexing(column, np.array([5, 0, 2]))
+    assert rows.to_pylist() == [DOCS[5], DOCS[0], DOCS[2]]
+    mask = np.zeros(len(DOCS), dtype=bool)
+    mask[[1, 3]] = True
+    assert safe_indexing(pa.table({"t": DOCS}), mask).column(0).to_pylist() == [DOCS[1],
+                                                                                  DOCS[3]]
+    y = np.arange(len(DOCS)) % 2
+    pipe = make_pipeline(FhHashingVectorizer(n_features=2**8), SGDClassifier(random_state=0))
+
+    def scorer(est, X, y):  # a user function: scikit-learn's own cross-validation runs
+        return float(est.score(X, y))
+
+    if sklearn_selects_rows_of(column):
+        got = cross_val_score(pipe, column, y, cv=2, scoring=scorer)
+        want = cross_val_score(pipe, DOCS, y, cv=2, scoring=scorer)
+        np.testing.assert_array_equal(got, want)
+    else:
+        with pytest.raises(TypeError, match="cannot select rows"):
+            cross_val_score(pipe, column, y, cv=2, scoring=scorer)
+    search = GridSearchCV(pipe, {"sgdclassifier__alpha": [1e-4, 1e-3]}, cv=2)
+    search.fit(pa.array(DOCS), y)
+    reference = GridSearchCV(pipe, {"sgdclassifier__alpha": [1e-4, 1e-3]}, cv=2).fit(DOCS, y)
+    np.testing.assert_array_equal(search.cv_results_["mean_test_score"],
+                                  reference.cv_results_["mean_test_score"])
