@@ -206,3 +206,33 @@ def test_batch_text_of_an_arrow_row():
                                    True, None)
     assert batch.n_docs == 2 and batch.exhausted and batch.first_row == 0
     assert batch.text(0) == "héllo wörld"
+
+
+_WITHOUT_PYARROW = """
+import sys
+sys.modules["pyarrow"] = None  # import pyarrow fails
+import polars as pl
+import fasthash
+from sklearn.feature_extraction.text import HashingVectorizer as Sk
+docs = ["The quick brown fox", None, "é ça"]
+s = pl.Series("t", docs).drop_nulls()
+got = fasthash.HashingVectorizer(n_features=64).transform(s)
+want = Sk(n_features=64).transform(list(s))
+assert (got != want).nnz == 0 and got.indices.tolist() == want.indices.tolist()
+lists = fasthash.FeatureHasher(n_features=16, input_type="string").transform(
+    pl.Series("f", [["a", "b"], [], ["c"]]))
+assert lists.shape == (3, 16) and lists.nnz == 3
+assert "pyarrow" not in {m.split(".")[0] for m in sys.modules if sys.modules[m] is not None}
+print("ok")
+"""
+
+
+def test_no_pyarrow_needed_for_capsule_exporters():
+    import subprocess
+    import sys
+
+    pytest.importorskip("polars")
+    out = subprocess.run([sys.executable, "-c", _WITHOUT_PYARROW], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "ok"
