@@ -12,9 +12,9 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import assert_csr_identical, assert_same_outcome, run
 from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
 
-from _helpers import assert_csr_identical, assert_same_outcome, run
 from fasthash import FeatureHasher
 
 pa = pytest.importorskip("pyarrow")
@@ -185,7 +185,9 @@ def test_many_rows_and_batches():
     rows = [list(rng.choice(vocab, rng.integers(0, 60))) for _ in range(5000)]
     column = pa.chunked_array([pa.array(rows[:1234]), pa.array(rows[1234:])])
     _compare({"input_type": "string", "n_features": 2**10}, column, rows)
-    weights = [[(f, float(w)) for f, w in zip(r, rng.normal(size=len(r)))] for r in rows]
+    weights = [
+        [(f, float(w)) for f, w in zip(r, rng.normal(size=len(r)), strict=True)] for r in rows
+    ]
     column = pa.array(weights, type=pa.map_(pa.string(), pa.float64()))
     _compare({"input_type": "pair", "n_features": 2**10}, column, weights)
 

@@ -12,7 +12,6 @@ import pickle
 
 import numpy as np
 import pytest
-
 from _helpers import (
     TRICKY_DOCUMENTS,
     FhHashingVectorizer,

@@ -7,10 +7,11 @@ the Arrow path (no Python object per document): every block equals scikit-learn'
 on the partition's values, and a null names its partition and its row.
 """
 
-import numpy as np
 import pytest
 
-pytest.importorskip("dask", reason='needs the optional dependency dask: pip install "fasthash[dask]"')
+pytest.importorskip(
+    "dask", reason='needs the optional dependency dask: pip install "fasthash[dask]"'
+)
 pytest.importorskip(
     "distributed", reason='needs the optional dependency distributed: pip install "fasthash[dask]"'
 )

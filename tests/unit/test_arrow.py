@@ -110,10 +110,10 @@ def test_ctrl_c_inside_a_python_producer_stays_a_keyboard_interrupt():
         HashingVectorizer().transform(reader)
 
 
-def _malformed_string_array(offsets, data=b"abcdef", n=None, typ=pa.string()):
+def _malformed_string_array(offsets, data=b"abcdef", n=None):
     offsets = np.asarray(offsets, dtype=np.int32)
     n = len(offsets) - 1 if n is None else n
-    return pa.Array.from_buffers(typ, n, [None, pa.py_buffer(offsets.tobytes()),
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets.tobytes()),
                                           pa.py_buffer(data)])
 
 

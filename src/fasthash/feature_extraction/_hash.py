@@ -204,18 +204,37 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
 
         Parameters
         ----------
-        raw_X : iterable over iterable over raw features, length = n_samples
+        raw_X : iterable over iterable over raw features, or Arrow column
             Samples. Each sample must be iterable (e.g., a list or tuple)
             containing/generating feature names (and optionally values, see
             the input_type constructor argument) which will be hashed.
             raw_X need not support the len function, so it can be the result
-            of a generator; n_samples is determined on the fly.
+            of a generator; n_samples is determined on the fly (length = n_samples).
+
+            An Arrow column (pyarrow, polars, a pandas Series of an ``ArrowDtype``, or
+            anything exporting the Arrow PyCapsule interface) of ``list<string>`` (for
+            ``input_type='string'``), ``map<string, number>`` or
+            ``list<struct<string, number>>`` (for ``'pair'``, and ``'dict'``: the dict of
+            each row's pairs) is read in C, without the GIL and without Python lists or
+            dicts; any other column is read as the Python values it stands for. The
+            result is the same as for those values (``to_pylist()``); an error names
+            the row in a note.
 
         Returns
         -------
         X : sparse matrix of shape (n_samples, n_features)
             Feature matrix, for use with estimators or further transformers
             (``csr_array`` under ``sklearn.set_config(sparse_interface="sparray")``).
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> from fasthash import FeatureHasher
+        >>> counts = pa.array([[("dog", 1), ("cat", 2)], [("dog", 2), ("run", 5)]],
+        ...                   type=pa.map_(pa.string(), pa.int64()))
+        >>> FeatureHasher(n_features=10).transform(counts).toarray()
+        array([[ 0.,  0.,  0., -1.,  0.,  0.,  0.,  0.,  0.,  2.],
+               [ 0.,  0.,  0., -2., -5.,  0.,  0.,  0.,  0.,  0.]])
         """
         self._reject_zero_features()
         n_threads = effective_n_jobs(self.n_jobs, type(self).__name__)

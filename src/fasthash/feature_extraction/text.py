@@ -229,11 +229,23 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
 
         Parameters
         ----------
-        X : iterable over raw text documents, length = n_samples
+        X : iterable over raw text documents, or an Arrow column, length = n_samples
             Samples. Each sample must be a text document (either bytes or unicode
             strings, file name or file object depending on the constructor argument)
             which will be tokenized and hashed. Any iterable works, including a
             generator of any length: it is consumed once, in batches.
+
+            A column whose data are Arrow already -- a pyarrow ``Array``,
+            ``ChunkedArray`` or one-column ``Table``/``RecordBatch``/reader, a pandas
+            Series of an Arrow-backed dtype (pandas 3's ``str``, ``string[pyarrow]``,
+            ``ArrowDtype``, a categorical of those), a polars Series, or anything that
+            exports the Arrow PyCapsule interface -- is read in place: its UTF-8 bytes
+            (``string``, ``large_string``, ``string_view``, dictionary-encoded) or its
+            bytes (``binary`` types, decoded as bytes documents) are analysed with no
+            Python object per document and without the GIL. The result is the same as
+            for the list of the column's values (``to_pylist()``, ``list(series)``); a
+            null raises the error that value raises, with a note naming the row. Other
+            objects, pandas ``object`` Series and DataFrames included, are iterated.
 
         Returns
         -------
@@ -245,6 +257,13 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
         --------
         >>> from fasthash import HashingVectorizer
         >>> HashingVectorizer(n_features=8).transform(["a bb bb", "ccc"]).toarray()
+        array([[0., 0., 0., 0., 0., 0., 0., 1.],
+               [1., 0., 0., 0., 0., 0., 0., 0.]])
+
+        An Arrow column gives the same rows as the list of its values:
+
+        >>> import pyarrow as pa
+        >>> HashingVectorizer(n_features=8).transform(pa.array(["a bb bb", "ccc"])).toarray()
         array([[0., 0., 0., 0., 0., 0., 0., 1.],
                [1., 0., 0., 0., 0., 0., 0., 0.]])
         """
