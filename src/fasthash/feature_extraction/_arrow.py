@@ -101,11 +101,13 @@ def arrow_column(X):
         if found is None:
             return None
         exporter, null_value = found
-        if getattr(cls, "__arrow_c_stream__", None) is None:  # pandas < 2.2
-            import pyarrow as pa
+        try:
+            stream = exporter.__arrow_c_stream__()
+        except (AttributeError, ImportError):  # pandas < 2.2, or a pyarrow it finds too old
+            import pyarrow as pa  # an Arrow-backed dtype means pyarrow is there
 
-            exporter = pa.chunked_array(exporter.array)
-        return ArrowColumn(_stream(exporter), null_value)
+            stream = pa.chunked_array(exporter.array).__arrow_c_stream__()
+        return ArrowColumn(_arrow.from_stream(stream), null_value)
     if (
         getattr(cls, "__arrow_c_stream__", None) is None
         and getattr(cls, "__arrow_c_array__", None) is None
