@@ -121,9 +121,11 @@ def test_pandas_str(benchmark, size, impl):
     def through_objects():
         return vec.transform(iter(series))  # what iterating the Series gives: str objects
 
-    run = vec.transform if impl.startswith("pandas-arrow") else through_objects
-    X = benchmark.pedantic(run, args=(series,) if run is vec.transform else (),
-                           rounds=ROUNDS, warmup_rounds=1)
+    if impl.startswith("pandas-arrow"):
+        run, args = vec.transform, (series,)
+    else:
+        run, args = through_objects, ()
+    X = benchmark.pedantic(run, args=args, rounds=ROUNDS, warmup_rounds=1)
     _record(benchmark, n_bytes, None)
     _check(X, docs)
 
