@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fh_threads.h"
+#include "fh_utf8.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -352,4 +353,226 @@ fh_status fh_merge_feature_rows_f32(const int64_t *indptr, int64_t n_rows, const
     return merge_rows(indptr, n_rows, indices, (const char *)values, sizeof(float), n_cols,
                       merge_row_f32, n_threads, cancel, out_indptr, out_indices,
                       (char *)out_values, row_flags, all_sorted);
+}
+
+/* ---------------------------------------------------------------- Arrow feature lists */
+
+int64_t fh_arrow_list_item_count(const fh_arrow_lists *l, int64_t row0, int64_t n)
+{
+    int64_t total = 0;
+    for (int64_t i = row0; i < row0 + n; i++) {
+        int64_t a, b;
+        if (fh_arrow_list_items(l, i, &a, &b) > 0)
+            total += b - a;
+    }
+    return total;
+}
+
+/* Per-thread scratch of the duplicate-name check. */
+typedef struct {
+    uint64_t *keys;
+    int64_t cap;
+} dup_scratch;
+
+/* Name of item `item` (absolute in the item arrays): 1 with its bytes, 0 if it cannot be
+ * hashed natively (null, malformed, not valid UTF-8, longer than INT32_MAX bytes). */
+static inline int item_name(const fh_arrow_lists *l, int64_t item, const uint8_t **p,
+                            int64_t *len)
+{
+    if (fh_arrow_text_get(&l->names, item, p, len) <= 0)
+        return 0;
+    if (*len > INT32_MAX)
+        return 0;
+    fh_utf8_info info;
+    return l->names.strings.binary || fh_utf8_check(*p, *len, NULL, &info) == FH_OK;
+}
+
+/* Whether two items of [a, b) have equal names: 1, 0 if not, -1 if a name cannot be
+ * hashed natively, -2 out of memory. */
+static int duplicate_names(const fh_arrow_lists *l, int64_t a, int64_t b, dup_scratch *ds)
+{
+    int64_t n = b - a;
+    if (n > ds->cap) {
+        uint64_t *q = realloc(ds->keys, sizeof(uint64_t) * (size_t)n);
+        if (!q)
+            return -2;
+        ds->keys = q;
+        ds->cap = n;
+    }
+    for (int64_t k = 0; k < n; k++) {
+        const uint8_t *p;
+        int64_t len;
+        if (!item_name(l, l->item_offset + a + k, &p, &len))
+            return -1;
+        ds->keys[k] = ((uint64_t)fh_murmur3_32_inline(p, (size_t)len, 0) << 32) | (uint64_t)k;
+    }
+    uint64_t *keys = ds->keys;
+    if (n <= 32) {
+        insertion_sort_u64(keys, n);
+    } else {
+        /* bottom-up merge sort would need more scratch: shell sort is enough here */
+        for (int64_t gap = n / 2; gap > 0; gap /= 2)
+            for (int64_t i = gap; i < n; i++) {
+                uint64_t x = keys[i];
+                int64_t j = i;
+                while (j >= gap && keys[j - gap] > x) {
+                    keys[j] = keys[j - gap];
+                    j -= gap;
+                }
+                keys[j] = x;
+            }
+    }
+    for (int64_t k = 1; k < n; k++) {
+        if ((keys[k] >> 32) != (keys[k - 1] >> 32))
+            continue;
+        /* equal hashes: compare the names with every earlier one of the same hash */
+        for (int64_t m = k - 1; m >= 0 && (keys[m] >> 32) == (keys[k] >> 32); m--) {
+            const uint8_t *p, *q;
+            int64_t lp, lq;
+            item_name(l, l->item_offset + a + (int64_t)(uint32_t)keys[k], &p, &lp);
+            item_name(l, l->item_offset + a + (int64_t)(uint32_t)keys[m], &q, &lq);
+            if (lp == lq && (lp == 0 || memcmp(p, q, (size_t)lp) == 0))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* The entries of row i appended at *pos: 0, 1 if the row is left to the caller (nothing
+ * appended), -1 out of memory, -2 cancelled. */
+static int arrow_feature_row(const fh_arrow_lists *l, int64_t i, int unique, const fh_sink *s,
+                             int64_t *pos, dup_scratch *ds, int64_t *since_poll,
+                             fh_cancel *cancel)
+{
+    int64_t a, b;
+    if (fh_arrow_list_items(l, i, &a, &b) <= 0)
+        return 1;
+    if (unique && l->pairs && b - a > 1) {
+        int d = duplicate_names(l, a, b, ds);
+        if (d == -2)
+            return -1;
+        if (d != 0)
+            return 1;
+    }
+    int32_t *cols = s->cols;
+    double *vals = s->vals;
+    int64_t at = *pos;
+    for (int64_t k = a; k < b; k++) {
+        if (++*since_poll >= FH_POLL_ITEMS) {
+            *since_poll = 0;
+            if (fh_cancel_poll(cancel))
+                return -2;
+        }
+        const int64_t item = l->item_offset + k;
+        double v = 1.0;
+        if (l->pairs) {
+            if (l->item_validity && !fh_arrow_bit(l->item_validity, item))
+                return 1;
+            if (!fh_arrow_number(&l->values, item, &v))
+                return 1;
+            if (v == 0)
+                continue; /* before the name is looked at, as scikit-learn */
+        }
+        const uint8_t *p;
+        int64_t len;
+        if (!item_name(l, item, &p, &len))
+            return 1;
+        if (s->check != FH_CHECK_NONE && fh_sink_needs_fix(s, v))
+            return 1;
+        uint32_t key = fh_feature_key(fh_murmur3_32_inline(p, (size_t)len, 0), s->n_features,
+                                      s->pow2_mask, s->alternate_sign);
+        cols[at] = (int32_t)(key >> 1);
+        vals[at] = fh_flip_sign(v, key);
+        at++;
+    }
+    *pos = at;
+    return 0;
+}
+
+fh_status fh_arrow_feature_rows(const fh_arrow_lists *l, int64_t row0, int64_t n_rows,
+                                int unique_keys, int n_threads, fh_cancel *cancel,
+                                fh_sink *sink, int64_t *row_nnz, uint8_t *flags)
+{
+    if (!l || !sink || row0 < 0 || n_rows < 0 || row0 + n_rows > l->length ||
+        sink->n_features < 1 || sink->n_features > 2147483647u)
+        return FH_ERR_BADARG;
+    if (n_rows == 0)
+        return FH_OK;
+    if (!row_nnz || !flags)
+        return FH_ERR_BADARG;
+    const int64_t items = fh_arrow_list_item_count(l, row0, n_rows);
+    if (sink->n < 0 || sink->cap - sink->n < items || (items > 0 && (!sink->cols || !sink->vals)))
+        return FH_ERR_BADARG;
+    /* At most one thread per row and per FH_MERGE_MIN_PER_THREAD items. */
+    n_threads = fh_team_size(n_threads, items / FH_MERGE_MIN_PER_THREAD);
+    n_threads = fh_team_size(n_threads, n_rows);
+    /* per thread: first item position, entries written, status */
+    int64_t *base = malloc(sizeof(int64_t) * 3 * (size_t)n_threads);
+    if (!base)
+        return FH_ERR_NOMEM;
+    int64_t *used = base + n_threads, *status = base + 2 * n_threads;
+    int team = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(n_threads)
+#endif
+    {
+        int t = 0, nt = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        nt = omp_get_num_threads();
+#endif
+        const int64_t lo = n_rows * t / nt, hi = n_rows * (t + 1) / nt;
+        /* Thread t writes its rows one after the other from the position of its first
+         * row's items (rows never hold more entries than items). */
+        base[t] = fh_arrow_list_item_count(l, row0 + lo, hi - lo);
+        status[t] = 0;
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+        if (t == 0)
+            team = nt;
+        int64_t start = sink->n;
+        for (int u = 0; u < t; u++)
+            start += base[u];
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+        base[t] = start;
+        dup_scratch ds = {NULL, 0};
+        int64_t pos = start, since_poll = 0;
+        for (int64_t k = lo; k < hi; k++) {
+            int64_t before = pos;
+            int r = arrow_feature_row(l, row0 + k, unique_keys, sink, &pos, &ds, &since_poll,
+                                      cancel);
+            if (r < 0) {
+                status[t] = r;
+                break;
+            }
+            flags[k] = r == 1 ? FH_ROW_PYTHON : 0;
+            row_nnz[k] = pos - before;
+        }
+        used[t] = pos - start;
+        free(ds.keys);
+    }
+    fh_status st = FH_OK;
+    for (int t = 0; t < team; t++) {
+        if (status[t] == -2 || fh_cancel_requested(cancel))
+            st = FH_ERR_CANCELLED;
+        else if (status[t] == -1 && st == FH_OK)
+            st = FH_ERR_NOMEM;
+    }
+    if (st == FH_OK) {
+        /* Serial compaction: each thread's block moves down to its final position. */
+        int64_t pos = sink->n;
+        for (int t = 0; t < team; t++) {
+            if (pos != base[t] && used[t] > 0) {
+                memmove(sink->cols + pos, sink->cols + base[t], sizeof(int32_t) * (size_t)used[t]);
+                memmove(sink->vals + pos, sink->vals + base[t], sizeof(double) * (size_t)used[t]);
+            }
+            pos += used[t];
+        }
+        sink->n = pos;
+    }
+    free(base);
+    return st;
 }

@@ -9,10 +9,12 @@
  * with fh_feature_entry (the name is hashed in place: no copy); the merge below then runs
  * with the GIL released, batch by batch. */
 #pragma once
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "fh_arrow.h"
 #include "fh_cancel.h"
 #include "fh_csr.h"
 #include "fh_murmur3.h"
@@ -147,3 +149,61 @@ fh_status fh_merge_feature_rows_f32(const int64_t *indptr, int64_t n_rows,
                                     int64_t n_cols, int n_threads, fh_cancel *cancel,
                                     int64_t *out_indptr, int32_t *out_indices,
                                     float *out_values, uint8_t *row_flags, int *all_sorted);
+
+/* ---------------------------------------------------------------- raw entries */
+
+/* Where raw entries are appended (the Python layer's batches, fh_arrow_feature_rows):
+ * entry k is column cols[k] and value vals[k], the feature's value signed as scikit-learn
+ * signs it. */
+typedef struct {
+    int32_t *cols;
+    double *vals;
+    int64_t n, cap;
+    uint32_t n_features, pow2_mask;
+    int alternate_sign;
+    int check;      /* FH_CHECK_*: which values the caller assigns one by one */
+    double lo, hi;  /* the bounds of check */
+} fh_sink;
+
+/* Values that scikit-learn's assignment to the output dtype treats apart (fh_sink.check):
+ * none; those outside (lo, hi) (integer dtypes); finite ones with |v| >= hi (float32,
+ * complex64: overflow). */
+enum { FH_CHECK_NONE = 0, FH_CHECK_RANGE = 1, FH_CHECK_FINITE_ABS = 2 };
+
+/* Whether the value v must be assigned by the caller (see fh_sink.check). Pure. */
+static inline int fh_sink_needs_fix(const fh_sink *s, double v)
+{
+    if (s->check == FH_CHECK_RANGE)
+        return !(s->lo < v && v < s->hi);
+    if (s->check == FH_CHECK_FINITE_ABS)
+        return isfinite(v) && !(fabs(v) < s->hi);
+    return 0;
+}
+
+/* Flags of the rows of fh_arrow_feature_rows. */
+enum { FH_ROW_PYTHON = 1 /* left to the caller: Python's exact semantics are needed */ };
+
+/* Raw entries of rows [row0, row0 + n_rows) of the Arrow feature lists l (0 <= row0,
+ * row0 + n_rows <= l->length), appended to sink from sink->n, whose capacity must hold
+ * the items of those rows beyond sink->n (fh_arrow_list_item_count). scikit-learn's loop
+ * per item: a zero value is skipped (its name is not read), a name is hashed as its bytes
+ * (the UTF-8 of a str, a bytes name as it is) and the entry is (column, value signed by
+ * the hash); names of a list hold the value 1. Row row0 + k gets row_nnz[k] entries; the
+ * entries are contiguous, in row order, and sink->n is advanced past them.
+ * A row is left to the caller -- flags[k] = FH_ROW_PYTHON, row_nnz[k] = 0, no entry --
+ * where scikit-learn's Python semantics are needed: the row is null or malformed; an item,
+ * a kept name or a value is null; a utf8 name is not valid UTF-8 (Python cannot decode
+ * it); a kept name is longer than INT32_MAX bytes; a value needs the caller's assignment
+ * (fh_sink_needs_fix); or, with unique_keys, two items of the row have equal names (a
+ * Python dict built from the row keeps one). Other rows get flags[k] = 0.
+ * Reentrant on distinct sinks; uses up to n_threads OpenMP threads (the output does not
+ * depend on it). Returns FH_OK, FH_ERR_NOMEM, FH_ERR_BADARG (bad arguments, too small a
+ * sink), or FH_ERR_CANCELLED (cancel polled every FH_POLL_ITEMS items; sink->n is then
+ * unchanged). O(items + name bytes), O(items log items) per row with unique_keys. */
+fh_status fh_arrow_feature_rows(const fh_arrow_lists *l, int64_t row0, int64_t n_rows,
+                                int unique_keys, int n_threads, fh_cancel *cancel,
+                                fh_sink *sink, int64_t *row_nnz, uint8_t *flags);
+
+/* The number of items of rows [row0, row0 + n) of l (a null or malformed row counts 0):
+ * the capacity fh_arrow_feature_rows needs. Pure, O(n). */
+int64_t fh_arrow_list_item_count(const fh_arrow_lists *l, int64_t row0, int64_t n);

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "fh_buf.h"
+#include "fh_charngrams.h"
 #include "fh_murmur3.h"
 #include "fh_threads.h"
 #include "fh_unicode_impl.h"
+#include "fh_utf8.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -20,42 +22,14 @@
 #define FH_CHUNK_UNITS ((int64_t)1 << 17)
 #define FH_CHUNK_MAX_DOCS 4096
 #define FH_FEATURE_UNITS 16
-/* Start positions hashed per block by block_keys_pow2. */
-#define FH_BLOCK 256
 
 /* ---------------------------------------------------------------- per-thread scratch */
-
-typedef struct {
-    fh_tokbuf tb;
-    fh_charbuf cb;
-    uint32_t *keys, *tmp;
-    int64_t nkeys, cap_keys;
-    int64_t *counts, *occ;
-    int64_t cap_merge;
-    uint8_t *u8;
-    int64_t cap_u8;
-    /* aggregation of character n-gram rows (fh_agg_keys): a table kept all zero between
-     * rows, and per-key scratch */
-    fh_agg_slot *table;
-    int64_t cap_table;
-    uint64_t *bitmap;
-    int64_t cap_bitmap;
-    uint64_t *pk;
-    int64_t cap_pk;
-    uint32_t kb[8 * FH_BLOCK]; /* block_keys_pow2's keys (up to 8 lengths per position) */
-    fh_cancel *cancel;         /* the call's token (may be NULL), also in tb and cb */
-    /* fh_doc_features only: collected feature bytes */
-    int debug;
-    uint8_t *dbuf;
-    int64_t dlen, dcap;
-    int64_t *doff;
-    int64_t dn, dcap_off;
-} scratch;
 
 static void scratch_free(scratch *sc)
 {
     fh_tokbuf_free(&sc->tb);
     fh_charbuf_free(&sc->cb);
+    fh_decodebuf_free(&sc->db);
     free(sc->keys);
     free(sc->tmp);
     free(sc->counts);
@@ -67,37 +41,6 @@ static void scratch_free(scratch *sc)
     free(sc->dbuf);
     free(sc->doff);
     memset(sc, 0, sizeof *sc);
-}
-
-typedef struct {
-    uint32_t n_features, pow2_mask, max_key;
-    int alternate_sign;
-    int col_bits; /* bit length of the largest column */
-    int avx2;     /* the AVX2 n-gram loops may run */
-} hash_params;
-
-static fh_status debug_append(scratch *sc, const uint8_t *p, int64_t len)
-{
-    FH_GROW(sc->doff, sc->dcap_off, sc->dn + 2, 64, return FH_ERR_NOMEM);
-    FH_GROW(sc->dbuf, sc->dcap, sc->dlen + len, 256, return FH_ERR_NOMEM);
-    if (sc->dn == 0)
-        sc->doff[0] = 0;
-    if (len)
-        memcpy(sc->dbuf + sc->dlen, p, (size_t)len);
-    sc->dlen += len;
-    sc->doff[++sc->dn] = sc->dlen;
-    return FH_OK;
-}
-
-/* One feature: its UTF-8 bytes p[0..len) and their murmur3 hash h. */
-static inline fh_status emit(scratch *sc, const hash_params *hp, const uint8_t *p, int64_t len,
-                             uint32_t h)
-{
-    if (sc->debug)
-        return debug_append(sc, p, len);
-    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + 1, 1024, return FH_ERR_NOMEM);
-    sc->keys[sc->nkeys++] = fh_feature_key(h, hp->n_features, hp->pow2_mask, hp->alternate_sign);
-    return FH_OK;
 }
 
 /* The bytes of " ".join(tokens[i .. i + n)) (n >= 1): a slice of the text when the tokens
@@ -247,590 +190,28 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
     return FH_OK;
 }
 
-/* Python's slice [s:e] (s >= 0) of a sequence of length L, as [*a, *b). */
-static inline void py_slice(int64_t L, int64_t s, int64_t e, int64_t *a, int64_t *b)
-{
-    if (s > L)
-        s = L;
-    if (e < 0) {
-        e += L;
-        if (e < 0)
-            e = 0;
-    }
-    if (e > L)
-        e = L;
-    *a = s;
-    *b = e > s ? e : s;
-}
-
-/* Code points [a, b) of the prepared text as one feature. */
-static inline fh_status emit_chars_range(scratch *sc, const hash_params *hp, int64_t a, int64_t b)
-{
-    const fh_charbuf *cb = &sc->cb;
-    if (fh_char_surrogates(cb, a, b))
-        return FH_ERR_ENCODE;
-    int64_t oa = fh_char_off(cb, a);
-    const uint8_t *p = cb->u8 + oa;
-    int64_t len = fh_char_off(cb, b) - oa;
-    return emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
-}
-
-/* The hash of the n bytes at p (p[0 .. 8) readable). */
-static inline uint32_t short_ngram_hash(const uint8_t *p, int64_t n)
-{
-    return n <= 8 ? fh_murmur3_32_short(p, n) : fh_murmur3_32_inline(p, (size_t)n, 0);
-}
-
-/* ---------------------------------------------------------------- fused ASCII n-grams */
-
-#if defined(__GNUC__) || defined(__clang__)
-#define FH_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define FH_ALWAYS_INLINE inline
-#endif
-
-/* MurmurHash3 (seed 0) of the first n bytes of a key, for lo <= n <= hi (1 <= lo <= hi <= 8),
- * into h[n - lo]; v is the little-endian load of the key's first 8 bytes. The block of the
- * first 4 bytes is computed once for every n >= 4. Always inlined, so that constant lo and
- * hi unroll it. */
-static FH_ALWAYS_INLINE void prefix_hashes(uint64_t v, int lo, int hi, uint32_t *h)
-{
-    uint32_t w0 = (uint32_t)v, w1 = (uint32_t)(v >> 32);
-    uint32_t b0 = hi >= 4 ? fh_murmur3_block(0, w0) : 0u;
-    for (int n = lo; n <= hi; n++) {
-        uint32_t x;
-        if (n < 4)
-            x = fh_murmur3_scramble(w0 & (0xFFFFFFFFu >> (32 - 8 * n)));
-        else if (n == 4)
-            x = b0;
-        else if (n < 8)
-            x = b0 ^ fh_murmur3_scramble(w1 & (0xFFFFFFFFu >> (64 - 8 * n)));
-        else
-            x = fh_murmur3_block(b0, w1);
-        h[n - lo] = fh_murmur3_finish(x, (uint32_t)n);
-    }
-}
-
-/* fh_feature_key for a power-of-two n_features (mask = n_features - 1 != 0). */
-static inline uint32_t key_pow2(uint32_t h, uint32_t mask, uint32_t alt)
-{
-    uint32_t neg = h >> 31;
-    uint32_t mag = (h ^ (0u - neg)) + neg;
-    return ((mag & mask) << 1) | (neg & alt);
-}
-
-/* Keys of the windows t[j .. j + n) for j in [0, P) (P <= FH_BLOCK), lo <= n <= hi
- * (1 <= lo <= hi <= 8), for a power-of-two n_features, into kb[(n - lo) * FH_BLOCK + j];
- * t[0 .. P + 7) readable (bytes past a window are ignored). prefix_hashes for every start
- * position, written so that compilers vectorise it (byte loads, no exits, one store per
- * length): with constant lo and hi, 4 positions at a time with SSE2. */
-static FH_ALWAYS_INLINE void block_keys_pow2(const uint8_t *restrict t, int64_t P, int lo,
-                                             int hi, uint32_t mask, uint32_t alt,
-                                             uint32_t *restrict kb)
-{
-    for (int64_t j = 0; j < P; j++) {
-        uint32_t w0 = (uint32_t)t[j] | ((uint32_t)t[j + 1] << 8) | ((uint32_t)t[j + 2] << 16) |
-                      ((uint32_t)t[j + 3] << 24);
-        uint32_t w1 = hi > 4 ? (uint32_t)t[j + 4] | ((uint32_t)t[j + 5] << 8) |
-                                   ((uint32_t)t[j + 6] << 16) | ((uint32_t)t[j + 7] << 24)
-                             : 0u;
-        uint32_t b0 = hi >= 4 ? fh_murmur3_block(0, w0) : 0u;
-        for (int n = lo; n <= hi; n++) {
-            uint32_t x;
-            if (n < 4)
-                x = fh_murmur3_scramble(w0 & (0xFFFFFFFFu >> (32 - 8 * n)));
-            else if (n == 4)
-                x = b0;
-            else if (n < 8)
-                x = b0 ^ fh_murmur3_scramble(w1 & (0xFFFFFFFFu >> (64 - 8 * n)));
-            else
-                x = fh_murmur3_block(b0, w1);
-            kb[(n - lo) * FH_BLOCK + j] = key_pow2(fh_murmur3_finish(x, (uint32_t)n), mask, alt);
-        }
-    }
-}
-
-/* char_keys for a power-of-two n_features, through block_keys_pow2. */
-static FH_ALWAYS_INLINE int64_t char_keys_pow2(const uint8_t *t, int64_t L, int lo, int hi,
-                                               uint32_t mask, uint32_t alt, uint32_t *kb,
-                                               uint32_t *k, fh_cancel *cancel)
-{
-    int64_t at = 0;
-    for (int64_t s0 = 0; s0 + lo <= L; s0 += FH_BLOCK) {
-        if ((s0 & (FH_POLL_ITEMS - 1)) == 0 && s0 > 0 && fh_cancel_poll(cancel))
-            return -1;
-        int64_t P = L - lo + 1 - s0;
-        if (P > FH_BLOCK)
-            P = FH_BLOCK;
-        block_keys_pow2(t + s0, P, lo, hi, mask, alt, kb);
-        for (int64_t j = 0; j < P; j++)
-            for (int n = lo; n <= hi; n++) {
-                k[at] = kb[(n - lo) * FH_BLOCK + j];
-                at += s0 + j + n <= L;
-            }
-    }
-    return at;
-}
-
-/* wb_keys for a power-of-two n_features, through block_keys_pow2. */
-static FH_ALWAYS_INLINE int64_t wb_keys_pow2(const uint8_t *J, int64_t J_len, int lo, int hi,
-                                             uint32_t mask, uint32_t alt, uint32_t *kb,
-                                             uint32_t *k, fh_cancel *cancel)
-{
-    int64_t at = 0;
-    for (int64_t s0 = 0; s0 + 2 <= J_len; s0 += FH_BLOCK) {
-        if ((s0 & (FH_POLL_ITEMS - 1)) == 0 && s0 > 0 && fh_cancel_poll(cancel))
-            return -1;
-        int64_t P = J_len - 1 - s0;
-        if (P > FH_BLOCK)
-            P = FH_BLOCK;
-        block_keys_pow2(J + s0, P, lo, hi, mask, alt, kb);
-        const uint8_t *t = J + s0;
-        for (int64_t j = 0; j < P; j++) {
-            uint32_t inside = 1;
-            for (int n = 2; n <= hi; n++) {
-                if (n >= 3)
-                    inside &= t[j + n - 2] != 0x20u;
-                if (n >= lo) {
-                    k[at] = kb[(n - lo) * FH_BLOCK + j];
-                    at += inside;
-                }
-            }
-        }
-    }
-    return at;
-}
-
-/* Keys of the n-grams t[s .. s + n), lo <= n <= hi (1 <= lo <= hi <= 8), of an ASCII text of
- * L bytes with 8 readable bytes past its end, written from k (which has room for
- * (hi - lo + 1) * (L + 1) keys); returns their number (-1 if cancelled). Every start
- * position takes every length, kept when it fits: no hard-to-predict loop exits. */
-static FH_ALWAYS_INLINE int64_t char_keys(const uint8_t *t, int64_t L, int lo, int hi,
-                                          uint32_t nf, uint32_t mask, int alt, uint32_t *k,
-                                          fh_cancel *cancel)
-{
-    int64_t at = 0;
-    for (int64_t s = 0; s + lo <= L; s++) {
-        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(cancel))
-            return -1;
-        uint32_t h[8];
-        prefix_hashes(fh_load_le64(t + s), lo, hi, h);
-        for (int n = lo; n <= hi; n++) {
-            k[at] = fh_feature_key(h[n - lo], nf, mask, alt);
-            at += s + n <= L;
-        }
-    }
-    return at;
-}
-
-/* Keys of scikit-learn's char_wb n-grams, lo <= n <= hi (lo in {2, 3}, hi <= 8), from the
- * joined text J = " " + " ".join(words) + " " (J_len bytes, 8 readable past its end; see
- * wb_join_ascii): every n-gram of a padded word " w " is the window of J at the same
- * place, and a window of 2 <= n bytes is one iff no space lies strictly inside it (the
- * pad spaces are shared between neighbours, which no window of 2 or more bytes can tell).
- * A word shorter than lo - 2 would be emitted whole, never the case for lo <= 3. k has
- * room for (hi - lo + 1) * J_len keys; returns their number (-1 if cancelled). */
-static FH_ALWAYS_INLINE int64_t wb_keys(const uint8_t *J, int64_t J_len, int lo, int hi,
-                                        uint32_t nf, uint32_t mask, int alt, uint32_t *k,
-                                        fh_cancel *cancel)
-{
-    int64_t at = 0;
-    for (int64_t s = 0; s + 2 <= J_len; s++) {
-        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(cancel))
-            return -1;
-        uint64_t v = fh_load_le64(J + s);
-        uint32_t h[8];
-        prefix_hashes(v, lo, hi, h);
-        uint32_t inside = 1; /* no space among bytes 1 .. n - 2 of the window */
-        for (int n = 2; n <= hi; n++) {
-            if (n >= 3)
-                inside &= (uint32_t)((v >> (8 * (n - 2))) & 0xFFu) != 0x20u;
-            if (n >= lo) {
-                k[at] = fh_feature_key(h[n - lo], nf, mask, alt);
-                at += inside;
-            }
-        }
-    }
-    return at;
-}
-
-/* ASCII code -> what char_wb sees: ASCII whitespace (str.isspace) -> ' ', else the code,
- * lowercased in row 1. */
-static const uint8_t wb_ascii_map[2][128] = {
-    {
-     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x20, 0x20, 0x20, 0x20, 0x20, 0x0e, 0x0f,
-     0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x20, 0x20, 0x20, 0x20,
-     0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
-     0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
-     0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
-     0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
-     0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
-     0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,
-    },
-    {
-     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x20, 0x20, 0x20, 0x20, 0x20, 0x0e, 0x0f,
-     0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x20, 0x20, 0x20, 0x20,
-     0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
-     0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
-     0x40, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
-     0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
-     0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
-     0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,
-    },
-};
-
-/* " " + " ".join(text.split()) + " " of an ASCII document (lowercased if asked), into
- * cb->pad with 8 spaces after it; *J_len is its length, 1 (" ") when there is no word.
- * Returns FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED. */
-static fh_status wb_join_ascii(const fh_text *doc, int lowercase, fh_charbuf *cb, int64_t *J_len)
-{
-    int64_t n = doc->len;
-    FH_GROW(cb->pad, cb->cap_pad, n + 2 + 8, 256, return FH_ERR_NOMEM);
-    const uint8_t *s = doc->data, *map = wb_ascii_map[lowercase != 0];
-    uint8_t *J = cb->pad;
-    int64_t k = 1;
-    uint32_t prev = 1; /* the last byte written is a space */
-    J[0] = ' ';
-    for (int64_t b0 = 0; b0 < n; b0 += FH_POLL_ITEMS) {
-        if (b0 > 0 && fh_cancel_poll(cb->cancel))
-            return FH_ERR_CANCELLED;
-        const int64_t b1 = n - b0 < FH_POLL_ITEMS ? n : b0 + FH_POLL_ITEMS;
-        for (int64_t i = b0; i < b1; i++) {
-            uint8_t c = map[s[i] & 0x7Fu];
-            uint32_t sp = c == ' ';
-            J[k] = c;
-            k += (sp & prev) ^ 1u; /* a space after a space is overwritten */
-            prev = sp;
-        }
-    }
-    if (!prev)
-        J[k++] = ' ';
-    memset(J + k, ' ', 8);
-    *J_len = k;
-    return FH_OK;
-}
-
-/* The specialised n-gram loops: (lo, hi) constant for the common ranges, a power-of-two
- * n_features, compiled twice on x86 with GCC or Clang -- for the baseline ISA and for AVX2
- * (8 positions per vector with a native 32-bit multiply; SSE2 has to emulate it), chosen at
- * run time. Integer arithmetic only: every variant gives the same keys. */
-#define FH_DEFINE_POW2_LOOPS(SUFFIX, ATTR)                                                \
-    ATTR static int64_t wb_pow2_##SUFFIX(const uint8_t *J, int64_t J_len, int lo, int hi,  \
-                                         uint32_t mask, uint32_t alt, uint32_t *kb,        \
-                                         uint32_t *k, fh_cancel *c)                        \
-    {                                                                                     \
-        switch (lo * 16 + hi) {                                                           \
-        case 0x23: return wb_keys_pow2(J, J_len, 2, 3, mask, alt, kb, k, c);              \
-        case 0x24: return wb_keys_pow2(J, J_len, 2, 4, mask, alt, kb, k, c);              \
-        case 0x25: return wb_keys_pow2(J, J_len, 2, 5, mask, alt, kb, k, c);              \
-        case 0x34: return wb_keys_pow2(J, J_len, 3, 4, mask, alt, kb, k, c);              \
-        case 0x35: return wb_keys_pow2(J, J_len, 3, 5, mask, alt, kb, k, c);              \
-        default: return wb_keys_pow2(J, J_len, lo, hi, mask, alt, kb, k, c);              \
-        }                                                                                 \
-    }                                                                                     \
-    ATTR static int64_t char_pow2_##SUFFIX(const uint8_t *t, int64_t L, int lo, int hi,    \
-                                           uint32_t mask, uint32_t alt, uint32_t *kb,      \
-                                           uint32_t *k, fh_cancel *c)                      \
-    {                                                                                     \
-        switch (lo * 16 + hi) {                                                           \
-        case 0x12: return char_keys_pow2(t, L, 1, 2, mask, alt, kb, k, c);                \
-        case 0x13: return char_keys_pow2(t, L, 1, 3, mask, alt, kb, k, c);                \
-        case 0x23: return char_keys_pow2(t, L, 2, 3, mask, alt, kb, k, c);                \
-        case 0x24: return char_keys_pow2(t, L, 2, 4, mask, alt, kb, k, c);                \
-        case 0x25: return char_keys_pow2(t, L, 2, 5, mask, alt, kb, k, c);                \
-        case 0x35: return char_keys_pow2(t, L, 3, 5, mask, alt, kb, k, c);                \
-        default: return char_keys_pow2(t, L, lo, hi, mask, alt, kb, k, c);                \
-        }                                                                                 \
-    }
-
-FH_DEFINE_POW2_LOOPS(base, )
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-#define FH_AVX2_DISPATCH 1
-FH_DEFINE_POW2_LOOPS(avx2, __attribute__((target("avx2"))))
-#else
-#define FH_AVX2_DISPATCH 0
-#endif
-
-/* Nonzero iff the AVX2 variants may run on this CPU. Pure (reads CPUID). */
-static int cpu_has_avx2(void)
-{
-#if FH_AVX2_DISPATCH
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") != 0;
-#else
-    return 0;
-#endif
-}
-
-/* char_wb n-grams of an ASCII document, lo in {2, 3}, hi <= 8, straight from the
- * document's code units (no fh_char_text). */
-static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_opts *o,
-                                     const hash_params *hp)
-{
-    fh_status st;
-    int64_t J_len;
-    if ((st = wb_join_ascii(doc, o->lowercase, &sc->cb, &J_len)) != FH_OK)
-        return st;
-    const int lo = (int)o->min_n, hi = (int)o->max_n;
-    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (J_len + 1), 1024,
-            return FH_ERR_NOMEM);
-    const uint8_t *J = sc->cb.pad;
-    uint32_t *k = sc->keys + sc->nkeys;
-    const uint32_t mask = hp->pow2_mask, alt = (uint32_t)hp->alternate_sign;
-    int64_t at;
-    if (!mask)
-        at = wb_keys(J, J_len, lo, hi, hp->n_features, 0, hp->alternate_sign, k, sc->cancel);
-#if FH_AVX2_DISPATCH
-    else if (hp->avx2)
-        at = wb_pow2_avx2(J, J_len, lo, hi, mask, alt, sc->kb, k, sc->cancel);
-#endif
-    else
-        at = wb_pow2_base(J, J_len, lo, hi, mask, alt, sc->kb, k, sc->cancel);
-    if (at < 0)
-        return FH_ERR_CANCELLED;
-    sc->nkeys += at;
-    return FH_OK;
-}
-
-/* Whether emit_char_wb_joined serves these options and this document. */
-static inline int wb_joined_ok(const scratch *sc, const fh_text *doc, const fh_opts *o)
-{
-    return !sc->debug && o->paths != FH_PATHS_REFERENCE && doc->kind == FH_KIND_UCS1 &&
-           doc->ascii && o->min_n >= 2 && o->min_n <= 3 && o->max_n <= 8;
-}
-
-/* emit_ascii_char_ngrams for max_n <= 8: one pass over the start positions. */
-static fh_status emit_ascii_char_fused(scratch *sc, const uint8_t *t, int64_t L, int lo, int hi,
-                                       const hash_params *hp)
-{
-    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (L + 1), 1024,
-            return FH_ERR_NOMEM);
-    uint32_t *k = sc->keys + sc->nkeys;
-    const uint32_t mask = hp->pow2_mask, alt = (uint32_t)hp->alternate_sign;
-    int64_t at;
-    if (!mask)
-        at = char_keys(t, L, lo, hi, hp->n_features, 0, hp->alternate_sign, k, sc->cancel);
-#if FH_AVX2_DISPATCH
-    else if (hp->avx2)
-        at = char_pow2_avx2(t, L, lo, hi, mask, alt, sc->kb, k, sc->cancel);
-#endif
-    else
-        at = char_pow2_base(t, L, lo, hi, mask, alt, sc->kb, k, sc->cancel);
-    if (at < 0)
-        return FH_ERR_CANCELLED;
-    sc->nkeys += at;
-    return FH_OK;
-}
-
-/* Keys of the n-grams text[s .. s + n) for s in [0, L - n], min_n <= n <= max_n, of an
- * ASCII text (one byte per code point, no surrogate) with 8 readable bytes past its end:
- * scikit-learn's _char_ngrams when 1 <= min_n. */
-static fh_status emit_ascii_char_ngrams(scratch *sc, const uint8_t *t, int64_t L, int64_t min_n,
-                                        int64_t max_n, const hash_params *hp)
-{
-    int64_t hi = max_n < L ? max_n : L, total = 0;
-    for (int64_t n = min_n; n <= hi; n++)
-        total += L - n + 1;
-    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + total, 1024, return FH_ERR_NOMEM);
-    uint32_t *k = sc->keys + sc->nkeys;
-    const uint32_t nf = hp->n_features, mask = hp->pow2_mask;
-    const int alt = hp->alternate_sign;
-    for (int64_t n = min_n; n <= hi; n++)
-        for (int64_t s = 0; s + n <= L; s++) {
-            if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(sc->cancel))
-                return FH_ERR_CANCELLED;
-            *k++ = fh_feature_key(short_ngram_hash(t + s, n), nf, mask, alt);
-        }
-    sc->nkeys += total;
-    return FH_OK;
-}
-
-/* scikit-learn's _char_ngrams on the prepared text. */
-static fh_status emit_char_ngrams(scratch *sc, const fh_opts *o, const hash_params *hp)
-{
-    if (sc->cb.ascii && o->min_n >= 1 && o->max_n <= 8 && !sc->debug &&
-        o->paths != FH_PATHS_REFERENCE)
-        return emit_ascii_char_fused(sc, sc->cb.u8, sc->cb.n, (int)o->min_n, (int)o->max_n, hp);
-    if (sc->cb.ascii && o->min_n >= 1 && !sc->debug)
-        return emit_ascii_char_ngrams(sc, sc->cb.u8, sc->cb.n, o->min_n, o->max_n, hp);
-    int64_t L = sc->cb.n;
-    int64_t hi = o->max_n < L ? o->max_n : L; /* range(min_n, min(max_n + 1, L + 1)) */
-    fh_status st;
-    for (int64_t n = o->min_n; n <= hi; n++) {
-        for (int64_t i = 0; i < L - n + 1; i++) {
-            int64_t a, b;
-            if ((i & (FH_POLL_ITEMS - 1)) == 0 && i > 0 && fh_cancel_poll(sc->cancel))
-                return FH_ERR_CANCELLED;
-            py_slice(L, i, i + n, &a, &b);
-            if ((st = emit_chars_range(sc, hp, a, b)) != FH_OK)
-                return st;
-        }
-    }
-    return FH_OK;
-}
-
-/* Slice [s:e] of the padded word " " + text[a:b] + " " (W = b - a + 2 code points). */
-static inline fh_status emit_padded(scratch *sc, const hash_params *hp, int64_t a, int64_t W,
-                                    int64_t s, int64_t e)
-{
-    const fh_charbuf *cb = &sc->cb;
-    int64_t pa, pb;
-    py_slice(W, s, e, &pa, &pb);
-    /* lone surrogates inside: padded index k is text index a + k - 1 (0 < k < W - 1) */
-    int64_t ta = (pa > 1 ? pa : 1) - 1 + a, tb = (pb < W - 1 ? pb : W - 1) - 1 + a;
-    if (tb > ta && fh_char_surrogates(cb, ta, tb))
-        return FH_ERR_ENCODE;
-    const uint8_t *p = cb->pad + cb->poff[pa];
-    int64_t len = cb->poff[pb] - cb->poff[pa];
-    return emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
-}
-
-/* emit_char_wb_ngrams for an ASCII text and 1 <= min_n (the common case): each padded word
- * is copied once, with 8 bytes of slack for fh_murmur3_32_short, and its keys are written
- * in one go. */
-static fh_status emit_char_wb_ascii(scratch *sc, const fh_opts *o, const hash_params *hp)
-{
-    fh_charbuf *cb = &sc->cb;
-    const uint8_t *t = cb->u8;
-    const int64_t L = cb->n, lo = o->min_n, hi = o->max_n;
-    const uint32_t nf = hp->n_features, mask = hp->pow2_mask;
-    const int alt = hp->alternate_sign;
-    int64_t i = 0, next_poll = FH_POLL_ITEMS;
-    while (i < L) {
-        if (i >= next_poll) {
-            next_poll = i + FH_POLL_ITEMS;
-            if (fh_cancel_poll(sc->cancel))
-                return FH_ERR_CANCELLED;
-        }
-        while (i < L && fh_ascii_space(t[i]))
-            i++;
-        if (i >= L)
-            break;
-        int64_t a = i;
-        while (i < L && !fh_ascii_space(t[i]))
-            i++;
-        int64_t W = i - a + 2; /* the padded word " " + word + " " */
-        FH_GROW(cb->pad, cb->cap_pad, W + 8, 256, return FH_ERR_NOMEM);
-        uint8_t *pw = cb->pad;
-        pw[0] = ' ';
-        memcpy(pw + 1, t + a, (size_t)(W - 2));
-        pw[W - 1] = ' ';
-        /* n < W: W - n + 1 n-grams; n == W: the word once, then stop; n > W (only when
-         * lo > W): the whole padded word once. */
-        int64_t top = hi < W ? hi : W, total = lo > W ? 1 : 0;
-        for (int64_t n = lo; n <= top; n++)
-            total += W - n + 1;
-        /* the loop below may write past its last kept key, by fewer than top - lo + 1 */
-        int64_t slack = top >= lo ? top - lo + 1 : 0;
-        FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + total + slack, 1024, return FH_ERR_NOMEM);
-        uint32_t *k = sc->keys + sc->nkeys;
-        if (lo > W) {
-            *k = fh_feature_key(short_ngram_hash(pw, W), nf, mask, alt);
-        } else {
-            /* The row is sorted afterwards, so the order of its keys is free: one pass over
-             * the start positions, every length at each, kept when it fits (no
-             * hard-to-predict loop exits). Writes stay within total + (top - lo) slots. */
-            int64_t at = 0;
-            for (int64_t s0 = 0; s0 < W; s0 += FH_POLL_ITEMS) {
-                if (s0 > 0 && fh_cancel_poll(sc->cancel))
-                    return FH_ERR_CANCELLED;
-                const int64_t s1 = W - s0 < FH_POLL_ITEMS ? W : s0 + FH_POLL_ITEMS;
-                if (top <= 7) {
-                    for (int64_t s = s0; s < s1; s++)
-                        for (int64_t n = lo; n <= top; n++) {
-                            k[at] = fh_feature_key(fh_murmur3_32_upto7(pw + s, n), nf, mask,
-                                                   alt);
-                            at += s + n <= W;
-                        }
-                } else {
-                    for (int64_t s = s0; s < s1; s++)
-                        for (int64_t n = lo; n <= top; n++) {
-                            k[at] = fh_feature_key(short_ngram_hash(pw + s, n), nf, mask, alt);
-                            at += s + n <= W;
-                        }
-                }
-            }
-        }
-        sc->nkeys += total;
-    }
-    return FH_OK;
-}
-
-/* scikit-learn's _char_wb_ngrams: words of text.split(), padded with one space each side. */
-static fh_status emit_char_wb_ngrams(scratch *sc, const fh_opts *o, const hash_params *hp)
-{
-    fh_charbuf *cb = &sc->cb;
-    if (cb->ascii && o->min_n >= 1 && !sc->debug)
-        return emit_char_wb_ascii(sc, o, hp);
-    int64_t L = cb->n, i = 0, next_poll = FH_POLL_ITEMS;
-    fh_status st;
-    while (i < L) {
-        if (i >= next_poll) {
-            next_poll = i + FH_POLL_ITEMS;
-            if (fh_cancel_poll(sc->cancel))
-                return FH_ERR_CANCELLED;
-        }
-        while (i < L && fh_char_is_space(cb, i))
-            i++;
-        if (i >= L)
-            break;
-        int64_t a = i;
-        while (i < L && !fh_char_is_space(cb, i))
-            i++;
-        int64_t b = i, W = b - a + 2;
-        int64_t oa = fh_char_off(cb, a), ob = fh_char_off(cb, b);
-        int64_t nbytes = ob - oa + 2;
-        FH_GROW(cb->pad, cb->cap_pad, nbytes, 256, return FH_ERR_NOMEM);
-        FH_GROW(cb->poff, cb->cap_poff, W + 1, 256, return FH_ERR_NOMEM);
-        cb->pad[0] = ' ';
-        memcpy(cb->pad + 1, cb->u8 + oa, (size_t)(ob - oa));
-        cb->pad[nbytes - 1] = ' ';
-        cb->poff[0] = 0;
-        for (int64_t k = 1; k < W; k++)
-            cb->poff[k] = 1 + fh_char_off(cb, a + k - 1) - oa;
-        cb->poff[W] = nbytes;
-        for (int64_t n = o->min_n; n <= o->max_n; n++) {
-            int64_t offset = 0;
-            if ((st = emit_padded(sc, hp, a, W, 0, n)) != FH_OK)
-                return st;
-            while (offset + n < W) {
-                offset++;
-                if ((offset & (FH_POLL_ITEMS - 1)) == 0 && fh_cancel_poll(sc->cancel))
-                    return FH_ERR_CANCELLED;
-                if ((st = emit_padded(sc, hp, a, W, offset, offset + n)) != FH_OK)
-                    return st;
-            }
-            if (offset == 0)
-                break; /* a short word is counted once */
-        }
-    }
-    return FH_OK;
-}
-
 /* The features of one document, emitted into sc (keys, or bytes in debug mode). */
 static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *features,
                              const fh_opts *o, const hash_params *hp)
 {
     fh_status st;
     if (d->mode == FH_DOC_TEXT) {
+        /* a UTF-8 text is validated, then read as the str it decodes to */
+        fh_text text;
+        int64_t bad_at;
+        if ((st = fh_text_decode(&d->text, &sc->db, sc->cancel, &text, &bad_at)) != FH_OK)
+            return st;
         if (o->analyzer == FH_ANALYZER_WORD) {
             sc->tb.hash_only = o->max_n == 1 && !sc->debug;
-            st = o->pattern ? fh_pattern_tokens(&d->text, o->lowercase, o->strip_accents,
-                                                o->pattern, o->stop,
-                                                o->paths == FH_PATHS_REFERENCE, &sc->tb)
-                            : fh_word_tokens(&d->text, o->lowercase, o->strip_accents, o->token,
+            st = o->pattern ? fh_pattern_tokens(&text, o->lowercase, o->strip_accents, o->pattern,
+                                                o->stop, o->paths == FH_PATHS_REFERENCE, &sc->tb)
+                            : fh_word_tokens(&text, o->lowercase, o->strip_accents, o->token,
                                              o->stop, &sc->tb);
             if (st != FH_OK)
                 return st;
             return emit_words(sc, o, hp);
         }
-        if (o->analyzer == FH_ANALYZER_CHAR_WB && wb_joined_ok(sc, &d->text, o))
-            return emit_char_wb_joined(sc, &d->text, o, hp);
-        if ((st = fh_char_text(&d->text, o->lowercase, o->strip_accents, &sc->cb)) != FH_OK)
-            return st;
-        if (o->analyzer == FH_ANALYZER_CHAR)
-            return emit_char_ngrams(sc, o, hp);
-        return emit_char_wb_ngrams(sc, o, hp);
+        return fh_char_features(sc, &text, o, hp);
     }
     if (d->mode != FH_DOC_FEATURES)
         return FH_ERR_BADARG;
@@ -840,7 +221,13 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
         const fh_text *f = &features[d->feat_start + k];
         const uint8_t *p;
         int64_t len;
-        if (f->kind == FH_KIND_BYTES || (f->kind == FH_KIND_UCS1 && f->ascii)) {
+        if (f->kind == FH_KIND_UTF8 && !f->ascii) {
+            fh_utf8_info info;
+            if ((st = fh_utf8_check(f->data, f->len, sc->cancel, &info)) != FH_OK)
+                return st;
+        }
+        if (f->kind == FH_KIND_BYTES || f->kind == FH_KIND_UTF8 ||
+            (f->kind == FH_KIND_UCS1 && f->ascii)) {
             p = f->data;
             len = f->len;
         } else {
@@ -1051,7 +438,7 @@ static hash_params make_hash_params(const fh_opts *o)
     hp.col_bits = 0;
     while (hp.col_bits < 32 && ((o->n_features - 1) >> hp.col_bits) != 0)
         hp.col_bits++;
-    hp.avx2 = o->paths == FH_PATHS_FASTEST && cpu_has_avx2();
+    hp.avx2 = o->paths == FH_PATHS_FASTEST && fh_cpu_has_avx2();
     return hp;
 }
 

@@ -100,7 +100,9 @@ int64_t fh_workspace_bytes(const fh_workspace *ws);
 /* Analyse and hash every document of corpus. On FH_OK, *out owns the rows (fh_batch_free).
  * On failure *out is NULL and *bad_row is the lowest failing document (FH_ERR_NOMEM,
  * FH_ERR_ENCODE for a lone surrogate in a feature to hash -- scikit-learn raises
- * UnicodeEncodeError there --, FH_ERR_BADARG).
+ * UnicodeEncodeError there --, FH_ERR_DECODE for a UTF-8 text or feature (FH_KIND_UTF8)
+ * that is not valid UTF-8 -- where Python's decoder raises UnicodeDecodeError --,
+ * FH_ERR_BADARG).
  * Uses up to n_threads OpenMP threads (ignored without OpenMP), never more than the batch
  * has chunks nor FH_MAX_THREADS (fh_threads.h), whatever n_threads is. Reentrant; reads
  * corpus and opts only. O(total text + features * log). */
@@ -138,7 +140,7 @@ void fh_batch_free(fh_batch *b);
 /* Features of one document as scikit-learn's analyzer would list them (for tests and
  * debugging): their UTF-8 bytes concatenated in *buf and their bounds in *offsets
  * (*n_features + 1 entries). Both are malloc'ed and owned by the caller (fh_free).
- * Returns FH_OK, FH_ERR_NOMEM or FH_ERR_BADARG. */
+ * Returns FH_OK, FH_ERR_NOMEM, FH_ERR_ENCODE, FH_ERR_DECODE or FH_ERR_BADARG. */
 fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_opts *opts,
                           uint8_t **buf, int64_t **offsets, int64_t *n_features);
 

@@ -451,10 +451,12 @@ DEFINE_UTF8(utf8_4, uint32_t)
 
 fh_status fh_text_utf8(const fh_text *t, uint8_t **buf, int64_t *cap, int64_t *len)
 {
-    int64_t bound = (t->kind == FH_KIND_BYTES || t->ascii) ? t->len : 4 * t->len;
+    const int verbatim = t->kind == FH_KIND_BYTES || t->kind == FH_KIND_UTF8 ||
+                         (t->kind == FH_KIND_UCS1 && t->ascii);
+    int64_t bound = verbatim || t->ascii ? t->len : 4 * t->len;
     if (reserve_bytes(buf, cap, bound + 1) != FH_OK)
         return FH_ERR_NOMEM;
-    if (t->kind == FH_KIND_BYTES || (t->kind == FH_KIND_UCS1 && t->ascii)) {
+    if (verbatim) {
         if (t->len)
             memcpy(*buf, t->data, (size_t)t->len);
         *len = t->len;

@@ -10,16 +10,22 @@
 #include "fh_status.h"
 
 /* Kinds of text a view can hold. 1, 2, 4 are CPython's PEP 393 kinds (code units of 1, 2 or
- * 4 bytes, each one code point); BYTES are raw bytes hashed verbatim. */
-enum { FH_KIND_BYTES = 0, FH_KIND_UCS1 = 1, FH_KIND_UCS2 = 2, FH_KIND_UCS4 = 4 };
+ * 4 bytes, each one code point); BYTES are raw bytes hashed verbatim (features only);
+ * UTF8 is text encoded as UTF-8 (a Python bytes document the "utf-8" codec decodes, an
+ * Arrow string): the batch kernel validates it exactly as Python's strict decoder does
+ * (FH_ERR_DECODE for the first invalid document, see fh_utf8.h) and analyses it as the str
+ * it decodes to. */
+enum { FH_KIND_BYTES = 0, FH_KIND_UCS1 = 1, FH_KIND_UCS2 = 2, FH_KIND_UCS4 = 4, FH_KIND_UTF8 = 8 };
 
-/* A read-only view of one text. The memory is owned by the caller (a Python str or bytes
- * kept alive for the duration of the call). */
+/* A read-only view of one text. The memory is owned by the caller (a Python str or bytes,
+ * an Arrow buffer, kept alive for the duration of the call). */
 typedef struct {
     const void *data; /* code units (or bytes); may be NULL when len == 0 */
-    int64_t len;      /* number of code units */
+    int64_t len;      /* number of code units (UTF8, BYTES: bytes) */
     int32_t kind;     /* FH_KIND_* */
-    int32_t ascii;    /* nonzero: every code unit < 0x80 (a hint that enables fast paths) */
+    int32_t ascii;    /* nonzero: every code unit (UTF8: every byte) is < 0x80. A hint that
+                         enables fast paths, trusted as given: never set it for a text it
+                         does not hold for; zero is always correct */
 } fh_text;
 
 /* An immutable set of stop words (UTF-8 byte strings), matched exactly. */
@@ -82,7 +88,7 @@ void fh_tokbuf_free(fh_tokbuf *tb);
  * nonzero and accent stripping (strip: 0 none, 1 'unicode', 2 'ascii'), minus the words in
  * stop (may be NULL; a stop word holding lone surrogates gives them in their 3-byte form,
  * Python's "surrogatepass"). Replaces tb's content.
- * doc->kind must be 1, 2 or 4. Reentrant (tb is per-thread scratch). Returns FH_OK,
+ * doc->kind must be 1, 2 or 4 (a UTF-8 text goes through fh_text_decode first). Reentrant (tb is per-thread scratch). Returns FH_OK,
  * FH_ERR_NOMEM, FH_ERR_BADARG (bad kind or token), FH_ERR_ENCODE (tb->hash_only and a
  * kept token holds a lone surrogate) or FH_ERR_CANCELLED (tb->cancel, polled every
  * FH_POLL_ITEMS code units). O(doc length); the scratch of an ASCII document is bounded
@@ -92,5 +98,6 @@ fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, int token
 
 /* UTF-8 encode a text view into *buf (grown with realloc; *cap updated), length in *len.
  * Returns FH_OK, FH_ERR_NOMEM, or FH_ERR_ENCODE for a lone surrogate (like Python's strict
- * "utf-8" codec). BYTES views are copied verbatim. */
+ * "utf-8" codec). BYTES and UTF8 views are copied verbatim (a UTF8 view is not validated
+ * here). */
 fh_status fh_text_utf8(const fh_text *t, uint8_t **buf, int64_t *cap, int64_t *len);

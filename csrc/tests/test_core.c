@@ -13,6 +13,7 @@
 #include "fh_features.h"
 #include "fh_hashing.h"
 #include "fh_murmur3.h"
+#include "fh_test.h"
 #include "fh_tokenize.h"
 #include "fh_unicode.h"
 
@@ -20,21 +21,6 @@
 #include <pthread.h>
 #define FH_TEST_PTHREADS 1
 #endif
-
-static int failures = 0;
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                                \
-        }                                                                              \
-    } while (0)
-
-static fh_text ascii(const char *s)
-{
-    fh_text t = {s, (int64_t)strlen(s), FH_KIND_UCS1, 1};
-    return t;
-}
 
 static void test_murmur(void)
 {
@@ -227,28 +213,6 @@ static void test_errors(void)
     CHECK(fh_batch_copy(b, 1, NULL, 5, indptr, indices, data) == FH_ERR_BADARG); /* moved once */
     CHECK(indptr[0] == 5 && indptr[1] == 6); /* rows appended after 5 earlier entries */
     fh_batch_free(b);
-}
-
-/* Run a corpus through a batch (with ws or not) into freshly allocated CSR arrays; returns
- * the status and the arrays (to free) in *ip, *ix, *dv. */
-static fh_status run_batch(const fh_corpus *c, const fh_opts *o, int threads, fh_workspace *ws,
-                           int64_t **ip, int32_t **ix, double **dv, int64_t *nnz)
-{
-    fh_batch *b = NULL;
-    int64_t bad = -1;
-    fh_status st = fh_batch_run_ws(c, o, threads, ws, NULL, &b, &bad);
-    *ip = NULL;
-    *ix = NULL;
-    *dv = NULL;
-    if (st != FH_OK)
-        return st;
-    *nnz = fh_batch_nnz(b);
-    *ip = malloc(sizeof(int64_t) * (size_t)(c->n_docs + 1));
-    *ix = malloc(sizeof(int32_t) * (size_t)(*nnz + 1));
-    *dv = malloc(sizeof(double) * (size_t)(*nnz + 1));
-    st = fh_batch_copy(b, threads, NULL, 0, *ip, *ix, *dv);
-    fh_batch_free(b);
-    return st;
 }
 
 static void test_workspace(void)

@@ -276,3 +276,45 @@ def test_fork_child_gets_its_own_kernel_thread():
     res = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
                          text=True, timeout=60)
     assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_inside_a_huge_arrow_document():
+    """An Arrow row is hashed on the kernel thread like a str: Ctrl-C cancels it at once."""
+    pytest.importorskip("pyarrow")
+    out = _run(
+        """
+        import pyarrow as pa
+        column = pa.array([big_document(300)], type=pa.large_string())
+        vec = HashingVectorizer(n_jobs=2)
+        result = interrupt(lambda: vec.transform(column), 0.5)
+        result["next_ok"] = next_call_works({})
+        print(json.dumps(result))
+        """
+    )
+    _assert_stopped_promptly(out)
+
+
+def test_ctrl_c_interrupts_an_endless_arrow_stream():
+    """An Arrow stream with no end (a record batch reader over a generator) stops on
+    Ctrl-C like an endless iterable of str."""
+    pytest.importorskip("pyarrow")
+    out = _run(
+        """
+        import pyarrow as pa
+        def batches():
+            i = 0
+            while True:
+                i += 1
+                yield pa.record_batch({"t": ["lorem ipsum dolor sit amet %d " % i * 20] * 64})
+        results = []
+        for delay in (0.3, 0.05):
+            reader = pa.RecordBatchReader.from_batches(pa.schema({"t": pa.string()}), batches())
+            results.append(interrupt(lambda: HashingVectorizer(n_jobs=2).transform(reader),
+                                     delay))
+        print(json.dumps({"results": results, "next_ok": next_call_works({})}))
+        """
+    )
+    for result in out["results"]:
+        assert result["interrupted"] and result["latency"] < BOUND, result
+    assert out["next_ok"]

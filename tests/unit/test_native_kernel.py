@@ -106,6 +106,9 @@ def test_status_mapping():
         _hashing.check_status(3, 3)
     with pytest.raises(UnicodeEncodeError):
         _hashing.check_status(4, 0)
+    with pytest.raises(_hashing.UTF8DecodeError, match="document 5") as info:
+        _hashing.check_status(6, 5)
+    assert isinstance(info.value, UnicodeDecodeError) and info.value.row == 5
     _hashing.check_status(0)
 
 

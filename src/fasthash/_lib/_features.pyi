@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fasthash._lib._arrow import ArrowStream
 from fasthash._lib._cancel import Cancel
 
 MODE_DICT: int
@@ -34,6 +35,18 @@ class FeatureBatch:
     @property
     def n_samples(self) -> int: ...
     def fill(self, iterator: Iterator[Any], mode: int, max_features: int) -> None: ...
+    def fill_arrow(
+        self,
+        stream: ArrowStream,
+        mode: int,
+        max_features: int,
+        unique_keys: bool,
+        n_threads: int,
+        cancel: Cancel | None = ...,
+        run: Callable[[Callable[[], None], Cancel | None], None] | None = ...,
+        run_above: int = ...,
+        null_value: Any = ...,
+    ) -> None: ...
     def indptr_array(self) -> npt.NDArray[np.int64]: ...
     def indices(self) -> npt.NDArray[np.int32]: ...
     def values(self) -> npt.NDArray[np.float64]: ...

@@ -25,16 +25,26 @@ cimport cython
 cimport numpy as cnp
 import numpy as np
 
+from ._arrow cimport ArrowChunk, ArrowStream
 from ._cancel cimport Cancel
 from .fh_core cimport (
+    FH_CHECK_FINITE_ABS,
+    FH_CHECK_NONE,
+    FH_CHECK_RANGE,
     FH_ERR_CANCELLED,
     FH_ERR_NOMEM,
     FH_MERGE_RAW,
     FH_OK,
+    FH_ROW_PYTHON,
+    fh_arrow_feature_rows,
+    fh_arrow_list_items,
+    fh_arrow_lists,
     fh_cancel,
     fh_feature_entry,
     fh_merge_feature_rows_f32,
     fh_merge_feature_rows_f64,
+    fh_sink,
+    fh_sink_needs_fix,
     fh_status,
     fh_status_message,
 )
@@ -54,25 +64,6 @@ cdef extern from *:
     """
     #include <math.h>
     #include "fh_features.h"
-
-    /* Where FeatureBatch puts raw entries: column and signed value of each kept feature. */
-    typedef struct {
-        int32_t *cols;
-        double *vals;
-        int64_t n, cap;
-        uint32_t n_features, pow2_mask;
-        int alternate_sign;
-        int check;       /* CHECK_NONE, CHECK_RANGE, CHECK_FINITE_ABS */
-        double lo, hi;
-    } fh_sink;
-
-    /* Whether a value must be assigned one by one (see FeatureBatch). */
-    static inline int fh_sink_needs_fix(const fh_sink *s, double v)
-    {
-        if (s->check == 1) return !(s->lo < v && v < s->hi);
-        if (s->check == 2) return isfinite(v) && !(fabs(v) < s->hi);
-        return 0;
-    }
 
     /* Append the entry of a feature (its key from fh_feature_entry); cap checked by caller. */
     static inline void fh_sink_put(fh_sink *s, uint32_t key, double v)
@@ -157,15 +148,6 @@ cdef extern from *:
         return ret;
     }
     """
-    ctypedef struct fh_sink:
-        int32_t *cols
-        double *vals
-        int64_t n, cap
-        uint32_t n_features, pow2_mask
-        int alternate_sign
-        int check
-        double lo, hi
-    bint fh_sink_needs_fix(const fh_sink *s, double v)
     void fh_sink_put(fh_sink *s, uint32_t key, double v)
     uint32_t fh_sink_key(const fh_sink *s, const uint8_t *p, Py_ssize_t len)
     int fh_read_dict(object d, Py_ssize_t *ppos, Py_ssize_t *remaining, fh_sink *s,
@@ -179,9 +161,9 @@ MODE_DICT = 0
 MODE_PAIR = 1
 MODE_STRING = 2
 
-CHECK_NONE = 0
-CHECK_RANGE = 1
-CHECK_FINITE_ABS = 2
+CHECK_NONE = FH_CHECK_NONE
+CHECK_RANGE = FH_CHECK_RANGE
+CHECK_FINITE_ABS = FH_CHECK_FINITE_ABS
 
 
 cdef int _check(fh_status status) except -1:
@@ -231,6 +213,14 @@ cdef class FeatureBatch:
     cdef list fix_pos
     cdef Py_ssize_t n_fix
     cdef int64_t ticks
+    # the Arrow read in progress (fill_arrow), read by _read_arrow on any thread
+    cdef const fh_arrow_lists *a_lists
+    cdef int64_t a_row0, a_rows
+    cdef int a_unique, a_threads
+    cdef fh_cancel *a_cancel
+    cdef int64_t *a_nnz
+    cdef uint8_t *a_flags
+    cdef fh_status a_status
 
     def __cinit__(self, int64_t n_features, bint alternate_sign, fix_dtype, int check,
                   double lo, double hi):
@@ -441,6 +431,133 @@ cdef class FeatureBatch:
             if self.sink.n >= max_features:
                 return
         self.exhausted = True
+
+    # -------------------------------------------------------------- Arrow lists
+
+    def fill_arrow(self, ArrowStream stream, int mode, Py_ssize_t max_features,
+                   bint unique_keys, int n_threads, Cancel cancel=None, run=None,
+                   Py_ssize_t run_above=-1, null_value=None):
+        """Empty the batch, then read rows of an Arrow column of feature lists
+        (``stream``: ``NAME_LISTS`` for ``MODE_STRING``, ``PAIR_LISTS`` for
+        ``MODE_DICT``/``MODE_PAIR``) until ``max_features`` items are held.
+
+        The rows are read in C without the GIL (``fh_arrow_feature_rows``, on up to
+        ``n_threads`` threads, polling ``cancel``); ``unique_keys`` makes a row whose names
+        repeat go the Python way (a dict keeps one value per name). A row the C reader
+        leaves to Python (nulls, values to assign one by one, ...) is turned into the
+        sample its Python values make (``null_value`` for a null row) and read as
+        :meth:`fill` reads it, in row order. ``run`` (None: this thread) is called as
+        ``run(work, cancel)`` for a read of more than ``run_above`` items (-1: never), as
+        in ``MergedRows.append``. Sets ``exhausted`` at the end of the stream; an exception
+        of a row propagates once the rows before it are in the batch.
+        """
+        cdef ArrowChunk chunk
+        cdef int64_t row, span, items, a, b, k, budget, start, pos
+        cdef int r
+        cdef int64_t[::1] row_nnz
+        cdef uint8_t[::1] flags
+        cdef bint any_python
+        self.sink.n = 0
+        self.n_rows = 0
+        self.fix_pos = []
+        self.n_fix = 0
+        while self.sink.n < max_features:
+            chunk = stream.current()
+            if chunk is None:
+                self.exhausted = True
+                return
+            row = stream.pos
+            # rows up to about the budget of items (at least one row)
+            budget = max_features - self.sink.n
+            span = items = 0
+            while row + span < chunk.length and (span == 0 or items < budget):
+                r = fh_arrow_list_items(&chunk.lists, row + span, &a, &b)
+                if r > 0:
+                    items += b - a
+                span += 1
+            self._reserve(items)
+            while self.n_rows + span > self.rows_cap:
+                self._grow_rows()
+            row_nnz = np.empty(span, dtype=np.int64)
+            flags = np.empty(span, dtype=np.uint8)
+            start = self.sink.n
+            self.a_lists = &chunk.lists
+            self.a_row0 = row
+            self.a_rows = span
+            self.a_unique = unique_keys
+            self.a_threads = n_threads
+            self.a_cancel = cancel.c if cancel is not None else NULL
+            self.a_nnz = &row_nnz[0]
+            self.a_flags = &flags[0]
+            try:
+                if run is None or run_above < 0 or items <= run_above:
+                    self._read_arrow()
+                else:
+                    run(self._read_arrow, cancel)
+            finally:
+                self.a_lists = NULL
+                self.a_cancel = NULL
+            _check(self.a_status)
+            any_python = False
+            for k in range(span):
+                if flags[k] & FH_ROW_PYTHON:
+                    any_python = True
+                    break
+            if not any_python:
+                pos = start
+                for k in range(span):
+                    pos += row_nnz[k]
+                    self.n_rows += 1
+                    self.indptr[self.n_rows] = pos
+            else:
+                self._interleave(stream, chunk, row, start, row_nnz, flags, mode, null_value)
+            stream.advance(span)
+        if stream.current() is None:
+            self.exhausted = True
+
+    def _read_arrow(self):
+        """The C reader of :meth:`fill_arrow` (GIL released)."""
+        with nogil:
+            self.a_status = fh_arrow_feature_rows(
+                self.a_lists, self.a_row0, self.a_rows, self.a_unique, self.a_threads,
+                self.a_cancel, &self.sink, self.a_nnz, self.a_flags)
+
+    cdef int _interleave(self, ArrowStream stream, ArrowChunk chunk, int64_t row, int64_t start,
+                         int64_t[::1] row_nnz, uint8_t[::1] flags, int mode,
+                         null_value) except -1:
+        """Rows of one read in order: the C reader's entries (from ``start``), and the
+        Python samples of the rows it left (flags). If one of those raises, the stream's
+        position is left at its row."""
+        cdef int64_t k, n = row_nnz.shape[0], m
+        cdef int64_t total = self.sink.n - start, at = 0
+        cols = np.empty(total, dtype=np.int32)
+        vals = np.empty(total, dtype=np.float64)
+        cdef int32_t[::1] c = cols
+        cdef double[::1] v = vals
+        if total:
+            memcpy(&c[0], self.sink.cols + start, total * sizeof(int32_t))
+            memcpy(&v[0], self.sink.vals + start, total * sizeof(double))
+        self.sink.n = start
+        for k in range(n):
+            if flags[k] & FH_ROW_PYTHON:
+                try:
+                    self._add_sample(chunk.sample(row + k, mode, null_value), mode)
+                except BaseException:
+                    stream.advance(k)
+                    raise
+                continue
+            m = row_nnz[k]
+            self._reserve(m)
+            if m:
+                memcpy(self.sink.cols + self.sink.n, &c[at], m * sizeof(int32_t))
+                memcpy(self.sink.vals + self.sink.n, &v[at], m * sizeof(double))
+            self.sink.n += m
+            at += m
+            if self.n_rows == self.rows_cap:
+                self._grow_rows()
+            self.n_rows += 1
+            self.indptr[self.n_rows] = self.sink.n
+        return 0
 
     def indptr_array(self):
         """Row offsets of the batch's entries: int64, ``n_samples + 1`` entries from 0 (a

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fasthash._lib._arrow import ArrowStream
 from fasthash._lib._cancel import Cancel
 
 OUT_F64: int
@@ -77,6 +78,12 @@ class SurrogateFeatureError(UnicodeEncodeError):
     row: int
     def __init__(self, row: int) -> None: ...
 
+class UTF8DecodeError(UnicodeDecodeError):
+    row: int
+    def __init__(self, row: int) -> None: ...
+
+def utf8_check(data: bytes) -> tuple[int, int, bool, int]: ...
+
 class Batch:
     def text(self, i: int) -> str: ...
     @property
@@ -85,7 +92,26 @@ class Batch:
     def units(self) -> int: ...
     @property
     def exhausted(self) -> bool: ...
+    @property
+    def error(self) -> BaseException | None: ...
+    @property
+    def error_row(self) -> int: ...
+    @property
+    def first_row(self) -> int: ...
 
+ARROW_VIEWS_NONE: int
+ARROW_VIEWS_UTF8: int
+ARROW_VIEWS_CHECKED: int
+
+def collect_arrow(
+    stream: ArrowStream,
+    max_docs: int,
+    max_units: int,
+    prepare: Callable[[Any], tuple[bool, Any]] | None,
+    views: int,
+    fast_str: bool,
+    null_value: Any,
+) -> Batch: ...
 def collect(
     iterator: Iterator[Any],
     max_docs: int,

@@ -20,13 +20,17 @@ cimport numpy as cnp
 import mmap as _mmap
 import numpy as np
 
+from ._arrow cimport ArrowChunk, ArrowStream
 from ._cancel cimport Cancel
 from .fh_core cimport *
+
+from ._arrow import MalformedArrowError
 
 cnp.import_array()
 
 
 cdef extern from "Python.h":
+    object PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
     int PyUnicode_KIND(object o)
     void *PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
@@ -65,6 +69,18 @@ class SurrogateFeatureError(UnicodeEncodeError):
         self.row = row
 
 
+class UTF8DecodeError(UnicodeDecodeError):
+    """A UTF-8 document (document ``row`` of the batch) is not valid UTF-8.
+
+    The Python layer decodes that document itself to raise Python's exact
+    ``UnicodeDecodeError``.
+    """
+
+    def __init__(self, row):
+        super().__init__("utf-8", b"", 0, 0, f"document {row}: invalid UTF-8")
+        self.row = row
+
+
 cdef int _check(fh_status status, int64_t row) except -1:
     """The one translator of C statuses to Python exceptions."""
     if status == FH_OK:
@@ -76,8 +92,12 @@ cdef int _check(fh_status status, int64_t row) except -1:
             f"document {row}: the number of features exceeds the int64 index range")
     if status == FH_ERR_ENCODE:
         raise SurrogateFeatureError(row)
+    if status == FH_ERR_DECODE:
+        raise UTF8DecodeError(row)
     if status == FH_ERR_CANCELLED:
         raise KeyboardInterrupt()  # a token is only requested on an interrupt
+    if status == FH_ERR_INVALID:
+        raise MalformedArrowError(f"malformed Arrow array (document {row})")
     raise RuntimeError(
         f"fasthash internal error ({fh_status_message(status).decode()}, document {row}); "
         "please report")
@@ -231,12 +251,20 @@ cdef class Batch:
     cdef readonly Py_ssize_t n_docs
     cdef readonly Py_ssize_t units
     cdef readonly bint exhausted
+    # collect_arrow: the exception of the row that ended the batch (the rows before it are
+    # in the batch), and that row's number in the stream
+    cdef readonly object error
+    cdef readonly int64_t error_row
+    cdef readonly int64_t first_row  # collect_arrow: the stream's row of document 0
 
     def text(self, Py_ssize_t i):
         """The (decoded) text of natively analysed document ``i``."""
         if not 0 <= i < self.n_docs or self.docs[i].mode != FH_DOC_TEXT:
             raise IndexError(i)
-        return self.refs[i]
+        ref = self.refs[i]
+        if PyUnicode_Check(ref):
+            return ref
+        return _view_text(&self.docs[i].text)  # a row of an Arrow column
 
     def __cinit__(self):
         self.docs = NULL
@@ -244,10 +272,27 @@ cdef class Batch:
         self.n_docs = self.cap_docs = self.n_feats = self.cap_feats = self.units = 0
         self.refs = []
         self.exhausted = False
+        self.error = None
+        self.error_row = -1
+        self.first_row = 0
 
     def __dealloc__(self):
         free(self.docs)
         free(self.feats)
+
+    cdef int _reserve_docs(self, Py_ssize_t n) except -1:
+        """Room for n more documents (their entries are left to the caller)."""
+        cdef Py_ssize_t ncap = self.cap_docs if self.cap_docs else 256
+        cdef fh_doc *p
+        while ncap < self.n_docs + n:
+            ncap *= 2
+        if ncap > self.cap_docs:
+            p = <fh_doc *>realloc(self.docs, ncap * sizeof(fh_doc))
+            if p == NULL:
+                raise MemoryError()
+            self.docs = p
+            self.cap_docs = ncap
+        return 0
 
     cdef fh_doc *_new_doc(self) except NULL:
         cdef Py_ssize_t ncap
@@ -264,17 +309,23 @@ cdef class Batch:
         self.n_docs += 1
         return p
 
-    cdef int _add_text(self, object text) except -1:
+    cdef int _add_text(self, object text, Py_ssize_t at=-1) except -1:
+        """Append a document to analyse natively (or set document ``at``)."""
         if not PyUnicode_Check(text):
             raise TypeError(f"internal: native analysis needs a str, got {type(text)!r}")
-        cdef fh_doc *d = self._new_doc()
+        cdef fh_doc *d = self._new_doc() if at < 0 else &self.docs[at]
+        memset(d, 0, sizeof(fh_doc))
         d.mode = FH_DOC_TEXT
         _view(text, &d.text)
-        self.refs.append(text)
+        if at < 0:
+            self.refs.append(text)
+        else:
+            self.refs[at] = text
         return 0
 
-    cdef Py_ssize_t _add_features(self, object features) except -1:
-        """Append a pre-analysed document; returns its number of features."""
+    cdef Py_ssize_t _add_features(self, object features, Py_ssize_t at=-1) except -1:
+        """Append a pre-analysed document (or set document ``at``); returns its number of
+        features."""
         cdef fh_doc *d
         cdef fh_text *t
         cdef Py_ssize_t start = self.n_feats, ncap
@@ -300,11 +351,15 @@ cdef class Batch:
             else:
                 raise TypeError("feature names must be strings")
             self.n_feats += 1
-        d = self._new_doc()
+        d = self._new_doc() if at < 0 else &self.docs[at]
+        memset(d, 0, sizeof(fh_doc))
         d.mode = FH_DOC_FEATURES
         d.feat_start = start
         d.n_feat = self.n_feats - start
-        self.refs.append(feats)
+        if at < 0:
+            self.refs.append(feats)
+        else:
+            self.refs[at] = feats
         return d.n_feat
 
 
@@ -338,6 +393,114 @@ def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint f
             units += 16 * b._add_features(value) + 1
     b.units = units
     return b
+
+
+# ------------------------------------------------------------------ Arrow documents
+
+cdef object _view_text(const fh_text *t):
+    """The str a UTF-8 view (a row of an Arrow column) decodes to: Python's strict decoder,
+    which raises its exact UnicodeDecodeError for one that is not valid UTF-8."""
+    if t.kind == FH_KIND_UTF8:
+        return PyUnicode_DecodeUTF8(<const char *>t.data, t.len, NULL)
+    raise TypeError(f"internal: no text of kind {t.kind}")
+
+
+ARROW_VIEWS_NONE = -1
+ARROW_VIEWS_UTF8 = FH_ARROW_DOCS_UTF8
+ARROW_VIEWS_CHECKED = FH_ARROW_DOCS_CHECKED
+
+
+def collect_arrow(ArrowStream stream, Py_ssize_t max_docs, Py_ssize_t max_units, prepare,
+                  int views, bint fast_str, null_value):
+    """Pull rows of an Arrow text column (``stream``) into a new :class:`Batch`.
+
+    Stops as :func:`collect` does (``max_docs``, ``max_units``; ``exhausted`` at the end
+    of the stream). Document ``i`` of the batch is row ``batch.first_row + i`` of the
+    stream. With ``views`` ``ARROW_VIEWS_UTF8``, the rows' bytes are analysed natively in
+    place as UTF-8 text, with no Python object (the kernel reports one that is not valid
+    UTF-8 as ``UTF8DecodeError``; ``batch.text(i)`` then raises Python's error); with
+    ``ARROW_VIEWS_CHECKED`` the same, except that rows that are not valid UTF-8 are treated
+    as below. With ``ARROW_VIEWS_NONE``, and for null rows, every row is turned into its
+    Python value (``str``, ``bytes``, or ``null_value`` for a null) and, unless
+    ``fast_str`` and it is a ``str``, handed to ``prepare`` as in :func:`collect`. An
+    exception raised for a row (by ``prepare``, or decoding a ``str`` row that is not
+    UTF-8) ends the batch before that row: it is left in ``batch.error`` and the row's
+    number in the stream in ``batch.error_row``, for the caller to raise once the rows
+    before it are hashed (so that errors come in row order).
+    """
+    cdef Batch b = Batch()
+    cdef ArrowChunk chunk
+    cdef Py_ssize_t units = 0, base, k, want
+    cdef int64_t row, n = 0, u = 0, null_row = -1, bad_row = -1
+    cdef fh_status st
+    cdef const fh_doc *d
+    cdef uint8_t[::1] flags = None
+    b.first_row = stream.position
+    if views >= 0:
+        flags = np.empty(max(max_docs, 1), dtype=np.uint8)
+    while b.n_docs < max_docs and units < max_units and b.error is None:
+        chunk = stream.current()
+        if chunk is None:
+            b.exhausted = True
+            break
+        row = stream.pos
+        if views >= 0:
+            want = min(max_docs - b.n_docs, chunk.length - row)
+            base = b.n_docs
+            b._reserve_docs(want)
+            with nogil:
+                st = fh_arrow_docs(&chunk.text, row, want, max_units - units,
+                                   views, b.docs + base, &flags[0], &n, &u,
+                                   &null_row, &bad_row)
+            b.n_docs += n
+            b.refs.extend([chunk] * n)
+            units += u
+            for k in range(n):
+                if flags[k] and not _collect_row(b, chunk, row + k, base + k, prepare,
+                                                 fast_str, null_value):
+                    b.n_docs = base + k  # the rows from the failing one on are dropped
+                    del b.refs[base + k:]
+                    n = k
+                    break
+            stream.advance(n)
+            if b.error is not None:
+                break
+            if st != FH_OK:
+                b.error = MalformedArrowError(
+                    f"malformed Arrow array: row {chunk.start + bad_row} has offsets, a "
+                    "view or a dictionary index outside its buffers")
+                b.error_row = chunk.start + bad_row
+                break
+            if null_row < 0 or b.n_docs >= max_docs or units >= max_units:
+                continue
+            row = null_row  # a null row stopped the views: it is a document of its own
+        if _collect_row(b, chunk, row, -1, prepare, fast_str, null_value):
+            d = &b.docs[b.n_docs - 1]
+            units += (16 * d.n_feat if d.mode == FH_DOC_FEATURES else d.text.len) + 1
+            stream.advance(1)
+    b.units = units
+    return b
+
+
+cdef bint _collect_row(Batch b, ArrowChunk chunk, int64_t row, Py_ssize_t at, prepare,
+                       bint fast_str, null_value) except -1:
+    """Add row ``row`` of ``chunk`` as a Python value (document ``at``, or a new one):
+    True, or False with the exception in ``b.error``."""
+    try:
+        doc = chunk.row_object(row, null_value)
+        if fast_str and PyUnicode_CheckExact(doc):
+            b._add_text(doc, at)
+            return True
+        native, value = prepare(doc)
+        if native:
+            b._add_text(value, at)
+        else:
+            b._add_features(value, at)
+    except Exception as exc:  # noqa: BLE001 - raised by the caller, in row order
+        b.error = exc
+        b.error_row = chunk.start + row
+        return False
+    return True
 
 
 _OUT_DTYPES = {FH_OUT_F64: np.float64, FH_OUT_F32: np.float32, FH_OUT_I64: np.int64}
@@ -552,6 +715,20 @@ def doc_features(text, Options opts):
 def _spare_workspace_bytes():
     """Bytes held by the workspace kept between transform calls (for tests)."""
     return fh_workspace_bytes(_spare_ws)
+
+
+def utf8_check(const uint8_t[::1] data):
+    """``(error_at, kind, ascii, n_code_points)`` of the core's UTF-8 check of ``data``.
+
+    ``error_at`` is -1 for valid UTF-8, else where the first invalid sequence starts (as
+    ``UnicodeDecodeError.start``); ``kind`` is the narrowest PEP 393 kind (1, 2 or 4) of
+    valid text. For tests.
+    """
+    cdef fh_utf8_info info
+    cdef const uint8_t *p = &data[0] if data.shape[0] else NULL
+    with nogil:
+        fh_utf8_check(p, data.shape[0], NULL, &info)
+    return info.error_at, info.kind, bool(info.ascii), info.n_cp
 
 
 def unicode_version():

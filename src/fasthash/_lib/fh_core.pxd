@@ -12,6 +12,8 @@ cdef extern from "fh_status.h" nogil:
         FH_ERR_OVERFLOW
         FH_ERR_ENCODE
         FH_ERR_CANCELLED
+        FH_ERR_DECODE
+        FH_ERR_INVALID
     const char *fh_status_message(fh_status status)
 
 
@@ -42,6 +44,7 @@ cdef extern from "fh_tokenize.h" nogil:
         FH_KIND_UCS1
         FH_KIND_UCS2
         FH_KIND_UCS4
+        FH_KIND_UTF8
     ctypedef struct fh_text:
         const void *data
         int64_t len
@@ -52,6 +55,15 @@ cdef extern from "fh_tokenize.h" nogil:
     fh_status fh_stopset_new(const uint8_t *bytes, const int64_t *offsets, int64_t n,
                              fh_stopset **out)
     void fh_stopset_free(fh_stopset *set)
+
+
+cdef extern from "fh_utf8.h" nogil:
+    ctypedef struct fh_utf8_info:
+        int64_t n_cp
+        int64_t error_at
+        int32_t kind
+        int32_t ascii
+    fh_status fh_utf8_check(const uint8_t *s, int64_t n, fh_cancel *cancel, fh_utf8_info *info)
 
 
 cdef extern from "fh_tokenize.h" nogil:
@@ -160,7 +172,110 @@ cdef extern from "fh_hashing.h" nogil:
     int fh_openmp_max_threads()
 
 
+cdef extern from "fh_arrow.h" nogil:
+    struct ArrowSchema:
+        const char *format
+        const char *name
+        const char *metadata
+        int64_t flags
+        int64_t n_children
+        ArrowSchema **children
+        ArrowSchema *dictionary
+        void (*release)(ArrowSchema *)
+        void *private_data
+    struct ArrowArray:
+        int64_t length
+        int64_t null_count
+        int64_t offset
+        int64_t n_buffers
+        int64_t n_children
+        const void **buffers
+        ArrowArray **children
+        ArrowArray *dictionary
+        void (*release)(ArrowArray *)
+        void *private_data
+    struct ArrowArrayStream:
+        int (*get_schema)(ArrowArrayStream *, ArrowSchema *out)
+        int (*get_next)(ArrowArrayStream *, ArrowArray *out)
+        const char *(*get_last_error)(ArrowArrayStream *)
+        void (*release)(ArrowArrayStream *)
+        void *private_data
+    enum:
+        FH_ARROW_UNSUPPORTED
+        FH_ARROW_TEXT
+        FH_ARROW_BYTES
+        FH_ARROW_NAME_LISTS
+        FH_ARROW_PAIR_LISTS
+        FH_ARROW_TABLE
+    int fh_arrow_classify(const ArrowSchema *schema)
+    ctypedef struct fh_arrow_strings:
+        int32_t layout
+        int32_t binary
+        int64_t length
+        int64_t offset
+    ctypedef struct fh_arrow_text:
+        fh_arrow_strings strings
+        int32_t index_bytes
+        int64_t length
+    fh_status fh_arrow_text_init(const ArrowSchema *schema, const ArrowArray *array,
+                                 fh_arrow_text *out)
+    int fh_arrow_text_get(const fh_arrow_text *t, int64_t i, const uint8_t **p, int64_t *len)
+    enum:
+        FH_ARROW_DOCS_UTF8
+        FH_ARROW_DOCS_CHECKED
+    fh_status fh_arrow_docs(const fh_arrow_text *t, int64_t row0, int64_t max_docs,
+                            int64_t max_units, int mode, fh_doc *docs, uint8_t *flags,
+                            int64_t *n_docs, int64_t *units, int64_t *null_row,
+                            int64_t *bad_row)
+    enum:
+        FH_ARROW_BOOL
+        FH_ARROW_I8
+        FH_ARROW_U8
+        FH_ARROW_I16
+        FH_ARROW_U16
+        FH_ARROW_I32
+        FH_ARROW_U32
+        FH_ARROW_I64
+        FH_ARROW_U64
+        FH_ARROW_F16
+        FH_ARROW_F32
+        FH_ARROW_F64
+    ctypedef struct fh_arrow_numbers:
+        int32_t type
+        int64_t length
+        int64_t offset
+        const uint8_t *validity
+        const void *values
+    ctypedef struct fh_arrow_lists:
+        int32_t pairs
+        int64_t length
+        int64_t item_offset
+        const uint8_t *item_validity
+        fh_arrow_text names
+        fh_arrow_numbers values
+    fh_status fh_arrow_lists_init(const ArrowSchema *schema, const ArrowArray *array,
+                                  fh_arrow_lists *out)
+    int fh_arrow_list_items(const fh_arrow_lists *l, int64_t i, int64_t *a, int64_t *b)
+    int fh_arrow_number(const fh_arrow_numbers *v, int64_t j, double *out)
+    bint fh_arrow_bit(const uint8_t *bits, int64_t i)
+
+
 cdef extern from "fh_features.h" nogil:
+    ctypedef struct fh_sink:
+        int32_t *cols
+        double *vals
+        int64_t n, cap
+        uint32_t n_features, pow2_mask
+        int alternate_sign
+        int check
+        double lo, hi
+    enum:
+        FH_CHECK_NONE
+        FH_CHECK_RANGE
+        FH_CHECK_FINITE_ABS
+    bint fh_sink_needs_fix(const fh_sink *s, double v)
+    enum:
+        FH_ROW_PYTHON
     uint32_t fh_feature_entry(const uint8_t *name, size_t len, uint32_t n_features,
                               uint32_t pow2_mask, int alternate_sign)
     enum:
@@ -177,3 +292,7 @@ cdef extern from "fh_features.h" nogil:
                                         int64_t *out_indptr,
                                         int32_t *out_indices, float *out_values,
                                         uint8_t *row_flags, int *all_sorted)
+    fh_status fh_arrow_feature_rows(const fh_arrow_lists *l, int64_t row0, int64_t n_rows,
+                                    int unique_keys, int n_threads, fh_cancel *cancel,
+                                    fh_sink *sink, int64_t *row_nnz, uint8_t *flags)
+    int64_t fh_arrow_list_item_count(const fh_arrow_lists *l, int64_t row0, int64_t n)

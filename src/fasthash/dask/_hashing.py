@@ -120,6 +120,9 @@ def partition_error(exc, index, n_partitions, action="hashing"):
     original = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
     where = f"partition {index} (of {n_partitions})"
     message = f"{action} {where} failed: {original}: {exc}"
+    notes = getattr(exc, "__notes__", None)  # e.g. the row of an Arrow column
+    if notes:
+        message += " " + " ".join(str(note) for note in notes)
     for base, wrapper in _FAMILIES:
         if isinstance(exc, base):
             if wrapper in (PartitionUnicodeDecodeError, PartitionUnicodeEncodeError):
@@ -291,7 +294,10 @@ def transform(vectorizer, collection, *, lengths=None):
     collection : dask Bag, dask Series, single-column dask DataFrame or 1-D dask Array
         The documents (``str``, or what ``vectorizer`` accepts: dicts or lists of pairs
         for a FeatureHasher). A Bag partition that is a lazy iterator is materialised as a
-        list first; a pandas Series or numpy array partition is passed as it is.
+        list first; a pandas Series or numpy array partition is passed as it is. A Series
+        of Arrow-backed strings (dask's default for text columns, pandas 3's ``str``) or
+        of Arrow lists is read by the worker in place, as an Arrow column: no Python
+        object per document.
     lengths : sequence of int, optional
         Number of documents in each partition, when known. Otherwise the chunk sizes of an
         Array with known chunks are used, and the lengths of a Bag, a DataFrame column or

@@ -10,7 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import feature_extraction as _sk_feature_extraction
 
-from fasthash._lib import _cancel, _features
+from fasthash._lib import _arrow, _cancel, _features
+from fasthash.feature_extraction._arrow import add_row_note, arrow_column, iter_samples
 from fasthash.feature_extraction._interruptible import in_main_thread, run_interruptibly
 from fasthash.utils._sklearn_compat import (
     InvalidParameterError,
@@ -38,6 +39,14 @@ _MERGE_GROUP_FEATURES = 1 << 20
 # A merge of more raw entries than this (a huge sample) runs on fasthash's kernel thread
 # while the main thread waits interruptibly, so that Ctrl-C cancels it at once.
 _INTERRUPTIBLE_FEATURES = 1 << 22
+# The Arrow column types read natively for each input_type; any other column is read as
+# the Python values it stands for (_SAMPLE_MODES: lists of names or of (name, value)).
+_NATIVE_KINDS = {
+    "string": _arrow.NAME_LISTS,
+    "dict": _arrow.PAIR_LISTS,
+    "pair": _arrow.PAIR_LISTS,
+}
+_SAMPLE_MODES = {_arrow.NAME_LISTS: _arrow.SAMPLE_STRING, _arrow.PAIR_LISTS: _arrow.SAMPLE_PAIR}
 
 
 def _native_dtype(dtype):
@@ -195,30 +204,57 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
 
         Parameters
         ----------
-        raw_X : iterable over iterable over raw features, length = n_samples
+        raw_X : iterable over iterable over raw features, or Arrow column
             Samples. Each sample must be iterable (e.g., a list or tuple)
             containing/generating feature names (and optionally values, see
             the input_type constructor argument) which will be hashed.
             raw_X need not support the len function, so it can be the result
-            of a generator; n_samples is determined on the fly.
+            of a generator; n_samples is determined on the fly (length = n_samples).
+
+            An Arrow column (pyarrow, polars, a pandas Series of an ``ArrowDtype``, or
+            anything exporting the Arrow PyCapsule interface) of ``list<string>`` (for
+            ``input_type='string'``), ``map<string, number>`` or
+            ``list<struct<string, number>>`` (for ``'pair'``, and ``'dict'``: the dict of
+            each row's pairs) is read in C, without the GIL and without Python lists or
+            dicts; any other column is read as the Python values it stands for. The
+            result is the same as for those values (``to_pylist()``); an error names
+            the row in a note.
 
         Returns
         -------
         X : sparse matrix of shape (n_samples, n_features)
             Feature matrix, for use with estimators or further transformers
             (``csr_array`` under ``sklearn.set_config(sparse_interface="sparray")``).
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> from fasthash import FeatureHasher
+        >>> counts = pa.array([[("dog", 1), ("cat", 2)], [("dog", 2), ("run", 5)]],
+        ...                   type=pa.map_(pa.string(), pa.int64()))
+        >>> FeatureHasher(n_features=10).transform(counts).toarray()
+        array([[ 0.,  0.,  0., -1.,  0.,  0.,  0.,  0.,  0.,  2.],
+               [ 0.,  0.,  0., -2., -5.,  0.,  0.,  0.,  0.,  0.]])
         """
         self._reject_zero_features()
         n_threads = effective_n_jobs(self.n_jobs, type(self).__name__)
         n_features = self._native_n_features()
         dt = _native_dtype(self.dtype)
+        column = self._arrow_column(raw_X)
+        if column is not None and (column.kind != _NATIVE_KINDS.get(self.input_type)
+                                   or n_features is None or dt is None):
+            # read as the Python values the column stands for
+            raw_X = iter_samples(column, _SAMPLE_MODES.get(column.kind, _arrow.SAMPLE_PAIR))
+            column = None
         if n_features is None or dt is None:
             return super().transform(raw_X)
 
-        raw_X = iter(raw_X)
         if self.input_type == "dict":
             mode = _features.MODE_DICT
+        elif column is not None:
+            mode = _features.MODE_STRING if self.input_type == "string" else _features.MODE_PAIR
         elif self.input_type == "string":
+            raw_X = iter(raw_X)
             mode = _features.MODE_STRING
             try:
                 first_raw_X = next(raw_X)
@@ -239,20 +275,48 @@ class FeatureHasher(_sk_feature_extraction.FeatureHasher):
         def new_batch():
             return _features.FeatureBatch(n_features, alternate_sign, dt, check, lo, hi)
 
+        if column is None:
+            raw_X = iter(raw_X)
+
+            def fill(batch, cancel, run):
+                batch.fill(raw_X, mode, _BATCH_FEATURES)
+        else:
+            unique = mode == _features.MODE_DICT  # a dict keeps one value per name
+
+            def fill(batch, cancel, run):
+                try:
+                    batch.fill_arrow(
+                        column.stream, mode, _BATCH_FEATURES, unique, n_threads, cancel, run,
+                        _INTERRUPTIBLE_FEATURES, column.null_value,
+                    )
+                except Exception as exc:
+                    add_row_note(exc, column.stream.position)
+                    raise
+
         if dt == np.float64 or dt == np.float32:
             out = _MergedOutput(n_features, dt)
         else:
             out = _RawOutput(dt, n_features)
-        _read_batches(raw_X, mode, new_batch, out, n_threads)
+        _read_batches(fill, new_batch, out, n_threads)
         if out.n_samples == 0:
             raise ValueError("Cannot vectorize empty sequence.")
         X = out.matrix(self.dtype, self.n_features)
         return align_api_if_sparse(X)
 
+    def _arrow_column(self, raw_X):
+        """raw_X's Arrow column (see ``_arrow.arrow_column``), or None."""
+        column = arrow_column(raw_X)
+        if column is not None:
+            column.check_not_table(type(self).__name__)
+            if column.kind == _arrow.UNSUPPORTED:
+                return None  # the iterable path
+        return column
 
-def _read_batches(raw_X, mode, new_batch, out, n_threads):
-    """Read ``raw_X`` batch by batch (GIL held) and hand the batches to ``out``, whose
-    ``merge`` runs without the GIL on ``n_threads`` threads.
+
+def _read_batches(fill, new_batch, out, n_threads):
+    """Read the samples batch by batch (``fill(batch, cancel, run)``: with the GIL held
+    from a Python iterable, without it from an Arrow column) and hand the batches to
+    ``out``, whose ``merge`` runs without the GIL on ``n_threads`` threads.
 
     One thread: each batch is merged as soon as it is read, while its entries are in cache,
     and its buffers are reused. More threads: the batches are merged in groups of about
@@ -270,10 +334,11 @@ def _read_batches(raw_X, mode, new_batch, out, n_threads):
         run = run_interruptibly if interruptible and n_entries > _INTERRUPTIBLE_FEATURES else None
         out.merge(job, n_threads, cancel, run)
 
+    read_run = run_interruptibly if interruptible else None
     if n_threads == 1:
         batch = new_batch()
         while not batch.exhausted:
-            batch.fill(raw_X, mode, _BATCH_FEATURES)
+            fill(batch, cancel, read_run)
             if batch.n_samples:
                 merge(out.prepare(batch), batch.n_entries)
         return
@@ -289,7 +354,7 @@ def _read_batches(raw_X, mode, new_batch, out, n_threads):
 
     batch = new_batch()
     while not batch.exhausted:
-        batch.fill(raw_X, mode, _BATCH_FEATURES)
+        fill(batch, cancel, read_run)
         if batch.n_entries >= _MERGE_GROUP_FEATURES:
             # a huge sample: merged straight from the batch (copying it would take long
             # enough to delay Ctrl-C), after the group before it

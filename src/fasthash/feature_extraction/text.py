@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Drop-in replacement for :class:`sklearn.feature_extraction.text.HashingVectorizer`."""
 
+import codecs
 import functools
 import numbers
 import unicodedata
@@ -11,7 +12,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction import text as _sk_text
 from sklearn.preprocessing import normalize
 
+from fasthash._lib import _arrow as _arrow_lib
 from fasthash._lib import _cancel, _hashing
+from fasthash.feature_extraction._arrow import add_row_note, arrow_column, iter_rows
 from fasthash.feature_extraction._interruptible import in_main_thread, run_interruptibly
 from fasthash.feature_extraction._token_pattern import token_scanner
 from fasthash.utils._sklearn_compat import (
@@ -202,11 +205,23 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
 
         Parameters
         ----------
-        X : iterable over raw text documents, length = n_samples
+        X : iterable over raw text documents, or an Arrow column, length = n_samples
             Samples. Each sample must be a text document (either bytes or unicode
             strings, file name or file object depending on the constructor argument)
             which will be tokenized and hashed. Any iterable works, including a
             generator of any length: it is consumed once, in batches.
+
+            A column whose data are Arrow already -- a pyarrow ``Array``,
+            ``ChunkedArray`` or one-column ``Table``/``RecordBatch``/reader, a pandas
+            Series of an Arrow-backed dtype (pandas 3's ``str``, ``string[pyarrow]``,
+            ``ArrowDtype``, a categorical of those), a polars Series, or anything that
+            exports the Arrow PyCapsule interface -- is read in place: its UTF-8 bytes
+            (``string``, ``large_string``, ``string_view``, dictionary-encoded) or its
+            bytes (``binary`` types, decoded as bytes documents) are analysed with no
+            Python object per document and without the GIL. The result is the same as
+            for the list of the column's values (``to_pylist()``, ``list(series)``); a
+            null raises the error that value raises, with a note naming the row. Other
+            objects, pandas ``object`` Series and DataFrames included, are iterated.
 
         Returns
         -------
@@ -220,6 +235,13 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
         >>> HashingVectorizer(n_features=8).transform(["a bb bb", "ccc"]).toarray()
         array([[0., 0., 0., 0., 0., 0., 0., 1.],
                [1., 0., 0., 0., 0., 0., 0., 0.]])
+
+        An Arrow column gives the same rows as the list of its values:
+
+        >>> import pyarrow as pa
+        >>> HashingVectorizer(n_features=8).transform(pa.array(["a bb bb", "ccc"])).toarray()
+        array([[0., 0., 0., 0., 0., 0., 0., 1.],
+               [1., 0., 0., 0., 0., 0., 0., 0.]])
         """
         if isinstance(X, str):
             raise ValueError(
@@ -227,22 +249,36 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
             )
         validate_ngram_range(self)
         plan = _Plan(self)
+        column = self._arrow_column(X)
         if plan.sklearn_only:
-            return self._sklearn_transform(X)
+            return self._sklearn_transform(X if column is None else iter_rows(column))
         analyzer = self.build_analyzer()  # scikit-learn's side effects, warnings and errors
         prepare = plan.preparer(self, analyzer)
         if prepare is None:  # pragma: no cover - a future scikit-learn's analyzer
-            return self._sklearn_transform(X)
+            return self._sklearn_transform(X if column is None else iter_rows(column))
         n_threads = effective_n_jobs(self.n_jobs, type(self).__name__)
+
+        if column is None:
+            iterator = iter(X)
+
+            def next_batch():
+                return _hashing.collect(
+                    iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
+                )
+        else:
+            views = plan.arrow_views(self, column.kind)
+
+            def next_batch():
+                return _hashing.collect_arrow(
+                    column.stream, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, views,
+                    plan.fast_str, column.null_value,
+                )
 
         builder = _hashing.CSRBuilder(plan.options)
         cancel = _cancel.Cancel()
         interruptible = in_main_thread()
-        iterator = iter(X)
         while True:
-            batch = _hashing.collect(
-                iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
-            )
+            batch = next_batch()
             if batch.n_docs:
                 long_batch = batch.units * plan.work_per_unit > _INTERRUPTIBLE_WORK
                 run = run_interruptibly if interruptible and long_batch else None
@@ -250,14 +286,30 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
                     builder.append(batch, plan.options, n_threads, cancel, run)
                 except _hashing.SurrogateFeatureError as exc:
                     plan.raise_encode_error(batch.text(exc.row), exc)
+                except _hashing.UTF8DecodeError as exc:
+                    _raise_decode_error(batch, exc)
             exhausted = batch.exhausted
+            error, error_row = batch.error, batch.error_row
             del batch  # release the documents of this batch before the next one is read
+            if error is not None:  # an Arrow row, once the rows before it are hashed
+                raise add_row_note(error, error_row)
             if exhausted:
                 break
         if builder.n_rows == 0:
             raise ValueError("Cannot vectorize empty sequence.")
         n_raw = builder.raw
         return plan.finish(*builder.finish(), n_raw)
+
+    def _arrow_column(self, X):
+        """X's Arrow text column (see ``_arrow.arrow_column``), or None: the iterable
+        path (any other input, or an Arrow column of another type)."""
+        column = arrow_column(X)
+        if column is None:
+            return None
+        column.check_not_table(type(self).__name__)
+        if column.kind not in (_arrow_lib.TEXT, _arrow_lib.BYTES):
+            return None
+        return column
 
     def _sklearn_transform(self, X):
         """scikit-learn's own transform, for configurations fasthash leaves to it."""
@@ -418,6 +470,29 @@ class _Plan:
             pattern=pattern,
         )
 
+    def arrow_views(self, vec, kind):
+        """How the rows of an Arrow column of ``kind`` (``_arrow.TEXT``/``BYTES``) reach
+        the core (``_hashing.ARROW_VIEWS_*``): analysed natively from their UTF-8 bytes in
+        place, or each as its Python value through :meth:`preparer`'s callback.
+
+        Text rows are the ``str`` they decode to (the core validates them as Python's
+        strict decoder). Binary rows are ``bytes`` documents, decoded as scikit-learn
+        decodes them (``encoding``, ``decode_error``): with the UTF-8 codec, valid rows
+        are their own text whatever the error handler, so the core reads them in place
+        (with ``decode_error='strict'`` it reports an invalid row, which Python then
+        decodes to raise its error; otherwise invalid rows are decoded by Python, one by
+        one); any other codec decodes every row in Python.
+        """
+        if not self.fast_str:  # Python analysis, or documents naming files
+            return _hashing.ARROW_VIEWS_NONE
+        if kind == _arrow_lib.TEXT:
+            return _hashing.ARROW_VIEWS_UTF8
+        if kind == _arrow_lib.BYTES and _codec_name(vec.encoding) == "utf-8":
+            if vec.decode_error == "strict":
+                return _hashing.ARROW_VIEWS_UTF8
+            return _hashing.ARROW_VIEWS_CHECKED
+        return _hashing.ARROW_VIEWS_NONE
+
     def _sklearn_only(self, why):
         self.sklearn_only = True
         self.reason = f"scikit-learn's own transform ({why})"
@@ -497,6 +572,28 @@ class _Plan:
         if self.norm is not None and not self.c_norm:
             X = align_api_if_sparse(normalize(X, norm=self.norm, copy=False))
         return X
+
+
+def _raise_decode_error(batch, exc):
+    """Raise Python's UnicodeDecodeError for the row of an Arrow batch the core found not
+    to be UTF-8 (decoding its bytes as scikit-learn decodes a bytes document, or as a
+    string column's value is decoded: both are the strict UTF-8 codec's), naming the row."""
+    try:
+        batch.text(exc.row)
+    except UnicodeDecodeError as err:
+        raise add_row_note(err, batch.first_row + exc.row) from None
+    raise RuntimeError(  # pragma: no cover - the core and Python's codec disagree
+        "fasthash internal error (the core found invalid UTF-8 that Python decodes); please "
+        "report"
+    ) from exc
+
+
+def _codec_name(encoding):
+    """The canonical name of a codec (None if unknown: decoding raises its error)."""
+    try:
+        return codecs.lookup(encoding).name
+    except (LookupError, TypeError):
+        return None
 
 
 def _supported_dtype(dtype, alternate_sign):

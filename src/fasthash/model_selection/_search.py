@@ -42,6 +42,7 @@ from fasthash.model_selection._fold import (
 )
 from fasthash.utils._sklearn_compat import (
     NJobs,
+    check_sklearn_selects_rows,
     has_callbacks,
     missing_search_hooks,
     num_samples,
@@ -116,6 +117,7 @@ class _SharedDataSearchMixin:
             )
         if missing or not can_share_rows(self.estimator, self.scoring, self.cv) \
                 or has_callbacks(self):
+            check_sklearn_selects_rows(X, type(self).__name__)
             if draws_from_shared_rng(self.estimator):
                 workers = 1
             with parallel_config(backend="threading"), \

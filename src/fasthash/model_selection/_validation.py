@@ -31,6 +31,7 @@ from fasthash.model_selection._fold import (
 from fasthash.utils._sklearn_compat import (
     HasMethods,
     NJobs,
+    check_sklearn_selects_rows,
     num_samples,
     validate_parameter_constraints,
 )
@@ -65,6 +66,7 @@ def _run(sk_function, caller, estimator, X, y, *, groups, scoring, cv, n_jobs, p
         cv = check_cv(cv, y, classifier=is_classifier(estimator))
     common = dict(groups=groups, scoring=scoring, cv=cv, params=params, **kwargs)
     if not can_share_rows(estimator, scoring, cv):
+        check_sklearn_selects_rows(X, caller)
         if draws_from_shared_rng(estimator):
             workers = 1
         with parallel_config(backend="threading"), \

@@ -495,9 +495,56 @@ def safe_indexing(X, indices):
     """Rows ``indices`` of ``X``, as scikit-learn's cross-validation selects them.
 
     ``sklearn.utils._safe_indexing`` (listed in scikit-learn's API reference despite its
-    underscore); checked with 1.6.1 to 1.9.1.
+    underscore); checked with 1.6.1 to 1.9.1. pyarrow data (an Array, ChunkedArray, Table
+    or RecordBatch) are taken with their own ``take``, as scikit-learn >= 1.7 does (1.6
+    would make a list of pyarrow scalars): the rows stay an Arrow column.
     """
+    if is_pyarrow_data(X):
+        return _take_arrow_rows(X, indices)
     return _safe_indexing(X, indices)
+
+
+def is_pyarrow_data(X):
+    """Whether ``X`` is a pyarrow Array, ChunkedArray, Table or RecordBatch."""
+    return (
+        type(X).__module__.partition(".")[0] == "pyarrow"
+        and hasattr(X, "take")
+        and hasattr(X, "__len__")
+    )
+
+
+def _take_arrow_rows(X, indices):
+    import pyarrow as pa
+
+    indices = np.asarray(indices)
+    if indices.dtype == bool:
+        indices = np.flatnonzero(indices)
+    rows = X.take(pa.array(indices.astype(np.int64, copy=False)))
+    return rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+
+
+def sklearn_selects_rows_of(X):
+    """Whether scikit-learn's own cross-validation (``_safe_indexing``) selects rows of
+    ``X`` as data of the same kind: False for pyarrow data before scikit-learn 1.7 (it
+    makes lists of pyarrow scalars, which no vectorizer reads)."""
+    if not is_pyarrow_data(X) or len(X) == 0:
+        return True
+    rows = _safe_indexing(X, np.array([0]))
+    return type(rows).__module__.partition(".")[0] == "pyarrow"
+
+
+def check_sklearn_selects_rows(X, caller):
+    """Raise a clear TypeError where :func:`sklearn_selects_rows_of` is False."""
+    if not sklearn_selects_rows_of(X):
+        import sklearn
+
+        raise TypeError(
+            f"{caller} runs scikit-learn's own cross-validation here (a custom scorer, "
+            f"splitter or callbacks), and scikit-learn {sklearn.__version__} cannot select "
+            f"rows of a {type(X).__module__}.{type(X).__qualname__} (scikit-learn >= 1.7 "
+            "can). Pass the column as a pandas Series with an Arrow dtype or a polars "
+            "Series, or upgrade scikit-learn."
+        )
 
 
 def is_sklearn_scorer(obj):
