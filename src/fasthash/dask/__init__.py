@@ -10,7 +10,7 @@
 - :func:`search`: grid search of a hashing pipeline whose hashing step is computed once,
   partition by partition on the workers; the other fits run on the cluster.
 - any scikit-learn search or cross-validation runs on the cluster through joblib's dask
-  backend (``with joblib.parallel_backend("dask")``), see docs/dask.md.
+  backend (``with joblib.parallel_backend("dask")``), see the :doc:`/dask` page of the documentation.
 
 ``import fasthash`` never imports dask: only ``import fasthash.dask`` does.
 """

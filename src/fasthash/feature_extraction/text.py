@@ -134,7 +134,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
     Notes
     -----
     Deliberate differences from scikit-learn, each where scikit-learn crashes or raises an
-    odd error, are listed in ``docs/differences.md``: ``n_features=0`` raises a
+    odd error, are listed on the :doc:`/differences` page of the documentation: ``n_features=0`` raises a
     ``ValueError`` (scikit-learn dies with SIGFPE) and an empty input raises
     ``ValueError("Cannot vectorize empty sequence.")`` (scikit-learn: a bare
     ``StopIteration``).
