@@ -104,6 +104,8 @@ def test_status_mapping():
         _hashing.check_status(2, 7)
     with pytest.raises(OverflowError, match="document 3"):
         _hashing.check_status(3, 3)
+    with pytest.raises(OverflowError, match="no document"):  # FeatureHasher's statuses
+        _hashing.check_status(3)
     with pytest.raises(UnicodeEncodeError):
         _hashing.check_status(4, 0)
     with pytest.raises(_hashing.UTF8DecodeError, match="document 5") as info:

@@ -27,12 +27,11 @@ import numpy as np
 
 from ._arrow cimport ArrowChunk, ArrowStream
 from ._cancel cimport Cancel
+from ._hashing cimport _check
 from .fh_core cimport (
     FH_CHECK_FINITE_ABS,
     FH_CHECK_NONE,
     FH_CHECK_RANGE,
-    FH_ERR_CANCELLED,
-    FH_ERR_NOMEM,
     FH_MERGE_RAW,
     FH_OK,
     FH_ROW_PYTHON,
@@ -46,7 +45,6 @@ from .fh_core cimport (
     fh_sink,
     fh_sink_needs_fix,
     fh_status,
-    fh_status_message,
 )
 
 cnp.import_array()
@@ -77,18 +75,6 @@ MODE_STRING = 2
 CHECK_NONE = FH_CHECK_NONE
 CHECK_RANGE = FH_CHECK_RANGE
 CHECK_FINITE_ABS = FH_CHECK_FINITE_ABS
-
-
-cdef int _check(fh_status status) except -1:
-    """Translate a C status into a Python exception."""
-    if status == FH_OK:
-        return 0
-    if status == FH_ERR_NOMEM:
-        raise MemoryError()
-    if status == FH_ERR_CANCELLED:
-        raise KeyboardInterrupt()  # a token is only requested on an interrupt
-    raise RuntimeError(
-        f"fasthash internal error ({fh_status_message(status).decode()}); please report")
 
 
 @cython.final
@@ -410,7 +396,7 @@ cdef class FeatureBatch:
             finally:
                 self.a_lists = NULL
                 self.a_cancel = NULL
-            _check(self.a_status)
+            _check(self.a_status, -1)
             any_python = False
             for k in range(span):
                 if flags[k] & FH_ROW_PYTHON:
@@ -695,7 +681,7 @@ cdef class MergedRows:
             self.cancel = NULL
         if self.st != FH_OK:
             self.indptr[self.n_rows] = base  # the rows written are forgotten
-            _check(self.st)
+            _check(self.st, -1)
         # The kernel wrote this batch's indptr from 0 over the previous end (base).
         for i in range(self.n_rows, self.n_rows + n_rows):
             self.indptr[i + 1] += base

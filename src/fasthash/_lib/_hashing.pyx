@@ -82,14 +82,18 @@ class UTF8DecodeError(UnicodeDecodeError):
 
 
 cdef int _check(fh_status status, int64_t row) except -1:
-    """The one translator of C statuses to Python exceptions."""
+    """The one translator of C statuses to Python exceptions (``_features`` cimports it).
+
+    ``row`` is the document of the batch the status is about, or -1 when it is about no
+    document (a FeatureHasher batch, an allocation).
+    """
     if status == FH_OK:
         return 0
+    where = f"document {row}" if row >= 0 else "no document"
     if status == FH_ERR_NOMEM:
         raise MemoryError()
     if status == FH_ERR_OVERFLOW:
-        raise OverflowError(
-            f"document {row}: the number of features exceeds the int64 index range")
+        raise OverflowError(f"{where}: the number of features exceeds the int64 index range")
     if status == FH_ERR_ENCODE:
         raise SurrogateFeatureError(row)
     if status == FH_ERR_DECODE:
@@ -97,9 +101,9 @@ cdef int _check(fh_status status, int64_t row) except -1:
     if status == FH_ERR_CANCELLED:
         raise KeyboardInterrupt()  # a token is only requested on an interrupt
     if status == FH_ERR_INVALID:
-        raise MalformedArrowError(f"malformed Arrow array (document {row})")
+        raise MalformedArrowError(f"malformed Arrow array ({where})")
     raise RuntimeError(
-        f"fasthash internal error ({fh_status_message(status).decode()}, document {row}); "
+        f"fasthash internal error ({fh_status_message(status).decode()}, {where}); "
         "please report")
 
 
