@@ -32,6 +32,4 @@ def progress_bar(total, enabled, desc, unit="fit", **options):
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(
-        total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, **options
-    )
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, **options)
