@@ -20,6 +20,7 @@ nothing partial is left behind.
 
 import argparse
 import codecs
+import itertools
 import sys
 
 from fasthash._hash_inputs import InputError, labels_array, open_source
@@ -287,12 +288,15 @@ class _Run:
         """Every input's chunks, in order, counted and shown on the bar."""
         for source in self.sources:
             for chunk in source.chunks(self.args.batch_size, _MAX_CHUNK_BYTES):
+                if self.bar is not None:
+                    self.bar.update(chunk.n_bytes)
+                if not len(chunk):
+                    continue  # only blank lines
                 self.n_docs += len(chunk)
                 if self.labels is not None:
                     self.labels.extend(chunk.labels)
                 if self.bar is not None:
-                    self.bar.set_postfix_str(f"{self.n_docs:,} docs", refresh=False)
-                    self.bar.update(chunk.n_bytes)
+                    self.bar.set_postfix_str(f"{self.n_docs:,} docs")
                 yield source, chunk
 
     def documents(self):
@@ -316,9 +320,11 @@ class _Run:
             self.error = exc
 
     def _strings(self):
-        for _, chunk in self.chunks():
-            docs = chunk.docs
-            yield from (docs if isinstance(docs, list) else docs.to_pylist())
+        lists = (
+            chunk.docs if isinstance(chunk.docs, list) else chunk.docs.to_pylist()
+            for _, chunk in self.chunks()
+        )
+        return itertools.chain.from_iterable(lists)
 
 
 def run_hash(args, err=None):

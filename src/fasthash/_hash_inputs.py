@@ -52,6 +52,7 @@ FORMATS = {
     **dict.fromkeys(_PARQUET_SUFFIXES, "parquet"),
 }
 
+_BLOCK_BYTES = 1 << 20  # bytes of a line-based input decoded at a time (plus a line)
 _ARROW_HINT = 'reading Parquet needs pyarrow: pip install "fasthash[arrow]"'
 
 
@@ -104,9 +105,9 @@ def check_line_encoding(encoding):
         )
 
 
-def _decode_error(where, encoding, exc):
+def _decode_error(where, encoding, exc, offset=0):
     return InputError(
-        f"{where}: cannot decode as {encoding}: {exc.reason} at byte {exc.start} "
+        f"{where}: cannot decode as {encoding}: {exc.reason} at byte {exc.start - offset} "
         "(see --encoding and --decode-error)"
     )
 
@@ -224,45 +225,62 @@ class Source:
         if docs:
             yield Chunk(docs, None, n_bytes)
 
-    def _lines(self):
-        """``(line number, bytes without the line ending)`` of a line-based input."""
+    def _line_blocks(self, max_docs, max_bytes):
+        """``(number of the first line, lines, bytes read)`` of a line-based input, in
+        blocks of at most ``max_docs`` lines; a line ends with ``\n`` or ``\r\n``.
+
+        The file is read and decoded a block of whole lines at a time (as decoding each
+        line: ``\n`` is one byte in the encodings accepted, see check_line_encoding).
+        """
+        size = min(max_bytes, _BLOCK_BYTES)
+        number = 1
         with _reading(self.path), open(self.path, "rb") as fh:
-            yield from enumerate(fh, 1)
+            while True:
+                block = fh.read(size)
+                if not block:
+                    return
+                if not block.endswith(b"\n"):
+                    block += fh.readline()  # complete the last line
+                try:
+                    text = block.decode(self.encoding, self.decode_error)
+                except UnicodeDecodeError as exc:
+                    line = number + block.count(b"\n", 0, exc.start)
+                    line_start = block.rfind(b"\n", 0, exc.start) + 1
+                    where = f"{self.path}:{line}"
+                    raise _decode_error(where, self.encoding, exc, line_start) from None
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n")
+                lines = text.split("\n")
+                if text.endswith("\n"):
+                    lines.pop()
+                n_bytes = len(block)
+                for at in range(0, len(lines), max_docs):
+                    part = lines[at : at + max_docs]
+                    yield number + at, part, n_bytes
+                    n_bytes = 0
+                number += len(lines)
 
     def _text_chunks(self, max_docs, max_bytes):
-        docs, n_bytes = [], 0
-        for number, raw in self._lines():
-            n_bytes += len(raw)
-            docs.append(self._decode(_strip_eol(raw), f"{self.path}:{number}"))
-            if len(docs) >= max_docs or n_bytes >= max_bytes:
-                yield Chunk(docs, None, n_bytes)
-                docs, n_bytes = [], 0
-        if docs:
-            yield Chunk(docs, None, n_bytes)
+        for _, lines, n_bytes in self._line_blocks(max_docs, max_bytes):
+            yield Chunk(lines, None, n_bytes)
 
     def _jsonl_chunks(self, max_docs, max_bytes):
-        docs, n_bytes = [], 0
-        labels = None if self.label is None else []
-        for number, raw in self._lines():
-            n_bytes += len(raw)
-            where = f"{self.path}:{number}"
-            line = self._decode(raw, where)
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: malformed JSON: {exc}") from None
-            if not isinstance(record, dict):
-                raise InputError(f"{where}: expected a JSON object, got {_json_kind(record)}")
-            docs.append(self._field(record, self.field, "--field", where))
-            if labels is not None:
-                labels.append(_label(record.get(self.label, _MISSING), self.label, where))
-            if len(docs) >= max_docs or n_bytes >= max_bytes:
-                yield Chunk(docs, labels, n_bytes)
-                docs, n_bytes = [], 0
-                labels = None if self.label is None else []
-        if docs:
+        for first, lines, n_bytes in self._line_blocks(max_docs, max_bytes):
+            docs = []
+            labels = None if self.label is None else []
+            for number, line in enumerate(lines, first):
+                if not line or line.isspace():
+                    continue
+                where = f"{self.path}:{number}"
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{where}: malformed JSON: {exc}") from None
+                if not isinstance(record, dict):
+                    raise InputError(f"{where}: expected a JSON object, got {_json_kind(record)}")
+                docs.append(self._field(record, self.field, "--field", where))
+                if labels is not None:
+                    labels.append(_label(record.get(self.label, _MISSING), self.label, where))
             yield Chunk(docs, labels, n_bytes)
 
     def _field(self, record, name, option, where):
@@ -422,12 +440,6 @@ def labels_array(labels, infer_numbers):
             f"labels mix strings and numbers (label 0 is {labels[0]!r}, label {i} is {labels[i]!r})"
         )
     return np.asarray(labels)
-
-
-def _strip_eol(raw):
-    if raw.endswith(b"\n"):
-        raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-    return raw
 
 
 def _is_text_type(arrow_type):

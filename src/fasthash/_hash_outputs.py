@@ -146,14 +146,21 @@ class SvmlightWriter:
         labels : list of str
             One label text per row (see :func:`svmlight_label`).
         """
+        import numpy as np
+
+        # Each distinct value (by its bits) is formatted once: repr() of the float64
+        # value (exact for float32 too), the shortest text that reads back to it.
+        data = np.asarray(X.data, dtype=np.float64)
+        bits, which = np.unique(data.view(np.uint64), return_inverse=True)
+        texts = [f":{v!r}" for v in bits.view(np.float64).tolist()]
+        pairs = [
+            f" {i}{texts[k]}"
+            for i, k in zip(X.indices.tolist(), which.ravel().tolist(), strict=True)
+        ]
         indptr = X.indptr.tolist()
-        pairs = [f"{i}:{v!r}" for i, v in zip(X.indices.tolist(), X.data.tolist(), strict=True)]
-        lines = []
-        for row, label in enumerate(labels):
-            start, stop = indptr[row], indptr[row + 1]
-            if start == stop:
-                lines.append(label)
-            else:
-                lines.append(f"{label} {' '.join(pairs[start:stop])}")
+        lines = [
+            label + "".join(pairs[indptr[row] : indptr[row + 1]])
+            for row, label in enumerate(labels)
+        ]
         lines.append("")
         self._fh.write("\n".join(lines).encode("ascii"))
