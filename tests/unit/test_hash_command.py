@@ -645,3 +645,52 @@ def test_help_describes_inputs_outputs_and_options(capsys):
         "130",
     ]:
         assert needle in text, needle
+
+
+# -- the pieces: blocks of lines, svmlight values, labels ------------------------------
+
+
+def test_line_numbers_across_blocks(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(_hash_inputs, "_BLOCK_BYTES", 16)  # a few lines per block
+    lines = [json.dumps({"text": f"document number {i}"}) for i in range(40)]
+    lines[33] = '{"text": 1}'
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n")
+    status, err = run([str(tmp_path / "a.jsonl"), "--field", "text", "-o", "X.npz"], capsys)
+    assert status == 1 and "a.jsonl:34: field 'text' is a number" in err
+    raw = b"".join(f"line {i} ok\r\n".encode() for i in range(30)) + b"caf\xe9\r\nend"
+    (tmp_path / "b.txt").write_bytes(raw)
+    status, err = run([str(tmp_path / "b.txt"), "-o", str(tmp_path / "X.npz")], capsys)
+    assert status == 1 and "b.txt:31: cannot decode as utf-8" in err and "at byte 3" in err
+    argv = [str(tmp_path / "b.txt"), "--encoding", "latin-1", "-q", "--batch-size", "4"]
+    assert run([*argv, "-o", str(tmp_path / "X.npz")])[0] == 0
+    docs = raw.decode("latin-1").split("\r\n")
+    assert_csr_identical(sp.load_npz(tmp_path / "X.npz"), expected(docs))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_svmlight_values_read_back_bit_for_bit(tmp_path, dtype):
+    from fasthash._hash_outputs import SvmlightWriter
+
+    info = np.finfo(dtype)
+    values = [0.0, -0.0, info.tiny, info.smallest_subnormal, 1 / 3, -2 / 3, info.max, 0.1]
+    values += [123456789.0, -1.0]
+    X = sp.csr_matrix(
+        (np.array(values, dtype=dtype), np.arange(10), np.array([0, 4, 4, 10])),
+        shape=(3, 12),
+    )
+    with open(tmp_path / "X.svm", "wb") as fh:
+        SvmlightWriter(fh, 12, "test").write(X, ["1", "0", "-2.5"])
+    Y, y = load_svm(tmp_path / "X.svm", 12, dtype)
+    assert y.tolist() == [1.0, 0.0, -2.5]
+    assert_svm_equal(Y, X)  # explicit zeros and -0.0 kept, every bit equal
+
+
+def test_labels_arrays():
+    labels_array = _hash_inputs.labels_array
+    assert labels_array(["1", "2"], infer_numbers=True).dtype == np.int64
+    assert labels_array(["1", "2.5"], infer_numbers=True).tolist() == [1.0, 2.5]
+    assert labels_array(["1", "x"], infer_numbers=True).tolist() == ["1", "x"]
+    assert labels_array(["1", "2"], infer_numbers=False).tolist() == ["1", "2"]
+    assert labels_array([True, False], infer_numbers=False).dtype == np.bool_
+    with pytest.raises(_hash_inputs.InputError, match="labels mix strings and numbers"):
+        labels_array([1, "a"], infer_numbers=False)
