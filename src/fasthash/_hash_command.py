@@ -73,11 +73,13 @@ def add_hash_parser(subparsers):
             "--field), .csv (with a header row, the document in --column), .parquet/.pq "
             '(--column; needs pip install "fasthash[arrow]"), a directory (every file '
             "in it is one document, as with input='filename'). Outputs: .npz "
-            "(scipy.sparse.load_npz; labels in OUTPUT.labels.npy, read with numpy.load) "
-            "or .svm/.svmlight/.libsvm (sklearn.datasets.load_svmlight_file(OUTPUT, "
-            "n_features=N, zero_based=True); label 0 when there are none). Exit status: "
-            "0 on success, 1 for a problem in an input, 2 for a usage error, 130 when "
-            "interrupted; a failed run leaves no output behind."
+            "(scipy.sparse.load_npz; the labels of X.npz in X.labels.npy, read with "
+            "numpy.load) or .svm/.svmlight/.libsvm (sklearn.datasets.load_svmlight_file("
+            "OUTPUT, n_features=N, zero_based=True); label 0 when there are none). Exit "
+            "status: 0 on success, 1 for a problem in an input (named with its file and "
+            "line), 2 for a usage error, 130 when interrupted; a failed run leaves no "
+            "output behind. Example: fasthash hash reviews.jsonl --field text "
+            "--label-field stars --ngram-range 1 2 -o X.npz"
         ),
     )
     parser.add_argument(

@@ -5,6 +5,7 @@ labels, errors (messages, exit statuses, nothing left behind), Ctrl-C, progress.
 
 import csv
 import io
+import itertools
 import json
 import os
 import signal
@@ -292,6 +293,33 @@ def test_parquet_is_hashed_through_the_arrow_path(tmp_path, monkeypatch):
     assert_csr_identical(sp.load_npz(tmp_path / "X.npz"), expected(DOCS + DOCS[::-1]))
 
 
+def test_inputs_are_read_in_batches(tmp_path, monkeypatch):
+    write_txt(tmp_path / "a.txt", LINE_DOCS)
+    write_csv(tmp_path / "b.csv", DOCS)
+    inputs = [str(tmp_path / "a.txt"), str(tmp_path / "b.csv"), "--column", "text"]
+    calls = []
+    transform = fasthash.HashingVectorizer.transform
+
+    def recording(self, X):
+        calls.append(X if isinstance(X, list) else type(X))
+        return transform(self, X)
+
+    monkeypatch.setattr(fasthash.HashingVectorizer, "transform", recording)
+    assert run([*inputs, "--batch-size", "3", "-q", "-o", str(tmp_path / "X.svm")])[0] == 0
+    # svmlight: one transform per batch of at most 3 documents, never a whole file
+    assert [len(c) for c in calls] == [3] * (len(LINE_DOCS) // 3) + [len(LINE_DOCS) % 3] * (
+        len(LINE_DOCS) % 3 > 0
+    ) + [3] * (len(DOCS) // 3) + [len(DOCS) % 3] * (len(DOCS) % 3 > 0)
+    calls.clear()
+    # npz: one transform over a stream of the documents (read lazily, batch by batch)
+    assert run([*inputs, "--batch-size", "3", "-q", "-o", str(tmp_path / "X.npz")])[0] == 0
+    assert len(calls) == 1 and calls[0] is itertools.chain
+    monkeypatch.undo()
+    want = expected(LINE_DOCS + DOCS)
+    assert_csr_identical(sp.load_npz(tmp_path / "X.npz"), want)
+    assert_svm_equal(load_svm(tmp_path / "X.svm")[0], want)
+
+
 def test_mixed_inputs_in_order(tmp_path):
     write_txt(tmp_path / "a.txt", LINE_DOCS[:4])
     write_jsonl(tmp_path / "b.jsonl", DOCS[:3])
@@ -536,7 +564,7 @@ def test_sigint_in_a_real_process(tmp_path):
     # one long document per line: the svmlight output is written batch by batch
     line = " ".join(f"w{i}" for i in range(2000))
     with open(tmp_path / "big.txt", "w") as fh:
-        for _ in range(5000):
+        for _ in range(3000):
             fh.write(line + "\n")
     proc = subprocess.Popen(
         [
@@ -641,7 +669,7 @@ def test_help_describes_inputs_outputs_and_options(capsys):
         'pip install "fasthash[arrow]"',
         "load_svmlight_file",
         "zero_based=True",
-        "OUTPUT.labels.npy",
+        "the labels of X.npz in X.labels.npy",
         "130",
     ]:
         assert needle in text, needle
