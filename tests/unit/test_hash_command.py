@@ -560,6 +560,23 @@ def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path, capsys, monkeypatch, out)
     assert listing(tmp_path) == ["a.txt", "b.jsonl"]
 
 
+def test_ctrl_c_while_streaming_arrow_batches(tmp_path, capsys, monkeypatch):
+    pq.write_table(pa.table({"text": DOCS}), tmp_path / "a.parquet", row_group_size=3)
+    chunks = _hash_inputs.Source._parquet_chunks
+
+    def interrupted(self, *args):
+        for i, chunk in enumerate(chunks(self, *args)):
+            if i == 2:
+                raise KeyboardInterrupt
+            yield chunk
+
+    monkeypatch.setattr(_hash_inputs.Source, "_parquet_chunks", interrupted)
+    argv = ["--column", "text", "--batch-size", "3", "-o", str(tmp_path / "X.npz")]
+    assert cli.main(["hash", str(tmp_path / "a.parquet"), *argv]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert listing(tmp_path) == ["a.parquet"]
+
+
 def test_sigint_in_a_real_process(tmp_path):
     # one long document per line: the svmlight output is written batch by batch
     line = " ".join(f"w{i}" for i in range(2000))
