@@ -160,7 +160,7 @@ class Source:
             return
         if not os.path.isfile(path):
             raise InputError(f"{path}: not a file")
-        if self.kind in ("txt", "jsonl", "csv") and not self.whole_file:
+        if self.kind in ("jsonl", "csv") or (self.kind == "txt" and not self.whole_file):
             check_line_encoding(self.encoding)
         if self.kind == "csv":
             with self._csv_rows() as (rows, _):
@@ -168,7 +168,10 @@ class Source:
         elif self.kind == "parquet":
             pq = import_pyarrow_parquet()
             with _reading(path):
-                schema = pq.read_schema(path)
+                try:
+                    schema = pq.read_schema(path)
+                except ValueError as exc:  # pyarrow's ArrowInvalid: not Parquet
+                    raise InputError(f"{path}: cannot read as Parquet: {exc}") from None
             for role, name in (("--column", self.field), ("--label-column", self.label)):
                 if name is not None and name not in schema.names:
                     raise InputError(

@@ -419,6 +419,7 @@ def _jsonl_lines(tmp_path, lines):
         ("empty", "no documents in"),
         ("null", "null.parquet, row 1: null in column 'text', expected a document"),
         ("line-encoding", "--encoding utf-16 cannot be read line by line"),
+        ("not-parquet", "x.parquet: cannot read as Parquet"),
     ],
 )
 def test_input_errors_exit_1_with_a_clear_message(tmp_path, capsys, case, message):
@@ -468,8 +469,10 @@ def test_input_errors_exit_1_with_a_clear_message(tmp_path, capsys, case, messag
         "empty": lambda: [str(tmp_path / "empty.txt")],
         "null": lambda: [str(tmp_path / "null.parquet"), "--column", "text"],
         "line-encoding": lambda: [str(tmp_path / "ok.txt"), "--encoding", "utf-16"],
+        "not-parquet": lambda: [str(tmp_path / "x.parquet"), "--column", "text"],
     }[case]()
     (tmp_path / "x.doc").write_text("x")
+    (tmp_path / "x.parquet").write_text("not a parquet file")
     (tmp_path / "empty.txt").write_bytes(b"")
     write_csv(tmp_path / "c.csv", ["aa bb", "cc"])
     (tmp_path / "short.csv").write_text("id,text\n1,aa bb\n2\n")
