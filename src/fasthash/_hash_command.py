@@ -284,7 +284,7 @@ class _Run:
         self.n_docs = 0
         # all of the labels, for the .npz sidecar (svmlight writes them chunk by chunk)
         self.labels = [] if collect_labels and sources[0].label is not None else None
-        self.error = None  # an InputError met while Arrow batches were being streamed
+        self.error = None  # an input's error met while Arrow batches were streamed
 
     def chunks(self):
         """Every input's chunks, in order, counted and shown on the bar."""
@@ -318,7 +318,7 @@ class _Run:
         try:
             for _, chunk in self.chunks():
                 yield pa.record_batch([chunk.docs], schema=schema)
-        except InputError as exc:  # re-raised after transform: pyarrow would wrap it
+        except (InputError, OSError) as exc:  # raised after transform: pyarrow wraps it
             self.error = exc
 
     def _strings(self):
