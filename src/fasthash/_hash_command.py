@@ -21,6 +21,7 @@ nothing partial is left behind.
 import argparse
 import codecs
 import itertools
+import os
 import sys
 
 from fasthash._hash_inputs import InputError, labels_array, open_source
@@ -262,8 +263,6 @@ def _vectorizer(args):
 def _output_format(args):
     if args.output_format is not None:
         return args.output_format
-    import os
-
     suffix = os.path.splitext(args.output)[1].lower()
     try:
         return _OUTPUT_FORMATS[suffix]
