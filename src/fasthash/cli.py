@@ -8,6 +8,9 @@ demo
     Hash a corpus of real English text (the docstrings of the Python standard library,
     built locally, no download) with scikit-learn's ``HashingVectorizer`` and with
     fasthash's, check that the outputs are identical and print the throughput of each.
+hash
+    Hash the documents of files (.txt, .jsonl, .csv, .parquet, directories) into a sparse
+    matrix on disk (.npz or svmlight); see :mod:`fasthash._hash_command`.
 """
 
 import argparse
@@ -277,6 +280,10 @@ def _build_parser():
         help="use only the first M MB (10**6 bytes of UTF-8) of the corpus (default: all)",
     )
     demo.set_defaults(handler=_run_demo)
+
+    from fasthash._hash_command import add_hash_parser  # it imports this module
+
+    add_hash_parser(sub)
     return parser
 
 
@@ -291,8 +298,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        The exit status: 0 on success, 1 if ``demo`` found differing outputs, 2 on a usage
-        error, 130 if interrupted.
+        The exit status: 0 on success, 1 if ``demo`` found differing outputs or ``hash``
+        a problem in an input, 2 on a usage error, 130 if interrupted.
 
     Examples
     --------

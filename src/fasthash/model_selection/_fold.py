@@ -24,7 +24,6 @@ while :class:`SharedRows` does the work on the shared data:
 """
 
 import contextlib
-import sys
 import threading
 from collections import defaultdict
 
@@ -51,6 +50,7 @@ from fasthash.utils._columns import (
     same_solver,
 )
 from fasthash.utils._parallel import private_rng, with_inner_n_jobs
+from fasthash.utils._progress import progress_bar
 from fasthash.utils._sklearn_compat import num_samples, safe_indexing
 
 __all__ = [
@@ -74,15 +74,6 @@ _ROW_METHODS = frozenset({
     "score_samples",
     "transform",
 })
-
-
-def progress_bar(total, enabled, desc):
-    """A ``tqdm.auto`` bar counting fits on stderr (a widget in notebooks); None if off."""
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="fit", file=sys.stderr, dynamic_ncols=True)
 
 
 _worker_state = threading.local()
