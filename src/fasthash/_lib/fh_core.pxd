@@ -172,6 +172,12 @@ cdef extern from "fh_hashing.h" nogil:
     int fh_openmp_max_threads()
 
 
+cdef extern from "fh_pool.h" nogil:
+    int fh_pool_enabled()
+    int fh_pool_workers()
+    void fh_pool_set_test_delay(int64_t usec)
+
+
 cdef extern from "fh_arrow.h" nogil:
     struct ArrowSchema:
         const char *format
