@@ -703,6 +703,89 @@ cleanup:
     return st;
 }
 
+/* ---------------------------------------------------------------- tokenize and hash only */
+
+typedef struct {
+    const fh_corpus *corpus;
+    const fh_opts *opts;
+    hash_params hp;
+    fh_cancel *cancel;
+    scratch *scratch;
+    const int64_t *bounds; /* item k: documents [bounds[k], bounds[k + 1]) */
+    int64_t *keys;         /* per item: keys emitted */
+    fh_status *st;         /* per item */
+} hash_only_ctx;
+
+static void hash_only_item(void *arg, int64_t k, int slot)
+{
+    hash_only_ctx *h = arg;
+    scratch *sc = &h->scratch[slot];
+    int64_t keys = 0;
+    for (int64_t i = h->bounds[k]; i < h->bounds[k + 1]; i++) {
+        sc->nkeys = 0;
+        fh_status st = fh_cancel_requested(h->cancel)
+                           ? FH_ERR_CANCELLED
+                           : analyse_doc(sc, &h->corpus->docs[i], h->corpus->features, h->opts,
+                                         &h->hp);
+        if (st != FH_OK) {
+            h->st[k] = st;
+            return;
+        }
+        keys += sc->nkeys;
+    }
+    h->keys[k] = keys;
+}
+
+fh_status fh_batch_hash_only(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                             fh_cancel *cancel, int64_t *n_keys)
+{
+    fh_status st;
+    *n_keys = 0;
+    if (!corpus || corpus->n_docs < 0 || (corpus->n_docs > 0 && !corpus->docs))
+        return FH_ERR_BADARG;
+    if ((st = fh_opts_check(opts)) != FH_OK)
+        return st;
+    const int64_t n = corpus->n_docs;
+    /* the chunks of fh_batch_run_ws */
+    int64_t *bounds = malloc(sizeof(int64_t) * (size_t)(n + 1));
+    int64_t n_items = 0, units = 0;
+    if (!bounds)
+        return FH_ERR_NOMEM;
+    bounds[0] = 0;
+    for (int64_t i = 0, start = 0; i < n; i++) {
+        units += doc_units(&corpus->docs[i]);
+        if (units >= FH_CHUNK_UNITS || i + 1 - start >= FH_CHUNK_MAX_DOCS || i + 1 == n) {
+            bounds[++n_items] = i + 1;
+            units = 0;
+            start = i + 1;
+        }
+    }
+    n_threads = fh_team_size(n_threads, n_items);
+    hash_only_ctx h = {corpus, opts, make_hash_params(opts), cancel, NULL, bounds, NULL, NULL};
+    h.scratch = calloc((size_t)n_threads, sizeof(scratch));
+    h.keys = calloc((size_t)(n_items + 1), sizeof(int64_t));
+    h.st = calloc((size_t)(n_items + 1), sizeof(fh_status));
+    st = FH_ERR_NOMEM;
+    if (h.scratch && h.keys && h.st) {
+        for (int t = 0; t < n_threads; t++)
+            h.scratch[t].cancel = h.scratch[t].tb.cancel = h.scratch[t].cb.cancel = cancel;
+        fh_pool_run(n_threads, n_items, hash_only_item, &h);
+        st = FH_OK;
+        for (int64_t k = 0; k < n_items; k++) {
+            if (h.st[k] != FH_OK && st == FH_OK)
+                st = h.st[k];
+            *n_keys += h.keys[k];
+        }
+        for (int t = 0; t < n_threads; t++)
+            scratch_free(&h.scratch[t]);
+    }
+    free(h.scratch);
+    free(h.keys);
+    free(h.st);
+    free(bounds);
+    return st;
+}
+
 int64_t fh_batch_nnz(const fh_batch *b) { return b->nnz; }
 int64_t fh_batch_raw(const fh_batch *b) { return b->raw; }
 int64_t fh_batch_n_docs(const fh_batch *b) { return b->n_docs; }

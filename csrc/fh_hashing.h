@@ -119,6 +119,13 @@ fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_th
                           fh_workspace *ws, fh_cancel *cancel, fh_batch **out,
                           int64_t *bad_row);
 
+/* For benchmarks: analyse and hash every document of corpus as fh_batch_run_ws does (the
+ * same chunks, on up to n_threads threads of the pool) but build no rows: no sorting,
+ * summing, normalising nor copying. *n_keys gets the hashed features. The ceiling of the
+ * per-feature work. Returns FH_OK or fh_batch_run_ws's errors. */
+fh_status fh_batch_hash_only(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                             fh_cancel *cancel, int64_t *n_keys);
+
 /* Stored entries (after summing duplicates) and raw entries (before) of a batch. */
 int64_t fh_batch_nnz(const fh_batch *b);
 int64_t fh_batch_raw(const fh_batch *b);

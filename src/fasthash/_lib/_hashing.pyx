@@ -693,6 +693,22 @@ cdef class CSRBuilder:
         return tuple(out)
 
 
+def hash_only(Batch batch, Options opts, int n_threads):
+    """For benchmarks: tokenize and hash ``batch`` as :meth:`CSRBuilder.append` does (GIL
+    released, up to ``n_threads`` threads) without building rows; returns the number of
+    features hashed."""
+    cdef fh_corpus corpus
+    cdef int64_t n_keys = 0
+    cdef fh_status st
+    corpus.docs = batch.docs
+    corpus.features = batch.feats
+    corpus.n_docs = batch.n_docs
+    with nogil:
+        st = fh_batch_hash_only(&corpus, &opts.c, n_threads, NULL, &n_keys)
+    _check(st, -1)
+    return n_keys
+
+
 def doc_features(text, Options opts):
     """Features the native analyser emits for one str (UTF-8 bytes, in emission order)."""
     cdef fh_doc d

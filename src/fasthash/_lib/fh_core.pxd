@@ -159,6 +159,8 @@ cdef extern from "fh_hashing.h" nogil:
     fh_status fh_opts_check(const fh_opts *opts)
     fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                            fh_batch **out, int64_t *bad_row)
+    fh_status fh_batch_hash_only(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                                 fh_cancel *cancel, int64_t *n_keys)
     int64_t fh_batch_nnz(const fh_batch *b)
     int64_t fh_batch_raw(const fh_batch *b)
     int64_t fh_batch_n_docs(const fh_batch *b)
