@@ -19,8 +19,24 @@ static void run_inline(int64_t n_items, fh_pool_fn fn, void *ctx)
 
 #ifndef FH_POOL_THREADS
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* No pthreads (MSVC): one OpenMP region per job, items claimed one at a time, where the
+ * compiler has OpenMP; else the calling thread alone. */
 void fh_pool_run(int n_threads, int64_t n_items, fh_pool_fn fn, void *ctx)
 {
+    n_threads = fh_team_size(n_threads, n_items);
+#ifdef _OPENMP
+    if (n_threads > 1) {
+        /* (MSVC's OpenMP 2.0: a signed loop index) */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+        for (long long i = 0; i < (long long)n_items; i++)
+            fn(ctx, (int64_t)i, omp_get_thread_num());
+        return;
+    }
+#endif
     (void)n_threads;
     run_inline(n_items, fn, ctx);
 }

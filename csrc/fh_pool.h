@@ -21,8 +21,9 @@
  * - the results must not depend on which thread ran which item (the callers write each
  *   item's output to its own place): so any thread count, schedule or delay gives the same
  *   bytes;
- * - without threads (no pthreads or C11 atomics at build time) every job runs on the
- *   calling thread, in item order.
+ * - without pthreads or C11 atomics at build time (MSVC), a job is one OpenMP region whose
+ *   items are claimed one at a time (schedule(dynamic, 1)) if the compiler has OpenMP,
+ *   else it runs on the calling thread, in item order.
  *
  * Workers block every signal (Python's handlers run on the main thread, as without the
  * pool); a fork()ed child starts with an empty pool. */
@@ -41,7 +42,8 @@ typedef void (*fh_pool_fn)(void *ctx, int64_t item, int slot);
  * and reentrant with respect to other callers; fn must not call fh_pool_run. */
 void fh_pool_run(int n_threads, int64_t n_items, fh_pool_fn fn, void *ctx);
 
-/* Nonzero iff the pool can run threads (built with pthreads and C11 atomics). */
+/* Nonzero iff the pool itself runs threads (built with pthreads and C11 atomics; 0 when
+ * jobs run as OpenMP regions or on the calling thread). */
 int fh_pool_enabled(void);
 
 /* Workers started so far (for tests and diagnostics). */
