@@ -92,6 +92,7 @@ def test_n_jobs_semantics():
 
 @pytest.mark.skipif(not _hashing.openmp_enabled(), reason="built without OpenMP")
 def test_n_jobs_none_respects_threadpoolctl_limits():
+    # the kernels run on fasthash's own pool, but n_jobs=None follows the OpenMP limit
     with threadpool_limits(limits=1, user_api="openmp"):
         assert effective_n_jobs(None) == 1
         assert effective_n_jobs(2) == min(2, cpu_count())  # an explicit count is kept
