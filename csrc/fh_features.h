@@ -131,7 +131,7 @@ enum { FH_MERGE_RAW = 1 };
  * sort: the caller needs it for the flagged rows of the whole matrix). Buffers are
  * caller-owned; inputs are only read and may not alias outputs. Reentrant; up to n_threads
  * threads of the pool (fh_pool.h: parts of rows claimed one at a time), never more than
- * one per row, per 4096 raw entries or FH_MAX_THREADS; the output is identical for any
+ * one per row, per 65536 raw entries or FH_MAX_THREADS; the output is identical for any
  * thread count. Allocates
  * threads * (2 * longest row + 4096) * 8 bytes of scratch. O(nnz) for hashed columns,
  * O(nnz log(longest row)) at worst.

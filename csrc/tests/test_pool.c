@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh_features.h"
 #include "fh_hashing.h"
 #include "fh_pool.h"
 #include "fh_test.h"
@@ -158,11 +159,43 @@ static void test_late_worker(void)
     free(ip1), free(ix1), free(dv1);
 }
 
+/* FeatureHasher's row merge, large enough for several threads and parts, with and without
+ * a late worker: the same bytes as on one thread. */
+static void test_merge_late_worker(void)
+{
+    enum { R = 100000, PER = 5 };
+    static int64_t ip[R + 1], op1[R + 1], op[R + 1];
+    static int32_t ix[R * PER], ox1[R * PER], ox[R * PER];
+    static double v[R * PER], ov1[R * PER], ov[R * PER];
+    static uint8_t fl1[R], fl[R];
+    int s1, s;
+    for (int r = 0; r <= R; r++)
+        ip[r] = (int64_t)r * PER;
+    for (int k = 0; k < R * PER; k++) {
+        ix[k] = (int32_t)((k * 40503u) % 1021u);
+        v[k] = (k % 7) - 3.0;
+    }
+    CHECK(fh_merge_feature_rows_f64(ip, R, ix, v, 1024, 1, NULL, op1, ox1, ov1, fl1, &s1) ==
+          FH_OK);
+    for (int delay = 0; delay <= 1; delay++) {
+        fh_pool_set_test_delay(delay ? 5000 : 0);
+        for (int t = 2; t <= 7; t += 5) {
+            CHECK(fh_merge_feature_rows_f64(ip, R, ix, v, 1024, t, NULL, op, ox, ov, fl, &s) ==
+                  FH_OK);
+            CHECK(s == s1 && memcmp(op, op1, sizeof op) == 0 && memcmp(fl, fl1, sizeof fl) == 0);
+            CHECK(memcmp(ox, ox1, sizeof(int32_t) * (size_t)op1[R]) == 0);
+            CHECK(memcmp(ov, ov1, sizeof(double) * (size_t)op1[R]) == 0);
+        }
+    }
+    fh_pool_set_test_delay(0);
+}
+
 int main(void)
 {
     test_items_once();
     test_concurrent_callers();
     test_late_worker();
+    test_merge_late_worker();
     printf("pool enabled %d, workers %d: %s\n", fh_pool_enabled(), fh_pool_workers(),
            failures ? "FAILED" : "ok");
     return failures ? 1 : 0;

@@ -212,10 +212,14 @@ def test_late_pool_worker_changes_no_output(params, corpus_3000, late_pool_worke
     assert _hashing.pool_workers() >= 1
 
 
-def test_late_pool_worker_feature_hasher(late_pool_worker):
+def test_late_pool_worker_feature_hasher(late_pool_worker, monkeypatch):
     from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
 
-    samples = [{f"f{i % 97}": 1.5, f"g{i}": -2.0, "h": float(i % 3)} for i in range(60000)]
+    import fasthash.feature_extraction._hash as fh_hash
+
+    # batches of 2**20 raw entries: merged on 2 threads (smaller ones merge on one)
+    monkeypatch.setattr(fh_hash, "_BATCH_FEATURES", 1 << 20)
+    samples = [{f"f{i % 97}": 1.5, f"g{i}": -2.0, "h": float(i % 3)} for i in range(200000)]
     expected = SkFeatureHasher().transform(samples)
     assert_csr_identical(fasthash.FeatureHasher(n_jobs=2).transform(samples), expected)
 
