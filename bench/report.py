@@ -110,6 +110,7 @@ def format_report(data):
                     f" {_fmt(x.get('tracemalloc_ratio'), '>15.2f')}"
                 )
             lines.append(row)
+    lines.extend(format_threads(groups))
     lines.append("")
     lines.append(
         "MB = 10**6 bytes of UTF-8 input; median over rounds; 'vs sklearn' = sklearn's median "
@@ -117,6 +118,55 @@ def format_report(data):
         "transform / bytes of the output CSR."
     )
     return "\n".join(lines)
+
+
+def format_threads(groups):
+    """Lines summing up the ``threads | ...`` groups: n_jobs=None's speed over n_jobs=1's
+    (the same run, medians) per configuration and load, and idle, as a fraction of the
+    GIL-free control's; and the ``limit | ...`` groups as shares of the transform's time."""
+    def medians(benches):
+        return {b.get("extra_info", {}).get("implementation"): b["stats"]["median"]
+                for b in benches}
+
+    lines = []
+    control = None
+    for group, benches in groups.items():
+        if group.startswith("threads | control"):
+            m = medians(benches)
+            if m.get("control[1]") and m.get("control[all]"):
+                control = m["control[1]"] / m["control[all]"]
+    rows = []
+    for group in sorted(groups):
+        if not group.startswith("threads | ") or group.startswith("threads | control"):
+            continue
+        m = medians(groups[group])
+        if m.get("fasthash[1]") and m.get("fasthash[all]"):
+            ratio = m["fasthash[1]"] / m["fasthash[all]"]
+            row = f"  {group[len('threads | '):]:<52} {ratio:>6.2f}x"
+            if group.endswith("| idle") and control:
+                row += f"  {ratio / control:>5.2f} of the control"
+            rows.append(row)
+    if rows:
+        lines += ["", "n_jobs=None speed / n_jobs=1 speed (>= 1: threads never hurt)"]
+        if control:
+            lines.append(f"  {'control: 2 x numpy.sort on 2 threads, idle':<52} {control:>6.2f}x")
+        lines += rows
+    limit = []
+    for group in sorted(groups):
+        if not group.startswith("limit | "):
+            continue
+        m = medians(groups[group])
+        for n in ("1", "all"):
+            t = m.get(f"transform[{n}]")
+            if not t:
+                continue
+            shares = ", ".join(f"{stage} {m[f'{stage}[{n}]'] / t:.0%}"
+                               for stage in ("hash-only", "kernel") if m.get(f"{stage}[{n}]"))
+            limit.append(f"  {group[len('limit | '):]:<30} [{n:>3}] {shares} of the transform")
+    if limit:
+        lines += ["", "time of tokenizing and hashing alone, and of the kernel, / transform"]
+        lines += limit
+    return lines
 
 
 def _git_commit():

@@ -24,6 +24,7 @@ Run through ``python bench/report.py`` (see bench/README.md).
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import tracemalloc
 
@@ -587,3 +588,205 @@ def test_kernel_thread_count(benchmark, n_threads):
     benchmark.pedantic(run, rounds=5, warmup_rounds=1)
     benchmark.extra_info.update(n_threads=n_threads)
     record_throughput(benchmark, utf8_size(docs))
+
+
+# ---------------------------------------------------------------------------------------
+# threads that never hurt: n_jobs=1 and n_jobs=None idle and beside busy processes
+# ---------------------------------------------------------------------------------------
+
+# Groups ``threads | <configuration> | <load>``: ``fasthash[1]`` (n_jobs=1) and
+# ``fasthash[all]`` (n_jobs=None) with 0, 1 or 2 other processes keeping cores busy (`python
+# -c 'while True: pass'`, started before and killed after each benchmark); and the idle
+# GIL-free control ``threads | control: 2 x numpy.sort | idle`` (``control[1]``: two sorts
+# one after the other; ``control[all]``: the two at once on two threads), what this machine
+# gives two threads at best. n_jobs=None must never be slower than n_jobs=1 (medians), and
+# its idle speed-up should be close to the control's.
+LOADS = {"idle": 0, "1 busy": 1, "2 busy": 2}
+LOAD_ROUNDS = 11
+LOAD_IMPLEMENTATIONS = {"fasthash[1]": 1, "fasthash[all]": None}
+
+
+def _hv_case(corpus_name, params, unreplicated=False):
+    def make(corpora, n_jobs):
+        docs = _unreplicated(corpus_name) if unreplicated else corpora(corpus_name).docs
+        vec = fasthash.HashingVectorizer(**params, n_jobs=n_jobs)
+        return vec.transform, docs, utf8_size(docs), SkHashingVectorizer(**params).transform
+
+    return make
+
+
+@functools.cache
+def _count_dict_samples():
+    """The dicts of test_feature_hasher_dicts, built once: every implementation and load
+    reads the same objects (dicts built later lie elsewhere in memory and read slower)."""
+    samples = []
+    for doc in english_documents():
+        counts = {}
+        for word in doc.lower().split():
+            counts[word] = counts.get(word, 0.0) + 1.0
+        samples.append(counts)
+    samples *= 3
+    return samples, sum(len(k.encode("utf-8")) for d in samples for k in d)
+
+
+def _fh_case(corpora, n_jobs):
+    from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
+
+    samples, n_bytes = _count_dict_samples()
+    return fasthash.FeatureHasher(n_jobs=n_jobs).transform, samples, n_bytes, \
+        SkFeatureHasher().transform
+
+
+LOAD_CASES = {
+    "english | default": _hv_case("english", {}),
+    "english | ngram(1,2)": _hv_case("english", {"ngram_range": (1, 2)}),
+    "multilingual | default": _hv_case("multilingual", {}),
+    "english (unreplicated) | char_wb(2,4)": _hv_case(
+        "english", {"analyzer": "char_wb", "ngram_range": (2, 4)}, unreplicated=True),
+    "FeatureHasher | dicts of word counts": _fh_case,
+}
+
+
+class BusyProcesses:
+    """``n`` processes spinning in pure Python (one core each) while the block runs."""
+
+    def __init__(self, n):
+        self.n = n
+        self.procs = []
+
+    def __enter__(self):
+        import subprocess
+        import sys
+        import time
+
+        for _ in range(self.n):
+            self.procs.append(subprocess.Popen(
+                [sys.executable, "-c", "import sys; sys.stdout.write('up\\n'); sys.stdout.flush()\n"
+                 "while True: pass"], stdout=subprocess.PIPE))
+        for p in self.procs:  # each is spinning once it has written its line
+            p.stdout.readline()
+        time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            p.kill()
+        for p in self.procs:
+            p.wait()
+            p.stdout.close()
+        self.procs = []
+
+
+@pytest.mark.parametrize("impl", list(LOAD_IMPLEMENTATIONS))
+@pytest.mark.parametrize("load", list(LOADS))
+@pytest.mark.parametrize("case", list(LOAD_CASES))
+def test_threads_under_load(benchmark, corpora, reference_outputs, case, load, impl):
+    """n_jobs=1 against n_jobs=None with 0, 1 and 2 busy processes beside the call."""
+    n_jobs = LOAD_IMPLEMENTATIONS[impl]
+    transform, data, n_bytes, sk_transform = LOAD_CASES[case](corpora, n_jobs)
+    benchmark.group = f"threads | {case} | {load}"
+    benchmark.extra_info.update(
+        implementation=impl, config=case, n_jobs=n_jobs, threads=effective_n_jobs(n_jobs),
+        load=load, busy_processes=LOADS[load],
+    )
+    with BusyProcesses(LOADS[load]):
+        X = benchmark.pedantic(transform, args=(data,), rounds=LOAD_ROUNDS, warmup_rounds=1)
+    record_throughput(benchmark, n_bytes)
+    key = ("threads", case)
+    if key not in reference_outputs:
+        reference_outputs[key] = sk_transform(data)
+    assert _compare_csr(reference_outputs[key], X) == []
+
+
+CONTROL_SIZE = 500_000
+CONTROL_IMPLEMENTATIONS = {"control[1]": 1, "control[all]": 2}
+
+
+@pytest.mark.parametrize("impl", list(CONTROL_IMPLEMENTATIONS))
+def test_threads_control(benchmark, impl):
+    """What two threads can give on this machine now: two ``numpy.sort`` calls (which
+    release the GIL) one after the other, or at once on two Python threads."""
+    import threading
+
+    a = np.random.default_rng(0).random(CONTROL_SIZE)
+
+    def serial():
+        np.sort(a)
+        np.sort(a)
+
+    def parallel():
+        threads = [threading.Thread(target=np.sort, args=(a,)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    benchmark.group = "threads | control: 2 x numpy.sort | idle"
+    benchmark.extra_info.update(implementation=impl, threads=CONTROL_IMPLEMENTATIONS[impl],
+                                load="idle", busy_processes=0)
+    benchmark.pedantic(serial if impl == "control[1]" else parallel, rounds=LOAD_ROUNDS * 2,
+                       warmup_rounds=2)
+
+
+# ---------------------------------------------------------------------------------------
+# the limit: tokenizing and hashing alone, the kernel, the whole transform
+# ---------------------------------------------------------------------------------------
+
+# Groups ``limit | <corpus> | <configuration>``, on one thread and on all, the same
+# documents read into batches once beforehand: ``hash-only[n]`` tokenizes and hashes every
+# document and builds nothing (the ceiling of the per-feature work); ``kernel[n]`` adds
+# the rows (sort, sum duplicates, normalise, copy into the CSR arrays); ``transform[n]`` is
+# the whole call (reading the documents in Python, the batches, the matrix).
+LIMIT_CASES = {
+    "english | default": ("english", {}),
+    "english | ngram(1,2)": ("english", {"ngram_range": (1, 2)}),
+    "multilingual | default": ("multilingual", {}),
+}
+LIMIT_STAGES = ["hash-only", "kernel", "transform"]
+
+
+def _batches(vec, docs):
+    import fasthash.feature_extraction.text as fh_text
+    from fasthash._lib import _hashing
+
+    plan = fh_text._Plan(vec)
+    prepare = plan.preparer(vec, vec.build_analyzer())
+    it, batches = iter(docs), []
+    while True:
+        batch = _hashing.collect(it, fh_text._BATCH_MAX_DOCS, fh_text._BATCH_MAX_UNITS,
+                                 prepare, plan.fast_str)
+        if batch.n_docs:
+            batches.append(batch)
+        if batch.exhausted:
+            return plan, batches
+
+
+@pytest.mark.parametrize("n_jobs", [1, None])
+@pytest.mark.parametrize("stage", LIMIT_STAGES)
+@pytest.mark.parametrize("case", list(LIMIT_CASES))
+def test_limit(benchmark, corpora, case, stage, n_jobs):
+    from fasthash._lib import _hashing
+
+    corpus_name, params = LIMIT_CASES[case]
+    corpus = corpora(corpus_name)
+    vec = fasthash.HashingVectorizer(**params, n_jobs=n_jobs)
+    n_threads = effective_n_jobs(n_jobs)
+    plan, batches = _batches(vec, corpus.docs)
+
+    def hash_only():
+        return sum(_hashing.hash_only(b, plan.options, n_threads) for b in batches)
+
+    def kernel():
+        builder = _hashing.CSRBuilder(plan.options)
+        for b in batches:
+            builder.append(b, plan.options, n_threads)
+        return builder.finish()
+
+    fn = {"hash-only": hash_only, "kernel": kernel,
+          "transform": lambda: vec.transform(corpus.docs)}[stage]
+    benchmark.group = f"limit | {case}"
+    impl = f"{stage}[{1 if n_jobs == 1 else 'all'}]"
+    benchmark.extra_info.update(implementation=impl, stage=stage, n_jobs=n_jobs,
+                                threads=n_threads, docs=len(corpus.docs))
+    benchmark.pedantic(fn, rounds=LOAD_ROUNDS, warmup_rounds=1)
+    record_throughput(benchmark, corpus.n_bytes)

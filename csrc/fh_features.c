@@ -7,12 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh_pool.h"
 #include "fh_threads.h"
 #include "fh_utf8.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 static void insertion_sort_u64(uint64_t *a, int64_t n)
 {
@@ -209,9 +206,122 @@ static int64_t merge_row_f32(const int32_t *idx, const void *val, int64_t n, uin
 /* Row flags while the parallel loop runs; only FH_MERGE_RAW is left in row_flags. */
 enum { FH_MERGE_UNSORTED = 2, FH_MERGE_BAD = 4 };
 
-/* Raw entries per thread below which a merge runs on fewer threads: a team costs more
- * than merging this many entries. */
-#define FH_MERGE_MIN_PER_THREAD 4096
+/* Raw entries per thread below which a merge runs on fewer threads: waking a worker and
+ * moving the entries to its core cost about as much as merging this many (measured: a
+ * FeatureHasher batch of 65536 entries of word counts, ~0.3 ms, took as long on 2 threads
+ * as on 1). */
+#define FH_MERGE_MIN_PER_THREAD ((int64_t)1 << 16)
+/* The same for fh_arrow_feature_rows, whose items are names to hash (more work each). */
+#define FH_ROWS_MIN_PER_THREAD 4096
+/* Parts (pool items, fh_pool.h) per thread of a parallel merge, of at least
+ * FH_MERGE_MIN_PER_PART units: parts are claimed one at a time, so a thread the OS
+ * deschedules delays one small part, not a static share. */
+#define FH_MERGE_PARTS_PER_THREAD 8
+#define FH_MERGE_MIN_PER_PART 4096
+
+/* Parts of a job of `work` units on n_threads threads (already capped by fh_team_size):
+ * 1 on one thread, else up to FH_MERGE_PARTS_PER_THREAD per thread, at most one per
+ * FH_MERGE_MIN_PER_PART units and per row. The outputs never depend on it. */
+static int64_t merge_parts(int n_threads, int64_t work, int64_t n_rows)
+{
+    if (n_threads <= 1)
+        return 1;
+    int64_t parts = (int64_t)n_threads * FH_MERGE_PARTS_PER_THREAD;
+    if (parts > work / FH_MERGE_MIN_PER_PART)
+        parts = work / FH_MERGE_MIN_PER_PART;
+    if (parts > n_rows)
+        parts = n_rows;
+    return parts < 1 ? 1 : parts;
+}
+
+/* First row of part p of n_parts (p = n_parts: n_rows): parts of about equal entries. */
+static int64_t part_start(const int64_t *indptr, int64_t n_rows, int64_t p, int64_t n_parts)
+{
+    if (p <= 0)
+        return 0;
+    if (p >= n_parts)
+        return n_rows;
+    const int64_t total = indptr[n_rows];
+    const int64_t target = total / n_parts * p + total % n_parts * p / n_parts;
+    int64_t lo = 0, hi = n_rows; /* the first row i with indptr[i] >= target */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (indptr[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+typedef struct {
+    const int64_t *indptr;
+    int64_t n_rows;
+    const int32_t *indices;
+    const char *values;
+    size_t vsize;
+    uint32_t n_cols;
+    int kbits;
+    merge_row_fn merge_row;
+    fh_cancel *cancel;
+    int64_t *out_indptr;
+    int32_t *out_indices;
+    char *out_values;
+    uint8_t *row_flags;
+    uint64_t *scratch; /* per thread: keys, a second buffer of keys, bucket counts */
+    size_t per_thread;
+    int64_t longest;
+    int64_t n_parts;
+    int64_t *part_end; /* per part: where its output ends */
+} merge_ctx;
+
+/* One item of merge_rows' job: part p's rows merged in order, written one after the other
+ * from the input offset of its first row (outputs are never longer than inputs);
+ * out_indptr[i + 1] gets row i's output length until the serial compaction. */
+static void merge_part(void *arg, int64_t p, int slot)
+{
+    merge_ctx *m = arg;
+    const int64_t lo = part_start(m->indptr, m->n_rows, p, m->n_parts);
+    const int64_t hi = part_start(m->indptr, m->n_rows, p + 1, m->n_parts);
+    uint64_t *keys = m->scratch + (size_t)slot * m->per_thread;
+    const int64_t longest = m->longest;
+    int64_t pos = m->indptr[lo], since_poll = 0;
+    m->part_end[p] = pos;
+    if (fh_cancel_requested(m->cancel))
+        return; /* reported by merge_rows */
+    for (int64_t i = lo; i < hi; i++) {
+        const int64_t start = m->indptr[i], len = m->indptr[i + 1] - start;
+        since_poll += len + 1;
+        if (since_poll >= FH_POLL_ITEMS) {
+            since_poll = 0;
+            if (fh_cancel_poll(m->cancel))
+                break; /* reported by merge_rows */
+        }
+        int32_t *oi = m->out_indices + pos;
+        char *ov = m->out_values + (size_t)pos * m->vsize;
+        int unsorted = 0;
+        int64_t n = m->merge_row(m->indices + start, m->values + (size_t)start * m->vsize, len,
+                                 m->n_cols, keys, keys + longest,
+                                 (uint32_t *)(keys + 2 * longest), m->kbits, oi, ov,
+                                 &unsorted, m->cancel);
+        if (n == -3)
+            break; /* cancelled: reported by merge_rows */
+        uint8_t flags = unsorted ? FH_MERGE_UNSORTED : 0;
+        if (n == -2) {
+            flags = FH_MERGE_BAD;
+            n = 0;
+        } else if (n < 0) { /* scipy's order matters: the raw row, for the caller */
+            memcpy(oi, m->indices + start, sizeof(int32_t) * (size_t)len);
+            memcpy(ov, m->values + (size_t)start * m->vsize, m->vsize * (size_t)len);
+            flags |= FH_MERGE_RAW;
+            n = len;
+        }
+        m->row_flags[i] = flags;
+        m->out_indptr[i + 1] = n;
+        pos += n;
+    }
+    m->part_end[p] = pos;
+}
 
 static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t *indices,
                             const char *values, size_t vsize, int64_t n_cols,
@@ -244,66 +354,19 @@ static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t
     /* At most one thread per row and per FH_MERGE_MIN_PER_THREAD entries. */
     n_threads = fh_team_size(n_threads, indptr[n_rows] / FH_MERGE_MIN_PER_THREAD);
     n_threads = fh_team_size(n_threads, n_rows);
-    const int kbits = bit_length_u64((uint64_t)(n_cols - 1));
+    const int64_t n_parts = merge_parts(n_threads, indptr[n_rows], n_rows);
     /* Per-thread scratch, allocated once: keys, a second buffer of keys, bucket counts;
-     * then, for all threads, where each thread's output ends. */
+     * then, for all parts, where each part's output ends. */
     const size_t per_thread = 2 * (size_t)longest + FH_MERGE_COUNT_WORDS;
-    uint64_t *scratch = malloc(sizeof(uint64_t) * (per_thread + 1) * (size_t)n_threads);
+    uint64_t *scratch =
+        malloc(sizeof(uint64_t) * (per_thread * (size_t)n_threads + (size_t)n_parts));
     if (scratch == NULL)
         return FH_ERR_NOMEM;
-    int64_t *chunk_end = (int64_t *)(scratch + per_thread * (size_t)n_threads);
-    int team = 1;
-    /* Thread t merges the rows [n_rows * t / team, n_rows * (t + 1) / team) in order,
-     * writing them one after the other from the input offset of its first row (outputs
-     * are never longer than inputs); out_indptr[i + 1] gets row i's output length until
-     * the serial compaction below. */
-#ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
-#endif
-    {
-        int t = 0, nt = 1;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        nt = omp_get_num_threads();
-#endif
-        if (t == 0)
-            team = nt;
-        uint64_t *keys = scratch + (size_t)t * per_thread;
-        const int64_t lo = n_rows * t / nt, hi = n_rows * (t + 1) / nt;
-        int64_t pos = indptr[lo], since_poll = 0;
-        for (int64_t i = lo; i < hi; i++) {
-            const int64_t start = indptr[i], len = indptr[i + 1] - start;
-            since_poll += len + 1;
-            if (since_poll >= FH_POLL_ITEMS) {
-                since_poll = 0;
-                if (fh_cancel_poll(cancel))
-                    break; /* reported below */
-            }
-            int32_t *oi = out_indices + pos;
-            char *ov = out_values + (size_t)pos * vsize;
-            int unsorted = 0;
-            int64_t m = merge_row(indices + start, values + (size_t)start * vsize, len,
-                                  (uint32_t)n_cols, keys, keys + longest,
-                                  (uint32_t *)(keys + 2 * longest), kbits, oi, ov, &unsorted,
-                                  cancel);
-            if (m == -3)
-                break; /* cancelled: reported below */
-            uint8_t flags = unsorted ? FH_MERGE_UNSORTED : 0;
-            if (m == -2) {
-                flags = FH_MERGE_BAD;
-                m = 0;
-            } else if (m < 0) { /* scipy's order matters: the raw row, for the caller */
-                memcpy(oi, indices + start, sizeof(int32_t) * (size_t)len);
-                memcpy(ov, values + (size_t)start * vsize, vsize * (size_t)len);
-                flags |= FH_MERGE_RAW;
-                m = len;
-            }
-            row_flags[i] = flags;
-            out_indptr[i + 1] = m;
-            pos += m;
-        }
-        chunk_end[t] = pos;
-    }
+    merge_ctx m = {indptr, n_rows, indices, values, vsize, (uint32_t)n_cols,
+                   bit_length_u64((uint64_t)(n_cols - 1)), merge_row, cancel, out_indptr,
+                   out_indices, out_values, row_flags, scratch, per_thread, longest, n_parts,
+                   (int64_t *)(scratch + per_thread * (size_t)n_threads)};
+    fh_pool_run(n_threads, n_parts, merge_part, &m);
     if (fh_cancel_requested(cancel)) {
         free(scratch);
         return FH_ERR_CANCELLED; /* the output and row_flags are partly written */
@@ -313,15 +376,16 @@ static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t
         if (row_flags[i] & FH_MERGE_BAD)
             status = FH_ERR_BADARG;
     if (status == FH_OK) {
-        /* Serial compaction: each thread's block moves down to its final offset. */
+        /* Serial compaction: each part's block moves down to its final offset. */
         int64_t pos = 0;
-        for (int t = 0; t < team; t++) {
-            const int64_t lo = n_rows * t / team, hi = n_rows * (t + 1) / team;
-            const int64_t from = indptr[lo], m = chunk_end[t] - from;
-            if (pos != from && m > 0) {
-                memmove(out_indices + pos, out_indices + from, sizeof(int32_t) * (size_t)m);
+        for (int64_t p = 0; p < n_parts; p++) {
+            const int64_t lo = part_start(indptr, n_rows, p, n_parts);
+            const int64_t hi = part_start(indptr, n_rows, p + 1, n_parts);
+            const int64_t from = indptr[lo], len = m.part_end[p] - from;
+            if (pos != from && len > 0) {
+                memmove(out_indices + pos, out_indices + from, sizeof(int32_t) * (size_t)len);
                 memmove(out_values + (size_t)pos * vsize, out_values + (size_t)from * vsize,
-                        vsize * (size_t)m);
+                        vsize * (size_t)len);
             }
             for (int64_t i = lo; i < hi; i++) {
                 pos += out_indptr[i + 1];
@@ -489,6 +553,45 @@ static int arrow_feature_row(const fh_arrow_lists *l, int64_t i, int unique, con
     return 0;
 }
 
+typedef struct {
+    const fh_arrow_lists *l;
+    int64_t row0, n_rows;
+    int unique_keys;
+    fh_cancel *cancel;
+    fh_sink *sink;
+    int64_t *row_nnz;
+    uint8_t *flags;
+    int64_t n_parts;
+    int64_t *base, *used, *status; /* per part */
+} arrow_rows_ctx;
+
+/* One item of fh_arrow_feature_rows' job: the rows of part p. */
+static void arrow_rows_part(void *arg, int64_t p, int slot)
+{
+    arrow_rows_ctx *a = arg;
+    (void)slot;
+    const int64_t lo = a->n_rows * p / a->n_parts, hi = a->n_rows * (p + 1) / a->n_parts;
+    if (fh_cancel_requested(a->cancel)) {
+        a->status[p] = -2;
+        return;
+    }
+    dup_scratch ds = {NULL, 0};
+    int64_t pos = a->base[p], since_poll = 0;
+    for (int64_t k = lo; k < hi; k++) {
+        int64_t before = pos;
+        int r = arrow_feature_row(a->l, a->row0 + k, a->unique_keys, a->sink, &pos, &ds,
+                                  &since_poll, a->cancel);
+        if (r < 0) {
+            a->status[p] = r;
+            break;
+        }
+        a->flags[k] = r == 1 ? FH_ROW_PYTHON : 0;
+        a->row_nnz[k] = pos - before;
+    }
+    a->used[p] = pos - a->base[p];
+    free(ds.keys);
+}
+
 fh_status fh_arrow_feature_rows(const fh_arrow_lists *l, int64_t row0, int64_t n_rows,
                                 int unique_keys, int n_threads, fh_cancel *cancel,
                                 fh_sink *sink, int64_t *row_nnz, uint8_t *flags)
@@ -503,73 +606,42 @@ fh_status fh_arrow_feature_rows(const fh_arrow_lists *l, int64_t row0, int64_t n
     const int64_t items = fh_arrow_list_item_count(l, row0, n_rows);
     if (sink->n < 0 || sink->cap - sink->n < items || (items > 0 && (!sink->cols || !sink->vals)))
         return FH_ERR_BADARG;
-    /* At most one thread per row and per FH_MERGE_MIN_PER_THREAD items. */
-    n_threads = fh_team_size(n_threads, items / FH_MERGE_MIN_PER_THREAD);
+    /* At most one thread per row and per FH_ROWS_MIN_PER_THREAD items. */
+    n_threads = fh_team_size(n_threads, items / FH_ROWS_MIN_PER_THREAD);
     n_threads = fh_team_size(n_threads, n_rows);
-    /* per thread: first item position, entries written, status */
-    int64_t *base = malloc(sizeof(int64_t) * 3 * (size_t)n_threads);
+    const int64_t n_parts = merge_parts(n_threads, items, n_rows);
+    /* per part: first item position, entries written, status */
+    int64_t *base = malloc(sizeof(int64_t) * 3 * (size_t)n_parts);
     if (!base)
         return FH_ERR_NOMEM;
-    int64_t *used = base + n_threads, *status = base + 2 * n_threads;
-    int team = 1;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
-#endif
-    {
-        int t = 0, nt = 1;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        nt = omp_get_num_threads();
-#endif
-        const int64_t lo = n_rows * t / nt, hi = n_rows * (t + 1) / nt;
-        /* Thread t writes its rows one after the other from the position of its first
-         * row's items (rows never hold more entries than items). */
-        base[t] = fh_arrow_list_item_count(l, row0 + lo, hi - lo);
-        status[t] = 0;
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-        if (t == 0)
-            team = nt;
-        int64_t start = sink->n;
-        for (int u = 0; u < t; u++)
-            start += base[u];
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-        base[t] = start;
-        dup_scratch ds = {NULL, 0};
-        int64_t pos = start, since_poll = 0;
-        for (int64_t k = lo; k < hi; k++) {
-            int64_t before = pos;
-            int r = arrow_feature_row(l, row0 + k, unique_keys, sink, &pos, &ds, &since_poll,
-                                      cancel);
-            if (r < 0) {
-                status[t] = r;
-                break;
-            }
-            flags[k] = r == 1 ? FH_ROW_PYTHON : 0;
-            row_nnz[k] = pos - before;
-        }
-        used[t] = pos - start;
-        free(ds.keys);
+    int64_t *used = base + n_parts, *status = base + 2 * n_parts;
+    /* Part p writes its rows one after the other from the position of its first row's
+     * items (rows never hold more entries than items). */
+    for (int64_t p = 0, start = sink->n; p < n_parts; p++) {
+        const int64_t lo = n_rows * p / n_parts, hi = n_rows * (p + 1) / n_parts;
+        base[p] = start;
+        used[p] = status[p] = 0;
+        start += fh_arrow_list_item_count(l, row0 + lo, hi - lo);
     }
+    arrow_rows_ctx ac = {l, row0, n_rows, unique_keys, cancel, sink, row_nnz, flags,
+                         n_parts, base, used, status};
+    fh_pool_run(n_threads, n_parts, arrow_rows_part, &ac);
     fh_status st = FH_OK;
-    for (int t = 0; t < team; t++) {
-        if (status[t] == -2 || fh_cancel_requested(cancel))
+    for (int64_t p = 0; p < n_parts; p++) {
+        if (status[p] == -2 || fh_cancel_requested(cancel))
             st = FH_ERR_CANCELLED;
-        else if (status[t] == -1 && st == FH_OK)
+        else if (status[p] == -1 && st == FH_OK)
             st = FH_ERR_NOMEM;
     }
     if (st == FH_OK) {
-        /* Serial compaction: each thread's block moves down to its final position. */
+        /* Serial compaction: each part's block moves down to its final position. */
         int64_t pos = sink->n;
-        for (int t = 0; t < team; t++) {
-            if (pos != base[t] && used[t] > 0) {
-                memmove(sink->cols + pos, sink->cols + base[t], sizeof(int32_t) * (size_t)used[t]);
-                memmove(sink->vals + pos, sink->vals + base[t], sizeof(double) * (size_t)used[t]);
+        for (int64_t p = 0; p < n_parts; p++) {
+            if (pos != base[p] && used[p] > 0) {
+                memmove(sink->cols + pos, sink->cols + base[p], sizeof(int32_t) * (size_t)used[p]);
+                memmove(sink->vals + pos, sink->vals + base[p], sizeof(double) * (size_t)used[p]);
             }
-            pos += used[t];
+            pos += used[p];
         }
         sink->n = pos;
     }

@@ -130,8 +130,9 @@ enum { FH_MERGE_RAW = 1 };
  * set; *all_sorted is 1 iff the raw columns of every row are non-decreasing (scipy would not
  * sort: the caller needs it for the flagged rows of the whole matrix). Buffers are
  * caller-owned; inputs are only read and may not alias outputs. Reentrant; up to n_threads
- * OpenMP threads (static schedule), never more than one per row, per 4096 raw entries or
- * FH_MAX_THREADS; the output is identical for any thread count. Allocates
+ * threads of the pool (fh_pool.h: parts of rows claimed one at a time), never more than
+ * one per row, per 65536 raw entries or FH_MAX_THREADS; the output is identical for any
+ * thread count. Allocates
  * threads * (2 * longest row + 4096) * 8 bytes of scratch. O(nnz) for hashed columns,
  * O(nnz log(longest row)) at worst.
  * Returns FH_OK, FH_ERR_NOMEM, FH_ERR_BADARG (NULL buffers, n_rows < 0, decreasing
@@ -196,8 +197,8 @@ enum { FH_ROW_PYTHON = 1 /* left to the caller: Python's exact semantics are nee
  * it); a kept name is longer than INT32_MAX bytes; a value needs the caller's assignment
  * (fh_sink_needs_fix); or, with unique_keys, two items of the row have equal names (a
  * Python dict built from the row keeps one). Other rows get flags[k] = 0.
- * Reentrant on distinct sinks; uses up to n_threads OpenMP threads (the output does not
- * depend on it). Returns FH_OK, FH_ERR_NOMEM, FH_ERR_BADARG (bad arguments, too small a
+ * Reentrant on distinct sinks; uses up to n_threads threads of the pool (fh_pool.h; the
+ * output does not depend on it). Returns FH_OK, FH_ERR_NOMEM, FH_ERR_BADARG (bad arguments, too small a
  * sink), or FH_ERR_CANCELLED (cancel polled every FH_POLL_ITEMS items; sink->n is then
  * unchanged). O(items + name bytes), O(items log items) per row with unique_keys. */
 fh_status fh_arrow_feature_rows(const fh_arrow_lists *l, int64_t row0, int64_t n_rows,

@@ -8,6 +8,7 @@
 #include "fh_buf.h"
 #include "fh_charngrams.h"
 #include "fh_murmur3.h"
+#include "fh_pool.h"
 #include "fh_threads.h"
 #include "fh_unicode_impl.h"
 #include "fh_utf8.h"
@@ -541,6 +542,47 @@ void fh_batch_free(fh_batch *b)
     free(b);
 }
 
+/* What the threads of fh_batch_run_ws share: scratch[slot] is one thread's. */
+typedef struct {
+    const fh_corpus *corpus;
+    const fh_opts *opts;
+    hash_params hp;
+    fh_batch *b;
+    fh_cancel *cancel;
+    scratch *scratch;
+} run_ctx;
+
+/* One item of fh_batch_run_ws's job: analyse and hash the documents of chunk c into the
+ * chunk's own buffers (what it writes depends on the documents only). */
+static void run_chunk(void *arg, int64_t c, int slot)
+{
+    run_ctx *rc = arg;
+    chunk *ch = &rc->b->chunks[c];
+    if (fh_cancel_poll(rc->cancel)) {
+        ch->st = FH_ERR_CANCELLED;
+        ch->bad_row = ch->lo;
+        return;
+    }
+    int64_t units = 0;
+    for (int64_t i = ch->lo; i < ch->hi; i++) {
+        fh_status s = FH_OK;
+        units += doc_units(&rc->corpus->docs[i]);
+        if (units >= FH_POLL_ITEMS) { /* a chunk holds up to FH_CHUNK_UNITS */
+            units = 0;
+            if (fh_cancel_poll(rc->cancel))
+                s = FH_ERR_CANCELLED;
+        }
+        if (s == FH_OK)
+            s = process_doc(&rc->scratch[slot], ch, rc->corpus, i, rc->opts, &rc->hp,
+                            rc->b->row_nnz);
+        if (s != FH_OK) {
+            ch->st = s;
+            ch->bad_row = i;
+            return;
+        }
+    }
+}
+
 fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                        fh_batch **out, int64_t *bad_row)
 {
@@ -625,45 +667,18 @@ fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_th
         }
     }
 
-    hash_params hp = make_hash_params(opts);
+    run_ctx rc = {corpus, opts, make_hash_params(opts), b, cancel, NULL};
     n_threads = fh_team_size(n_threads, n_chunks);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
-#endif
-    {
-        scratch sc;
-        memset(&sc, 0, sizeof sc);
-        sc.cancel = sc.tb.cancel = sc.cb.cancel = cancel;
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (int64_t c = 0; c < n_chunks; c++) {
-            chunk *ch = &b->chunks[c];
-            if (fh_cancel_poll(cancel)) { /* no early exit from the loop: skip the chunk */
-                ch->st = FH_ERR_CANCELLED;
-                ch->bad_row = ch->lo;
-                continue;
-            }
-            int64_t units = 0;
-            for (int64_t i = ch->lo; i < ch->hi; i++) {
-                fh_status s = FH_OK;
-                units += doc_units(&corpus->docs[i]);
-                if (units >= FH_POLL_ITEMS) { /* a chunk holds up to FH_CHUNK_UNITS */
-                    units = 0;
-                    if (fh_cancel_poll(cancel))
-                        s = FH_ERR_CANCELLED;
-                }
-                if (s == FH_OK)
-                    s = process_doc(&sc, ch, corpus, i, opts, &hp, b->row_nnz);
-                if (s != FH_OK) {
-                    ch->st = s;
-                    ch->bad_row = i;
-                    break;
-                }
-            }
-        }
-        scratch_free(&sc);
-    }
+    rc.scratch = calloc((size_t)n_threads, sizeof(scratch));
+    if (!rc.scratch)
+        goto cleanup;
+    for (int t = 0; t < n_threads; t++)
+        rc.scratch[t].cancel = rc.scratch[t].tb.cancel = rc.scratch[t].cb.cancel = cancel;
+    /* One job of n_chunks items (fh_pool.h): a late thread delays only its own chunk. */
+    fh_pool_run(n_threads, n_chunks, run_chunk, &rc);
+    for (int t = 0; t < n_threads; t++)
+        scratch_free(&rc.scratch[t]);
+    free(rc.scratch);
 
     /* Serial: the lowest failing row, whatever the schedule was (a cancelled call is
      * reported as such, whatever else failed). */
@@ -688,12 +703,132 @@ cleanup:
     return st;
 }
 
+/* ---------------------------------------------------------------- tokenize and hash only */
+
+typedef struct {
+    const fh_corpus *corpus;
+    const fh_opts *opts;
+    hash_params hp;
+    fh_cancel *cancel;
+    scratch *scratch;
+    const int64_t *bounds; /* item k: documents [bounds[k], bounds[k + 1]) */
+    int64_t *keys;         /* per item: keys emitted */
+    fh_status *st;         /* per item */
+} hash_only_ctx;
+
+static void hash_only_item(void *arg, int64_t k, int slot)
+{
+    hash_only_ctx *h = arg;
+    scratch *sc = &h->scratch[slot];
+    int64_t keys = 0;
+    for (int64_t i = h->bounds[k]; i < h->bounds[k + 1]; i++) {
+        sc->nkeys = 0;
+        fh_status st = fh_cancel_requested(h->cancel)
+                           ? FH_ERR_CANCELLED
+                           : analyse_doc(sc, &h->corpus->docs[i], h->corpus->features, h->opts,
+                                         &h->hp);
+        if (st != FH_OK) {
+            h->st[k] = st;
+            return;
+        }
+        keys += sc->nkeys;
+    }
+    h->keys[k] = keys;
+}
+
+fh_status fh_batch_hash_only(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                             fh_cancel *cancel, int64_t *n_keys)
+{
+    fh_status st;
+    *n_keys = 0;
+    if (!corpus || corpus->n_docs < 0 || (corpus->n_docs > 0 && !corpus->docs))
+        return FH_ERR_BADARG;
+    if ((st = fh_opts_check(opts)) != FH_OK)
+        return st;
+    const int64_t n = corpus->n_docs;
+    /* the chunks of fh_batch_run_ws */
+    int64_t *bounds = malloc(sizeof(int64_t) * (size_t)(n + 1));
+    int64_t n_items = 0, units = 0;
+    if (!bounds)
+        return FH_ERR_NOMEM;
+    bounds[0] = 0;
+    for (int64_t i = 0, start = 0; i < n; i++) {
+        units += doc_units(&corpus->docs[i]);
+        if (units >= FH_CHUNK_UNITS || i + 1 - start >= FH_CHUNK_MAX_DOCS || i + 1 == n) {
+            bounds[++n_items] = i + 1;
+            units = 0;
+            start = i + 1;
+        }
+    }
+    n_threads = fh_team_size(n_threads, n_items);
+    hash_only_ctx h = {corpus, opts, make_hash_params(opts), cancel, NULL, bounds, NULL, NULL};
+    h.scratch = calloc((size_t)n_threads, sizeof(scratch));
+    h.keys = calloc((size_t)(n_items + 1), sizeof(int64_t));
+    h.st = calloc((size_t)(n_items + 1), sizeof(fh_status));
+    st = FH_ERR_NOMEM;
+    if (h.scratch && h.keys && h.st) {
+        for (int t = 0; t < n_threads; t++)
+            h.scratch[t].cancel = h.scratch[t].tb.cancel = h.scratch[t].cb.cancel = cancel;
+        fh_pool_run(n_threads, n_items, hash_only_item, &h);
+        st = FH_OK;
+        for (int64_t k = 0; k < n_items; k++) {
+            if (h.st[k] != FH_OK && st == FH_OK)
+                st = h.st[k];
+            *n_keys += h.keys[k];
+        }
+        for (int t = 0; t < n_threads; t++)
+            scratch_free(&h.scratch[t]);
+    }
+    free(h.scratch);
+    free(h.keys);
+    free(h.st);
+    free(bounds);
+    return st;
+}
+
 int64_t fh_batch_nnz(const fh_batch *b) { return b->nnz; }
 int64_t fh_batch_raw(const fh_batch *b) { return b->raw; }
 int64_t fh_batch_n_docs(const fh_batch *b) { return b->n_docs; }
 
 /* Entries copied between two polls by fh_batch_copy (a few milliseconds of memcpy). */
 #define FH_COPY_SLICE ((int64_t)1 << 22)
+
+typedef struct {
+    fh_batch *b;
+    fh_cancel *cancel;
+    int64_t nnz_base;
+    const int64_t *indptr;
+    int32_t *indices;
+    void *data;
+} copy_ctx;
+
+/* One item of fh_batch_copy's job: chunk c's rows to their place in the output. */
+static void copy_chunk(void *arg, int64_t c, int slot)
+{
+    copy_ctx *cc = arg;
+    fh_batch *b = cc->b;
+    chunk *ch = &b->chunks[c];
+    (void)slot;
+    int64_t at = cc->indptr[ch->lo] - cc->nnz_base;
+    for (int64_t k0 = 0; k0 < ch->nnz; k0 += FH_COPY_SLICE) {
+        if (fh_cancel_poll(cc->cancel))
+            break; /* reported by fh_batch_copy */
+        int64_t len = ch->nnz - k0 < FH_COPY_SLICE ? ch->nnz - k0 : FH_COPY_SLICE;
+        memcpy(cc->indices + at + k0, ch->cols + k0, sizeof(int32_t) * (size_t)len);
+        memcpy((uint8_t *)cc->data + (size_t)(at + k0) * (size_t)b->elem,
+               ch->vals + (size_t)k0 * (size_t)b->elem, (size_t)b->elem * (size_t)len);
+    }
+    /* moved: release the chunk now, so the batch is never held twice (unless its buffers
+     * belong to a workspace, to be reused by the next batch) */
+    if (!b->ws) {
+        free(ch->cols);
+        free(ch->vals);
+        ch->cols = NULL;
+        ch->vals = NULL;
+        ch->cap = 0;
+    }
+    ch->nnz = 0;
+}
 
 fh_status fh_batch_copy(fh_batch *b, int n_threads, fh_cancel *cancel, int64_t nnz_base,
                         int64_t *indptr, int32_t *indices, void *data)
@@ -706,32 +841,8 @@ fh_status fh_batch_copy(fh_batch *b, int n_threads, fh_cancel *cancel, int64_t n
     if (b->nnz > 0 && (!indices || !data))
         return FH_ERR_BADARG;
     b->moved = 1;
-    n_threads = fh_team_size(n_threads, b->n_chunks);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-#endif
-    for (int64_t c = 0; c < b->n_chunks; c++) {
-        chunk *ch = &b->chunks[c];
-        int64_t at = indptr[ch->lo] - nnz_base;
-        for (int64_t k0 = 0; k0 < ch->nnz; k0 += FH_COPY_SLICE) {
-            if (fh_cancel_poll(cancel))
-                break; /* reported below */
-            int64_t len = ch->nnz - k0 < FH_COPY_SLICE ? ch->nnz - k0 : FH_COPY_SLICE;
-            memcpy(indices + at + k0, ch->cols + k0, sizeof(int32_t) * (size_t)len);
-            memcpy((uint8_t *)data + (size_t)(at + k0) * (size_t)b->elem,
-                   ch->vals + (size_t)k0 * (size_t)b->elem, (size_t)b->elem * (size_t)len);
-        }
-        /* moved: release the chunk now, so the batch is never held twice (unless its
-         * buffers belong to a workspace, to be reused by the next batch) */
-        if (!b->ws) {
-            free(ch->cols);
-            free(ch->vals);
-            ch->cols = NULL;
-            ch->vals = NULL;
-            ch->cap = 0;
-        }
-        ch->nnz = 0;
-    }
+    copy_ctx cc = {b, cancel, nnz_base, indptr, indices, data};
+    fh_pool_run(n_threads, b->n_chunks, copy_chunk, &cc);
     return fh_cancel_requested(cancel) ? FH_ERR_CANCELLED : FH_OK;
 }
 

@@ -4,10 +4,11 @@
  * The batch kernel: documents -> canonical CSR rows, in parallel over documents.
  *
  * Usage: fh_batch_run() analyses and hashes every document of a corpus into per-chunk
- * buffers (OpenMP over chunks of documents; chunk boundaries depend on the documents only,
- * never on the thread count); the caller allocates output arrays of fh_batch_nnz() entries
- * and fh_batch_copy() places the rows (a serial prefix sum, then parallel copies of disjoint
- * slices). The output is bitwise identical for every thread count. */
+ * buffers (one job of the thread pool, fh_pool.h, whose items are chunks of documents;
+ * chunk boundaries depend on the documents only, never on the thread count); the caller
+ * allocates output arrays of fh_batch_nnz() entries and fh_batch_copy() places the rows (a
+ * serial prefix sum, then one pool job copying the chunks to disjoint slices). The output
+ * is bitwise identical for every thread count and schedule. */
 #pragma once
 #include <stdint.h>
 
@@ -103,8 +104,8 @@ int64_t fh_workspace_bytes(const fh_workspace *ws);
  * UnicodeEncodeError there --, FH_ERR_DECODE for a UTF-8 text or feature (FH_KIND_UTF8)
  * that is not valid UTF-8 -- where Python's decoder raises UnicodeDecodeError --,
  * FH_ERR_BADARG).
- * Uses up to n_threads OpenMP threads (ignored without OpenMP), never more than the batch
- * has chunks nor FH_MAX_THREADS (fh_threads.h), whatever n_threads is. Reentrant; reads
+ * Uses up to n_threads threads of the pool (fh_pool.h; one without threads), never more
+ * than the batch has chunks nor FH_MAX_THREADS (fh_threads.h), whatever n_threads is. Reentrant; reads
  * corpus and opts only. O(total text + features * log). */
 fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                        fh_batch **out, int64_t *bad_row);
@@ -117,6 +118,13 @@ fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threa
 fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                           fh_workspace *ws, fh_cancel *cancel, fh_batch **out,
                           int64_t *bad_row);
+
+/* For benchmarks: analyse and hash every document of corpus as fh_batch_run_ws does (the
+ * same chunks, on up to n_threads threads of the pool) but build no rows: no sorting,
+ * summing, normalising nor copying. *n_keys gets the hashed features. The ceiling of the
+ * per-feature work. Returns FH_OK or fh_batch_run_ws's errors. */
+fh_status fh_batch_hash_only(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                             fh_cancel *cancel, int64_t *n_keys);
 
 /* Stored entries (after summing duplicates) and raw entries (before) of a batch. */
 int64_t fh_batch_nnz(const fh_batch *b);
@@ -146,8 +154,9 @@ fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_o
 
 void fh_free(void *p);
 
-/* Nonzero iff the core was compiled with OpenMP. */
+/* Nonzero iff the core was compiled with OpenMP (which no kernel runs on: the OpenMP
+ * runtime is linked only for its thread limit below). */
 int fh_openmp_enabled(void);
 /* omp_get_max_threads() (1 without OpenMP): reflects OMP_NUM_THREADS and runtime limits
- * such as threadpoolctl's. */
+ * such as threadpoolctl's, which n_jobs=None stays within. */
 int fh_openmp_max_threads(void);

@@ -592,7 +592,7 @@ static void *caps_body(void *arg)
     for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
         *ok &= batch_equal_for_threads(&c, &o, counts[k]);
     /* the merge of FeatureHasher rows */
-    enum { R = 2000 };
+    enum { R = 40000 }; /* 160000 entries: a merge on 2 threads (65536 entries each at least) */
     static int64_t mp[R + 1], mo1[R + 1], mo[R + 1];
     static int32_t mi[4 * R], mx1[4 * R], mx[4 * R];
     static double mv[4 * R], mw1[4 * R], mw[4 * R];

@@ -25,7 +25,9 @@ def _info():
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
-        "openmp": "enabled" if _hashing.openmp_enabled() else "disabled",
+        "thread pool": "pthreads" if _hashing.pool_enabled() else (
+            "openmp" if _hashing.openmp_enabled() else "none (one thread)"),
+        "openmp (thread limit)": "enabled" if _hashing.openmp_enabled() else "disabled",
         "unicode (core tables)": _hashing.unicode_version(),
         "unicode (interpreter)": unicodedata.unidata_version,
         "cpus usable": str(cpu_count()),

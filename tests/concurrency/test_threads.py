@@ -3,8 +3,9 @@
 """Thread safety and thread-count invariance of fasthash.HashingVectorizer.
 
 One estimator instance is shared by 8 Python threads that all transform the same input
-objects at once (each call possibly starting its own OpenMP team); every result must be
-identical to the serial one. The output never depends on ``n_jobs``.
+objects at once (one call at a time runs on the core's thread pool, the others on their own
+threads); every result must be identical to the serial one. The output never depends on
+``n_jobs``, nor on which thread of the pool ran which chunk, nor on a late thread.
 """
 
 import threading
@@ -25,6 +26,7 @@ from _helpers import (
 
 import fasthash
 import fasthash.feature_extraction.text
+import fasthash.utils._threads
 
 N_THREADS = 8
 
@@ -178,6 +180,48 @@ def test_more_threads_than_documents():
     expected = SkHashingVectorizer().transform(docs)
     for n_jobs in (2, 3, 16, 64):
         assert_csr_identical(FhHashingVectorizer(n_jobs=n_jobs).transform(docs), expected)
+
+
+@pytest.fixture
+def late_pool_worker():
+    """One worker of every job of the core's pool sleeps 20 ms before each chunk it claims
+    (as a thread descheduled by the OS would): the calling thread meanwhile runs the
+    others, then waits for that one."""
+    from fasthash._lib import _hashing
+
+    if not _hashing.pool_enabled() or fasthash.utils._threads.cpu_count() < 2:
+        pytest.skip("needs the thread pool and 2 usable CPUs")
+    _hashing._pool_set_test_delay(20_000)
+    try:
+        yield
+    finally:
+        _hashing._pool_set_test_delay(0)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"ngram_range": (1, 2), "dtype": np.float32}, {"analyzer": "char_wb"}],
+    ids=repr,
+)
+def test_late_pool_worker_changes_no_output(params, corpus_3000, late_pool_worker):
+    from fasthash._lib import _hashing
+
+    docs = corpus_3000 * 3  # several batches of several chunks
+    expected = SkHashingVectorizer(**params).transform(docs)
+    assert_csr_identical(FhHashingVectorizer(**params, n_jobs=2).transform(docs), expected)
+    assert _hashing.pool_workers() >= 1
+
+
+def test_late_pool_worker_feature_hasher(late_pool_worker, monkeypatch):
+    from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
+
+    import fasthash.feature_extraction._hash as fh_hash
+
+    # batches of 2**20 raw entries: merged on 2 threads (smaller ones merge on one)
+    monkeypatch.setattr(fh_hash, "_BATCH_FEATURES", 1 << 20)
+    samples = [{f"f{i % 97}": 1.5, f"g{i}": -2.0, "h": float(i % 3)} for i in range(200000)]
+    expected = SkFeatureHasher().transform(samples)
+    assert_csr_identical(fasthash.FeatureHasher(n_jobs=2).transform(samples), expected)
 
 
 def test_threadpool_limits_respected_and_output_unchanged(corpus_3000):

@@ -513,7 +513,8 @@ def test_feature_union():
 
 
 def test_feature_union_parallel_threads():
-    """FeatureUnion(n_jobs=2) on joblib's threading backend: OpenMP inside Python threads."""
+    """FeatureUnion(n_jobs=2) on joblib's threading backend: the core's thread pool called
+    from two Python threads at once."""
     joblib = pytest.importorskip("joblib")
     union = FeatureUnion(
         [

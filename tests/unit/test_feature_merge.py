@@ -163,10 +163,10 @@ def test_feature_hasher_falls_back_to_scipy_when_order_matters(monkeypatch):
     "dtype", [np.float64, np.float32, np.int8, np.int64, np.bool_, np.complex128, np.longdouble]
 )
 @pytest.mark.parametrize("input_type", ["dict", "string"])
-def test_groups_of_batches_merge_as_one(monkeypatch, dtype, input_type):
-    """With several threads, batches are merged group by group as they are read (bounded
-    memory); integer and bool outputs are summed by scipy per group. Tiny batches and
-    groups, more threads than CPUs: scikit-learn's bits, whatever the grouping."""
+def test_batches_merge_as_one(monkeypatch, dtype, input_type):
+    """Batches are merged one by one as they are read (bounded memory), whatever the
+    thread count; integer and bool outputs are summed by scipy per batch. Tiny batches,
+    more threads than CPUs: scikit-learn's bits, whatever the batching."""
     import fasthash.feature_extraction._hash as fh_hash
 
     rng = np.random.default_rng(7)
@@ -180,7 +180,6 @@ def test_groups_of_batches_merge_as_one(monkeypatch, dtype, input_type):
             samples.append({str(f): float(rng.choice([1, -2, 0.5, 100, 7])) for f in picked})
     want = SkFeatureHasher(n_features=16, input_type=input_type, dtype=dtype).transform(samples)
     monkeypatch.setattr(fh_hash, "_BATCH_FEATURES", 7)
-    monkeypatch.setattr(fh_hash, "_MERGE_GROUP_FEATURES", 30)
     monkeypatch.setattr(fh_hash, "effective_n_jobs", lambda n_jobs, caller: n_jobs)
     for n_jobs in (1, 2, 5):
         with np.errstate(over="ignore"):

@@ -92,6 +92,7 @@ def test_n_jobs_semantics():
 
 @pytest.mark.skipif(not _hashing.openmp_enabled(), reason="built without OpenMP")
 def test_n_jobs_none_respects_threadpoolctl_limits():
+    # the kernels run on fasthash's own pool, but n_jobs=None follows the OpenMP limit
     with threadpool_limits(limits=1, user_api="openmp"):
         assert effective_n_jobs(None) == 1
         assert effective_n_jobs(2) == min(2, cpu_count())  # an explicit count is kept
@@ -228,3 +229,24 @@ def test_workspace_is_kept_between_calls_and_reused():
     assert 0 < kept <= 1 << 25  # one workspace, within the cap
     assert_same(vec.transform(docs), want)  # a reused workspace changes nothing
     assert _hashing._spare_workspace_bytes() == kept
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"ngram_range": (1, 3)}, {"analyzer": "char_wb", "ngram_range": (2, 4)},
+     {"analyzer": "char", "ngram_range": (1, 5), "strip_accents": "unicode"}],
+    ids=repr,
+)
+@pytest.mark.parametrize("n_threads", [1, 2, 7])
+def test_hash_only_hashes_every_feature_the_kernel_does(params, n_threads):
+    """The benchmarks' tokenize-and-hash stage (no rows) sees exactly the raw features the
+    kernel sums into rows, on any number of threads."""
+    vec = HashingVectorizer(**params)
+    plan = fh_text._Plan(vec)
+    prepare = plan.preparer(vec, vec.build_analyzer())
+    docs = DOCS * 40
+    batch = _hashing.collect(iter(docs), 1 << 20, 1 << 30, prepare, plan.fast_str)
+    builder = _hashing.CSRBuilder(plan.options)
+    builder.append(batch, plan.options, 1)
+    assert builder.raw > 0
+    assert _hashing.hash_only(batch, plan.options, n_threads) == builder.raw

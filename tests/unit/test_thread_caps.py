@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """No value of n_jobs crashes the interpreter; every thread count gives the same bits.
 
-``n_jobs`` is capped at the usable CPUs by the Python layer, and every parallel region of
-the core caps its team at its work and at 256 threads whatever it is asked: each case runs
-in a fresh interpreter (a crash fails the test instead of killing the run), on the main
-thread and on a thread with a 1 MiB stack (GNU OpenMP places per-thread data on the
-caller's stack when it starts a team).
+``n_jobs`` is capped at the usable CPUs by the Python layer, and every job of the core's
+thread pool caps its threads at its work and at 256 whatever it is asked (the pool never
+keeps more than 255 workers): each case runs in a fresh interpreter (a crash fails the test
+instead of killing the run), on the main thread and on a thread with a 1 MiB stack (a
+Python thread may have a small one).
 """
 
 import json

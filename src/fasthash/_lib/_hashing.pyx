@@ -697,6 +697,22 @@ cdef class CSRBuilder:
         return tuple(out)
 
 
+def hash_only(Batch batch, Options opts, int n_threads):
+    """For benchmarks: tokenize and hash ``batch`` as :meth:`CSRBuilder.append` does (GIL
+    released, up to ``n_threads`` threads) without building rows; returns the number of
+    features hashed."""
+    cdef fh_corpus corpus
+    cdef int64_t n_keys = 0
+    cdef fh_status st
+    corpus.docs = batch.docs
+    corpus.features = batch.feats
+    corpus.n_docs = batch.n_docs
+    with nogil:
+        st = fh_batch_hash_only(&corpus, &opts.c, n_threads, NULL, &n_keys)
+    _check(st, -1)
+    return n_keys
+
+
 def doc_features(text, Options opts):
     """Features the native analyser emits for one str (UTF-8 bytes, in emission order)."""
     cdef fh_doc d
@@ -756,8 +772,27 @@ def openmp_enabled():
 
 
 def openmp_max_threads():
-    """``omp_get_max_threads()`` of the core's OpenMP runtime (1 without OpenMP)."""
+    """``omp_get_max_threads()`` of the OpenMP runtime the core links (1 without OpenMP):
+    ``n_jobs=None`` stays within it (``OMP_NUM_THREADS``, threadpoolctl's limits), although
+    the kernels run on fasthash's own thread pool."""
     return fh_openmp_max_threads()
+
+
+def pool_enabled():
+    """Whether the core's thread pool can run threads (else every kernel runs on the
+    calling thread)."""
+    return bool(fh_pool_enabled())
+
+
+def pool_workers():
+    """Worker threads the core's pool has started so far (they sleep between jobs)."""
+    return fh_pool_workers()
+
+
+def _pool_set_test_delay(int64_t usec):
+    """For tests: one worker of every pool job sleeps ``usec`` microseconds before each
+    item it claims (0: never)."""
+    fh_pool_set_test_delay(usec)
 
 
 # ------------------------------------------------------------------ murmurhash3_32

@@ -159,6 +159,8 @@ cdef extern from "fh_hashing.h" nogil:
     fh_status fh_opts_check(const fh_opts *opts)
     fh_status fh_batch_run(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
                            fh_batch **out, int64_t *bad_row)
+    fh_status fh_batch_hash_only(const fh_corpus *corpus, const fh_opts *opts, int n_threads,
+                                 fh_cancel *cancel, int64_t *n_keys)
     int64_t fh_batch_nnz(const fh_batch *b)
     int64_t fh_batch_raw(const fh_batch *b)
     int64_t fh_batch_n_docs(const fh_batch *b)
@@ -170,6 +172,12 @@ cdef extern from "fh_hashing.h" nogil:
     void fh_free(void *p)
     int fh_openmp_enabled()
     int fh_openmp_max_threads()
+
+
+cdef extern from "fh_pool.h" nogil:
+    int fh_pool_enabled()
+    int fh_pool_workers()
+    void fh_pool_set_test_delay(int64_t usec)
 
 
 cdef extern from "fh_arrow.h" nogil:

@@ -31,11 +31,6 @@ _INDEX_INT32_MAX = 2**31 - 1
 # Raw entries read per batch: bounds the buffers on any input length; each batch is merged
 # (nogil) while its entries are still in cache.
 _BATCH_FEATURES = 1 << 16
-# With several threads, batches are merged in groups of about this many raw entries, one
-# parallel region per group: enough work to pay for waking the team (one region per batch
-# made 2 threads slower than 1 on a loaded machine), and a bound on the memory held (about
-# 24 bytes per entry: a copy of each batch, then the group) whatever the input's length.
-_MERGE_GROUP_FEATURES = 1 << 20
 # A merge of more raw entries than this (a huge sample) runs on fasthash's kernel thread
 # while the main thread waits interruptibly, so that Ctrl-C cancels it at once.
 _INTERRUPTIBLE_FEATURES = 1 << 22
@@ -318,54 +313,23 @@ def _read_batches(fill, new_batch, out, n_threads):
     from a Python iterable, without it from an Arrow column) and hand the batches to
     ``out``, whose ``merge`` runs without the GIL on ``n_threads`` threads.
 
-    One thread: each batch is merged as soon as it is read, while its entries are in cache,
-    and its buffers are reused. More threads: the batches are merged in groups of about
-    ``_MERGE_GROUP_FEATURES`` raw entries, one parallel region per group (each region waits
-    until every worker has been scheduled, which costs time slices on a loaded machine: a
-    region per batch made 2 threads twice slower than 1 on 2 loaded cores). A helper thread
-    merging batch k while batch k + 1 is read did not overlap either: it needs the GIL to
-    start its nogil call, and the reader holds it for the whole batch. Either way, memory
-    is bounded by a group plus the output, whatever the input's length.
+    Each batch is merged as soon as it is read, while its entries are in cache, and its
+    buffers are reused, whatever the thread count: a merge is one job of the core's thread
+    pool, whose threads sleep between jobs and never make the caller wait for one that has
+    not started (the OpenMP regions this replaced made a merge per batch cost 2 threads
+    twice the time of 1 on 2 loaded cores, so batches were copied and merged in groups).
+    Memory is bounded by a batch plus the output, whatever the input's length.
     """
     cancel = _cancel.Cancel()
     interruptible = in_main_thread()
-
-    def merge(job, n_entries):
-        run = run_interruptibly if interruptible and n_entries > _INTERRUPTIBLE_FEATURES else None
-        out.merge(job, n_threads, cancel, run)
-
     read_run = run_interruptibly if interruptible else None
-    if n_threads == 1:
-        batch = new_batch()
-        while not batch.exhausted:
-            fill(batch, cancel, read_run)
-            if batch.n_samples:
-                merge(out.prepare(batch), batch.n_entries)
-        return
-    jobs = []
-    held = 0
-
-    def merge_group():
-        nonlocal held
-        job = out.combine(jobs)
-        jobs.clear()  # the copies go before the merge allocates its output
-        merge(job, held)
-        held = 0
-
     batch = new_batch()
     while not batch.exhausted:
         fill(batch, cancel, read_run)
-        if batch.n_entries >= _MERGE_GROUP_FEATURES:
-            # a huge sample: merged straight from the batch (copying it would take long
-            # enough to delay Ctrl-C), after the group before it
-            if jobs:
-                merge_group()
-            merge(out.prepare(batch), batch.n_entries)
-        elif batch.n_samples:
-            jobs.append(out.prepare(batch, keep=True))  # copies: the batch is refilled
-            held += batch.n_entries
-        if jobs and (held >= _MERGE_GROUP_FEATURES or batch.exhausted):
-            merge_group()
+        if batch.n_samples:
+            long_merge = batch.n_entries > _INTERRUPTIBLE_FEATURES
+            run = run_interruptibly if interruptible and long_merge else None
+            out.merge(out.prepare(batch), n_threads, cancel, run)
 
 
 class _MergedOutput:
@@ -381,33 +345,16 @@ class _MergedOutput:
     def n_samples(self):
         return self.merged.n_samples
 
-    def prepare(self, batch, keep=False):
-        """The batch's raw rows with values cast to ``dt`` (GIL held): views of the batch,
-        or (``keep``) arrays of their own."""
+    def prepare(self, batch):
+        """The batch's raw rows with values cast to ``dt`` (GIL held): views of the batch."""
         values = batch.values()
         if self.dt != np.float64:
             with np.errstate(all="ignore"):  # unsafe values were assigned (and warned) already
                 values = values.astype(self.dt)
-        elif keep:
-            values = values.copy()
         fix_pos, fix_values = batch.fixups()
         if fix_pos.size:
             values[fix_pos] = fix_values
-        if keep:
-            return batch.indptr_array().copy(), batch.indices().copy(), values
         return batch.indptr_array(), batch.indices(), values
-
-    def combine(self, jobs):
-        """One job holding the raw rows of several (in order)."""
-        if len(jobs) == 1:
-            return jobs[0]
-        indptrs, indices, values = zip(*jobs, strict=True)
-        parts = [indptrs[0]]
-        end = indptrs[0][-1]
-        for p in indptrs[1:]:
-            parts.append(p[1:] + end)
-            end += p[-1]
-        return np.concatenate(parts), np.concatenate(indices), np.concatenate(values)
 
     def merge(self, job, n_threads, cancel, run):
         self.merged.append(*job, n_threads, cancel, run)
@@ -471,9 +418,9 @@ def _scipy_merge_rows(indptr, indices, values, rows, all_sorted, n_features):
 class _RawOutput:
     """Other dtypes: entries cast to ``dt``, merged by scipy.
 
-    Integer and bool values are merged group by group as they come (a row's sums do not
+    Integer and bool values are merged batch by batch as they come (a row's sums do not
     depend on their order: integer sums wrap around, bool sums are ORs; rows never span
-    groups), so memory stays bounded by a group plus the output. Complex and longdouble
+    batches), so memory stays bounded by a batch plus the output. Complex and longdouble
     sums round in scipy's order, which depends on the whole matrix (whether every row is
     sorted): their raw entries are kept and merged at the end, as scikit-learn does.
     """
@@ -488,9 +435,9 @@ class _RawOutput:
         self.n_samples = 0
         self.size = 0
 
-    def prepare(self, batch, keep=False):
+    def prepare(self, batch):
         """The batch's raw entries cast to ``dt`` and their row lengths (arrays of their
-        own, whatever ``keep``)."""
+        own)."""
         values = np.empty(batch.n_entries, dtype=self.dt)
         with np.errstate(all="ignore"):  # unsafe values were assigned (and warned) already
             np.copyto(values, batch.values(), casting="unsafe")
@@ -498,12 +445,6 @@ class _RawOutput:
         if fix_pos.size:
             values[fix_pos] = fix_values
         return batch.indices().copy(), values, np.diff(batch.indptr_array())
-
-    def combine(self, jobs):
-        """The jobs, concatenated (lengths stay per sample)."""
-        if len(jobs) == 1:
-            return jobs[0]
-        return tuple(np.concatenate(parts) for parts in zip(*jobs, strict=True))
 
     def merge(self, job, n_threads, cancel, run):
         indices, values, lengths = job
@@ -534,7 +475,7 @@ class _RawOutput:
             indptr = indptr.astype(np.int32)
         X = sp.csr_array((values, indices, indptr), dtype=dtype, shape=(self.n_samples, n_features))
         if self.by_group:
-            X.has_canonical_format = True  # each group was merged by scipy
+            X.has_canonical_format = True  # each batch was merged by scipy
         else:
             X.sum_duplicates()  # scipy's own merge: the same (unstable) order as scikit-learn
         return X
