@@ -19,30 +19,34 @@
 
 /* ---------------------------------------------------------------- a table of features */
 
-typedef struct {
-    int64_t off;   /* in the arena */
-    int64_t count;
-    uint32_t len;
-    uint32_t h;    /* murmur3 of the bytes */
-} rec_entry;
+/* Features of up to FH_RECORD_INLINE bytes (most words and character n-grams) are kept in
+ * their slot: a lookup that finds them touches one cache line. */
+#define FH_RECORD_INLINE 8
 
 typedef struct {
-    uint32_t h;
-    uint32_t idx1; /* entry index + 1; 0: empty */
+    uint32_t h;    /* murmur3 of the bytes */
+    uint32_t len;
+    union {
+        int64_t off;                    /* len > FH_RECORD_INLINE: in the arena */
+        uint8_t inl[FH_RECORD_INLINE];  /* else: the bytes, zero-padded */
+    } u;
+    int64_t count; /* 0: an empty slot */
 } rec_slot;
 
 typedef struct {
-    rec_entry *e;
-    int64_t n, cap;
     rec_slot *slots;
-    int64_t n_slots; /* a power of two, or 0 */
+    int64_t n, n_slots; /* used slots; a power of two, or 0 */
     uint8_t *arena;
     int64_t alen, acap;
 } rec_table;
 
+static inline const uint8_t *slot_bytes(const rec_table *t, const rec_slot *s)
+{
+    return s->len <= FH_RECORD_INLINE ? s->u.inl : t->arena + s->u.off;
+}
+
 static void table_free(rec_table *t)
 {
-    free(t->e);
     free(t->slots);
     free(t->arena);
     memset(t, 0, sizeof *t);
@@ -63,12 +67,13 @@ static fh_status table_rehash(rec_table *t, int64_t n_slots)
     if (!s)
         return FH_ERR_NOMEM;
     const int64_t mask = n_slots - 1;
-    for (int64_t k = 0; k < t->n; k++) {
-        int64_t i = (int64_t)(t->e[k].h & (uint32_t)mask);
-        while (s[i].idx1)
+    for (int64_t k = 0; k < t->n_slots; k++) {
+        if (!t->slots[k].count)
+            continue;
+        int64_t i = (int64_t)(t->slots[k].h & (uint32_t)mask);
+        while (s[i].count)
             i = (i + 1) & mask;
-        s[i].h = t->e[k].h;
-        s[i].idx1 = (uint32_t)(k + 1);
+        s[i] = t->slots[k];
     }
     free(t->slots);
     t->slots = s;
@@ -76,44 +81,57 @@ static fh_status table_rehash(rec_table *t, int64_t n_slots)
     return FH_OK;
 }
 
-/* Add count occurrences of the feature p[0 .. len) with hash h. */
+/* Add count (>= 1) occurrences of the feature p[0 .. len) with hash h. */
 static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, uint32_t h,
                                   int64_t count)
 {
     fh_status st;
     if ((t->n + 1) * 2 > t->n_slots) {
-        if (t->n >= (int64_t)UINT32_MAX - 1 || len > (int64_t)UINT32_MAX)
+        if (t->n_slots >= ((int64_t)1 << 40))
             return FH_ERR_OVERFLOW;
         if ((st = table_rehash(t, t->n_slots ? 2 * t->n_slots : 1024)) != FH_OK)
             return st;
     }
+    if (len > (int64_t)UINT32_MAX)
+        return FH_ERR_OVERFLOW;
+    uint64_t word = 0;
+    if (len <= FH_RECORD_INLINE && len > 0)
+        memcpy(&word, p, (size_t)len);
     const int64_t mask = t->n_slots - 1;
     int64_t i = (int64_t)(h & (uint32_t)mask);
     for (;;) {
-        rec_slot s = t->slots[i];
-        if (!s.idx1)
+        rec_slot *s = &t->slots[i];
+        if (!s->count)
             break;
-        if (s.h == h) {
-            rec_entry *e = &t->e[s.idx1 - 1];
-            if (e->len == (uint32_t)len && (len == 0 || memcmp(t->arena + e->off, p, (size_t)len) == 0)) {
-                e->count += count;
+        if (s->h == h && s->len == (uint32_t)len) {
+            int same;
+            if (len <= FH_RECORD_INLINE) {
+                uint64_t w;
+                memcpy(&w, s->u.inl, sizeof w);
+                same = w == word;
+            } else {
+                same = memcmp(t->arena + s->u.off, p, (size_t)len) == 0;
+            }
+            if (same) {
+                s->count += count;
                 return FH_OK;
             }
         }
         i = (i + 1) & mask;
     }
-    FH_GROW(t->e, t->cap, t->n + 1, 256, return FH_ERR_NOMEM);
-    FH_GROW(t->arena, t->acap, t->alen + len, 4096, return FH_ERR_NOMEM);
-    if (len)
+    rec_slot *s = &t->slots[i];
+    if (len > FH_RECORD_INLINE) {
+        FH_GROW(t->arena, t->acap, t->alen + len, 4096, return FH_ERR_NOMEM);
         memcpy(t->arena + t->alen, p, (size_t)len);
-    rec_entry *e = &t->e[t->n];
-    e->off = t->alen;
-    e->count = count;
-    e->len = (uint32_t)len;
-    e->h = h;
-    t->alen += len;
-    t->slots[i].h = h;
-    t->slots[i].idx1 = (uint32_t)(++t->n);
+        s->u.off = t->alen;
+        t->alen += len;
+    } else {
+        memcpy(s->u.inl, &word, sizeof word);
+    }
+    s->h = h;
+    s->len = (uint32_t)len;
+    s->count = count;
+    t->n++;
     return FH_OK;
 }
 
@@ -121,12 +139,22 @@ static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, u
 static fh_status table_merge(rec_table *dst, const rec_table *src)
 {
     fh_status st;
-    for (int64_t k = 0; k < src->n; k++) {
-        const rec_entry *e = &src->e[k];
-        if ((st = table_add(dst, src->arena + e->off, e->len, e->h, e->count)) != FH_OK)
+    for (int64_t k = 0; k < src->n_slots; k++) {
+        const rec_slot *s = &src->slots[k];
+        if (s->count && (st = table_add(dst, slot_bytes(src, s), s->len, s->h, s->count)) != FH_OK)
             return st;
     }
     return FH_OK;
+}
+
+/* Bytes of the features of t (the arena holds only the long ones). */
+static int64_t table_bytes(const rec_table *t)
+{
+    int64_t total = 0;
+    for (int64_t k = 0; k < t->n_slots; k++)
+        if (t->slots[k].count)
+            total += t->slots[k].len;
+    return total;
 }
 
 /* ---------------------------------------------------------------- dropped tallies */
@@ -241,7 +269,7 @@ void fh_recorder_free(fh_recorder *r)
 }
 
 int64_t fh_recorder_n_tokens(const fh_recorder *r) { return r->main.n; }
-int64_t fh_recorder_n_bytes(const fh_recorder *r) { return r->main.alen; }
+int64_t fh_recorder_n_bytes(const fh_recorder *r) { return table_bytes(&r->main); }
 int64_t fh_recorder_n_capped(const fh_recorder *r) { return r->dropped.n; }
 
 fh_status fh_recorder_add(fh_recorder *r, const uint8_t *bytes, int64_t len, int64_t count)
@@ -264,7 +292,7 @@ typedef struct {
     int64_t count;
     uint32_t len;
     uint32_t col;
-    int64_t idx;
+    uint32_t h;
 } sort_rec;
 
 static int sort_cmp(const void *a, const void *b)
@@ -288,12 +316,17 @@ static sort_rec *sorted_entries(const fh_recorder *r)
     sort_rec *s = malloc(sizeof *s * (size_t)(t->n > 0 ? t->n : 1));
     if (!s)
         return NULL;
-    for (int64_t k = 0; k < t->n; k++) {
-        s[k].p = t->arena + t->e[k].off;
-        s[k].count = t->e[k].count;
-        s[k].len = t->e[k].len;
-        s[k].col = column_of(r, t->e[k].h);
-        s[k].idx = k;
+    int64_t m = 0;
+    for (int64_t k = 0; k < t->n_slots; k++) {
+        const rec_slot *e = &t->slots[k];
+        if (!e->count)
+            continue;
+        s[m].p = slot_bytes(t, e);
+        s[m].count = e->count;
+        s[m].len = e->len;
+        s[m].col = column_of(r, e->h);
+        s[m].h = e->h;
+        m++;
     }
     qsort(s, (size_t)t->n, sizeof *s, sort_cmp);
     return s;
@@ -311,11 +344,10 @@ fh_status fh_recorder_trim(fh_recorder *r)
         return FH_ERR_NOMEM;
     for (int64_t k = 0, run = 0; k < r->main.n; k++) {
         run = k > 0 && s[k].col == s[k - 1].col ? run + 1 : 0;
-        const rec_entry *e = &r->main.e[s[k].idx];
         if (run < r->max_tokens)
-            st = table_add(&kept, s[k].p, e->len, e->h, e->count);
+            st = table_add(&kept, s[k].p, s[k].len, s[k].h, s[k].count);
         else
-            st = drop_add(&r->dropped, s[k].col, 1, e->count);
+            st = drop_add(&r->dropped, s[k].col, 1, s[k].count);
         if (st != FH_OK)
             goto cleanup;
     }
@@ -341,13 +373,12 @@ fh_status fh_recorder_dump(const fh_recorder *r, int32_t *columns, uint32_t *has
     int64_t at = 0;
     offsets[0] = 0;
     for (int64_t k = 0; k < r->main.n; k++) {
-        const rec_entry *e = &r->main.e[s[k].idx];
         columns[k] = (int32_t)s[k].col;
-        hashes[k] = e->h;
-        counts[k] = e->count;
-        if (e->len)
-            memcpy(bytes + at, s[k].p, e->len);
-        at += e->len;
+        hashes[k] = s[k].h;
+        counts[k] = s[k].count;
+        if (s[k].len)
+            memcpy(bytes + at, s[k].p, s[k].len);
+        at += s[k].len;
         offsets[k + 1] = at;
     }
     free(s);
