@@ -14,6 +14,14 @@
 #include <omp.h>
 #endif
 
+/* Features ahead whose hash slot is prefetched. */
+#define FH_RECORD_PREFETCH 8
+#if defined(__GNUC__) || defined(__clang__)
+#define FH_PREFETCH(p) __builtin_prefetch((p), 1, 1)
+#else
+#define FH_PREFETCH(p) ((void)0)
+#endif
+
 /* Documents per unit of parallel work (boundaries depend on the documents only). */
 #define FH_RECORD_CHUNK_DOCS 32
 
@@ -415,6 +423,11 @@ static fh_status record_chunk(rec_thread *th, const fh_corpus *corpus, const fh_
         else
             st = fh_analysis_run(th->a, &corpus->docs[i], corpus->features, opts, cancel, &v);
         for (int64_t k = 0; st == FH_OK && k < v.n; k++) {
+            /* the document's hashes are known ahead: fetch the slot of a later feature
+             * while this one is counted (the table is larger than the caches) */
+            if (k + FH_RECORD_PREFETCH < v.n && th->t.n_slots)
+                FH_PREFETCH(&th->t.slots[v.hashes[k + FH_RECORD_PREFETCH] &
+                                         (uint32_t)(th->t.n_slots - 1)]);
             if ((k & (FH_POLL_ITEMS - 1)) == FH_POLL_ITEMS - 1 && fh_cancel_poll(cancel))
                 st = FH_ERR_CANCELLED;
             else
