@@ -186,6 +186,22 @@ static void test_counts(int analyzer, int64_t min_n, int64_t max_n)
     dump_free(&d[1]);
 }
 
+/* "w<i> " at p; returns its length. */
+static int64_t put_word(char *p, int i)
+{
+    char digits[16];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    p[0] = 'w';
+    for (int k = 0; k < n; k++)
+        p[1 + k] = digits[n - 1 - k];
+    p[n + 1] = ' ';
+    return n + 2;
+}
+
 /* Many distinct features in few columns: trimmed while recording, at most the cap kept. */
 static void test_cap_and_trim(void)
 {
@@ -193,7 +209,7 @@ static void test_cap_and_trim(void)
     static char text[(size_t)N * 8 + 1];
     int64_t at = 0;
     for (int i = 0; i < N; i++)
-        at += sprintf(text + at, "w%d ", i);
+        at += put_word(text + at, i);
     fh_doc doc;
     memset(&doc, 0, sizeof doc);
     doc.mode = FH_DOC_TEXT;
