@@ -62,6 +62,19 @@ for topic in explanation:
     print(f"{topic.label:>12}: {words}")
 
 # %%
+# Collisions
+# ----------
+# Tokens that share a column share its weight: a rare token that collided with a strong one
+# shows up among the strong tokens. Its column name tells: the rarer tokens of a shared
+# column, listed after the most frequent one, borrowed its weight.
+for topic in explanation:
+    for t in topic.positive:
+        tokens_of_column = inverse.column_tokens(t.column)
+        if len(tokens_of_column) > 1 and t.token != tokens_of_column[0][0]:
+            name = inverse.column_names([t.column])[0]
+            print(f"{topic.label}: {t.token!r} (seen {t.count} times) is in column {name!r}")
+
+# %%
 # The strongest evidence for and against one topic:
 topic = next(t for t in explanation if t.label == "email")
 tokens = topic.positive[::-1] + topic.negative

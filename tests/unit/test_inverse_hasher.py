@@ -4,13 +4,14 @@
 analyzer, murmurhash3_32), whatever n_jobs, input container, batching or merging."""
 
 import pickle
+import warnings
 from collections import Counter
 
 import numpy as np
 import pytest
-from _helpers import TRICKY_DOCUMENTS
+from _helpers import TRICKY_DOCUMENTS, parametrize_with_checks
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import NotFittedError, SkipTestWarning
 from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -43,6 +44,20 @@ CONFIGS = [
     {"token_pattern": r"\w+(?:-\w+)*"},  # analysed in Python
     {"analyzer": lambda doc: doc.split()},  # a callable analyzer
 ]
+
+
+with warnings.catch_warnings():
+    # documents, not a 2-D array: scikit-learn runs its API checks only (as for its own
+    # HashingVectorizer), and says so with a SkipTestWarning
+    warnings.simplefilter("ignore", SkipTestWarning)
+    _ESTIMATOR_CHECKS = parametrize_with_checks(
+        [InverseHasher(HashingVectorizer(n_features=2**10))]
+    )
+
+
+@_ESTIMATOR_CHECKS
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
 
 
 def brute_force(hasher_params, docs, n_features, alternate_sign):

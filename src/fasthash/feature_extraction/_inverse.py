@@ -11,7 +11,6 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction import FeatureHasher as _SkFeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer as _SkHashingVectorizer
-from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from fasthash._lib import _arrow as _arrow_lib
@@ -424,6 +423,12 @@ class InverseHasher(BaseEstimator):
             self._recorder.add(np.frombuffer(data, dtype=np.uint8), offsets, counts)
             self._recorder.add_dropped(ccols, ctok, ccnt)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # documents, as the hasher's
+        tags.input_tags.two_d_array = False
+        return tags
+
     def __sklearn_is_fitted__(self):
         return hasattr(self, "_recorder")
 
@@ -568,6 +573,8 @@ class InverseHasher(BaseEstimator):
 
 
 def _final_estimator(estimator):
+    from sklearn.pipeline import Pipeline  # (not imported by `import fasthash`)
+
     while isinstance(estimator, Pipeline):
         estimator = estimator.steps[-1][1]
     return estimator
