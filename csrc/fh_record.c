@@ -15,7 +15,7 @@
 #endif
 
 /* Features ahead whose hash slot is prefetched. */
-#define FH_RECORD_PREFETCH 8
+#define FH_RECORD_PREFETCH 32
 #if defined(__GNUC__) || defined(__clang__)
 #define FH_PREFETCH(p) __builtin_prefetch((p), 1, 1)
 #else
@@ -29,7 +29,7 @@
 
 /* Features of up to FH_RECORD_INLINE bytes (most words and character n-grams) are kept in
  * their slot: a lookup that finds them touches one cache line. */
-#define FH_RECORD_INLINE 8
+#define FH_RECORD_INLINE 16
 
 typedef struct {
     uint32_t h;    /* murmur3 of the bytes */
@@ -37,6 +37,7 @@ typedef struct {
     union {
         int64_t off;                    /* len > FH_RECORD_INLINE: in the arena */
         uint8_t inl[FH_RECORD_INLINE];  /* else: the bytes, zero-padded */
+        uint64_t w[FH_RECORD_INLINE / 8];
     } u;
     int64_t count; /* 0: an empty slot */
 } rec_slot;
@@ -102,9 +103,9 @@ static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, u
     }
     if (len > (int64_t)UINT32_MAX)
         return FH_ERR_OVERFLOW;
-    uint64_t word = 0;
+    uint64_t word[FH_RECORD_INLINE / 8] = {0, 0};
     if (len <= FH_RECORD_INLINE && len > 0)
-        memcpy(&word, p, (size_t)len);
+        memcpy(word, p, (size_t)len);
     const int64_t mask = t->n_slots - 1;
     int64_t i = (int64_t)(h & (uint32_t)mask);
     for (;;) {
@@ -114,9 +115,7 @@ static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, u
         if (s->h == h && s->len == (uint32_t)len) {
             int same;
             if (len <= FH_RECORD_INLINE) {
-                uint64_t w;
-                memcpy(&w, s->u.inl, sizeof w);
-                same = w == word;
+                same = s->u.w[0] == word[0] && s->u.w[1] == word[1];
             } else {
                 same = memcmp(t->arena + s->u.off, p, (size_t)len) == 0;
             }
@@ -134,7 +133,8 @@ static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, u
         s->u.off = t->alen;
         t->alen += len;
     } else {
-        memcpy(s->u.inl, &word, sizeof word);
+        s->u.w[0] = word[0];
+        s->u.w[1] = word[1];
     }
     s->h = h;
     s->len = (uint32_t)len;
@@ -412,8 +412,9 @@ fh_status fh_recorder_dump(const fh_recorder *r, int32_t *columns, uint32_t *has
 }
 
 /* Count the features of documents [lo, hi) into th's table. */
-static fh_status record_chunk(rec_thread *th, const fh_corpus *corpus, const fh_opts *opts,
-                              fh_cancel *cancel, int64_t lo, int64_t hi, int64_t *bad_row)
+static fh_status record_chunk(rec_thread *th, rec_table *tab, const fh_corpus *corpus,
+                              const fh_opts *opts, fh_cancel *cancel, int64_t lo, int64_t hi,
+                              int64_t *bad_row)
 {
     fh_status st;
     fh_features_view v;
@@ -425,13 +426,13 @@ static fh_status record_chunk(rec_thread *th, const fh_corpus *corpus, const fh_
         for (int64_t k = 0; st == FH_OK && k < v.n; k++) {
             /* the document's hashes are known ahead: fetch the slot of a later feature
              * while this one is counted (the table is larger than the caches) */
-            if (k + FH_RECORD_PREFETCH < v.n && th->t.n_slots)
-                FH_PREFETCH(&th->t.slots[v.hashes[k + FH_RECORD_PREFETCH] &
-                                         (uint32_t)(th->t.n_slots - 1)]);
+            if (k + FH_RECORD_PREFETCH < v.n && tab->n_slots)
+                FH_PREFETCH(&tab->slots[v.hashes[k + FH_RECORD_PREFETCH] &
+                                        (uint32_t)(tab->n_slots - 1)]);
             if ((k & (FH_POLL_ITEMS - 1)) == FH_POLL_ITEMS - 1 && fh_cancel_poll(cancel))
                 st = FH_ERR_CANCELLED;
             else
-                st = table_add(&th->t, v.bytes + v.offsets[k], v.offsets[k + 1] - v.offsets[k],
+                st = table_add(tab, v.bytes + v.offsets[k], v.offsets[k + 1] - v.offsets[k],
                                v.hashes[k], 1);
         }
         if (st != FH_OK) {
@@ -490,7 +491,9 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
             int64_t hi = lo + FH_RECORD_CHUNK_DOCS < corpus->n_docs ? lo + FH_RECORD_CHUNK_DOCS
                                                                     : corpus->n_docs;
             cbad[c] = -1;
-            cst[c] = record_chunk(th, corpus, opts, cancel, lo, hi, &cbad[c]);
+            /* one thread counts straight into the recorder's table (no merge after) */
+            cst[c] = record_chunk(th, n_threads == 1 ? &r->main : &th->t, corpus, opts, cancel,
+                                  lo, hi, &cbad[c]);
         }
     }
     /* serial: the lowest failing document, whatever the schedule */
@@ -506,7 +509,7 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
             }
         }
     }
-    for (int k = 0; k < n_threads; k++) {
+    for (int k = 0; k < n_threads && n_threads > 1; k++) {
         if (st == FH_OK)
             st = table_merge(&r->main, &r->threads[k].t);
         table_clear(&r->threads[k].t);

@@ -35,17 +35,20 @@ void fh_recorder_free(fh_recorder *r);
 
 /* Count the features of every document of corpus, analysed with opts (whose n_features must
  * be the recorder's; alternate_sign is not used: the recorder keeps every hash). Up to
- * n_threads threads (ignored without OpenMP). On failure the recorder is unchanged and
- * *bad_row is the lowest failing document (the statuses of fh_batch_run_ws, FH_ERR_CANCELLED
- * soon after fh_cancel_request(cancel); cancel may be NULL). Not thread-safe on one recorder.
+ * n_threads threads (ignored without OpenMP): several threads count into tables of their
+ * own, added to the recorder's after the run; one thread counts straight into it. On
+ * failure *bad_row is the lowest failing document (the statuses of fh_batch_run_ws,
+ * FH_ERR_CANCELLED soon after fh_cancel_request(cancel); cancel may be NULL) and the
+ * recorder may hold the features of some documents of the run (with several threads:
+ * none, unless FH_ERR_NOMEM). Not thread-safe on one recorder.
  * O(features of the corpus + distinct features). */
 fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts *opts,
                           int n_threads, fh_cancel *cancel, int64_t *bad_row);
 
 /* Add count (>= 1) occurrences of the feature bytes[0 .. len) (serial: merging two
  * recorders, unpickling), and tally tokens/count dropped from column col (< n_features).
- * Neither trims. Return FH_OK, FH_ERR_NOMEM, FH_ERR_BADARG or FH_ERR_OVERFLOW (more than
- * 2**32 - 2 distinct features). */
+ * Neither trims. Return FH_OK, FH_ERR_NOMEM, FH_ERR_BADARG or FH_ERR_OVERFLOW (a feature
+ * longer than 2**32 - 1 bytes, more than 2**39 distinct features). */
 fh_status fh_recorder_add(fh_recorder *r, const uint8_t *bytes, int64_t len, int64_t count);
 fh_status fh_recorder_add_dropped(fh_recorder *r, uint32_t col, int64_t tokens, int64_t count);
 

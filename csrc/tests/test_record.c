@@ -273,7 +273,7 @@ static void test_errors_and_cancel(void)
     o.analyzer = 7;
     CHECK(fh_recorder_run(r, &c, &o, 1, NULL, &bad) == FH_ERR_BADARG);
     o.analyzer = FH_ANALYZER_WORD;
-    /* invalid UTF-8 in document 5 of the corpus: the lowest failing row, nothing recorded */
+    /* invalid UTF-8 in document 5 of the corpus: the lowest failing row */
     fh_doc bad_docs[8];
     for (int i = 0; i < 8; i++)
         bad_docs[i] = docs[0];
@@ -281,16 +281,25 @@ static void test_errors_and_cancel(void)
     bad_docs[5].text.len = 4;
     fh_corpus cb = {bad_docs, NULL, 8};
     CHECK(fh_recorder_run(r, &cb, &o, 2, NULL, &bad) == FH_ERR_DECODE && bad == 5);
-    CHECK(fh_recorder_n_tokens(r) == 1);
+    /* with several threads (several chunks), a failing run records nothing */
+    fh_doc many[200];
+    for (int i = 0; i < 200; i++)
+        many[i] = docs[0];
+    many[150] = bad_docs[5];
+    fh_corpus cm = {many, NULL, 200};
+    int64_t before = fh_recorder_n_tokens(r);
+    CHECK(fh_recorder_run(r, &cm, &o, 3, NULL, &bad) == FH_ERR_DECODE && bad == 150);
+    CHECK(fh_recorder_n_tokens(r) == before);
     /* cancellation: FH_ERR_CANCELLED, nothing recorded */
     fh_cancel *cancel = NULL;
     CHECK(fh_cancel_new(&cancel) == FH_OK);
     fh_cancel_request(cancel);
     CHECK(fh_recorder_run(r, &c, &o, 2, cancel, &bad) == FH_ERR_CANCELLED);
-    CHECK(fh_recorder_n_tokens(r) == 1);
+    CHECK(fh_recorder_n_tokens(r) == before);
     fh_cancel_reset(cancel);
+    CHECK(fh_recorder_run(r, &cm, &o, 1, cancel, &bad) == FH_ERR_DECODE);
     CHECK(fh_recorder_run(r, &c, &o, 2, cancel, &bad) == FH_OK);
-    CHECK(fh_recorder_n_tokens(r) > 1);
+    CHECK(fh_recorder_n_tokens(r) > before);
     fh_cancel_free(cancel);
     fh_corpus empty = {NULL, NULL, 0};
     CHECK(fh_recorder_run(r, &empty, &o, 2, NULL, &bad) == FH_OK);

@@ -206,6 +206,13 @@ class InverseHasher(BaseEstimator):
         self : InverseHasher
             The updated map.
 
+        Raises
+        ------
+        ValueError, UnicodeError, TypeError
+            scikit-learn's errors for a bad document (``transform`` raises the same). The
+            map may then hold tokens of some documents before it: call :meth:`fit` to
+            start over.
+
         Examples
         --------
         >>> from fasthash import HashingVectorizer, InverseHasher
