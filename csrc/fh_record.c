@@ -95,7 +95,7 @@ static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, u
                                   int64_t count)
 {
     fh_status st;
-    if ((t->n + 1) * 2 > t->n_slots) {
+    if ((t->n + 1) * 4 > t->n_slots * 3) { /* load factor at most 3/4 */
         if (t->n_slots >= ((int64_t)1 << 40))
             return FH_ERR_OVERFLOW;
         if ((st = table_rehash(t, t->n_slots ? 2 * t->n_slots : 1024)) != FH_OK)
