@@ -400,3 +400,22 @@ def test_top_tokens_errors():
         top_tokens(LogisticRegression(), inv)
     with pytest.raises(ValueError, match="n_top"):
         top_tokens(clf, inv, n_top=-1)
+
+
+def test_feature_hasher_arrow_columns_equal_lists():
+    pa = pytest.importorskip("pyarrow")
+    names = [["a", "bb", "caf\u00e9"], [], ["bb", "bb", "x"]] * 5
+    pairs = [{"a": 1.0, "bb": -2.0, "zero": 0.0}, {"caf\u00e9": 3.0}] * 5
+    for input_type, X, column in (
+        ("string", names, pa.array(names, type=pa.list_(pa.string()))),
+        (
+            "dict",
+            pairs,
+            pa.array([list(d.items()) for d in pairs], type=pa.map_(pa.string(), pa.float64())),
+        ),
+    ):
+        h = FeatureHasher(n_features=8, input_type=input_type)
+        from_list = InverseHasher(h, max_tokens_per_column=None).fit(X)
+        from_arrow = InverseHasher(h, max_tokens_per_column=None).fit(column)
+        assert recorded(from_arrow) == recorded(from_list)
+        assert from_arrow.n_documents_ == len(X)

@@ -83,7 +83,8 @@ def _feature_hasher_names(hasher, X):
         if input_type == "string":
             yield [f for f in x]
             continue
-        items = x.items() if input_type == "dict" else x
+        # a dict, or its pairs (an Arrow map row is read as the list of its pairs)
+        items = x.items() if input_type == "dict" and hasattr(x, "items") else x
         names = []
         for f, v in items:
             if isinstance(v, str):
