@@ -340,6 +340,30 @@ static sort_rec *sorted_entries(const fh_recorder *r)
     return s;
 }
 
+/* Nonzero unless r certainly has no column with more than max_tokens features: counted in
+ * a dense array of saturating counters when the columns are not many more than the
+ * features (then no sort is needed when nothing is over the cap); else 1 (sort and see). */
+static int maybe_over_cap(const fh_recorder *r)
+{
+    const rec_table *t = &r->main;
+    int64_t n = t->n > FH_RECORD_MIN_TRIM ? t->n : FH_RECORD_MIN_TRIM;
+    if ((int64_t)r->n_features > 64 * n || r->max_tokens >= UINT16_MAX)
+        return 1;
+    uint16_t *per_col = calloc(r->n_features, sizeof *per_col);
+    if (!per_col)
+        return 1;
+    int over = 0;
+    for (int64_t k = 0; k < t->n_slots && !over; k++) {
+        if (!t->slots[k].count)
+            continue;
+        uint16_t *c = &per_col[column_of(r, t->slots[k].h)];
+        *c += *c < UINT16_MAX;
+        over = *c > r->max_tokens;
+    }
+    free(per_col);
+    return over;
+}
+
 fh_status fh_recorder_trim(fh_recorder *r)
 {
     fh_status st = FH_ERR_NOMEM;
@@ -347,6 +371,10 @@ fh_status fh_recorder_trim(fh_recorder *r)
     memset(&kept, 0, sizeof kept);
     if (r->max_tokens == 0)
         return FH_OK;
+    if (!maybe_over_cap(r)) {
+        r->kept_at_trim = r->main.n;
+        return FH_OK;
+    }
     sort_rec *s = sorted_entries(r);
     if (!s)
         return FH_ERR_NOMEM;
