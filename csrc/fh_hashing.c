@@ -41,6 +41,7 @@ static void scratch_free(scratch *sc)
     free(sc->pk);
     free(sc->dbuf);
     free(sc->doff);
+    free(sc->dhash);
     memset(sc, 0, sizeof *sc);
 }
 
@@ -884,6 +885,44 @@ fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_o
 }
 
 void fh_free(void *p) { free(p); }
+
+/* ---------------------------------------------------------------- analysis hook
+ * For fh_record.c: the features of one document after another, in reusable scratch. */
+
+struct fh_analysis {
+    scratch sc;
+};
+
+fh_status fh_analysis_new(fh_analysis **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? FH_OK : FH_ERR_NOMEM;
+}
+
+void fh_analysis_free(fh_analysis *a)
+{
+    if (!a)
+        return;
+    scratch_free(&a->sc);
+    free(a);
+}
+
+fh_status fh_analysis_run(fh_analysis *a, const fh_doc *doc, const fh_text *features,
+                          const fh_opts *opts, fh_cancel *cancel, fh_features_view *out)
+{
+    static const int64_t zero = 0;
+    scratch *sc = &a->sc;
+    sc->debug = 1;
+    sc->dn = sc->dlen = 0;
+    sc->cancel = sc->tb.cancel = sc->cb.cancel = cancel;
+    hash_params hp = make_hash_params(opts);
+    fh_status st = analyse_doc(sc, doc, features, opts, &hp);
+    out->bytes = sc->dbuf;
+    out->offsets = sc->dn ? sc->doff : &zero;
+    out->hashes = sc->dhash;
+    out->n = st == FH_OK ? sc->dn : 0;
+    return st;
+}
 
 int fh_openmp_enabled(void)
 {

@@ -53,6 +53,8 @@ typedef struct {
     int64_t dlen, dcap;
     int64_t *doff;
     int64_t dn, dcap_off;
+    uint32_t *dhash; /* the murmur3 hash of each collected feature */
+    int64_t dcap_hash;
 } scratch;
 
 /* What turns a hash into a key (fh_feature_key), derived from the options once per call. */
@@ -63,11 +65,14 @@ typedef struct {
     int avx2;     /* the AVX2 n-gram loops may run */
 } hash_params;
 
-/* Debug mode (fh_doc_features): append one feature's bytes to sc->dbuf. */
-static inline fh_status debug_append(scratch *sc, const uint8_t *p, int64_t len)
+/* Debug mode (fh_doc_features, fh_analysis_run): append one feature's bytes to sc->dbuf
+ * and its hash h to sc->dhash. */
+static inline fh_status debug_append(scratch *sc, const uint8_t *p, int64_t len, uint32_t h)
 {
     FH_GROW(sc->doff, sc->dcap_off, sc->dn + 2, 64, return FH_ERR_NOMEM);
+    FH_GROW(sc->dhash, sc->dcap_hash, sc->dn + 1, 64, return FH_ERR_NOMEM);
     FH_GROW(sc->dbuf, sc->dcap, sc->dlen + len, 256, return FH_ERR_NOMEM);
+    sc->dhash[sc->dn] = h;
     if (sc->dn == 0)
         sc->doff[0] = 0;
     if (len)
@@ -82,7 +87,7 @@ static inline fh_status emit(scratch *sc, const hash_params *hp, const uint8_t *
                              uint32_t h)
 {
     if (sc->debug)
-        return debug_append(sc, p, len);
+        return debug_append(sc, p, len, h);
     FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + 1, 1024, return FH_ERR_NOMEM);
     sc->keys[sc->nkeys++] = fh_feature_key(h, hp->n_features, hp->pow2_mask, hp->alternate_sign);
     return FH_OK;

@@ -11,6 +11,7 @@ from fasthash._config import config_context, get_config, set_config
 from fasthash._show_versions import show_versions
 from fasthash.exceptions import FasthashError, IncompatibleModelsError
 from fasthash.feature_extraction._hash import FeatureHasher
+from fasthash.feature_extraction._inverse import InverseHasher, top_tokens
 from fasthash.feature_extraction.text import HashingVectorizer, python_analysis_reason
 from fasthash.utils._murmur import murmurhash3_32
 
@@ -61,6 +62,7 @@ __all__ = [
     "GridSearchCV",
     "HashingVectorizer",
     "IncompatibleModelsError",
+    "InverseHasher",
     "ParallelForestClassifier",
     "ParallelForestRegressor",
     "RandomizedSearchCV",
@@ -74,5 +76,6 @@ __all__ = [
     "python_analysis_reason",
     "set_config",
     "show_versions",
+    "top_tokens",
     "__version__",
 ]

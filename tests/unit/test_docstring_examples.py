@@ -21,6 +21,7 @@ MODULES = [
     "fasthash.model_selection._search",
     "fasthash.model_selection._validation",
     "fasthash.feature_extraction._hash",
+    "fasthash.feature_extraction._inverse",
 ]
 
 

@@ -137,6 +137,46 @@ class CSRBuilder:
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[Any]]: ...
 
 def hash_only(batch: Batch, opts: Options, n_threads: int) -> int: ...
+
+class Recorder:
+    n_features: int
+    max_tokens: int
+    n_tokens: int
+    def __init__(self, n_features: int, max_tokens: int) -> None: ...
+    def append(
+        self,
+        batch: Batch,
+        opts: Options,
+        n_threads: int,
+        cancel: Cancel | None = ...,
+        run: Callable[[Callable[[], None], Cancel | None], None] | None = ...,
+    ) -> None: ...
+    def add(
+        self,
+        data: npt.NDArray[np.uint8],
+        offsets: npt.NDArray[np.int64],
+        counts: npt.NDArray[np.int64],
+    ) -> None: ...
+    def add_dropped(
+        self,
+        columns: npt.NDArray[np.int32],
+        tokens: npt.NDArray[np.int64],
+        counts: npt.NDArray[np.int64],
+    ) -> None: ...
+    def trim(self) -> None: ...
+    def dump(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.int32],
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        bytes,
+        npt.NDArray[np.int32],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+    ]: ...
+
 def doc_features(text: str, opts: Options) -> list[bytes]: ...
 def _spare_workspace_bytes() -> int: ...
 def unicode_version() -> str: ...

@@ -825,3 +825,126 @@ def _murmurhash3_array(const int32_t[::1] key, unsigned int seed, bint positive)
             out[i] = fh_murmur3_32(&k, sizeof(int), seed)
     res = np.asarray(out)
     return res if positive else res.view(np.int32)
+
+
+# ------------------------------------------------------------------ recording (inverse map)
+
+cdef class Recorder:
+    """The features of documents counted per distinct feature (``csrc/fh_record.h``).
+
+    ``append`` analyses a :class:`Batch` as :meth:`CSRBuilder.append` would and counts its
+    features (GIL released, up to ``n_threads`` threads); ``add`` and ``add_dropped`` merge
+    state in (another recorder's, a pickled one's); ``dump`` returns the state as arrays.
+    """
+    cdef fh_recorder *c
+    cdef readonly uint32_t n_features
+    cdef readonly int64_t max_tokens
+    # the call in progress (append), read by _run_kernel on any thread
+    cdef fh_corpus corpus
+    cdef fh_opts *opts
+    cdef int n_threads
+    cdef fh_cancel *cancel
+    cdef int64_t bad
+    cdef fh_status st
+
+    def __cinit__(self, uint32_t n_features, int64_t max_tokens):
+        self.c = NULL
+        self.n_features = n_features
+        self.max_tokens = max_tokens
+        _check(fh_recorder_new(n_features, max_tokens, &self.c), -1)
+
+    def __dealloc__(self):
+        fh_recorder_free(self.c)
+
+    @property
+    def n_tokens(self):
+        """Distinct features held."""
+        return fh_recorder_n_tokens(self.c)
+
+    def append(self, Batch batch, Options opts, int n_threads, Cancel cancel=None, run=None):
+        """Count the features of ``batch`` (``run`` as in :meth:`CSRBuilder.append`)."""
+        self.corpus.docs = batch.docs
+        self.corpus.features = batch.feats
+        self.corpus.n_docs = batch.n_docs
+        self.opts = &opts.c
+        self.n_threads = n_threads
+        self.cancel = cancel.c if cancel is not None else NULL
+        try:
+            if run is None:
+                self._run_kernel()
+            else:
+                run(self._run_kernel, cancel)
+            _check(self.st, self.bad)
+        finally:
+            self.opts = NULL
+            self.cancel = NULL
+            self.corpus.docs = NULL
+            self.corpus.features = NULL
+
+    def _run_kernel(self):
+        with nogil:
+            self.st = fh_recorder_run(self.c, &self.corpus, self.opts, self.n_threads,
+                                      self.cancel, &self.bad)
+
+    def add(self, const uint8_t[::1] data not None, const int64_t[::1] offsets not None,
+            const int64_t[::1] counts not None):
+        """Add ``counts[i]`` occurrences of feature ``data[offsets[i]:offsets[i + 1]]``."""
+        cdef Py_ssize_t i, n = counts.shape[0]
+        cdef fh_status st = FH_OK
+        if offsets.shape[0] != n + 1 or (n and (offsets[0] < 0 or offsets[n] > data.shape[0])):
+            raise ValueError("inconsistent feature arrays")
+        for i in range(n):
+            if offsets[i + 1] < offsets[i]:
+                raise ValueError("inconsistent feature arrays")
+        cdef const uint8_t *base = &data[0] if data.shape[0] else NULL
+        with nogil:
+            for i in range(n):
+                st = fh_recorder_add(self.c, base + offsets[i] if base != NULL else NULL,
+                                     offsets[i + 1] - offsets[i], counts[i])
+                if st != FH_OK:
+                    break
+        _check(st, -1)
+
+    def add_dropped(self, const int32_t[::1] columns not None,
+                    const int64_t[::1] tokens not None, const int64_t[::1] counts not None):
+        """Tally ``tokens[i]`` features and ``counts[i]`` occurrences dropped from
+        ``columns[i]``."""
+        cdef Py_ssize_t i
+        if tokens.shape[0] != columns.shape[0] or counts.shape[0] != columns.shape[0]:
+            raise ValueError("inconsistent tally arrays")
+        for i in range(columns.shape[0]):
+            if columns[i] < 0:
+                raise ValueError("negative column")
+            _check(fh_recorder_add_dropped(self.c, <uint32_t>columns[i], tokens[i], counts[i]),
+                   -1)
+
+    def trim(self):
+        """Apply the cap to every column now."""
+        cdef fh_status st
+        with nogil:
+            st = fh_recorder_trim(self.c)
+        _check(st, -1)
+
+    def dump(self):
+        """``(columns, hashes, counts, offsets, data, capped_columns, capped_tokens,
+        capped_counts)``: the features sorted by column, count descending, bytes; hashes
+        are uint32 (negative as int32: the feature's sign)."""
+        cdef int64_t n = fh_recorder_n_tokens(self.c)
+        cdef int64_t m = fh_recorder_n_capped(self.c)
+        cdef int32_t[::1] cols = np.empty(n, dtype=np.int32)
+        cdef uint32_t[::1] hashes = np.empty(n, dtype=np.uint32)
+        cdef int64_t[::1] counts = np.empty(n, dtype=np.int64)
+        cdef int64_t[::1] offsets = np.empty(n + 1, dtype=np.int64)
+        cdef uint8_t[::1] data = np.empty(max(fh_recorder_n_bytes(self.c), 1), dtype=np.uint8)
+        cdef int32_t[::1] ccols = np.empty(max(m, 1), dtype=np.int32)
+        cdef int64_t[::1] ctok = np.empty(max(m, 1), dtype=np.int64)
+        cdef int64_t[::1] ccnt = np.empty(max(m, 1), dtype=np.int64)
+        cdef fh_status st
+        with nogil:
+            st = fh_recorder_dump(self.c, &cols[0] if n else NULL, &hashes[0] if n else NULL,
+                                  &counts[0] if n else NULL, &offsets[0], &data[0],
+                                  &ccols[0], &ctok[0], &ccnt[0])
+        _check(st, -1)
+        return (np.asarray(cols), np.asarray(hashes), np.asarray(counts),
+                np.asarray(offsets), bytes(data[:offsets[n]]), np.asarray(ccols)[:m],
+                np.asarray(ctok)[:m], np.asarray(ccnt)[:m])

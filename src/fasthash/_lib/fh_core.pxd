@@ -304,3 +304,23 @@ cdef extern from "fh_features.h" nogil:
                                     int unique_keys, int n_threads, fh_cancel *cancel,
                                     fh_sink *sink, int64_t *row_nnz, uint8_t *flags)
     int64_t fh_arrow_list_item_count(const fh_arrow_lists *l, int64_t row0, int64_t n)
+
+
+cdef extern from "fh_record.h" nogil:
+    ctypedef struct fh_recorder:
+        pass
+    fh_status fh_recorder_new(uint32_t n_features, int64_t max_tokens, fh_recorder **out)
+    void fh_recorder_free(fh_recorder *r)
+    fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts *opts,
+                              int n_threads, fh_cancel *cancel, int64_t *bad_row)
+    fh_status fh_recorder_add(fh_recorder *r, const uint8_t *bytes, int64_t len, int64_t count)
+    fh_status fh_recorder_add_dropped(fh_recorder *r, uint32_t col, int64_t tokens,
+                                      int64_t count)
+    fh_status fh_recorder_trim(fh_recorder *r)
+    int64_t fh_recorder_n_tokens(const fh_recorder *r)
+    int64_t fh_recorder_n_bytes(const fh_recorder *r)
+    int64_t fh_recorder_n_capped(const fh_recorder *r)
+    fh_status fh_recorder_dump(const fh_recorder *r, int32_t *columns, uint32_t *hashes,
+                               int64_t *counts, int64_t *offsets, uint8_t *bytes,
+                               int32_t *capped_columns, int64_t *capped_tokens,
+                               int64_t *capped_counts)

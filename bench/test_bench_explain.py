@@ -1,0 +1,82 @@
+# Authors: The fasthash developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The cost of recording the inverse map (``InverseHasher.fit``) against a plain transform.
+
+Groups are ``explain | <corpus> | <configuration>`` with, side by side on the same
+documents (~6 MB, see conftest.py):
+
+- ``transform[1]`` / ``transform[all]``: ``HashingVectorizer.transform`` with ``n_jobs=1``
+  and ``n_jobs=None``;
+- ``record[1]`` / ``record[all]``: ``InverseHasher(vectorizer).fit`` (default
+  ``max_tokens_per_column``) with the same ``n_jobs``.
+
+Target: ``record`` at most 2x ``transform`` (median against median, same run, same
+``n_jobs``). ``extra_info`` holds MB, the thread count, the distinct tokens recorded and
+the load average at the start. The ``record`` rounds alternate with the ``transform``
+rounds of the same group only through pytest's order: on a busy machine, compare medians of
+a run and quote the load.
+
+Configurations: the default words, word n-grams (1, 2), ``char_wb`` (2, 4), ``char``
+(2, 5); the multilingual corpus (default words, ``char_wb``) when babel is present.
+"""
+
+import os
+
+import pytest
+
+import fasthash
+from fasthash.utils._threads import effective_n_jobs
+
+MB = 1e6
+ROUNDS = 7
+
+CONFIGS = {
+    "default": {},
+    "ngram(1,2)": {"ngram_range": (1, 2)},
+    "char_wb(2,4)": {"analyzer": "char_wb", "ngram_range": (2, 4)},
+    "char(2,5)": {"analyzer": "char", "ngram_range": (2, 5)},
+}
+CASES = [("english", name) for name in CONFIGS] + [
+    ("multilingual", "default"),
+    ("multilingual", "char_wb(2,4)"),
+]
+JOBS = {"[1]": 1, "[all]": None}
+
+
+def _info(benchmark, corpus, n_jobs):
+    benchmark.extra_info["mb"] = corpus.mb
+    benchmark.extra_info["n_threads"] = effective_n_jobs(n_jobs, "HashingVectorizer")
+    benchmark.extra_info["loadavg"] = os.getloadavg()[0]
+
+
+@pytest.mark.parametrize("jobs", list(JOBS))
+@pytest.mark.parametrize("case", CASES, ids=[f"{c}-{n}" for c, n in CASES])
+def test_transform(benchmark, corpora, case, jobs):
+    corpus_name, config = case
+    corpus = corpora(corpus_name)
+    n_jobs = JOBS[jobs]
+    benchmark.group = f"explain | {corpus_name} | {config}"
+    benchmark.name = f"transform{jobs}"
+    _info(benchmark, corpus, n_jobs)
+    vec = fasthash.HashingVectorizer(n_jobs=n_jobs, **CONFIGS[config])
+    X = benchmark.pedantic(vec.transform, args=(corpus.docs,), rounds=ROUNDS, warmup_rounds=1)
+    assert X.shape[0] == len(corpus.docs)
+
+
+@pytest.mark.parametrize("jobs", list(JOBS))
+@pytest.mark.parametrize("case", CASES, ids=[f"{c}-{n}" for c, n in CASES])
+def test_record(benchmark, corpora, case, jobs):
+    corpus_name, config = case
+    corpus = corpora(corpus_name)
+    n_jobs = JOBS[jobs]
+    benchmark.group = f"explain | {corpus_name} | {config}"
+    benchmark.name = f"record{jobs}"
+    _info(benchmark, corpus, n_jobs)
+    vec = fasthash.HashingVectorizer(n_jobs=n_jobs, **CONFIGS[config])
+
+    def record():
+        return fasthash.InverseHasher(vec, n_jobs=n_jobs).fit(corpus.docs)
+
+    inv = benchmark.pedantic(record, rounds=ROUNDS, warmup_rounds=1)
+    assert inv.n_documents_ == len(corpus.docs)
+    benchmark.extra_info["tokens"] = inv.n_tokens_

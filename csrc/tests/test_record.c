@@ -1,0 +1,320 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * C-level tests of the recorder (fh_record.h): its counts equal a naive count of the
+ * features fh_doc_features lists, whatever the thread count; the cap, the dropped tallies,
+ * automatic trimming, merging by fh_recorder_add, cancellation and bad arguments. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fh_cancel.h"
+#include "fh_hashing.h"
+#include "fh_murmur3.h"
+#include "fh_record.h"
+#include "fh_test.h"
+
+static fh_opts word_opts(uint32_t n_features, int analyzer, int64_t min_n, int64_t max_n)
+{
+    fh_opts o;
+    memset(&o, 0, sizeof o);
+    o.min_n = min_n;
+    o.max_n = max_n;
+    o.analyzer = analyzer;
+    o.n_features = n_features;
+    o.lowercase = 1;
+    o.alternate_sign = 1;
+    o.norm = FH_NORM_NONE;
+    o.out_type = FH_OUT_F64;
+    o.token = FH_TOKEN_WORD2;
+    return o;
+}
+
+/* A dump of r (arrays malloc'ed; free with dump_free). */
+typedef struct {
+    int64_t n, m;
+    int32_t *cols, *ccols;
+    uint32_t *hashes;
+    int64_t *counts, *offsets, *ctok, *ccnt;
+    uint8_t *bytes;
+} dump;
+
+static dump take_dump(const fh_recorder *r)
+{
+    dump d;
+    d.n = fh_recorder_n_tokens(r);
+    d.m = fh_recorder_n_capped(r);
+    d.cols = malloc(sizeof(int32_t) * (size_t)(d.n + 1));
+    d.hashes = malloc(sizeof(uint32_t) * (size_t)(d.n + 1));
+    d.counts = malloc(sizeof(int64_t) * (size_t)(d.n + 1));
+    d.offsets = malloc(sizeof(int64_t) * (size_t)(d.n + 1));
+    d.bytes = malloc((size_t)fh_recorder_n_bytes(r) + 1);
+    d.ccols = malloc(sizeof(int32_t) * (size_t)(d.m + 1));
+    d.ctok = malloc(sizeof(int64_t) * (size_t)(d.m + 1));
+    d.ccnt = malloc(sizeof(int64_t) * (size_t)(d.m + 1));
+    CHECK(fh_recorder_dump(r, d.cols, d.hashes, d.counts, d.offsets, d.bytes, d.ccols, d.ctok,
+                           d.ccnt) == FH_OK);
+    return d;
+}
+
+static void dump_free(dump *d)
+{
+    free(d->cols);
+    free(d->hashes);
+    free(d->counts);
+    free(d->offsets);
+    free(d->bytes);
+    free(d->ccols);
+    free(d->ctok);
+    free(d->ccnt);
+}
+
+static int dumps_equal(const dump *a, const dump *b)
+{
+    if (a->n != b->n || a->m != b->m)
+        return 0;
+    if (a->n && (memcmp(a->cols, b->cols, sizeof(int32_t) * (size_t)a->n) ||
+                 memcmp(a->hashes, b->hashes, sizeof(uint32_t) * (size_t)a->n) ||
+                 memcmp(a->counts, b->counts, sizeof(int64_t) * (size_t)a->n) ||
+                 memcmp(a->offsets, b->offsets, sizeof(int64_t) * (size_t)(a->n + 1)) ||
+                 memcmp(a->bytes, b->bytes, (size_t)a->offsets[a->n])))
+        return 0;
+    if (a->m && (memcmp(a->ccols, b->ccols, sizeof(int32_t) * (size_t)a->m) ||
+                 memcmp(a->ctok, b->ctok, sizeof(int64_t) * (size_t)a->m) ||
+                 memcmp(a->ccnt, b->ccnt, sizeof(int64_t) * (size_t)a->m)))
+        return 0;
+    return 1;
+}
+
+/* Count of feature p[0..len) in the dump, 0 if absent; checks its column and hash. */
+static int64_t dump_count(const dump *d, const uint8_t *p, int64_t len, uint32_t n_features)
+{
+    uint32_t h = fh_murmur3_32(p, (size_t)len, 0);
+    for (int64_t i = 0; i < d->n; i++) {
+        if (d->offsets[i + 1] - d->offsets[i] == len &&
+            memcmp(d->bytes + d->offsets[i], p, (size_t)len) == 0) {
+            CHECK(d->hashes[i] == h);
+            CHECK((uint32_t)d->cols[i] == fh_feature_key(h, n_features, 0, 0) >> 1);
+            return d->counts[i];
+        }
+    }
+    return 0;
+}
+
+static const char *DOCS[] = {
+    "The quick brown fox jumps over the lazy dog",
+    "the fox the fox THE FOX",
+    "",
+    "caf\xc3\xa9 na\xc3\xafve",
+    "a bb ccc dddd eeeee ffffff ggggggg hhhhhhhh iiiiiiiii jjjjjjjjjj",
+    "repeat repeat repeat repeat",
+};
+#define N_DOCS ((int)(sizeof DOCS / sizeof DOCS[0]))
+
+static void make_corpus(fh_doc *docs, fh_corpus *c, int copies)
+{
+    for (int k = 0; k < copies; k++) {
+        for (int i = 0; i < N_DOCS; i++) {
+            fh_doc *d = &docs[k * N_DOCS + i];
+            memset(d, 0, sizeof *d);
+            d->mode = FH_DOC_TEXT;
+            d->text.data = DOCS[i];
+            d->text.len = (int64_t)strlen(DOCS[i]);
+            d->text.kind = FH_KIND_UTF8;
+        }
+    }
+    c->docs = docs;
+    c->features = NULL;
+    c->n_docs = (int64_t)copies * N_DOCS;
+}
+
+/* The recorder's counts equal a naive count of fh_doc_features, for 1 and 3 threads. */
+static void test_counts(int analyzer, int64_t min_n, int64_t max_n)
+{
+    enum { COPIES = 40 };
+    static fh_doc docs[COPIES * N_DOCS];
+    fh_corpus c;
+    make_corpus(docs, &c, COPIES);
+    const uint32_t nf = 1000;
+    fh_opts o = word_opts(nf, analyzer, min_n, max_n);
+    dump d[2];
+    for (int t = 0; t < 2; t++) {
+        fh_recorder *r = NULL;
+        int64_t bad = 0;
+        CHECK(fh_recorder_new(nf, 0, &r) == FH_OK);
+        CHECK(fh_recorder_run(r, &c, &o, t == 0 ? 1 : 3, NULL, &bad) == FH_OK);
+        CHECK(bad == -1);
+        d[t] = take_dump(r);
+        fh_recorder_free(r);
+    }
+    CHECK(dumps_equal(&d[0], &d[1]));
+    /* every feature of every document, counted naively */
+    int64_t total = 0, distinct_ok = 1;
+    for (int i = 0; i < N_DOCS; i++) {
+        uint8_t *buf;
+        int64_t *off, n;
+        CHECK(fh_doc_features(&docs[i], NULL, &o, &buf, &off, &n) == FH_OK);
+        for (int64_t k = 0; k < n; k++) {
+            int64_t len = off[k + 1] - off[k], expect = 0;
+            for (int j = 0; j < N_DOCS; j++) { /* occurrences in the whole corpus */
+                uint8_t *b2;
+                int64_t *o2, n2;
+                CHECK(fh_doc_features(&docs[j], NULL, &o, &b2, &o2, &n2) == FH_OK);
+                for (int64_t q = 0; q < n2; q++)
+                    expect += o2[q + 1] - o2[q] == len &&
+                              memcmp(b2 + o2[q], buf + off[k], (size_t)len) == 0;
+                fh_free(b2);
+                fh_free(o2);
+            }
+            distinct_ok &= dump_count(&d[0], buf + off[k], len, nf) == COPIES * expect;
+        }
+        total += n;
+        fh_free(buf);
+        fh_free(off);
+    }
+    CHECK(distinct_ok);
+    int64_t sum = 0;
+    for (int64_t i = 0; i < d[0].n; i++)
+        sum += d[0].counts[i];
+    CHECK(sum == COPIES * total);
+    /* sorted by column, then count descending */
+    for (int64_t i = 1; i < d[0].n; i++)
+        CHECK(d[0].cols[i - 1] < d[0].cols[i] ||
+              (d[0].cols[i - 1] == d[0].cols[i] && d[0].counts[i - 1] >= d[0].counts[i]));
+    dump_free(&d[0]);
+    dump_free(&d[1]);
+}
+
+/* "w<i> " at p; returns its length. */
+static int64_t put_word(char *p, int i)
+{
+    char digits[16];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    p[0] = 'w';
+    for (int k = 0; k < n; k++)
+        p[1 + k] = digits[n - 1 - k];
+    p[n + 1] = ' ';
+    return n + 2;
+}
+
+/* Many distinct features in few columns: trimmed while recording, at most the cap kept. */
+static void test_cap_and_trim(void)
+{
+    enum { N = 100000 };
+    static char text[(size_t)N * 8 + 1];
+    int64_t at = 0;
+    for (int i = 0; i < N; i++)
+        at += put_word(text + at, i);
+    fh_doc doc;
+    memset(&doc, 0, sizeof doc);
+    doc.mode = FH_DOC_TEXT;
+    doc.text.data = text;
+    doc.text.len = at;
+    doc.text.kind = FH_KIND_UCS1;
+    doc.text.ascii = 1;
+    fh_doc docs[2] = {doc, doc};
+    fh_corpus c = {docs, NULL, 2};
+    fh_opts o = word_opts(100, FH_ANALYZER_WORD, 1, 1);
+    fh_recorder *r = NULL, *r2 = NULL;
+    int64_t bad;
+    CHECK(fh_recorder_new(100, 3, &r) == FH_OK);
+    CHECK(fh_recorder_run(r, &c, &o, 2, NULL, &bad) == FH_OK);
+    CHECK(fh_recorder_n_tokens(r) <= 300); /* trimmed by the run itself */
+    CHECK(fh_recorder_trim(r) == FH_OK);
+    dump d = take_dump(r);
+    CHECK(d.n == 300 && d.m == 100);
+    int64_t kept = 0, dropped = 0, dropped_tokens = 0;
+    for (int64_t i = 0; i < d.n; i++)
+        kept += d.counts[i];
+    for (int64_t i = 0; i < d.m; i++) {
+        dropped += d.ccnt[i];
+        dropped_tokens += d.ctok[i];
+        CHECK(d.ccols[i] == (int32_t)i);
+    }
+    CHECK(kept + dropped == 2 * N && dropped_tokens == N - 300);
+    /* merging a dump into another recorder gives the same state */
+    CHECK(fh_recorder_new(100, 3, &r2) == FH_OK);
+    for (int64_t i = 0; i < d.n; i++)
+        CHECK(fh_recorder_add(r2, d.bytes + d.offsets[i], d.offsets[i + 1] - d.offsets[i],
+                              d.counts[i]) == FH_OK);
+    for (int64_t i = 0; i < d.m; i++)
+        CHECK(fh_recorder_add_dropped(r2, (uint32_t)d.ccols[i], d.ctok[i], d.ccnt[i]) == FH_OK);
+    dump d2 = take_dump(r2);
+    CHECK(dumps_equal(&d, &d2));
+    dump_free(&d);
+    dump_free(&d2);
+    fh_recorder_free(r);
+    fh_recorder_free(r2);
+}
+
+static void test_errors_and_cancel(void)
+{
+    fh_recorder *r = NULL;
+    int64_t bad;
+    CHECK(fh_recorder_new(0, 0, &r) == FH_ERR_BADARG && r == NULL);
+    CHECK(fh_recorder_new(2147483648u, 0, &r) == FH_ERR_BADARG);
+    CHECK(fh_recorder_new(16, -1, &r) == FH_ERR_BADARG);
+    CHECK(fh_recorder_new(16, 0, &r) == FH_OK);
+    CHECK(fh_recorder_add(r, (const uint8_t *)"x", 1, 0) == FH_ERR_BADARG);
+    CHECK(fh_recorder_add(r, NULL, 1, 1) == FH_ERR_BADARG);
+    CHECK(fh_recorder_add(r, NULL, 0, 1) == FH_OK); /* the empty feature */
+    CHECK(fh_recorder_add_dropped(r, 16, 1, 1) == FH_ERR_BADARG);
+    static fh_doc docs[4 * N_DOCS];
+    fh_corpus c;
+    make_corpus(docs, &c, 4);
+    fh_opts o = word_opts(32, FH_ANALYZER_WORD, 1, 1); /* n_features differs */
+    CHECK(fh_recorder_run(r, &c, &o, 1, NULL, &bad) == FH_ERR_BADARG);
+    o.n_features = 16;
+    o.analyzer = 7;
+    CHECK(fh_recorder_run(r, &c, &o, 1, NULL, &bad) == FH_ERR_BADARG);
+    o.analyzer = FH_ANALYZER_WORD;
+    /* invalid UTF-8 in document 5 of the corpus: the lowest failing row */
+    fh_doc bad_docs[8];
+    for (int i = 0; i < 8; i++)
+        bad_docs[i] = docs[0];
+    bad_docs[5].text.data = "ok \xff";
+    bad_docs[5].text.len = 4;
+    fh_corpus cb = {bad_docs, NULL, 8};
+    CHECK(fh_recorder_run(r, &cb, &o, 2, NULL, &bad) == FH_ERR_DECODE && bad == 5);
+    /* with several threads (several chunks), a failing run records nothing */
+    fh_doc many[200];
+    for (int i = 0; i < 200; i++)
+        many[i] = docs[0];
+    many[150] = bad_docs[5];
+    fh_corpus cm = {many, NULL, 200};
+    int64_t before = fh_recorder_n_tokens(r);
+    CHECK(fh_recorder_run(r, &cm, &o, 3, NULL, &bad) == FH_ERR_DECODE && bad == 150);
+    CHECK(fh_recorder_n_tokens(r) == before);
+    /* cancellation: FH_ERR_CANCELLED, nothing recorded */
+    fh_cancel *cancel = NULL;
+    CHECK(fh_cancel_new(&cancel) == FH_OK);
+    fh_cancel_request(cancel);
+    CHECK(fh_recorder_run(r, &c, &o, 2, cancel, &bad) == FH_ERR_CANCELLED);
+    CHECK(fh_recorder_n_tokens(r) == before);
+    fh_cancel_reset(cancel);
+    CHECK(fh_recorder_run(r, &cm, &o, 1, cancel, &bad) == FH_ERR_DECODE);
+    CHECK(fh_recorder_run(r, &c, &o, 2, cancel, &bad) == FH_OK);
+    CHECK(fh_recorder_n_tokens(r) > before);
+    fh_cancel_free(cancel);
+    fh_corpus empty = {NULL, NULL, 0};
+    CHECK(fh_recorder_run(r, &empty, &o, 2, NULL, &bad) == FH_OK);
+    fh_recorder_free(r);
+    fh_recorder_free(NULL);
+}
+
+int main(void)
+{
+    test_counts(FH_ANALYZER_WORD, 1, 1);
+    test_counts(FH_ANALYZER_WORD, 1, 3);
+    test_counts(FH_ANALYZER_CHAR_WB, 2, 4);
+    test_counts(FH_ANALYZER_CHAR, 1, 5);
+    test_cap_and_trim();
+    test_errors_and_cancel();
+    printf("record: %s\n", failures ? "FAILED" : "ok");
+    return failures ? 1 : 0;
+}
