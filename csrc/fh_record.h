@@ -5,8 +5,8 @@
  * which column, with which sign, how often.
  *
  * A recorder counts the distinct features of the documents it is run on (each document
- * analysed exactly as the batch kernel analyses it, fh_analysis_run), on n_threads OpenMP
- * threads: each thread counts into its own table, and the tables are added to the
+ * analysed exactly as the batch kernel analyses it, fh_analysis_run), on n_threads threads
+ * of fh_pool: each thread counts into its own table, and the tables are added to the
  * recorder's after each run. The column and sign of a feature follow from its murmur3 hash
  * h (fh_feature_key): column |h| mod n_features, negative iff h < 0 as int32.
  *
@@ -35,7 +35,7 @@ void fh_recorder_free(fh_recorder *r);
 
 /* Count the features of every document of corpus, analysed with opts (whose n_features must
  * be the recorder's; alternate_sign is not used: the recorder keeps every hash). Up to
- * n_threads threads (ignored without OpenMP): several threads count into tables of their
+ * n_threads threads of fh_pool: several threads count into tables of their
  * own, added to the recorder's after the run; one thread counts straight into it. On
  * failure *bad_row is the lowest failing document (the statuses of fh_batch_run_ws,
  * FH_ERR_CANCELLED soon after fh_cancel_request(cancel); cancel may be NULL) and the
