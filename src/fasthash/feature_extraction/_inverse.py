@@ -22,8 +22,6 @@ from fasthash.utils._threads import effective_n_jobs
 
 __all__ = ["InverseHasher", "TokenWeight", "TokenWeights", "top_tokens"]
 
-_BATCH_MAX_DOCS = 1 << 13
-_BATCH_MAX_UNITS = 1 << 21
 _INTERRUPTIBLE_WORK = 1 << 22
 
 TokenWeight = namedtuple("TokenWeight", ["token", "weight", "column", "sign", "count"])
@@ -274,31 +272,11 @@ class InverseHasher(BaseEstimator):
             column.check_not_table(type(self).__name__)
             if column.kind not in (_arrow_lib.TEXT, _arrow_lib.BYTES):
                 X, column = iter_rows(column), None
-        if column is None:
-            iterator = iter(X)
-
-            def next_batch():
-                return _hashing.collect(
-                    iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
-                )
-        else:
-            views = plan.arrow_views(vec, column.kind)
-
-            def next_batch():
-                return _hashing.collect_arrow(
-                    column.stream,
-                    _BATCH_MAX_DOCS,
-                    _BATCH_MAX_UNITS,
-                    prepare,
-                    views,
-                    plan.fast_str,
-                    column.null_value,
-                )
-
+        next_batch = plan.batches(vec, X, column, prepare)
         return self._run(next_batch, plan, n_threads)
 
     def _record_features(self, X, n_threads):
-        from fasthash.feature_extraction.text import _Plan
+        from fasthash.feature_extraction.text import _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, _Plan
 
         column = arrow_column(X)
         if column is not None:  # read as the Python samples the column stands for

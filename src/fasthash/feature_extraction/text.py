@@ -258,21 +258,7 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
             return self._sklearn_transform(X if column is None else iter_rows(column))
         n_threads = effective_n_jobs(self.n_jobs, type(self).__name__)
 
-        if column is None:
-            iterator = iter(X)
-
-            def next_batch():
-                return _hashing.collect(
-                    iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, plan.fast_str
-                )
-        else:
-            views = plan.arrow_views(self, column.kind)
-
-            def next_batch():
-                return _hashing.collect_arrow(
-                    column.stream, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, views,
-                    plan.fast_str, column.null_value,
-                )
+        next_batch = plan.batches(self, X, column, prepare)
 
         builder = _hashing.CSRBuilder(plan.options)
         cancel = _cancel.Cancel()
@@ -492,6 +478,21 @@ class _Plan:
                 return _hashing.ARROW_VIEWS_UTF8
             return _hashing.ARROW_VIEWS_CHECKED
         return _hashing.ARROW_VIEWS_NONE
+
+    def batches(self, vec, X, column, prepare):
+        """A function returning the next batch (``_hashing.collect``) of the documents of
+        the iterable ``X``, or of the Arrow ``column`` (from ``arrow_column``) if not None,
+        each prepared by ``prepare`` (from :meth:`preparer`)."""
+        if column is None:
+            iterator = iter(X)
+            return lambda: _hashing.collect(
+                iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, self.fast_str
+            )
+        views = self.arrow_views(vec, column.kind)
+        return lambda: _hashing.collect_arrow(
+            column.stream, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, views, self.fast_str,
+            column.null_value,
+        )
 
     def _sklearn_only(self, why):
         self.sklearn_only = True
