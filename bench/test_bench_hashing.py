@@ -35,6 +35,7 @@ from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVector
 import fasthash
 from fasthash._corpus import english_documents, multilingual_documents
 from fasthash.cli import _compare_csr
+from fasthash.utils._busy import BusyProcesses
 from fasthash.utils._threads import effective_n_jobs
 
 MB = 1e6
@@ -645,36 +646,6 @@ LOAD_CASES = {
         "english", {"analyzer": "char_wb", "ngram_range": (2, 4)}, unreplicated=True),
     "FeatureHasher | dicts of word counts": _fh_case,
 }
-
-
-class BusyProcesses:
-    """``n`` processes spinning in pure Python (one core each) while the block runs."""
-
-    def __init__(self, n):
-        self.n = n
-        self.procs = []
-
-    def __enter__(self):
-        import subprocess
-        import sys
-        import time
-
-        for _ in range(self.n):
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-c", "import sys; sys.stdout.write('up\\n'); sys.stdout.flush()\n"
-                 "while True: pass"], stdout=subprocess.PIPE))
-        for p in self.procs:  # each is spinning once it has written its line
-            p.stdout.readline()
-        time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc):
-        for p in self.procs:
-            p.kill()
-        for p in self.procs:
-            p.wait()
-            p.stdout.close()
-        self.procs = []
 
 
 @pytest.mark.parametrize("impl", list(LOAD_IMPLEMENTATIONS))

@@ -14,7 +14,9 @@ hash
 """
 
 import argparse
+import os
 import platform
+import statistics
 import sys
 import time
 
@@ -58,14 +60,23 @@ def _parse_n_jobs(text):
     return value
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _int_at_least(low, what):
+    """An argparse type: an integer >= ``low``, described as ``what`` in its errors."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int = _int_at_least(1, "a positive integer")
+_non_negative_int = _int_at_least(0, "a non-negative integer")
 
 
 def _positive_float(text):
@@ -135,7 +146,7 @@ def _time_transform(vectorizer, docs, repeat, min_seconds=_MIN_SECONDS):
     """Time ``vectorizer.transform(docs)``: one untimed run, then at least ``repeat`` runs.
 
     Fast implementations are run again (up to ``_MAX_RUNS`` runs) until ``min_seconds``
-    of timed runs have accumulated, so that the best time is not one noisy sample.
+    of timed runs have accumulated, so that the median is not one noisy sample.
 
     Returns
     -------
@@ -153,6 +164,46 @@ def _time_transform(vectorizer, docs, repeat, min_seconds=_MIN_SECONDS):
     return output, times
 
 
+def _load_average():
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):  # not on every platform
+        return "unknown"
+
+
+def _measure(rows, docs, n_bytes, repeat, out, err):
+    """Time each ``(label, vectorizer)`` of ``rows`` on ``docs``, print their table and
+    return whether every output equals the first row's (scikit-learn's), bit for bit."""
+    results = []
+    reference = None
+    identical = True
+    for label, vectorizer in rows:
+        output, times = _time_transform(vectorizer, docs, repeat)
+        if reference is None:
+            reference = output
+        else:
+            problems = _compare_csr(reference, output)
+            if problems:
+                identical = False
+                print(f"MISMATCH {label} vs scikit-learn:", file=err)
+                for problem in problems:
+                    print(f"  {problem}", file=err)
+        results.append((label, statistics.median(times), len(times)))
+
+    width = max(len(label) for label, _, _ in results)
+    print(
+        f"{'implementation':<{width}}  {'runs':>4}  {'median s':>8}  {'MB/s':>8}  {'speed-up':>8}",
+        file=out,
+    )
+    base = results[0][1]
+    for label, median, runs in results:
+        mbps = n_bytes / _MB / median if median > 0 else float("inf")
+        speedup = base / median if median > 0 else float("inf")
+        print(f"{label:<{width}}  {runs:>4}  {median:8.4f}  {mbps:8.1f}  {speedup:7.2f}x", file=out)
+    out.flush()
+    return identical
+
+
 def _run_demo(args, out=None, err=None):
     """Implement ``fasthash demo``; return the exit status."""
     out = sys.stdout if out is None else out  # resolved per call: redirections work
@@ -162,6 +213,7 @@ def _run_demo(args, out=None, err=None):
 
     import fasthash
     from fasthash.datasets import load_english_documents
+    from fasthash.utils._busy import BusyProcesses
 
     start = time.perf_counter()
     max_bytes = None if args.max_mb is None else int(args.max_mb * _MB)
@@ -184,11 +236,10 @@ def _run_demo(args, out=None, err=None):
         file=out,
     )
     print(
-        f"timing: best wall-clock time of at least {args.repeat} run(s) per implementation "
+        f"timing: median wall-clock time of at least {args.repeat} run(s) per implementation "
         f"(more, up to {_MAX_RUNS}, until {_MIN_SECONDS:g} s is spent), after one untimed run",
         file=out,
     )
-    out.flush()
 
     rows = [
         (f"scikit-learn {sklearn.__version__}", SkHashingVectorizer()),
@@ -198,36 +249,20 @@ def _run_demo(args, out=None, err=None):
             fasthash.HashingVectorizer(n_jobs=args.n_jobs),
         ),
     ]
-    results = []
-    reference = None
-    all_identical = True
-    for label, vectorizer in rows:
-        output, times = _time_transform(vectorizer, docs, args.repeat)
-        best = min(times)
-        if reference is None:
-            reference = output
-        else:
-            problems = _compare_csr(reference, output)
-            if problems:
-                all_identical = False
-                print(f"MISMATCH {label} vs scikit-learn:", file=err)
-                for problem in problems:
-                    print(f"  {problem}", file=err)
-        results.append((label, best, len(times)))
-
-    width = max(len(label) for label, _, _ in results)
+    print(f"\nthis machine as it is (load average {_load_average()}):", file=out)
+    identical = _measure(rows, docs, n_bytes, args.repeat, out, err)
+    if args.busy:
+        processes = "process" if args.busy == 1 else "processes"
+        print(
+            f"\nloaded: the same beside {args.busy} busy {processes} (a Python loop on one "
+            "core each, started by the demo)",
+            file=out,
+        )
+        out.flush()
+        with BusyProcesses(args.busy):
+            identical &= _measure(rows, docs, n_bytes, args.repeat, out, err)
     print(file=out)
-    print(
-        f"{'implementation':<{width}}  {'runs':>4}  {'best s':>8}  {'MB/s':>8}  {'speed-up':>8}",
-        file=out,
-    )
-    base = results[0][1]
-    for label, best, runs in results:
-        mbps = n_bytes / _MB / best if best > 0 else float("inf")
-        speedup = base / best if best > 0 else float("inf")
-        print(f"{label:<{width}}  {runs:>4}  {best:8.4f}  {mbps:8.1f}  {speedup:7.2f}x", file=out)
-    print(file=out)
-    if all_identical:
+    if identical:
         print(
             "outputs identical to scikit-learn: yes "
             "(class, shape, indptr, indices, data bits, dtypes)",
@@ -254,7 +289,8 @@ def _build_parser():
             "Hash the docstrings of the Python standard library (built locally, no download) "
             "with scikit-learn's HashingVectorizer and with fasthash's (default parameters; "
             "n_jobs=1 and n_jobs=N), check the outputs are bit-identical and print MB/s and "
-            "speed-ups. Exits with status 1 if any output differs."
+            "speed-ups, on the machine as it is and again beside --busy processes that keep "
+            "cores busy. Exits with status 1 if any output differs."
         ),
     )
     demo.add_argument(
@@ -270,7 +306,7 @@ def _build_parser():
         type=_positive_int,
         default=3,
         metavar="R",
-        help="timed runs per implementation; the best is reported (default: 3)",
+        help="timed runs per implementation; the median is reported (default: 3)",
     )
     demo.add_argument(
         "--max-mb",
@@ -278,6 +314,14 @@ def _build_parser():
         default=None,
         metavar="M",
         help="use only the first M MB (10**6 bytes of UTF-8) of the corpus (default: all)",
+    )
+    demo.add_argument(
+        "--busy",
+        type=_non_negative_int,
+        default=1,
+        metavar="K",
+        help="measure again beside K processes spinning in Python, one core each, to show "
+        "the speed on a loaded machine; 0 skips it (default: 1)",
     )
     demo.set_defaults(handler=_run_demo)
 

@@ -17,6 +17,45 @@ def test_demo_checks_identity_and_prints_throughput(capsys):
     out = capsys.readouterr().out
     assert "outputs identical to scikit-learn: yes" in out
     assert "MB/s" in out and "fasthash n_jobs=2" in out
+    # one table on the machine as it is, one beside a busy process
+    assert "this machine as it is (load average" in out
+    assert "loaded: the same beside 1 busy process" in out
+    assert out.count("fasthash n_jobs=2") == 2 and out.count("speed-up") == 2
+
+
+def test_demo_busy_zero_measures_once(capsys):
+    assert cli.main(["demo", "--max-mb", "0.05", "--repeat", "1", "--busy", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "loaded" not in out and out.count("speed-up") == 1
+
+
+def test_demo_loaded_table_runs_beside_busy_processes(monkeypatch, capsys):
+    from fasthash.utils import _busy
+
+    seen = []
+
+    class Spy(_busy.BusyProcesses):
+        def __enter__(self):
+            super().__enter__()
+            seen.append([p.poll() is None for p in self.procs])  # all alive inside
+            return self
+
+    monkeypatch.setattr(_busy, "BusyProcesses", Spy)
+    assert cli.main(["demo", "--max-mb", "0.05", "--repeat", "1", "--busy", "2"]) == 0
+    assert seen == [[True, True]]
+    assert "beside 2 busy processes" in capsys.readouterr().out
+
+
+def test_busy_processes_are_reaped_even_when_the_block_raises():
+    from fasthash.utils._busy import BusyProcesses
+
+    busy = BusyProcesses(2)
+    with pytest.raises(KeyboardInterrupt):
+        with busy:
+            procs = list(busy.procs)
+            assert len(procs) == 2 and all(p.poll() is None for p in procs)
+            raise KeyboardInterrupt
+    assert all(p.returncode is not None for p in procs) and busy.procs == []
 
 
 def test_demo_exits_1_when_outputs_differ(monkeypatch, capsys):
@@ -37,6 +76,14 @@ def test_bad_n_jobs_is_a_usage_error(value, capsys):
         cli.main(["demo", "--n-jobs", value])
     assert exc.value.code == 2
     assert "--n-jobs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["-1", "one"])
+def test_bad_busy_is_a_usage_error(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["demo", "--busy", value])
+    assert exc.value.code == 2
+    assert "--busy: expected a non-negative integer" in capsys.readouterr().err
 
 
 def test_parse_n_jobs_follows_the_project_meaning():
