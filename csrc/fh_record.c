@@ -602,13 +602,36 @@ typedef struct {
     int n_threads;
 } record_job;
 
+/* The documents [*lo, *hi) of chunk c. */
+static void chunk_docs(const fh_corpus *corpus, int64_t c, int64_t *lo, int64_t *hi)
+{
+    *lo = c * FH_RECORD_CHUNK_DOCS;
+    *hi = *lo + FH_RECORD_CHUNK_DOCS < corpus->n_docs ? *lo + FH_RECORD_CHUNK_DOCS
+                                                       : corpus->n_docs;
+}
+
+/* Serial, after the job of chunks [lo, hi): FH_ERR_CANCELLED, or the status of the lowest
+ * failing document (in *bad_row), whatever the schedule; else FH_OK. */
+static fh_status first_failure(const record_job *job, int64_t lo, int64_t hi, int64_t *bad_row)
+{
+    if (fh_cancel_requested(job->cancel))
+        return FH_ERR_CANCELLED;
+    for (int64_t c = lo; c < hi; c++) {
+        if (job->cst[c] != FH_OK) {
+            *bad_row = job->cbad[c];
+            return job->cst[c];
+        }
+    }
+    return FH_OK;
+}
+
 static void record_item(void *ctx, int64_t item, int slot)
 {
     record_job *job = ctx;
     rec_thread *th = &job->r->threads[slot];
-    const int64_t n_docs = job->corpus->n_docs, c = job->first + item;
-    int64_t lo = c * FH_RECORD_CHUNK_DOCS;
-    int64_t hi = lo + FH_RECORD_CHUNK_DOCS < n_docs ? lo + FH_RECORD_CHUNK_DOCS : n_docs;
+    const int64_t c = job->first + item;
+    int64_t lo, hi;
+    chunk_docs(job->corpus, c, &lo, &hi);
     job->cbad[c] = -1;
     job->cst[c] = record_chunk(th, &job->r->main, job->n_threads == 1 ? NULL : th->buf,
                                job->corpus, job->opts, job->cancel, lo, hi, &job->cbad[c]);
@@ -642,9 +665,8 @@ static void merge_item(void *ctx, int64_t q, int slot)
 /* Code units (or pre-analysed features) of chunk c: what its buffers grow with. */
 static int64_t chunk_units(const fh_corpus *corpus, int64_t c)
 {
-    int64_t units = 0, lo = c * FH_RECORD_CHUNK_DOCS;
-    int64_t hi = lo + FH_RECORD_CHUNK_DOCS < corpus->n_docs ? lo + FH_RECORD_CHUNK_DOCS
-                                                            : corpus->n_docs;
+    int64_t units = 0, lo, hi;
+    chunk_docs(corpus, c, &lo, &hi);
     for (int64_t i = lo; i < hi; i++) {
         const fh_doc *d = &corpus->docs[i];
         units += 1 + (d->mode == FH_DOC_TEXT ? d->text.len : d->n_feat);
@@ -664,16 +686,7 @@ static fh_status record_segment(fh_recorder *r, record_job *job, int64_t n_chunk
         units += chunk_units(job->corpus, hi++);
     *end = hi;
     fh_pool_run(job->n_threads, hi - c, record_item, job);
-    /* serial: the lowest failing document, whatever the schedule */
-    if (fh_cancel_requested(job->cancel)) {
-        st = FH_ERR_CANCELLED;
-    } else {
-        for (int64_t k = c; k < hi && st == FH_OK; k++) {
-            st = job->cst[k];
-            if (st != FH_OK)
-                *bad_row = job->cbad[k];
-        }
-    }
+    st = first_failure(job, c, hi, bad_row);
     int64_t bytes = 0;
     for (int k = 0; k < job->n_threads; k++)
         for (int q = 0; q < FH_RECORD_PARTS; q++)
@@ -723,15 +736,7 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
     st = FH_OK;
     if (n_threads == 1) {
         fh_pool_run(1, n_chunks, record_item, &job);
-        if (fh_cancel_requested(cancel)) {
-            st = FH_ERR_CANCELLED;
-        } else {
-            for (int64_t c = 0; c < n_chunks && st == FH_OK; c++) {
-                st = cst[c];
-                if (st != FH_OK)
-                    *bad_row = cbad[c];
-            }
-        }
+        st = first_failure(&job, 0, n_chunks, bad_row);
     } else {
         for (int64_t end = 0; job.first < n_chunks && st == FH_OK; job.first = end)
             st = record_segment(r, &job, n_chunks, &end, bad_row);
