@@ -140,6 +140,38 @@ static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, u
     return FH_OK;
 }
 
+/* Every entry of src added to dst when add is nonzero (until an addition fails), and src
+ * emptied in the same pass, keeping its memory. Returns the first failing status.
+ * dst is first given at least src's slots: src is read in slot order, i.e. by the low bits
+ * of the hash, and adding in that order to a table with fewer slots (the same low bits)
+ * would pile the entries up into long probe runs (quadratic time); into as many slots or
+ * more they land spread out. */
+static fh_status table_drain(rec_table *dst, rec_table *src, int add)
+{
+    fh_status st = FH_OK;
+    if (add && src->n && dst->n_slots < src->n_slots)
+        st = table_rehash(dst, src->n_slots);
+    for (int64_t k = 0; k < src->n_slots && src->n; k++) {
+        rec_slot *s = &src->slots[k];
+        if (!s->count)
+            continue;
+        if (add && st == FH_OK) {
+            /* the destination slot of an entry further on (dst is larger than the caches) */
+            const rec_slot *ahead = &src->slots[k + FH_RECORD_PREFETCH < src->n_slots
+                                                    ? k + FH_RECORD_PREFETCH
+                                                    : k];
+            if (ahead->count && dst->n_slots)
+                FH_PREFETCH(&dst->slots[ahead->h & (uint32_t)(dst->n_slots - 1)]);
+            st = table_add(dst, slot_bytes(src, s), s->len, s->h, s->count);
+        }
+        s->count = 0;
+        src->n--;
+    }
+    src->n = 0;
+    src->alen = 0;
+    return st;
+}
+
 /* Bytes of the features of t (the arena holds only the long ones). */
 static int64_t table_bytes(const rec_table *t)
 {
@@ -153,21 +185,15 @@ static int64_t table_bytes(const rec_table *t)
 /* ---------------------------------------------------------------- a map of parts */
 
 /* A map is FH_RECORD_PARTS tables (parts), a feature's part given by the top bits of its
- * hash. With several threads, each thread appends the features it meets to one buffer per
- * part (rec_buf), and the buffers are then counted into the map as FH_RECORD_PARTS
- * independent pool items (part q of every thread's buffers into part q of the map): the
- * counting runs on every thread, and while it runs each thread touches one part of the
- * map, a fraction of it that stays in the caches. In a part, a feature's slot is its
- * hash's low bits (they share no bits up to 2**(32 - FH_RECORD_PART_BITS) slots). */
+ * hash: the recorder's map and each thread's are split alike, so that adding the threads'
+ * maps to the recorder's after a run is FH_RECORD_PARTS independent items (part p of every
+ * thread's map into part p of the recorder's), run on the pool. In a part, a feature's slot
+ * is its hash's low bits (they share no bits up to 2**(32 - FH_RECORD_PART_BITS) slots). */
 #define FH_RECORD_PART_BITS 4
 #define FH_RECORD_PARTS (1 << FH_RECORD_PART_BITS)
 
-/* With several threads, a run is cut into segments of about this many code units (whole
- * chunks, boundaries set by the documents only): the buffers hold one segment's features. */
-#define FH_RECORD_SEGMENT_UNITS ((int64_t)1 << 18)
-
-/* A segment's buffers are counted on one thread below this many bytes in all. */
-#define FH_RECORD_PARALLEL_MERGE ((int64_t)1 << 16)
+/* Merging a run's thread maps uses one thread below this many entries in all. */
+#define FH_RECORD_PARALLEL_MERGE 4096
 
 typedef struct {
     rec_table part[FH_RECORD_PARTS];
@@ -261,16 +287,8 @@ static fh_status drop_add(drop_map *d, uint32_t col, int64_t tokens, int64_t cou
 
 /* ---------------------------------------------------------------- the recorder */
 
-/* The features a thread met in a segment of a run, in its order, one buffer per part of the
- * map: each entry is the feature's hash and length (two uint32, unaligned) then its bytes.
- * Appending is sequential; counting a part's entries touches one part of the map only. */
 typedef struct {
-    uint8_t *p;
-    int64_t len, cap;
-} rec_buf;
-
-typedef struct {
-    rec_buf buf[FH_RECORD_PARTS];
+    rec_map t;
     fh_analysis *a;
 } rec_thread;
 
@@ -311,8 +329,7 @@ void fh_recorder_free(fh_recorder *r)
     map_free(&r->main);
     drop_free(&r->dropped);
     for (int k = 0; k < r->n_threads; k++) {
-        for (int q = 0; q < FH_RECORD_PARTS; q++)
-            free(r->threads[k].buf[q].p);
+        map_free(&r->threads[k].t);
         fh_analysis_free(r->threads[k].a);
     }
     free(r->threads);
@@ -508,50 +525,10 @@ fh_status fh_recorder_dump(const fh_recorder *r, int32_t *columns, uint32_t *has
     return FH_OK;
 }
 
-/* Append the feature p[0 .. len) with hash h to b. FH_OK, FH_ERR_NOMEM or FH_ERR_OVERFLOW. */
-static inline fh_status buf_push(rec_buf *b, const uint8_t *p, int64_t len, uint32_t h)
-{
-    if (len > (int64_t)UINT32_MAX)
-        return FH_ERR_OVERFLOW;
-    FH_GROW(b->p, b->cap, b->len + 8 + len, 4096, return FH_ERR_NOMEM);
-    const uint32_t head[2] = {h, (uint32_t)len};
-    memcpy(b->p + b->len, head, sizeof head);
-    if (len)
-        memcpy(b->p + b->len + 8, p, (size_t)len);
-    b->len += 8 + len;
-    return FH_OK;
-}
-
-/* Count every entry of b into dst when add is nonzero (until an addition fails), and empty
- * b (keeping its memory). Returns the first failing status. */
-static fh_status buf_drain(rec_table *dst, rec_buf *b, int add)
-{
-    fh_status st = FH_OK;
-    const uint8_t *p = b->p, *end = b->p + b->len, *ahead = b->p;
-    int lead = 0; /* entries between p and ahead */
-    uint32_t head[2];
-    while (add && st == FH_OK && p < end) {
-        /* fetch the slots of the entries ahead while this one is counted */
-        for (; ahead < end && lead < FH_RECORD_PREFETCH; lead++) {
-            memcpy(head, ahead, sizeof head);
-            if (dst->n_slots)
-                FH_PREFETCH(&dst->slots[head[0] & (uint32_t)(dst->n_slots - 1)]);
-            ahead += 8 + (int64_t)head[1];
-        }
-        memcpy(head, p, sizeof head);
-        st = table_add(dst, p + 8, head[1], head[0], 1);
-        p += 8 + (int64_t)head[1];
-        lead--;
-    }
-    b->len = 0;
-    return st;
-}
-
-/* Analyse documents [lo, hi) and count their features straight into the recorder's map
- * (bufs NULL: one thread), or append them to the thread's buffers bufs, by part. */
-static fh_status record_chunk(rec_thread *th, rec_map *map, rec_buf *bufs,
-                              const fh_corpus *corpus, const fh_opts *opts, fh_cancel *cancel,
-                              int64_t lo, int64_t hi, int64_t *bad_row)
+/* Count the features of documents [lo, hi) into map (th's, or the recorder's). */
+static fh_status record_chunk(rec_thread *th, rec_map *map, const fh_corpus *corpus,
+                              const fh_opts *opts, fh_cancel *cancel, int64_t lo, int64_t hi,
+                              int64_t *bad_row)
 {
     fh_status st;
     fh_features_view v;
@@ -561,24 +538,19 @@ static fh_status record_chunk(rec_thread *th, rec_map *map, rec_buf *bufs,
         else
             st = fh_analysis_run(th->a, &corpus->docs[i], corpus->features, opts, cancel, &v);
         for (int64_t k = 0; st == FH_OK && k < v.n; k++) {
-            const uint32_t h = v.hashes[k];
-            const uint8_t *p = v.bytes + v.offsets[k];
-            const int64_t len = v.offsets[k + 1] - v.offsets[k];
-            if ((k & (FH_POLL_ITEMS - 1)) == FH_POLL_ITEMS - 1 && fh_cancel_poll(cancel)) {
-                st = FH_ERR_CANCELLED;
-            } else if (bufs) {
-                st = buf_push(&bufs[h >> (32 - FH_RECORD_PART_BITS)], p, len, h);
-            } else {
-                /* the document's hashes are known ahead: fetch the slot of a later
-                 * feature while this one is counted (the map is larger than the caches) */
-                if (k + FH_RECORD_PREFETCH < v.n) {
-                    const uint32_t ha = v.hashes[k + FH_RECORD_PREFETCH];
-                    const rec_table *ta = map_part(map, ha);
-                    if (ta->n_slots)
-                        FH_PREFETCH(&ta->slots[ha & (uint32_t)(ta->n_slots - 1)]);
-                }
-                st = map_add(map, p, len, h, 1);
+            /* the document's hashes are known ahead: fetch the slot of a later feature
+             * while this one is counted (the table is larger than the caches) */
+            if (k + FH_RECORD_PREFETCH < v.n) {
+                const uint32_t ha = v.hashes[k + FH_RECORD_PREFETCH];
+                const rec_table *ta = map_part(map, ha);
+                if (ta->n_slots)
+                    FH_PREFETCH(&ta->slots[ha & (uint32_t)(ta->n_slots - 1)]);
             }
+            if ((k & (FH_POLL_ITEMS - 1)) == FH_POLL_ITEMS - 1 && fh_cancel_poll(cancel))
+                st = FH_ERR_CANCELLED;
+            else
+                st = map_add(map, v.bytes + v.offsets[k], v.offsets[k + 1] - v.offsets[k],
+                             v.hashes[k], 1);
         }
         if (st != FH_OK) {
             *bad_row = i;
@@ -588,9 +560,9 @@ static fh_status record_chunk(rec_thread *th, rec_map *map, rec_buf *bufs,
     return FH_OK;
 }
 
-/* Chunks [first, first + n_items) of a run as a pool job: chunk c's status and first bad
- * row go to cst[c], cbad[c]; a thread appends to its own buffers (slot), or with one
- * thread counts straight into the recorder's map. */
+/* One run's chunks as a pool job: chunk c's status and first bad row go to cst[c], cbad[c];
+ * a thread counts into its own map (slot), or straight into the recorder's map when the
+ * run has one thread (no merge after). */
 typedef struct {
     fh_recorder *r;
     const fh_corpus *corpus;
@@ -598,49 +570,25 @@ typedef struct {
     fh_cancel *cancel;
     fh_status *cst;
     int64_t *cbad;
-    int64_t first;
     int n_threads;
 } record_job;
 
-/* The documents [*lo, *hi) of chunk c. */
-static void chunk_docs(const fh_corpus *corpus, int64_t c, int64_t *lo, int64_t *hi)
-{
-    *lo = c * FH_RECORD_CHUNK_DOCS;
-    *hi = *lo + FH_RECORD_CHUNK_DOCS < corpus->n_docs ? *lo + FH_RECORD_CHUNK_DOCS
-                                                       : corpus->n_docs;
-}
-
-/* Serial, after the job of chunks [lo, hi): FH_ERR_CANCELLED, or the status of the lowest
- * failing document (in *bad_row), whatever the schedule; else FH_OK. */
-static fh_status first_failure(const record_job *job, int64_t lo, int64_t hi, int64_t *bad_row)
-{
-    if (fh_cancel_requested(job->cancel))
-        return FH_ERR_CANCELLED;
-    for (int64_t c = lo; c < hi; c++) {
-        if (job->cst[c] != FH_OK) {
-            *bad_row = job->cbad[c];
-            return job->cst[c];
-        }
-    }
-    return FH_OK;
-}
-
-static void record_item(void *ctx, int64_t item, int slot)
+static void record_item(void *ctx, int64_t c, int slot)
 {
     record_job *job = ctx;
     rec_thread *th = &job->r->threads[slot];
-    const int64_t c = job->first + item;
-    int64_t lo, hi;
-    chunk_docs(job->corpus, c, &lo, &hi);
+    const int64_t n_docs = job->corpus->n_docs;
+    int64_t lo = c * FH_RECORD_CHUNK_DOCS;
+    int64_t hi = lo + FH_RECORD_CHUNK_DOCS < n_docs ? lo + FH_RECORD_CHUNK_DOCS : n_docs;
     job->cbad[c] = -1;
-    job->cst[c] = record_chunk(th, &job->r->main, job->n_threads == 1 ? NULL : th->buf,
-                               job->corpus, job->opts, job->cancel, lo, hi, &job->cbad[c]);
+    job->cst[c] = record_chunk(th, job->n_threads == 1 ? &job->r->main : &th->t, job->corpus,
+                               job->opts, job->cancel, lo, hi, &job->cbad[c]);
 }
 
-/* Counting a segment's buffers as a pool job: item q counts the entries of part q of the
- * first n_threads threads' buffers, in thread order, into part q of the recorder's map
- * (when add is nonzero), empties them, and leaves its status in pst[q]. The parts are
- * disjoint and counts add up: any schedule gives the same map. */
+/* The merge after a run as a pool job: item q adds part q of the first n_threads threads'
+ * maps, in thread order, to part q of the recorder's map (when add is nonzero), empties
+ * them, and leaves its status in pst[q]. The parts are disjoint: any schedule gives the
+ * same map. */
 typedef struct {
     fh_recorder *r;
     fh_status *pst;
@@ -654,49 +602,12 @@ static void merge_item(void *ctx, int64_t q, int slot)
     fh_status st = FH_OK;
     (void)slot;
     for (int k = 0; k < job->n_threads; k++) {
-        fh_status sk =
-            buf_drain(&job->r->main.part[q], &job->r->threads[k].buf[q], job->add && st == FH_OK);
+        fh_status sk = table_drain(&job->r->main.part[q], &job->r->threads[k].t.part[q],
+                                   job->add && st == FH_OK);
         if (st == FH_OK)
             st = sk;
     }
     job->pst[q] = st;
-}
-
-/* Code units (or pre-analysed features) of chunk c: what its buffers grow with. */
-static int64_t chunk_units(const fh_corpus *corpus, int64_t c)
-{
-    int64_t units = 0, lo, hi;
-    chunk_docs(corpus, c, &lo, &hi);
-    for (int64_t i = lo; i < hi; i++) {
-        const fh_doc *d = &corpus->docs[i];
-        units += 1 + (d->mode == FH_DOC_TEXT ? d->text.len : d->n_feat);
-    }
-    return units;
-}
-
-/* Chunks [c, *end) of a run on n_threads threads: the features of each segment are
- * appended to the threads' buffers, then counted into the map part by part (both on the
- * pool). The lowest failing document of the segment, if any, in *bad_row. */
-static fh_status record_segment(fh_recorder *r, record_job *job, int64_t n_chunks,
-                                int64_t *end, int64_t *bad_row)
-{
-    fh_status st = FH_OK, pst[FH_RECORD_PARTS];
-    int64_t units = 0, c = job->first, hi = c;
-    while (hi < n_chunks && (hi == c || units < FH_RECORD_SEGMENT_UNITS))
-        units += chunk_units(job->corpus, hi++);
-    *end = hi;
-    fh_pool_run(job->n_threads, hi - c, record_item, job);
-    st = first_failure(job, c, hi, bad_row);
-    int64_t bytes = 0;
-    for (int k = 0; k < job->n_threads; k++)
-        for (int q = 0; q < FH_RECORD_PARTS; q++)
-            bytes += r->threads[k].buf[q].len;
-    merge_job mj = {r, pst, job->n_threads, st == FH_OK};
-    fh_pool_run(bytes < FH_RECORD_PARALLEL_MERGE ? 1 : job->n_threads, FH_RECORD_PARTS,
-                merge_item, &mj);
-    for (int q = 0; q < FH_RECORD_PARTS && st == FH_OK; q++)
-        st = pst[q];
-    return st;
 }
 
 fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts *opts,
@@ -716,7 +627,7 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
     if (n_chunks == 0)
         return FH_OK;
     n_threads = fh_team_size(n_threads, n_chunks);
-    if (n_threads > r->n_threads) { /* per-thread buffers, kept from one run to the next */
+    if (n_threads > r->n_threads) { /* per-thread tables, kept from one run to the next */
         rec_thread *th = realloc(r->threads, sizeof *th * (size_t)n_threads);
         if (!th)
             return FH_ERR_NOMEM;
@@ -732,14 +643,31 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
     cbad = malloc(sizeof *cbad * (size_t)n_chunks);
     if (!cst || !cbad)
         goto cleanup;
-    record_job job = {r, corpus, opts, cancel, cst, cbad, 0, n_threads};
+    record_job job = {r, corpus, opts, cancel, cst, cbad, n_threads};
+    fh_pool_run(n_threads, n_chunks, record_item, &job);
+    /* serial: the lowest failing document, whatever the schedule */
     st = FH_OK;
-    if (n_threads == 1) {
-        fh_pool_run(1, n_chunks, record_item, &job);
-        st = first_failure(&job, 0, n_chunks, bad_row);
+    if (fh_cancel_requested(cancel)) {
+        st = FH_ERR_CANCELLED;
     } else {
-        for (int64_t end = 0; job.first < n_chunks && st == FH_OK; job.first = end)
-            st = record_segment(r, &job, n_chunks, &end, bad_row);
+        for (int64_t c = 0; c < n_chunks; c++) {
+            if (cst[c] != FH_OK) {
+                st = cst[c];
+                *bad_row = cbad[c];
+                break;
+            }
+        }
+    }
+    if (n_threads > 1) { /* the threads' maps into the recorder's, part by part */
+        fh_status pst[FH_RECORD_PARTS];
+        int64_t entries = 0;
+        for (int k = 0; k < n_threads; k++)
+            entries += map_n(&r->threads[k].t);
+        merge_job mj = {r, pst, n_threads, st == FH_OK};
+        fh_pool_run(entries < FH_RECORD_PARALLEL_MERGE ? 1 : n_threads, FH_RECORD_PARTS,
+                    merge_item, &mj);
+        for (int q = 0; q < FH_RECORD_PARTS && st == FH_OK; q++)
+            st = pst[q];
     }
     if (st == FH_OK && r->max_tokens > 0) {
         int64_t limit = 2 * r->kept_at_trim;

@@ -342,7 +342,7 @@ static void test_errors_and_cancel(void)
     bad_docs[5].text.len = 4;
     fh_corpus cb = {bad_docs, NULL, 8};
     CHECK(fh_recorder_run(r, &cb, &o, 2, NULL, &bad) == FH_ERR_DECODE && bad == 5);
-    /* with several threads (several chunks, one segment), a failing run records nothing */
+    /* with several threads (several chunks), a failing run records nothing */
     fh_doc many[200];
     for (int i = 0; i < 200; i++)
         many[i] = docs[0];
