@@ -58,15 +58,6 @@ static void table_free(rec_table *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Empty the table, keeping its memory. */
-static void table_clear(rec_table *t)
-{
-    if (t->n && t->slots)
-        memset(t->slots, 0, sizeof(rec_slot) * (size_t)t->n_slots);
-    t->n = 0;
-    t->alen = 0;
-}
-
 static fh_status table_rehash(rec_table *t, int64_t n_slots)
 {
     rec_slot *s = calloc((size_t)n_slots, sizeof *s);
@@ -85,6 +76,15 @@ static fh_status table_rehash(rec_table *t, int64_t n_slots)
     t->slots = s;
     t->n_slots = n_slots;
     return FH_OK;
+}
+
+/* Slots enough for n entries in t (at most 3/4 full) from the start. */
+static fh_status table_reserve(rec_table *t, int64_t n)
+{
+    int64_t n_slots = t->n_slots ? t->n_slots : 1024;
+    while (n * 4 > n_slots * 3)
+        n_slots *= 2;
+    return n_slots > t->n_slots ? table_rehash(t, n_slots) : FH_OK;
 }
 
 /* Add count (>= 1) occurrences of the feature p[0 .. len) with hash h. */
@@ -140,16 +140,36 @@ static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, u
     return FH_OK;
 }
 
-/* Every entry of src added to dst. */
-static fh_status table_merge(rec_table *dst, const rec_table *src)
+/* Every entry of src added to dst when add is nonzero (until an addition fails), and src
+ * emptied in the same pass, keeping its memory. Returns the first failing status.
+ * dst is first given at least src's slots: src is read in slot order, i.e. by the low bits
+ * of the hash, and adding in that order to a table with fewer slots (the same low bits)
+ * would pile the entries up into long probe runs (quadratic time); into as many slots or
+ * more they land spread out. */
+static fh_status table_drain(rec_table *dst, rec_table *src, int add)
 {
-    fh_status st;
-    for (int64_t k = 0; k < src->n_slots; k++) {
-        const rec_slot *s = &src->slots[k];
-        if (s->count && (st = table_add(dst, slot_bytes(src, s), s->len, s->h, s->count)) != FH_OK)
-            return st;
+    fh_status st = FH_OK;
+    if (add && src->n && dst->n_slots < src->n_slots)
+        st = table_rehash(dst, src->n_slots);
+    for (int64_t k = 0; k < src->n_slots && src->n; k++) {
+        rec_slot *s = &src->slots[k];
+        if (!s->count)
+            continue;
+        if (add && st == FH_OK) {
+            /* the destination slot of an entry further on (dst is larger than the caches) */
+            const rec_slot *ahead = &src->slots[k + FH_RECORD_PREFETCH < src->n_slots
+                                                    ? k + FH_RECORD_PREFETCH
+                                                    : k];
+            if (ahead->count && dst->n_slots)
+                FH_PREFETCH(&dst->slots[ahead->h & (uint32_t)(dst->n_slots - 1)]);
+            st = table_add(dst, slot_bytes(src, s), s->len, s->h, s->count);
+        }
+        s->count = 0;
+        src->n--;
     }
-    return FH_OK;
+    src->n = 0;
+    src->alen = 0;
+    return st;
 }
 
 /* Bytes of the features of t (the arena holds only the long ones). */
@@ -160,6 +180,49 @@ static int64_t table_bytes(const rec_table *t)
         if (t->slots[k].count)
             total += t->slots[k].len;
     return total;
+}
+
+/* ---------------------------------------------------------------- a map of parts */
+
+/* A map is FH_RECORD_PARTS tables (parts), a feature's part given by the top bits of its
+ * hash: the recorder's map and each thread's are split alike, so that adding the threads'
+ * maps to the recorder's after a run is FH_RECORD_PARTS independent items (part p of every
+ * thread's map into part p of the recorder's), run on the pool. In a part, a feature's slot
+ * is its hash's low bits (they share no bits up to 2**(32 - FH_RECORD_PART_BITS) slots). */
+#define FH_RECORD_PART_BITS 4
+#define FH_RECORD_PARTS (1 << FH_RECORD_PART_BITS)
+
+/* Merging a run's thread maps uses one thread below this many entries in all. */
+#define FH_RECORD_PARALLEL_MERGE 4096
+
+typedef struct {
+    rec_table part[FH_RECORD_PARTS];
+} rec_map;
+
+static inline rec_table *map_part(rec_map *m, uint32_t h)
+{
+    return &m->part[h >> (32 - FH_RECORD_PART_BITS)];
+}
+
+static inline fh_status map_add(rec_map *m, const uint8_t *p, int64_t len, uint32_t h,
+                                int64_t count)
+{
+    return table_add(map_part(m, h), p, len, h, count);
+}
+
+static void map_free(rec_map *m)
+{
+    for (int q = 0; q < FH_RECORD_PARTS; q++)
+        table_free(&m->part[q]);
+}
+
+/* Distinct features of m. */
+static int64_t map_n(const rec_map *m)
+{
+    int64_t n = 0;
+    for (int q = 0; q < FH_RECORD_PARTS; q++)
+        n += m->part[q].n;
+    return n;
 }
 
 /* ---------------------------------------------------------------- dropped tallies */
@@ -225,7 +288,7 @@ static fh_status drop_add(drop_map *d, uint32_t col, int64_t tokens, int64_t cou
 /* ---------------------------------------------------------------- the recorder */
 
 typedef struct {
-    rec_table t;
+    rec_map t;
     fh_analysis *a;
 } rec_thread;
 
@@ -233,7 +296,7 @@ struct fh_recorder {
     uint32_t n_features, pow2_mask;
     int64_t max_tokens;
     int64_t kept_at_trim;
-    rec_table main;
+    rec_map main;
     drop_map dropped;
     rec_thread *threads;
     int n_threads;
@@ -263,25 +326,33 @@ void fh_recorder_free(fh_recorder *r)
 {
     if (!r)
         return;
-    table_free(&r->main);
+    map_free(&r->main);
     drop_free(&r->dropped);
     for (int k = 0; k < r->n_threads; k++) {
-        table_free(&r->threads[k].t);
+        map_free(&r->threads[k].t);
         fh_analysis_free(r->threads[k].a);
     }
     free(r->threads);
     free(r);
 }
 
-int64_t fh_recorder_n_tokens(const fh_recorder *r) { return r->main.n; }
-int64_t fh_recorder_n_bytes(const fh_recorder *r) { return table_bytes(&r->main); }
+int64_t fh_recorder_n_tokens(const fh_recorder *r) { return map_n(&r->main); }
+
+int64_t fh_recorder_n_bytes(const fh_recorder *r)
+{
+    int64_t total = 0;
+    for (int q = 0; q < FH_RECORD_PARTS; q++)
+        total += table_bytes(&r->main.part[q]);
+    return total;
+}
+
 int64_t fh_recorder_n_capped(const fh_recorder *r) { return r->dropped.n; }
 
 fh_status fh_recorder_add(fh_recorder *r, const uint8_t *bytes, int64_t len, int64_t count)
 {
     if (!r || len < 0 || (len > 0 && !bytes) || count < 1)
         return FH_ERR_BADARG;
-    return table_add(&r->main, bytes, len, fh_murmur3_32(bytes, (size_t)len, 0), count);
+    return map_add(&r->main, bytes, len, fh_murmur3_32(bytes, (size_t)len, 0), count);
 }
 
 fh_status fh_recorder_add_dropped(fh_recorder *r, uint32_t col, int64_t tokens, int64_t count)
@@ -317,23 +388,26 @@ static int sort_cmp(const void *a, const void *b)
 
 static sort_rec *sorted_entries(const fh_recorder *r)
 {
-    const rec_table *t = &r->main;
-    sort_rec *s = malloc(sizeof *s * (size_t)(t->n > 0 ? t->n : 1));
+    const int64_t n = map_n(&r->main);
+    sort_rec *s = malloc(sizeof *s * (size_t)(n > 0 ? n : 1));
     if (!s)
         return NULL;
     int64_t m = 0;
-    for (int64_t k = 0; k < t->n_slots; k++) {
-        const rec_slot *e = &t->slots[k];
-        if (!e->count)
-            continue;
-        s[m].p = slot_bytes(t, e);
-        s[m].count = e->count;
-        s[m].len = e->len;
-        s[m].col = column_of(r, e->h);
-        s[m].h = e->h;
-        m++;
+    for (int q = 0; q < FH_RECORD_PARTS; q++) {
+        const rec_table *t = &r->main.part[q];
+        for (int64_t k = 0; k < t->n_slots; k++) {
+            const rec_slot *e = &t->slots[k];
+            if (!e->count)
+                continue;
+            s[m].p = slot_bytes(t, e);
+            s[m].count = e->count;
+            s[m].len = e->len;
+            s[m].col = column_of(r, e->h);
+            s[m].h = e->h;
+            m++;
+        }
     }
-    qsort(s, (size_t)t->n, sizeof *s, sort_cmp);
+    qsort(s, (size_t)n, sizeof *s, sort_cmp);
     return s;
 }
 
@@ -342,20 +416,23 @@ static sort_rec *sorted_entries(const fh_recorder *r)
  * features (then no sort is needed when nothing is over the cap); else 1 (sort and see). */
 static int maybe_over_cap(const fh_recorder *r)
 {
-    const rec_table *t = &r->main;
-    int64_t n = t->n > FH_RECORD_MIN_TRIM ? t->n : FH_RECORD_MIN_TRIM;
+    const int64_t n_tokens = map_n(&r->main);
+    int64_t n = n_tokens > FH_RECORD_MIN_TRIM ? n_tokens : FH_RECORD_MIN_TRIM;
     if ((int64_t)r->n_features > 64 * n || r->max_tokens >= UINT16_MAX)
         return 1;
     uint16_t *per_col = calloc(r->n_features, sizeof *per_col);
     if (!per_col)
         return 1;
     int over = 0;
-    for (int64_t k = 0; k < t->n_slots && !over; k++) {
-        if (!t->slots[k].count)
-            continue;
-        uint16_t *c = &per_col[column_of(r, t->slots[k].h)];
-        *c += *c < UINT16_MAX;
-        over = *c > r->max_tokens;
+    for (int q = 0; q < FH_RECORD_PARTS && !over; q++) {
+        const rec_table *t = &r->main.part[q];
+        for (int64_t k = 0; k < t->n_slots && !over; k++) {
+            if (!t->slots[k].count)
+                continue;
+            uint16_t *c = &per_col[column_of(r, t->slots[k].h)];
+            *c += *c < UINT16_MAX;
+            over = *c > r->max_tokens;
+        }
     }
     free(per_col);
     return over;
@@ -364,33 +441,44 @@ static int maybe_over_cap(const fh_recorder *r)
 fh_status fh_recorder_trim(fh_recorder *r)
 {
     fh_status st = FH_ERR_NOMEM;
-    rec_table kept;
+    rec_map kept;
     memset(&kept, 0, sizeof kept);
     if (r->max_tokens == 0)
         return FH_OK;
     if (!maybe_over_cap(r)) {
-        r->kept_at_trim = r->main.n;
+        r->kept_at_trim = map_n(&r->main);
         return FH_OK;
     }
     sort_rec *s = sorted_entries(r);
     if (!s)
         return FH_ERR_NOMEM;
-    for (int64_t k = 0, run = 0; k < r->main.n; k++) {
+    const int64_t n = map_n(&r->main);
+    /* the kept entries come by column, i.e. by the low bits of the hash for a power of two
+     * n_features: sized from the start, the parts do not pile them up as they grow */
+    int64_t per_part[FH_RECORD_PARTS] = {0};
+    for (int64_t k = 0, run = 0; k < n; k++) {
+        run = k > 0 && s[k].col == s[k - 1].col ? run + 1 : 0;
+        per_part[s[k].h >> (32 - FH_RECORD_PART_BITS)] += run < r->max_tokens;
+    }
+    for (int q = 0; q < FH_RECORD_PARTS; q++)
+        if (per_part[q] && (st = table_reserve(&kept.part[q], per_part[q])) != FH_OK)
+            goto cleanup;
+    for (int64_t k = 0, run = 0; k < n; k++) {
         run = k > 0 && s[k].col == s[k - 1].col ? run + 1 : 0;
         if (run < r->max_tokens)
-            st = table_add(&kept, s[k].p, s[k].len, s[k].h, s[k].count);
+            st = map_add(&kept, s[k].p, s[k].len, s[k].h, s[k].count);
         else
             st = drop_add(&r->dropped, s[k].col, 1, s[k].count);
         if (st != FH_OK)
             goto cleanup;
     }
-    table_free(&r->main);
+    map_free(&r->main);
     r->main = kept;
     memset(&kept, 0, sizeof kept);
-    r->kept_at_trim = r->main.n;
+    r->kept_at_trim = map_n(&r->main);
     st = FH_OK;
 cleanup:
-    table_free(&kept);
+    map_free(&kept);
     free(s);
     return st;
 }
@@ -405,7 +493,8 @@ fh_status fh_recorder_dump(const fh_recorder *r, int32_t *columns, uint32_t *has
         return FH_ERR_NOMEM;
     int64_t at = 0;
     offsets[0] = 0;
-    for (int64_t k = 0; k < r->main.n; k++) {
+    const int64_t n = map_n(&r->main);
+    for (int64_t k = 0; k < n; k++) {
         columns[k] = (int32_t)s[k].col;
         hashes[k] = s[k].h;
         counts[k] = s[k].count;
@@ -436,8 +525,8 @@ fh_status fh_recorder_dump(const fh_recorder *r, int32_t *columns, uint32_t *has
     return FH_OK;
 }
 
-/* Count the features of documents [lo, hi) into th's table. */
-static fh_status record_chunk(rec_thread *th, rec_table *tab, const fh_corpus *corpus,
+/* Count the features of documents [lo, hi) into map (th's, or the recorder's). */
+static fh_status record_chunk(rec_thread *th, rec_map *map, const fh_corpus *corpus,
                               const fh_opts *opts, fh_cancel *cancel, int64_t lo, int64_t hi,
                               int64_t *bad_row)
 {
@@ -451,14 +540,17 @@ static fh_status record_chunk(rec_thread *th, rec_table *tab, const fh_corpus *c
         for (int64_t k = 0; st == FH_OK && k < v.n; k++) {
             /* the document's hashes are known ahead: fetch the slot of a later feature
              * while this one is counted (the table is larger than the caches) */
-            if (k + FH_RECORD_PREFETCH < v.n && tab->n_slots)
-                FH_PREFETCH(&tab->slots[v.hashes[k + FH_RECORD_PREFETCH] &
-                                        (uint32_t)(tab->n_slots - 1)]);
+            if (k + FH_RECORD_PREFETCH < v.n) {
+                const uint32_t ha = v.hashes[k + FH_RECORD_PREFETCH];
+                const rec_table *ta = map_part(map, ha);
+                if (ta->n_slots)
+                    FH_PREFETCH(&ta->slots[ha & (uint32_t)(ta->n_slots - 1)]);
+            }
             if ((k & (FH_POLL_ITEMS - 1)) == FH_POLL_ITEMS - 1 && fh_cancel_poll(cancel))
                 st = FH_ERR_CANCELLED;
             else
-                st = table_add(tab, v.bytes + v.offsets[k], v.offsets[k + 1] - v.offsets[k],
-                               v.hashes[k], 1);
+                st = map_add(map, v.bytes + v.offsets[k], v.offsets[k + 1] - v.offsets[k],
+                             v.hashes[k], 1);
         }
         if (st != FH_OK) {
             *bad_row = i;
@@ -469,7 +561,7 @@ static fh_status record_chunk(rec_thread *th, rec_table *tab, const fh_corpus *c
 }
 
 /* One run's chunks as a pool job: chunk c's status and first bad row go to cst[c], cbad[c];
- * a thread counts into its own table (slot), or straight into the recorder's table when the
+ * a thread counts into its own map (slot), or straight into the recorder's map when the
  * run has one thread (no merge after). */
 typedef struct {
     fh_recorder *r;
@@ -491,6 +583,31 @@ static void record_item(void *ctx, int64_t c, int slot)
     job->cbad[c] = -1;
     job->cst[c] = record_chunk(th, job->n_threads == 1 ? &job->r->main : &th->t, job->corpus,
                                job->opts, job->cancel, lo, hi, &job->cbad[c]);
+}
+
+/* The merge after a run as a pool job: item q adds part q of the first n_threads threads'
+ * maps, in thread order, to part q of the recorder's map (when add is nonzero), empties
+ * them, and leaves its status in pst[q]. The parts are disjoint: any schedule gives the
+ * same map. */
+typedef struct {
+    fh_recorder *r;
+    fh_status *pst;
+    int n_threads;
+    int add;
+} merge_job;
+
+static void merge_item(void *ctx, int64_t q, int slot)
+{
+    merge_job *job = ctx;
+    fh_status st = FH_OK;
+    (void)slot;
+    for (int k = 0; k < job->n_threads; k++) {
+        fh_status sk = table_drain(&job->r->main.part[q], &job->r->threads[k].t.part[q],
+                                   job->add && st == FH_OK);
+        if (st == FH_OK)
+            st = sk;
+    }
+    job->pst[q] = st;
 }
 
 fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts *opts,
@@ -541,16 +658,22 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
             }
         }
     }
-    for (int k = 0; k < n_threads && n_threads > 1; k++) {
-        if (st == FH_OK)
-            st = table_merge(&r->main, &r->threads[k].t);
-        table_clear(&r->threads[k].t);
+    if (n_threads > 1) { /* the threads' maps into the recorder's, part by part */
+        fh_status pst[FH_RECORD_PARTS];
+        int64_t entries = 0;
+        for (int k = 0; k < n_threads; k++)
+            entries += map_n(&r->threads[k].t);
+        merge_job mj = {r, pst, n_threads, st == FH_OK};
+        fh_pool_run(entries < FH_RECORD_PARALLEL_MERGE ? 1 : n_threads, FH_RECORD_PARTS,
+                    merge_item, &mj);
+        for (int q = 0; q < FH_RECORD_PARTS && st == FH_OK; q++)
+            st = pst[q];
     }
     if (st == FH_OK && r->max_tokens > 0) {
         int64_t limit = 2 * r->kept_at_trim;
         if (limit < FH_RECORD_MIN_TRIM)
             limit = FH_RECORD_MIN_TRIM;
-        if (r->main.n > limit)
+        if (map_n(&r->main) > limit)
             st = fh_recorder_trim(r);
     }
 cleanup:

@@ -7,7 +7,10 @@
  * A recorder counts the distinct features of the documents it is run on (each document
  * analysed exactly as the batch kernel analyses it, fh_analysis_run), on n_threads threads
  * of fh_pool: each thread counts into its own table, and the tables are added to the
- * recorder's after each run. The column and sign of a feature follow from its murmur3 hash
+ * recorder's after each run, also on the pool: every table is split into parts by the top
+ * bits of the hash, and one pool item adds part q of every thread's table (in thread order)
+ * to part q of the recorder's, so the merge shrinks with threads as the counting does.
+ * The column and sign of a feature follow from its murmur3 hash
  * h (fh_feature_key): column |h| mod n_features, negative iff h < 0 as int32.
  *
  * Memory is bounded: with max_tokens > 0, once the recorder holds more than twice the
@@ -36,7 +39,8 @@ void fh_recorder_free(fh_recorder *r);
 /* Count the features of every document of corpus, analysed with opts (whose n_features must
  * be the recorder's; alternate_sign is not used: the recorder keeps every hash). Up to
  * n_threads threads of fh_pool: several threads count into tables of their
- * own, added to the recorder's after the run; one thread counts straight into it. On
+ * own, added to the recorder's after the run (on as many threads, part by part, when they
+ * hold a few thousand features or more); one thread counts straight into it. On
  * failure *bad_row is the lowest failing document (the statuses of fh_batch_run_ws,
  * FH_ERR_CANCELLED soon after fh_cancel_request(cancel); cancel may be NULL) and the
  * recorder may hold the features of some documents of the run (with several threads:

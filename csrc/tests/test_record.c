@@ -3,7 +3,9 @@
  *
  * C-level tests of the recorder (fh_record.h): its counts equal a naive count of the
  * features fh_doc_features lists, whatever the thread count; the cap, the dropped tallies,
- * automatic trimming, merging by fh_recorder_add, cancellation and bad arguments. */
+ * automatic trimming, merging by fh_recorder_add, cancellation and bad arguments; runs
+ * large enough that the threads' maps are merged on several threads (a late pool worker
+ * included) leave the same state as one thread. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "fh_cancel.h"
 #include "fh_hashing.h"
 #include "fh_murmur3.h"
+#include "fh_pool.h"
 #include "fh_record.h"
 #include "fh_test.h"
 
@@ -252,6 +255,64 @@ static void test_cap_and_trim(void)
     fh_recorder_free(r2);
 }
 
+/* Runs of many distinct features (more than the recorder merges on one thread), several of
+ * them so that the map is trimmed between runs when capped: the state after every run is
+ * the same for 1, 2 and 3 threads and with a late pool worker; uncapped, the counts add up
+ * to the features of the documents. */
+static void test_parallel_merge(int64_t max_tokens, uint32_t nf)
+{
+    enum { N_DOCS_BIG = 2048, WORDS = 100, RUNS = 4 };
+    static char text[(size_t)N_DOCS_BIG * WORDS * 8];
+    static fh_doc docs[N_DOCS_BIG];
+    int64_t at = 0;
+    uint32_t x = 12345;
+    for (int i = 0; i < N_DOCS_BIG; i++) {
+        int64_t start = at;
+        for (int w = 0; w < WORDS; w++) {
+            x = x * 1103515245u + 12345u; /* a fixed pseudo-random sequence */
+            at += put_word(text + at, (int)((x >> 8) % 200000u));
+        }
+        memset(&docs[i], 0, sizeof docs[i]);
+        docs[i].mode = FH_DOC_TEXT;
+        docs[i].text.data = text + start;
+        docs[i].text.len = at - start;
+        docs[i].text.kind = FH_KIND_UCS1;
+        docs[i].text.ascii = 1;
+    }
+    fh_opts o = word_opts(nf, FH_ANALYZER_WORD, 1, 1);
+    const int threads[4] = {1, 2, 3, 2};
+    fh_recorder *r[4];
+    for (int t = 0; t < 4; t++)
+        CHECK(fh_recorder_new(nf, max_tokens, &r[t]) == FH_OK);
+    for (int run = 0; run < RUNS; run++) {
+        fh_corpus c = {docs + run * (N_DOCS_BIG / RUNS), NULL, N_DOCS_BIG / RUNS};
+        dump d[4];
+        for (int t = 0; t < 4; t++) {
+            int64_t bad = 0;
+            fh_pool_set_test_delay(t == 3 ? 2000 : 0); /* the last: one late worker */
+            CHECK(fh_recorder_run(r[t], &c, &o, threads[t], NULL, &bad) == FH_OK);
+            fh_pool_set_test_delay(0);
+            d[t] = take_dump(r[t]);
+        }
+        for (int t = 1; t < 4; t++)
+            CHECK(dumps_equal(&d[0], &d[t]));
+        if (max_tokens == 0) {
+            int64_t sum = 0;
+            for (int64_t i = 0; i < d[0].n; i++)
+                sum += d[0].counts[i];
+            CHECK(sum == (int64_t)(run + 1) * (N_DOCS_BIG / RUNS) * WORDS);
+            CHECK(d[0].n > (int64_t)(run + 1) * 10000);
+        } else {
+            CHECK(d[0].n <= 2 * FH_RECORD_MIN_TRIM + (int64_t)(N_DOCS_BIG / RUNS) * WORDS);
+            CHECK(run == 0 || d[0].m > 0);
+        }
+        for (int t = 0; t < 4; t++)
+            dump_free(&d[t]);
+    }
+    for (int t = 0; t < 4; t++)
+        fh_recorder_free(r[t]);
+}
+
 static void test_errors_and_cancel(void)
 {
     fh_recorder *r = NULL;
@@ -314,6 +375,8 @@ int main(void)
     test_counts(FH_ANALYZER_CHAR_WB, 2, 4);
     test_counts(FH_ANALYZER_CHAR, 1, 5);
     test_cap_and_trim();
+    test_parallel_merge(0, 1u << 20);
+    test_parallel_merge(3, 1024);
     test_errors_and_cancel();
     printf("record: %s\n", failures ? "FAILED" : "ok");
     return failures ? 1 : 0;

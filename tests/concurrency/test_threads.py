@@ -224,6 +224,25 @@ def test_late_pool_worker_feature_hasher(late_pool_worker, monkeypatch):
     assert_csr_identical(fasthash.FeatureHasher(n_jobs=2).transform(samples), expected)
 
 
+@pytest.mark.parametrize("params", [{}, {"analyzer": "char_wb", "ngram_range": (2, 4)}], ids=repr)
+@pytest.mark.parametrize("cap", [None, 2])
+def test_late_pool_worker_inverse_map(params, cap, corpus_3000, late_pool_worker):
+    # thousands of distinct tokens: the threads' tables are merged part by part on 2
+    # threads, one of them late; capped, the map is also trimmed
+    vec = fasthash.HashingVectorizer(n_features=2**10 if cap else 2**18, **params)
+    docs = corpus_3000 * 2
+    maps = [
+        fasthash.InverseHasher(vec, max_tokens_per_column=cap, n_jobs=n).fit(docs)._dump()
+        for n in (1, 2)
+    ]
+    for a, b in zip(*maps, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    if cap is None:
+        assert len(maps[0][0]) > 4096
+    else:
+        assert len(maps[0][5]) == vec.n_features  # every column capped
+
+
 def test_threadpool_limits_respected_and_output_unchanged(corpus_3000):
     threadpoolctl = pytest.importorskip("threadpoolctl")
     docs = corpus_3000[:1000]
