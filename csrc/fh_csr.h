@@ -61,8 +61,9 @@ int fh_agg_bits(int64_t n, int col_bits);
 
 /* Sum duplicates of n unsorted keys (1 <= n <= FH_AGG_MAX_KEYS, columns < 2**col_bits)
  * through an open-addressing table whose home slots are in column order, so that reading
- * its occupied slots in order almost sorts the distinct columns: for rows whose columns
- * repeat (character n-grams), cheaper than sorting every key. bits = fh_agg_bits(n,
+ * its occupied slots in order almost sorts the distinct columns: cheaper than sorting
+ * every key and summing them (character n-gram rows, whose columns repeat, and word rows
+ * of tens to hundreds of keys). bits = fh_agg_bits(n,
  * col_bits); table has 2**bits + n slots and bitmap (2**bits + n + 63) / 64 words, all zero
  * on entry and again on return; pk holds n entries. Writes the distinct columns in
  * ascending order to pk, packed as (column << 32) | (uint32_t)sum, returns pk and their

@@ -307,8 +307,10 @@ static fh_status reserve_merge(scratch *sc, int64_t n)
     return FH_OK;
 }
 
-/* Character n-gram rows of at least this many keys are aggregated through a table
- * (fh_agg_keys) rather than sorted whole: their n-grams repeat. */
+/* Rows of at least this many keys are aggregated through a table (fh_agg_keys) rather
+ * than sorted whole: character n-grams repeat; word rows (mostly distinct words, tens to
+ * hundreds of keys) skip the sort's bucket counts and the separate summing pass (English
+ * default, n_jobs=1: 10% fewer kernel instructions than bucket sort + sum). */
 #define FH_AGG_MIN_KEYS 16
 
 /* The row of the n keys in sc->keys (FH_AGG_MIN_KEYS <= n <= FH_AGG_MAX_KEYS), through
@@ -382,8 +384,7 @@ static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int
         return st;
     int64_t n = sc->nkeys;
     c->raw += n;
-    if (o->analyzer != FH_ANALYZER_WORD && n >= FH_AGG_MIN_KEYS && n <= FH_AGG_MAX_KEYS &&
-        o->paths != FH_PATHS_REFERENCE)
+    if (n >= FH_AGG_MIN_KEYS && n <= FH_AGG_MAX_KEYS && o->paths != FH_PATHS_REFERENCE)
         return agg_row(sc, c, o, hp, n, &row_nnz[i]);
     if ((st = reserve_merge(sc, n)) != FH_OK)
         return st;
