@@ -347,11 +347,212 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
     return FH_OK;
 }
 
+/* ---------------------------------------------------------------- char_wb on wide text */
+
+/* The joined text of wb_join_ascii for a document of code units T (UCS-1 with non-ASCII
+ * code points, UCS-2 or UCS-4; strip_accents none), in one pass: lowercased as str.lower()
+ * (final sigma, multi-code-point mappings) when asked, every whitespace run (str.isspace)
+ * one ASCII space, UTF-8 encoded into cb->pad (8 readable bytes past its end) with the
+ * byte offset of each of its *J_n code points in cb->poff (J_n + 1 entries). Sets
+ * *has_sur when the text holds a lone surrogate (the caller then takes the general path,
+ * which raises as scikit-learn does). Returns FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED. */
+#define DEFINE_WB_JOIN_WIDE(NAME, T, SIGMA)                                               \
+    static fh_status NAME(const T *s, int64_t n, int lowercase, fh_charbuf *cb,           \
+                          int64_t *J_n, int *has_sur)                                     \
+    {                                                                                     \
+        const uint8_t *amap = wb_ascii_map[lowercase != 0];                               \
+        int64_t k = 0, b = 0; /* code points and bytes written */                         \
+        uint32_t prev = 0, sur = 0; /* prev: the last code point written is a space */    \
+        for (int64_t i0 = 0; i0 == 0 || i0 < n; i0 += FH_POLL_ITEMS) {                    \
+            if (i0 > 0 && fh_cancel_poll(cb->cancel))                                     \
+                return FH_ERR_CANCELLED;                                                  \
+            const int64_t i1 = n - i0 < FH_POLL_ITEMS ? n : i0 + FH_POLL_ITEMS;           \
+            /* at most 3 code points of 4 bytes per unit, + 2 spaces, + 8 bytes slack */  \
+            FH_GROW(cb->pad, cb->cap_pad, b + 12 * (i1 - i0) + 2 + 8, 256,                \
+                    return FH_ERR_NOMEM);                                                 \
+            FH_GROW(cb->poff, cb->cap_poff, k + 3 * (i1 - i0) + 3, 256,                   \
+                    return FH_ERR_NOMEM);                                                 \
+            uint8_t *J = cb->pad;                                                         \
+            int64_t *off = cb->poff;                                                      \
+            if (i0 == 0) {                                                                \
+                J[0] = ' ';                                                               \
+                off[0] = 0;                                                               \
+                k = b = 1;                                                                \
+                prev = 1;                                                                 \
+            }                                                                             \
+            for (int64_t i = i0; i < i1; i++) {                                           \
+                uint32_t c = s[i];                                                        \
+                if (c < 0x80) {                                                           \
+                    uint8_t a = amap[c];                                                  \
+                    uint32_t sp = a == ' ';                                               \
+                    off[k] = b;                                                           \
+                    J[b] = a;                                                             \
+                    k += (sp & prev) ^ 1u; /* a space after a space is overwritten */     \
+                    b += (sp & prev) ^ 1u;                                                \
+                    prev = sp;                                                            \
+                    continue;                                                             \
+                }                                                                         \
+                const fh_u_record *r = fh_u_rec(c);                                       \
+                if (r->flags & FH_U_SPACE) {                                              \
+                    if (!prev) {                                                          \
+                        off[k++] = b;                                                     \
+                        J[b++] = ' ';                                                     \
+                    }                                                                     \
+                    prev = 1;                                                             \
+                    continue;                                                             \
+                }                                                                         \
+                prev = 0;                                                                 \
+                sur |= (uint32_t)(c - 0xD800u < 0x800u);                                  \
+                if (lowercase) {                                                          \
+                    if (c == 0x3A3u) {                                                    \
+                        c = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                             \
+                    } else if (r->nlower == 1) {                                          \
+                        c = (uint32_t)((int32_t)c + r->lower);                            \
+                    } else {                                                              \
+                        for (int j = 0; j < r->nlower; j++) {                             \
+                            off[k++] = b;                                                 \
+                            b += fh_put_utf8(J + b, fh_u_lower_ext[r->lower + j]);        \
+                        }                                                                 \
+                        continue;                                                         \
+                    }                                                                     \
+                }                                                                         \
+                off[k++] = b;                                                             \
+                b += fh_put_utf8(J + b, c);                                               \
+            }                                                                             \
+        }                                                                                 \
+        if (!prev) {                                                                      \
+            cb->poff[k++] = b;                                                            \
+            cb->pad[b++] = ' ';                                                           \
+        }                                                                                 \
+        cb->poff[k] = b;                                                                  \
+        memset(cb->pad + b, ' ', 8);                                                      \
+        *J_n = k;                                                                         \
+        *has_sur = sur != 0;                                                              \
+        return FH_OK;                                                                     \
+    }
+
+FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
+DEFINE_WB_JOIN_WIDE(wb_join_1, uint8_t, final_sigma_1)
+DEFINE_WB_JOIN_WIDE(wb_join_2, uint16_t, final_sigma_2)
+DEFINE_WB_JOIN_WIDE(wb_join_4, uint32_t, final_sigma_4)
+
+/* Bytes p[0 .. 4) as a little-endian integer. */
+static inline uint32_t load_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+/* Masks keeping the first r bytes of a 32-bit little-endian word, r = 0 .. 3. */
+static const uint32_t tail_mask[4] = {0u, 0xFFu, 0xFFFFu, 0xFFFFFFu};
+
+/* Keys of scikit-learn's char_wb n-grams, lo <= n <= hi (lo in {2, 3}), from the joined
+ * text of J_n code points at J (byte offsets off, J_n + 1 entries; 4 readable bytes past
+ * the last): wb_keys over code points. The n-grams starting at one code point extend each
+ * other: MurmurHash3 mixes each complete 4-byte block of the longest once, and each length
+ * finishes its own tail. k has room for (hi - lo + 1) * J_n keys; returns their number (-1
+ * if cancelled). Always inlined, so that constant lo and hi unroll it. */
+static FH_ALWAYS_INLINE int64_t wb_wide_keys(const uint8_t *J, const int64_t *off, int64_t J_n,
+                                             int lo, int hi, uint32_t nf, uint32_t mask,
+                                             int alt, uint32_t *k, fh_cancel *cancel)
+{
+    int64_t at = 0;
+    for (int64_t s = 0; s + 2 <= J_n; s++) {
+        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(cancel))
+            return -1;
+        const int64_t base = off[s];
+        const uint8_t *p = J + base;
+        uint32_t h = 0;
+        int64_t done = 0; /* bytes mixed as complete blocks into h */
+        for (int n = 2; n <= hi; n++) {
+            /* a window of n >= 3 code points is an n-gram iff none of code points
+             * 1 .. n - 2 is a space; then s + n <= J_n (J ends with a space) */
+            if (n >= 3 && J[off[s + n - 2]] == ' ')
+                break;
+            if (n < lo)
+                continue;
+            const int64_t len = off[s + n] - base;
+            while (done + 4 <= len) {
+                h = fh_murmur3_block(h, load_le32(p + done));
+                done += 4;
+            }
+            const int64_t r = len - done;
+            uint32_t x = h;
+            if (r)
+                x ^= fh_murmur3_scramble(load_le32(p + done) & tail_mask[r]);
+            k[at++] = mask ? key_pow2(fh_murmur3_finish(x, (uint32_t)len), mask, (uint32_t)alt)
+                           : fh_feature_key(fh_murmur3_finish(x, (uint32_t)len), nf, 0, alt);
+        }
+    }
+    return at;
+}
+
+/* wb_wide_keys with (lo, hi) constant for the common ranges. */
+static int64_t wb_wide_dispatch(const uint8_t *J, const int64_t *off, int64_t J_n, int lo,
+                                int hi, uint32_t nf, uint32_t mask, int alt, uint32_t *k,
+                                fh_cancel *c)
+{
+    switch (lo * 16 + hi) {
+    case 0x23: return wb_wide_keys(J, off, J_n, 2, 3, nf, mask, alt, k, c);
+    case 0x24: return wb_wide_keys(J, off, J_n, 2, 4, nf, mask, alt, k, c);
+    case 0x25: return wb_wide_keys(J, off, J_n, 2, 5, nf, mask, alt, k, c);
+    case 0x34: return wb_wide_keys(J, off, J_n, 3, 4, nf, mask, alt, k, c);
+    case 0x35: return wb_wide_keys(J, off, J_n, 3, 5, nf, mask, alt, k, c);
+    default: return wb_wide_keys(J, off, J_n, lo, hi, nf, mask, alt, k, c);
+    }
+}
+
+/* char_wb n-grams of a non-ASCII document (kind 1, 2 or 4), lo in {2, 3}, strip_accents
+ * none: the joined text of one pass (wb_join_*), then wb_wide_dispatch. Sets *served to 0,
+ * emitting nothing, when the document holds a lone surrogate (the general path raises as
+ * scikit-learn does, at the first n-gram holding it). */
+static fh_status emit_char_wb_wide(scratch *sc, const fh_text *doc, const fh_opts *o,
+                                   const hash_params *hp, int *served)
+{
+    fh_charbuf *cb = &sc->cb;
+    fh_status st;
+    int64_t J_n;
+    int has_sur;
+    switch (doc->kind) {
+    case FH_KIND_UCS1: st = wb_join_1(doc->data, doc->len, o->lowercase, cb, &J_n, &has_sur); break;
+    case FH_KIND_UCS2: st = wb_join_2(doc->data, doc->len, o->lowercase, cb, &J_n, &has_sur); break;
+    case FH_KIND_UCS4: st = wb_join_4(doc->data, doc->len, o->lowercase, cb, &J_n, &has_sur); break;
+    default: return FH_ERR_BADARG;
+    }
+    if (st != FH_OK)
+        return st;
+    *served = !has_sur;
+    if (has_sur)
+        return FH_OK;
+    const int lo = (int)o->min_n, hi = (int)o->max_n;
+    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (J_n + 1), 1024,
+            return FH_ERR_NOMEM);
+    int64_t at = wb_wide_dispatch(cb->pad, cb->poff, J_n, lo, hi, hp->n_features,
+                                  hp->pow2_mask, hp->alternate_sign, sc->keys + sc->nkeys,
+                                  sc->cancel);
+    if (at < 0)
+        return FH_ERR_CANCELLED;
+    sc->nkeys += at;
+    return FH_OK;
+}
+
 /* Whether emit_char_wb_joined serves these options and this document. */
 static inline int wb_joined_ok(const scratch *sc, const fh_text *doc, const fh_opts *o)
 {
     return !sc->debug && o->paths != FH_PATHS_REFERENCE && doc->kind == FH_KIND_UCS1 &&
            doc->ascii && o->min_n >= 2 && o->min_n <= 3 && o->max_n <= 8;
+}
+
+/* Whether emit_char_wb_wide serves these options and this document (the ASCII ones go to
+ * emit_char_wb_joined). */
+static inline int wb_wide_ok(const scratch *sc, const fh_text *doc, const fh_opts *o)
+{
+    return !sc->debug && o->paths != FH_PATHS_REFERENCE && !o->strip_accents &&
+           (doc->kind == FH_KIND_UCS2 || doc->kind == FH_KIND_UCS4 ||
+            (doc->kind == FH_KIND_UCS1 && !doc->ascii)) &&
+           o->min_n >= 2 && o->min_n <= 3 && o->max_n >= o->min_n;
 }
 
 /* emit_ascii_char_ngrams for max_n <= 8: one pass over the start positions. */
@@ -568,6 +769,11 @@ fh_status fh_char_features(scratch *sc, const fh_text *doc, const fh_opts *o,
     fh_status st;
     if (o->analyzer == FH_ANALYZER_CHAR_WB && wb_joined_ok(sc, doc, o))
         return emit_char_wb_joined(sc, doc, o, hp);
+    if (o->analyzer == FH_ANALYZER_CHAR_WB && wb_wide_ok(sc, doc, o)) {
+        int served;
+        if ((st = emit_char_wb_wide(sc, doc, o, hp, &served)) != FH_OK || served)
+            return st;
+    }
     if ((st = fh_char_text(doc, o->lowercase, o->strip_accents, &sc->cb)) != FH_OK)
         return st;
     if (o->analyzer == FH_ANALYZER_CHAR)
