@@ -691,13 +691,13 @@ static inline int wb_joined_ok(const scratch *sc, const fh_text *doc, const fh_o
 }
 
 /* Whether emit_char_wb_wide serves these options and this document (the ASCII ones go to
- * emit_char_wb_joined). */
+ * emit_char_wb_joined). max_n <= 64 bounds its keys buffer ((hi - lo + 1) per code point). */
 static inline int wb_wide_ok(const scratch *sc, const fh_text *doc, const fh_opts *o)
 {
     return !sc->debug && o->paths != FH_PATHS_REFERENCE && !o->strip_accents &&
            (doc->kind == FH_KIND_UCS2 || doc->kind == FH_KIND_UCS4 ||
             (doc->kind == FH_KIND_UCS1 && !doc->ascii)) &&
-           o->min_n >= 2 && o->min_n <= 3 && o->max_n >= o->min_n &&
+           o->min_n >= 2 && o->min_n <= 3 && o->max_n >= o->min_n && o->max_n <= 64 &&
            doc->len < ((int64_t)1 << 28); /* 32-bit byte offsets (DEFINE_WB_JOIN_WIDE) */
 }
 

@@ -172,7 +172,7 @@ def _wide_docs(seed):
 
 
 WIDE_WB_RANGES = [(2, 2), (2, 3), (2, 4), (2, 5), (2, 8), (3, 3), (3, 4), (3, 5), (3, 8),
-                  (2, 9), (3, 12), (1, 3), (4, 6)]
+                  (2, 9), (3, 12), (1, 3), (4, 6), (2, 64), (3, 65), (2, 10**20)]
 
 
 @pytest.mark.parametrize("ngram_range", WIDE_WB_RANGES, ids=str)
