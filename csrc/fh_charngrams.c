@@ -347,11 +347,358 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
     return FH_OK;
 }
 
+/* ---------------------------------------------------------------- char_wb on wide text */
+
+/* Code points of padding past a joined wide text (offsets and space flags) and bytes of
+ * slack past its end: the AVX2 loop reads up to 8 + FH_WIDE_MAX_N offsets past the last
+ * start position and 4 * FH_WIDE_MAX_N + 4 bytes from any offset. */
+#define FH_WIDE_MAX_N 8
+#define FH_WIDE_PAD_CP 24
+#define FH_WIDE_PAD_BYTES 48
+
+/* The joined text of wb_join_ascii for a document of code units T (UCS-1 with non-ASCII
+ * code points, UCS-2 or UCS-4; strip_accents none), in one pass: lowercased as str.lower()
+ * (final sigma, multi-code-point mappings) when asked, every whitespace run (str.isspace)
+ * one ASCII space, UTF-8 encoded into cb->pad, with the byte offset of each of its *J_n
+ * code points in cb->woff (J_n + 1 entries) and 1 for a space, else 0, in cb->wsp. Padding
+ * follows: FH_WIDE_PAD_CP offsets (the end) and spaces, FH_WIDE_PAD_BYTES bytes (spaces).
+ * The caller keeps n * 12 + FH_WIDE_PAD_BYTES under 2**32. Sets *has_sur when the text
+ * holds a lone surrogate (the caller then takes the general path, which raises as
+ * scikit-learn does). Returns FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED. O(n). */
+#define DEFINE_WB_JOIN_WIDE(NAME, T, SIGMA)                                               \
+    static fh_status NAME(const T *s, int64_t n, int lowercase, fh_charbuf *cb,           \
+                          int64_t *J_n, int *has_sur)                                     \
+    {                                                                                     \
+        const uint8_t *amap = wb_ascii_map[lowercase != 0];                               \
+        int64_t k = 0;                                                                    \
+        uint32_t b = 0;             /* code points and bytes written */                   \
+        uint32_t prev = 0, sur = 0; /* prev: the last code point written is a space */    \
+        for (int64_t i0 = 0; i0 == 0 || i0 < n; i0 += FH_POLL_ITEMS) {                    \
+            if (i0 > 0 && fh_cancel_poll(cb->cancel))                                     \
+                return FH_ERR_CANCELLED;                                                  \
+            const int64_t i1 = n - i0 < FH_POLL_ITEMS ? n : i0 + FH_POLL_ITEMS;           \
+            /* at most 3 code points of 4 bytes per unit, + 2 spaces, + the padding */    \
+            FH_GROW(cb->pad, cb->cap_pad, b + 12 * (i1 - i0) + 2 + FH_WIDE_PAD_BYTES, 256, \
+                    return FH_ERR_NOMEM);                                                 \
+            const int64_t need_cp = k + 3 * (i1 - i0) + 3 + FH_WIDE_PAD_CP;               \
+            FH_GROW(cb->woff, cb->cap_woff, need_cp, 256, return FH_ERR_NOMEM);           \
+            FH_GROW(cb->wsp, cb->cap_wsp, need_cp, 256, return FH_ERR_NOMEM);             \
+            uint8_t *J = cb->pad, *sp = cb->wsp;                                          \
+            uint32_t *off = cb->woff;                                                     \
+            if (i0 == 0) {                                                                \
+                J[0] = ' ';                                                               \
+                off[0] = 0;                                                               \
+                sp[0] = 1;                                                                \
+                k = b = 1;                                                                \
+                prev = 1;                                                                 \
+            }                                                                             \
+            for (int64_t i = i0; i < i1; i++) {                                           \
+                uint32_t c = s[i];                                                        \
+                if (c < 0x80) {                                                           \
+                    uint8_t a = amap[c];                                                  \
+                    uint32_t is_sp = a == ' ', adv = (is_sp & prev) ^ 1u;                 \
+                    off[k] = b;                                                           \
+                    sp[k] = (uint8_t)is_sp;                                               \
+                    J[b] = a;                                                             \
+                    k += adv; /* a space after a space is overwritten */                  \
+                    b += adv;                                                             \
+                    prev = is_sp;                                                         \
+                    continue;                                                             \
+                }                                                                         \
+                const fh_u_record *r = fh_u_rec(c);                                       \
+                if (r->flags & FH_U_SPACE) {                                              \
+                    if (!prev) {                                                          \
+                        off[k] = b;                                                       \
+                        sp[k++] = 1;                                                      \
+                        J[b++] = ' ';                                                     \
+                    }                                                                     \
+                    prev = 1;                                                             \
+                    continue;                                                             \
+                }                                                                         \
+                prev = 0;                                                                 \
+                sur |= (uint32_t)(c - 0xD800u < 0x800u);                                  \
+                if (lowercase) {                                                          \
+                    if (c == 0x3A3u) {                                                    \
+                        c = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                             \
+                    } else if (r->nlower == 1) {                                          \
+                        c = (uint32_t)((int32_t)c + r->lower);                            \
+                    } else {                                                              \
+                        for (int j = 0; j < r->nlower; j++) {                             \
+                            off[k] = b;                                                   \
+                            sp[k++] = 0;                                                  \
+                            b += (uint32_t)fh_put_utf8(J + b, fh_u_lower_ext[r->lower + j]); \
+                        }                                                                 \
+                        continue;                                                         \
+                    }                                                                     \
+                }                                                                         \
+                off[k] = b;                                                               \
+                sp[k++] = 0;                                                              \
+                b += (uint32_t)fh_put_utf8(J + b, c);                                     \
+            }                                                                             \
+        }                                                                                 \
+        if (!prev) {                                                                      \
+            cb->woff[k] = b;                                                              \
+            cb->wsp[k++] = 1;                                                             \
+            cb->pad[b++] = ' ';                                                           \
+        }                                                                                 \
+        for (int64_t j = 0; j < FH_WIDE_PAD_CP; j++) {                                    \
+            cb->woff[k + j] = b;                                                          \
+            cb->wsp[k + j] = 1;                                                           \
+        }                                                                                 \
+        memset(cb->pad + b, ' ', FH_WIDE_PAD_BYTES);                                      \
+        *J_n = k;                                                                         \
+        *has_sur = sur != 0;                                                              \
+        return FH_OK;                                                                     \
+    }
+
+FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
+FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
+DEFINE_WB_JOIN_WIDE(wb_join_1, uint8_t, final_sigma_1)
+DEFINE_WB_JOIN_WIDE(wb_join_2, uint16_t, final_sigma_2)
+DEFINE_WB_JOIN_WIDE(wb_join_4, uint32_t, final_sigma_4)
+
+/* Bytes p[0 .. 4) as a little-endian integer. */
+static inline uint32_t load_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+/* Masks keeping the first r bytes of a 32-bit little-endian word, r = 0 .. 3 (8 entries:
+ * the AVX2 loop reads it as one vector). */
+static const uint32_t tail_mask[8] = {0u, 0xFFu, 0xFFFFu, 0xFFFFFFu, 0u, 0u, 0u, 0u};
+
+/* Keys of scikit-learn's char_wb n-grams, lo <= n <= hi (lo in {2, 3}), from the joined
+ * text of J_n code points at J (byte offsets off, space flags sp; see DEFINE_WB_JOIN_WIDE):
+ * wb_keys over code points. The n-grams starting at one code point extend each other:
+ * MurmurHash3 mixes each complete 4-byte block of the longest once, and each length
+ * finishes its own tail. A window of n >= 3 code points is an n-gram iff none of its code
+ * points 1 .. n - 2 is a space; then it ends within the text (which ends with a space). k
+ * has room for (hi - lo + 1) * J_n keys; returns their number (-1 if cancelled). Always
+ * inlined, so that constant lo and hi unroll it. */
+static FH_ALWAYS_INLINE int64_t wb_wide_keys(const uint8_t *J, const uint32_t *off,
+                                             const uint8_t *sp, int64_t J_n, int lo, int hi,
+                                             uint32_t nf, uint32_t mask, int alt, uint32_t *k,
+                                             fh_cancel *cancel)
+{
+    int64_t at = 0;
+    for (int64_t s = 0; s + 2 <= J_n; s++) {
+        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(cancel))
+            return -1;
+        const uint32_t base = off[s];
+        const uint8_t *p = J + base;
+        uint32_t h = 0, done = 0; /* bytes mixed as complete blocks into h */
+        for (int n = 2; n <= hi; n++) {
+            if (n >= 3 && sp[s + n - 2])
+                break;
+            if (n < lo)
+                continue;
+            const uint32_t len = off[s + n] - base;
+            while (done + 4 <= len) {
+                h = fh_murmur3_block(h, load_le32(p + done));
+                done += 4;
+            }
+            const uint32_t x = h ^ fh_murmur3_scramble(load_le32(p + done) & tail_mask[len - done]);
+            k[at++] = fh_feature_key(fh_murmur3_finish(x, len), nf, mask, alt);
+        }
+    }
+    return at;
+}
+
+#if FH_AVX2_DISPATCH
+#include <immintrin.h>
+
+#define FH_AVX2_INLINE static inline __attribute__((target("avx2"), always_inline))
+
+FH_AVX2_INLINE __m256i v_rotl(__m256i x, int r)
+{
+    return _mm256_or_si256(_mm256_slli_epi32(x, r), _mm256_srli_epi32(x, 32 - r));
+}
+FH_AVX2_INLINE __m256i v_scramble(__m256i k)
+{
+    k = v_rotl(_mm256_mullo_epi32(k, _mm256_set1_epi32((int)0xcc9e2d51u)), 15);
+    return _mm256_mullo_epi32(k, _mm256_set1_epi32(0x1b873593));
+}
+FH_AVX2_INLINE __m256i v_block(__m256i h, __m256i k)
+{
+    h = v_rotl(_mm256_xor_si256(h, v_scramble(k)), 13);
+    return _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(h, 2), h),
+                            _mm256_set1_epi32((int)0xe6546b64u));
+}
+FH_AVX2_INLINE __m256i v_finish(__m256i h, __m256i len)
+{
+    h = _mm256_xor_si256(h, len);
+    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+    h = _mm256_mullo_epi32(h, _mm256_set1_epi32((int)0x85ebca6bu));
+    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
+    h = _mm256_mullo_epi32(h, _mm256_set1_epi32((int)0xc2b2ae35u));
+    return _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+}
+
+/* The keys of wb_wide_keys (power-of-two n_features: key_pow2) for the start positions
+ * s0 .. s0 + P - 1 (P <= FH_BLOCK) and every n in [lo, hi] (hi <= FH_WIDE_MAX_N), n-gram or
+ * not, into kb[(n - lo) * FH_BLOCK + j], 8 positions at a time: the blocks of the hi code
+ * points from each position are gathered and mixed once, and each length picks its prefix
+ * state and tail word by its byte length. */
+FH_AVX2_INLINE void wide_block_avx2(const uint8_t *J, const uint32_t *off, int64_t s0,
+                                    int64_t P, int lo, int hi, uint32_t mask, uint32_t alt,
+                                    uint32_t *kb)
+{
+    const __m256i vmask = _mm256_set1_epi32((int)mask), valt = _mm256_set1_epi32((int)alt);
+    const __m256i tails = _mm256_loadu_si256((const __m256i *)(const void *)tail_mask);
+    const __m256i three = _mm256_set1_epi32(3);
+    for (int64_t j = 0; j < P; j += 8) {
+        const uint32_t *o = off + s0 + j;
+        const __m256i base = _mm256_loadu_si256((const __m256i *)(const void *)o);
+        __m256i w[FH_WIDE_MAX_N + 1], hq[FH_WIDE_MAX_N + 1];
+        hq[0] = _mm256_setzero_si256();
+        for (int q = 0; q < hi; q++) {
+            w[q] = _mm256_i32gather_epi32((const int *)(const void *)(J + 4 * q), base, 1);
+            hq[q + 1] = v_block(hq[q], w[q]);
+        }
+        w[hi] = _mm256_setzero_si256();
+        for (int n = lo; n <= hi; n++) {
+            const __m256i len = _mm256_sub_epi32(
+                _mm256_loadu_si256((const __m256i *)(const void *)(o + n)), base);
+            const __m256i q = _mm256_srli_epi32(len, 2);
+            __m256i x = hq[0], tw = w[0];
+            for (int t = 1; t <= hi; t++) {
+                const __m256i m = _mm256_cmpeq_epi32(q, _mm256_set1_epi32(t));
+                x = _mm256_blendv_epi8(x, hq[t], m);
+                tw = _mm256_blendv_epi8(tw, w[t], m);
+            }
+            tw = _mm256_and_si256(tw, _mm256_permutevar8x32_epi32(tails, _mm256_and_si256(len, three)));
+            const __m256i h = v_finish(_mm256_xor_si256(x, v_scramble(tw)), len);
+            const __m256i neg = _mm256_srli_epi32(h, 31);
+            const __m256i key = _mm256_or_si256(
+                _mm256_slli_epi32(_mm256_and_si256(_mm256_abs_epi32(h), vmask), 1),
+                _mm256_and_si256(neg, valt));
+            _mm256_storeu_si256((__m256i *)(void *)(kb + (n - lo) * FH_BLOCK + j), key);
+        }
+    }
+}
+
+/* wb_wide_keys for a power-of-two n_features and hi <= FH_WIDE_MAX_N, through
+ * wide_block_avx2 (the text padded as DEFINE_WB_JOIN_WIDE does). */
+FH_AVX2_INLINE int64_t wb_wide_keys_avx2(const uint8_t *J, const uint32_t *off,
+                                         const uint8_t *sp, int64_t J_n, int lo, int hi,
+                                         uint32_t mask, uint32_t alt, uint32_t *kb,
+                                         uint32_t *k, fh_cancel *cancel)
+{
+    int64_t at = 0;
+    for (int64_t s0 = 0; s0 + 2 <= J_n; s0 += FH_BLOCK) {
+        if ((s0 & (FH_POLL_ITEMS - 1)) == 0 && s0 > 0 && fh_cancel_poll(cancel))
+            return -1;
+        int64_t P = J_n - 1 - s0;
+        if (P > FH_BLOCK)
+            P = FH_BLOCK;
+        wide_block_avx2(J, off, s0, P, lo, hi, mask, alt, kb);
+        const uint8_t *f = sp + s0;
+        for (int64_t j = 0; j < P; j++) {
+            uint32_t inside = 1;
+            for (int n = 2; n <= hi; n++) {
+                if (n >= 3)
+                    inside &= f[j + n - 2] ^ 1u;
+                if (n >= lo) {
+                    k[at] = kb[(n - lo) * FH_BLOCK + j];
+                    at += inside;
+                }
+            }
+        }
+    }
+    return at;
+}
+
+/* wb_wide_keys_avx2 with (lo, hi) constant for the common ranges. */
+__attribute__((target("avx2"))) static int64_t
+wb_wide_avx2(const uint8_t *J, const uint32_t *off, const uint8_t *sp, int64_t J_n, int lo,
+             int hi, uint32_t mask, uint32_t alt, uint32_t *kb, uint32_t *k, fh_cancel *c)
+{
+    switch (lo * 16 + hi) {
+    case 0x23: return wb_wide_keys_avx2(J, off, sp, J_n, 2, 3, mask, alt, kb, k, c);
+    case 0x24: return wb_wide_keys_avx2(J, off, sp, J_n, 2, 4, mask, alt, kb, k, c);
+    case 0x25: return wb_wide_keys_avx2(J, off, sp, J_n, 2, 5, mask, alt, kb, k, c);
+    case 0x34: return wb_wide_keys_avx2(J, off, sp, J_n, 3, 4, mask, alt, kb, k, c);
+    case 0x35: return wb_wide_keys_avx2(J, off, sp, J_n, 3, 5, mask, alt, kb, k, c);
+    default: return wb_wide_keys_avx2(J, off, sp, J_n, lo, hi, mask, alt, kb, k, c);
+    }
+}
+#endif
+
+/* wb_wide_keys with (lo, hi) constant for the common ranges. */
+static int64_t wb_wide_dispatch(const uint8_t *J, const uint32_t *off, const uint8_t *sp,
+                                int64_t J_n, int lo, int hi, uint32_t nf, uint32_t mask,
+                                int alt, uint32_t *k, fh_cancel *c)
+{
+    switch (lo * 16 + hi) {
+    case 0x23: return wb_wide_keys(J, off, sp, J_n, 2, 3, nf, mask, alt, k, c);
+    case 0x24: return wb_wide_keys(J, off, sp, J_n, 2, 4, nf, mask, alt, k, c);
+    case 0x25: return wb_wide_keys(J, off, sp, J_n, 2, 5, nf, mask, alt, k, c);
+    case 0x34: return wb_wide_keys(J, off, sp, J_n, 3, 4, nf, mask, alt, k, c);
+    case 0x35: return wb_wide_keys(J, off, sp, J_n, 3, 5, nf, mask, alt, k, c);
+    default: return wb_wide_keys(J, off, sp, J_n, lo, hi, nf, mask, alt, k, c);
+    }
+}
+
+/* char_wb n-grams of a non-ASCII document (kind 1, 2 or 4), lo in {2, 3}, strip_accents
+ * none: the joined text of one pass (wb_join_*), then the keys of its windows (AVX2 when the
+ * CPU has it, n_features is a power of two and hi <= FH_WIDE_MAX_N). Sets *served to 0,
+ * emitting nothing, when the document holds a lone surrogate (the general path raises as
+ * scikit-learn does, at the first n-gram holding it). */
+static fh_status emit_char_wb_wide(scratch *sc, const fh_text *doc, const fh_opts *o,
+                                   const hash_params *hp, int *served)
+{
+    fh_charbuf *cb = &sc->cb;
+    fh_status st;
+    int64_t J_n;
+    int has_sur;
+    switch (doc->kind) {
+    case FH_KIND_UCS1: st = wb_join_1(doc->data, doc->len, o->lowercase, cb, &J_n, &has_sur); break;
+    case FH_KIND_UCS2: st = wb_join_2(doc->data, doc->len, o->lowercase, cb, &J_n, &has_sur); break;
+    case FH_KIND_UCS4: st = wb_join_4(doc->data, doc->len, o->lowercase, cb, &J_n, &has_sur); break;
+    default: return FH_ERR_BADARG;
+    }
+    if (st != FH_OK)
+        return st;
+    *served = !has_sur;
+    if (has_sur)
+        return FH_OK;
+    const int lo = (int)o->min_n, hi = (int)o->max_n;
+    FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (J_n + 1), 1024,
+            return FH_ERR_NOMEM);
+    uint32_t *k = sc->keys + sc->nkeys;
+    int64_t at;
+#if FH_AVX2_DISPATCH
+    if (hp->avx2 && hp->pow2_mask && hi <= FH_WIDE_MAX_N)
+        at = wb_wide_avx2(cb->pad, cb->woff, cb->wsp, J_n, lo, hi, hp->pow2_mask,
+                          (uint32_t)hp->alternate_sign, sc->kb, k, sc->cancel);
+    else
+#endif
+        at = wb_wide_dispatch(cb->pad, cb->woff, cb->wsp, J_n, lo, hi, hp->n_features,
+                              hp->pow2_mask, hp->alternate_sign, k, sc->cancel);
+    if (at < 0)
+        return FH_ERR_CANCELLED;
+    sc->nkeys += at;
+    return FH_OK;
+}
+
 /* Whether emit_char_wb_joined serves these options and this document. */
 static inline int wb_joined_ok(const scratch *sc, const fh_text *doc, const fh_opts *o)
 {
     return !sc->debug && o->paths != FH_PATHS_REFERENCE && doc->kind == FH_KIND_UCS1 &&
            doc->ascii && o->min_n >= 2 && o->min_n <= 3 && o->max_n <= 8;
+}
+
+/* Whether emit_char_wb_wide serves these options and this document (the ASCII ones go to
+ * emit_char_wb_joined). max_n <= 64 bounds its keys buffer ((hi - lo + 1) per code point). */
+static inline int wb_wide_ok(const scratch *sc, const fh_text *doc, const fh_opts *o)
+{
+    return !sc->debug && o->paths != FH_PATHS_REFERENCE && !o->strip_accents &&
+           (doc->kind == FH_KIND_UCS2 || doc->kind == FH_KIND_UCS4 ||
+            (doc->kind == FH_KIND_UCS1 && !doc->ascii)) &&
+           o->min_n >= 2 && o->min_n <= 3 && o->max_n >= o->min_n && o->max_n <= 64 &&
+           doc->len < ((int64_t)1 << 28); /* 32-bit byte offsets (DEFINE_WB_JOIN_WIDE) */
 }
 
 /* emit_ascii_char_ngrams for max_n <= 8: one pass over the start positions. */
@@ -568,6 +915,11 @@ fh_status fh_char_features(scratch *sc, const fh_text *doc, const fh_opts *o,
     fh_status st;
     if (o->analyzer == FH_ANALYZER_CHAR_WB && wb_joined_ok(sc, doc, o))
         return emit_char_wb_joined(sc, doc, o, hp);
+    if (o->analyzer == FH_ANALYZER_CHAR_WB && wb_wide_ok(sc, doc, o)) {
+        int served;
+        if ((st = emit_char_wb_wide(sc, doc, o, hp, &served)) != FH_OK || served)
+            return st;
+    }
     if ((st = fh_char_text(doc, o->lowercase, o->strip_accents, &sc->cb)) != FH_OK)
         return st;
     if (o->analyzer == FH_ANALYZER_CHAR)

@@ -19,6 +19,8 @@ void fh_charbuf_free(fh_charbuf *cb)
     free(cb->cp2);
     free(cb->pad);
     free(cb->poff);
+    free(cb->woff);
+    free(cb->wsp);
     fh_charbuf_init(cb);
 }
 

@@ -31,6 +31,10 @@ typedef struct {
     int64_t cap_pad;
     int64_t *poff;   /* scratch: its offsets */
     int64_t cap_poff;
+    uint32_t *woff;  /* scratch: code-point byte offsets of a joined wide text (char_wb) */
+    int64_t cap_woff;
+    uint8_t *wsp;    /* scratch: 1 where its code point is a space */
+    int64_t cap_wsp;
     fh_cancel *cancel; /* set by the caller (may be NULL): polled in long documents */
 } fh_charbuf;
 

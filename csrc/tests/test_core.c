@@ -708,6 +708,12 @@ static void test_cancellation(void)
         {FH_ANALYZER_CHAR_WB, 0, 1, 4, 0, 0},
         {FH_ANALYZER_CHAR_WB, 0, 2, 5, 0, 2},
         {FH_ANALYZER_WORD, FH_TOKEN_WORD2, 1, 1, 0, 3},
+        /* char_wb on wide text: AVX2 (2**20 columns), scalar (1000), baseline ISA */
+        {FH_ANALYZER_CHAR_WB, 0, 2, 4, 0, 1},
+        {FH_ANALYZER_CHAR_WB, 0, 3, 5, 0, 2},
+        {FH_ANALYZER_CHAR_WB, 0, 2, 4, FH_PATHS_BASELINE, 2},
+        {FH_ANALYZER_CHAR_WB, 0, 2, 9, 0, 1},
+        {FH_ANALYZER_CHAR_WB, 0, 3, 9, 0, 2},
     };
     fh_cancel *cancel = NULL;
     CHECK(fh_cancel_new(&cancel) == FH_OK);

@@ -415,3 +415,15 @@ def test_model_selection_takes_arrow_rows():
     reference = GridSearchCV(pipe, {"sgdclassifier__alpha": [1e-4, 1e-3]}, cv=2).fit(DOCS, y)
     np.testing.assert_array_equal(search.cv_results_["mean_test_score"],
                                   reference.cv_results_["mean_test_score"])
+
+
+@pytest.mark.parametrize("type_name", TEXT_TYPES + BINARY_TYPES)
+@pytest.mark.parametrize("ngram_range", [(2, 4), (3, 5), (2, 9)], ids=str)
+def test_char_wb_on_wide_utf8_columns(type_name, ngram_range):
+    """Non-ASCII UTF-8 strings take the wide char_wb path (one joined text, shared hash
+    blocks) after validation, as the str documents do."""
+    values = ["Straße über ΣΑΣ ΟΔΟΣ", "日本語\u3000テキスト", "a😀 😀😀 x😀y", "İİ \u00a0 é",
+              "ж" * 300 + " ω" * 200]
+    params = {"analyzer": "char_wb", "ngram_range": ngram_range}
+    column = _array(values, type_name)
+    _compare(params, column, column.to_pylist())

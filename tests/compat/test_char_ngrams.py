@@ -7,8 +7,11 @@ text and the parameters (see ``csrc/fh_hashing.c``):
 
 - ASCII ``char_wb`` with ``min_n`` 2 or 3 and ``max_n <= 8``: windows of one joined text;
   ASCII ``char`` with ``max_n <= 8``: one pass over start positions; both vectorised (AVX2
-  where the CPU has it) for a power-of-two ``n_features``, scalar otherwise; other ranges
-  and non-ASCII text take the general paths;
+  where the CPU has it) for a power-of-two ``n_features``, scalar otherwise; non-ASCII
+  ``char_wb`` with ``min_n`` 2 or 3 and no ``strip_accents``: the same windows over the
+  code points of one joined text (AVX2 for ``max_n <= 8`` and a power-of-two
+  ``n_features``); other ranges, ``strip_accents`` and non-ASCII ``char`` take the general
+  paths;
 - rows of 16 to 2**16 keys are summed through an aggregation table, shorter and longer
   rows are sorted.
 
@@ -129,3 +132,78 @@ def test_float32_sums_near_2_24_are_exact():
             _docs([d]),
             n_jobs=(1,),
         )
+
+
+# --- char_wb on wide text ----------------------------------------------------------------
+# Non-ASCII documents (UCS-1 with Latin-1 letters, UCS-2, UCS-4) with min_n 2 or 3 take
+# one pass joining the words and windows hashed with shared MurmurHash3 blocks (AVX2 for a
+# power-of-two n_features and max_n <= 8, scalar otherwise; the baseline path is scalar,
+# the reference path the general one). Characters of 1 to 4 UTF-8 bytes, so that n-grams of
+# 2 to 12 code points end at every offset of a 4-byte block.
+WIDE_ALPHABET = ["a", "Q", "é", "Ñ", "ж", "Ω", "ع", "ह", "日", "ア", "한", "😀", "𝔘", "𐐀", "_", "1"]
+WIDE_SPACES = [" ", "  ", "\t", "\u00a0", "\u0085", "\u3000", "\u2028", " \u00a0\u2003 ", "\x1c"]
+
+
+def _wide_docs(seed):
+    rng = np.random.default_rng(seed)
+    docs = [
+        "ΣΑΣ ΟΔΟΣ Σ aΣ ΣΑΣ. ΌΣΟΣ'Σ",  # final sigma by context
+        "İstanbul İİ \u0130x xİ",  # U+0130 lowers to two code points
+        "\u212a\u00c5 \u2126",  # Kelvin sign (lowers to ASCII k), Angstrom, Ohm
+        "Ünïcödé Latin-1 only: ÀÉÎÕÜ àéîõü ÿ \u00a0 \u0085 end",  # UCS-1, not ASCII
+        "\u00e9",
+        "\u00a0\u3000",  # only whitespace
+        "\u3000日本語\u3000",
+        "😀",
+        "a😀 😀😀 😀😀😀 x😀y",
+        "\x00é\x00 \x00",
+    ]
+    for length in range(1, 14):  # one word of each length, in each byte width
+        for ch in ("é", "ж", "日", "😀"):
+            docs.append("".join(rng.choice(WIDE_ALPHABET, size=length - 1)) + ch)
+    for _ in range(40):
+        words = ["".join(rng.choice(WIDE_ALPHABET, size=rng.integers(1, 12)))
+                 for _ in range(rng.integers(1, 30))]
+        seps = rng.choice(WIDE_SPACES, size=len(words) + 1)
+        docs.append("".join(s + w for s, w in zip(seps, words)) + seps[-1])
+    # beyond FH_POLL_ITEMS (2**16) code points and start positions: the cancellation polls
+    docs.append(" ".join(docs[10:60]) * 40)
+    return docs
+
+
+WIDE_WB_RANGES = [(2, 2), (2, 3), (2, 4), (2, 5), (2, 8), (3, 3), (3, 4), (3, 5), (3, 8),
+                  (2, 9), (3, 12), (1, 3), (4, 6), (2, 64), (3, 65), (2, 10**20)]
+
+
+@pytest.mark.parametrize("ngram_range", WIDE_WB_RANGES, ids=str)
+@pytest.mark.parametrize("paths", ["fastest", "baseline", "reference"])
+def test_char_wb_wide_text(monkeypatch, ngram_range, paths):
+    import fasthash.feature_extraction.text as fh_text
+    from fasthash._lib import _hashing
+
+    monkeypatch.setattr(fh_text, "_KERNEL_PATHS", getattr(_hashing, f"PATHS_{paths.upper()}"))
+    docs = _wide_docs(sum(ngram_range))
+    for params in [
+        {"n_features": 2**20},
+        {"n_features": 1000003, "lowercase": False},
+        {"n_features": 16, "norm": None, "alternate_sign": False},
+        {"n_features": 2**18, "strip_accents": "unicode"},  # the general path
+    ]:
+        params = {"analyzer": "char_wb", "ngram_range": ngram_range, **params}
+        compare_with_sklearn(params, _docs(docs))
+
+
+@pytest.mark.parametrize("ngram_range", [(2, 4), (3, 5), (2, 9)], ids=str)
+def test_char_wb_wide_utf8_bytes_input(ngram_range):
+    """UTF-8 bytes documents (input='content') are decoded, then take the same paths."""
+    docs = [d.encode("utf-8") for d in _wide_docs(3)]
+    params = {"analyzer": "char_wb", "ngram_range": ngram_range}
+    compare_with_sklearn(params, _docs(docs))
+
+
+@pytest.mark.parametrize("doc", ["ab\ud800cd é", "é \ud800", "日本\udfff語 x", "\ud83d"])
+@pytest.mark.parametrize("ngram_range", [(2, 4), (3, 3), (2, 9)], ids=str)
+def test_char_wb_wide_lone_surrogates_raise(doc, ngram_range):
+    """A lone surrogate in a wide document raises scikit-learn's UnicodeEncodeError."""
+    params = {"analyzer": "char_wb", "ngram_range": ngram_range}
+    compare_with_sklearn(params, _docs(["é ok", doc]))
