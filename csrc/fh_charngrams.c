@@ -458,13 +458,6 @@ DEFINE_WB_JOIN_WIDE(wb_join_1, uint8_t, final_sigma_1)
 DEFINE_WB_JOIN_WIDE(wb_join_2, uint16_t, final_sigma_2)
 DEFINE_WB_JOIN_WIDE(wb_join_4, uint32_t, final_sigma_4)
 
-/* Bytes p[0 .. 4) as a little-endian integer. */
-static inline uint32_t load_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
 /* Masks keeping the first r bytes of a 32-bit little-endian word, r = 0 .. 3 (8 entries:
  * the AVX2 loop reads it as one vector). */
 static const uint32_t tail_mask[8] = {0u, 0xFFu, 0xFFFFu, 0xFFFFFFu, 0u, 0u, 0u, 0u};
@@ -496,10 +489,11 @@ static FH_ALWAYS_INLINE int64_t wb_wide_keys(const uint8_t *J, const uint32_t *o
                 continue;
             const uint32_t len = off[s + n] - base;
             while (done + 4 <= len) {
-                h = fh_murmur3_block(h, load_le32(p + done));
+                h = fh_murmur3_block(h, fh_load_le32(p + done));
                 done += 4;
             }
-            const uint32_t x = h ^ fh_murmur3_scramble(load_le32(p + done) & tail_mask[len - done]);
+            const uint32_t x =
+                h ^ fh_murmur3_scramble(fh_load_le32(p + done) & tail_mask[len - done]);
             k[at++] = fh_feature_key(fh_murmur3_finish(x, len), nf, mask, alt);
         }
     }

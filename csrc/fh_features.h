@@ -28,8 +28,7 @@ static inline uint32_t fh_load_le32u(const uint8_t *p)
     memcpy(&v, p, sizeof v);
     return v;
 #else
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return fh_load_le32(p);
 #endif
 }
 static inline uint64_t fh_load_le64u(const uint8_t *p)
