@@ -165,7 +165,7 @@ def _wide_docs(seed):
         words = ["".join(rng.choice(WIDE_ALPHABET, size=rng.integers(1, 12)))
                  for _ in range(rng.integers(1, 30))]
         seps = rng.choice(WIDE_SPACES, size=len(words) + 1)
-        docs.append("".join(s + w for s, w in zip(seps, words)) + seps[-1])
+        docs.append("".join(s + w for s, w in zip(seps[:-1], words, strict=True)) + seps[-1])
     # beyond FH_POLL_ITEMS (2**16) code points and start positions: the cancellation polls
     docs.append(" ".join(docs[10:60]) * 40)
     return docs

@@ -17,11 +17,11 @@ import pytest
 import scipy.sparse as sp
 import sklearn
 from _helpers import (
-    needs_sparse_interface,
     TRICKY_DOCUMENTS,
     FhHashingVectorizer,
     SkHashingVectorizer,
     assert_csr_identical,
+    needs_sparse_interface,
 )
 
 import fasthash
