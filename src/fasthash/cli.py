@@ -250,6 +250,7 @@ def _run_demo(args, out=None, err=None):
         ),
     ]
     print(f"\nthis machine as it is (load average {_load_average()}):", file=out)
+    out.flush()
     identical = _measure(rows, docs, n_bytes, args.repeat, out, err)
     if args.busy:
         processes = "process" if args.busy == 1 else "processes"
