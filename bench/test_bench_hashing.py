@@ -265,13 +265,7 @@ FH_ROUNDS = {"sklearn": 5, "fasthash[1]": 11, "fasthash[all]": 11}
 
 @pytest.fixture(scope="module")
 def count_dicts():
-    samples = []
-    for doc in english_documents():
-        counts = {}
-        for word in doc.lower().split():
-            counts[word] = counts.get(word, 0.0) + 1.0
-        samples.append(counts)
-    return samples * 3
+    return _count_dict_samples()[0]
 
 
 @pytest.mark.parametrize("impl", list(FH_ROUNDS))
