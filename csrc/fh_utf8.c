@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "fh_buf.h"
-#include "fh_murmur3.h"
 
 /* Bytes checked or decoded between two polls of the cancellation token. */
 #define FH_UTF8_BLOCK FH_POLL_ITEMS
@@ -35,6 +34,36 @@ static inline int seq_len(const uint8_t *s, int64_t avail)
     return 0;
 }
 
+#define FH_HIGH_BITS 0x8080808080808080ull
+
+/* 8 bytes in the host's order: whether any has its high bit set does not depend on it. */
+static inline uint64_t load8(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The end of the run of ASCII bytes starting at s[i] within s[0..end): the first byte >= 0x80
+ * at or after i, or end. 32 bytes a step (four 8-byte words OR-ed: a short dependency chain
+ * compilers turn into vector code), then 8; fewer than 8 bytes left are tested at once as
+ * the 8-byte word ending at `end` (it reads again bytes before i; if one of those is not
+ * ASCII, the byte loop decides). A text of n ASCII bytes costs about n / 8 instructions. */
+static inline int64_t ascii_run_end(const uint8_t *s, int64_t i, int64_t end)
+{
+    while (i + 32 <= end && ((load8(s + i) | load8(s + i + 8) |
+                              load8(s + i + 16) | load8(s + i + 24)) &
+                             FH_HIGH_BITS) == 0)
+        i += 32;
+    while (i + 8 <= end && (load8(s + i) & FH_HIGH_BITS) == 0)
+        i += 8;
+    if (i < end && i + 8 > end && end >= 8 && (load8(s + end - 8) & FH_HIGH_BITS) == 0)
+        return end;
+    while (i < end && s[i] < 0x80)
+        i++;
+    return i;
+}
+
 fh_status fh_utf8_check(const uint8_t *s, int64_t n, fh_cancel *cancel, fh_utf8_info *info)
 {
     int64_t i = 0, cont = 0;
@@ -48,12 +77,8 @@ fh_status fh_utf8_check(const uint8_t *s, int64_t n, fh_cancel *cancel, fh_utf8_
             return FH_ERR_CANCELLED;
         const int64_t end = n - i < FH_UTF8_BLOCK ? n : i + FH_UTF8_BLOCK;
         while (i < end) {
-            if (i + 8 <= end && (fh_load_le64(s + i) & 0x8080808080808080ull) == 0) {
-                i += 8;
-                continue;
-            }
             if (s[i] < 0x80) {
-                i++;
+                i = ascii_run_end(s, i, end);
                 continue;
             }
             int len = seq_len(s + i, n - i);
@@ -126,8 +151,8 @@ fh_status fh_text_decode(const fh_text *t, fh_decodebuf *db, fh_cancel *cancel, 
     if (t->kind != FH_KIND_UTF8)
         return FH_OK;
     out->kind = FH_KIND_UCS1;
-    if (t->ascii) {
-        out->ascii = 1;
+    if (t->ascii || (t->len <= FH_UTF8_BLOCK && ascii_run_end(t->data, 0, t->len) == t->len)) {
+        out->ascii = 1; /* (a short ASCII text is read once, without the full check) */
         return FH_OK;
     }
     if ((st = fh_utf8_check(t->data, t->len, cancel, &info)) != FH_OK) {

@@ -85,3 +85,14 @@ def test_long_text_crossing_poll_blocks():
     for at in (65535, 65536, 65537, 131071, len(base) - 1):
         _assert_same(base[:at] + b"\xff" + base[at:])
         _assert_same(base[:at])  # may cut a sequence short
+
+
+def test_one_byte_at_every_position_of_ascii_runs():
+    # the ASCII skip reads 32, then 8 bytes a step, then the 8-byte word ending the text:
+    # a non-ASCII byte (stray, valid lead, invalid) or a valid sequence at every position
+    # of ASCII texts around those sizes
+    for n in range(0, 72):
+        _assert_same(b"a" * n)
+        for at in range(n):
+            for insert in (b"\x80", b"\xc3", b"\xff", b"\xc3\xa9", b"\xe2\x82\xac"):
+                _assert_same(b"a" * at + insert + b"b" * (n - at))
