@@ -20,7 +20,7 @@ import os
 import queue
 import threading
 
-__all__ = ["in_main_thread", "run_interruptibly"]
+__all__ = ["KernelCall", "in_main_thread", "run_interruptibly", "start_call"]
 
 
 def in_main_thread():
@@ -56,6 +56,64 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_kernel_thread)
 
 
+class KernelCall:
+    """A call of ``work()`` running on fasthash's kernel thread (see :func:`start_call`)."""
+
+    def __init__(self, work, cancel):
+        self._cancel = cancel
+        self._done = threading.Lock()
+        self._done.acquire()
+        self._failed = []
+        self._waited = False
+
+        def job():
+            try:
+                work()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                self._failed.append(exc)
+            finally:
+                self._done.release()
+
+        global _kernel_thread
+        if _kernel_thread is None:
+            _kernel_thread = _KernelThread()
+        _kernel_thread.submit(job)
+
+    def wait(self):
+        """Return once ``work()`` has returned; re-raise what it raised.
+
+        The wait is interruptible: what interrupts it (``KeyboardInterrupt`` from Ctrl-C)
+        requests ``cancel`` and is re-raised once ``work()`` has returned.
+        """
+        if not self._waited:
+            try:
+                self._done.acquire()  # interruptible: Ctrl-C raises here
+            except BaseException:
+                self.cancel()
+                raise
+            self._waited = True
+        if self._failed:
+            raise self._failed[0]
+
+    def cancel(self):
+        """Request ``cancel`` and return once ``work()`` has returned (uninterruptibly: the
+        kernel must let go of the buffers first); what it raised is dropped."""
+        if not self._waited:
+            self._cancel.request()
+            _acquire_uninterrupted(self._done)
+            self._waited = True
+
+
+def start_call(work, cancel):
+    """Start ``work()`` on fasthash's kernel thread and return its :class:`KernelCall`.
+
+    The caller goes on (reading the next batch, say) and must end the call with
+    :meth:`KernelCall.wait` or :meth:`KernelCall.cancel` before it lets go of what
+    ``work`` reads. Only the main thread uses the kernel thread (one call at a time).
+    """
+    return KernelCall(work, cancel)
+
+
 def run_interruptibly(work, cancel):
     """Call ``work()`` on fasthash's kernel thread; return once it has returned.
 
@@ -73,30 +131,7 @@ def run_interruptibly(work, cancel):
         Whatever interrupted the wait (``KeyboardInterrupt`` from Ctrl-C), after
         ``cancel`` was requested and ``work()`` has returned.
     """
-    global _kernel_thread
-    if _kernel_thread is None:
-        _kernel_thread = _KernelThread()
-    done = threading.Lock()
-    done.acquire()
-    failed = []
-
-    def job():
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            failed.append(exc)
-        finally:
-            done.release()
-
-    _kernel_thread.submit(job)
-    try:
-        done.acquire()  # interruptible: Ctrl-C raises here
-    except BaseException:
-        cancel.request()
-        _acquire_uninterrupted(done)  # the kernel must let go of the buffers first
-        raise
-    if failed:
-        raise failed[0]
+    start_call(work, cancel).wait()
 
 
 def _acquire_uninterrupted(lock):
