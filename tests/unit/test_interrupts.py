@@ -319,3 +319,30 @@ def test_ctrl_c_interrupts_an_endless_arrow_stream():
     for result in out["results"]:
         assert result["interrupted"] and result["latency"] < BOUND, result
     assert out["next_ok"]
+
+
+def test_interrupt_just_after_the_wait_returned_does_not_hang():
+    """Ctrl-C handled just after the wait for the kernel call returned (still inside its
+    ``try``): the call is cancelled, which must return at once, not wait for it again."""
+    call = _interruptible.start_call(lambda: None, _cancel.Cancel())
+    done = call._done
+    real_wait = done.wait
+
+    def wait_then_interrupted(*args):
+        real_wait(*args)
+        done.wait = real_wait  # one interrupt
+        raise KeyboardInterrupt
+
+    done.wait = wait_then_interrupted
+    outcome = []
+
+    def waiter():
+        try:
+            call.wait()
+        except KeyboardInterrupt:
+            outcome.append("interrupted")
+
+    t = threading.Thread(target=waiter, daemon=True)
+    t.start()
+    t.join(10)
+    assert outcome == ["interrupted"]

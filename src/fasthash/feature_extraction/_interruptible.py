@@ -61,8 +61,9 @@ class KernelCall:
 
     def __init__(self, work, cancel):
         self._cancel = cancel
-        self._done = threading.Lock()
-        self._done.acquire()
+        # an Event, not a Lock: waiting again for a call already waited for returns at once
+        # (Ctrl-C may be raised just after a successful wait, inside its ``try``)
+        self._done = threading.Event()
         self._failed = []
         self._waited = False
 
@@ -72,7 +73,7 @@ class KernelCall:
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 self._failed.append(exc)
             finally:
-                self._done.release()
+                self._done.set()
 
         global _kernel_thread
         if _kernel_thread is None:
@@ -87,7 +88,7 @@ class KernelCall:
         """
         if not self._waited:
             try:
-                self._done.acquire()  # interruptible: Ctrl-C raises here
+                self._done.wait()  # interruptible: Ctrl-C raises here
             except BaseException:
                 self.cancel()
                 raise
@@ -100,7 +101,7 @@ class KernelCall:
         kernel must let go of the buffers first); what it raised is dropped."""
         if not self._waited:
             self._cancel.request()
-            _acquire_uninterrupted(self._done)
+            _wait_uninterrupted(self._done)
             self._waited = True
 
 
@@ -134,13 +135,13 @@ def run_interruptibly(work, cancel):
     start_call(work, cancel).wait()
 
 
-def _acquire_uninterrupted(lock):
-    """Acquire ``lock`` even if signal handlers raise meanwhile (a second Ctrl-C while a
+def _wait_uninterrupted(event):
+    """Wait for ``event`` even if signal handlers raise meanwhile (a second Ctrl-C while a
     cancelled kernel winds down, within milliseconds): the first exception is the one the
     caller re-raises."""
     while True:
         try:
-            lock.acquire()
+            event.wait()
             return
         except BaseException:  # noqa: BLE001, S112 - the interrupt being handled already
             continue
