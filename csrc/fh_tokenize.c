@@ -272,9 +272,10 @@ FH_AVX2_INLINE __m256i mm_offsets(const int64_t *p, __m256i lo)
  * word gathered, the blocks past the run's whole ones discarded, the tail masked to its
  * len % 4 bytes), then the runs of more than 11 bytes (3% of English tokens) hashed
  * again one by one. With keys and a power-of-two n_features, the keys are made on the 8
- * lanes too (fh_feature_key: column |h| & mask, the sign bit of h). Returns the first run
- * not done (the rest, fewer than 8, are the caller's). */
-__attribute__((target("avx2"))) static int64_t
+ * lanes too (fh_feature_key: column |h| & mask, the sign bit of h). The last group of 8
+ * runs past ne: rs and re must hold 7 more readable runs of the block after ne, whose
+ * lanes are computed and stored to out (which must have room for them), then ignored. */
+__attribute__((target("avx2"))) static void
 ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int64_t *re,
                      int64_t i0, int64_t ne, int pairs, int keys, const fh_tokbuf *tb,
                      uint32_t *out)
@@ -286,8 +287,7 @@ ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int6
     const int vkeys = keys && tb->key_pow2_mask != 0;
     const __m256i pm = _mm256_set1_epi32((int)tb->key_pow2_mask);
     const __m256i alt = _mm256_set1_epi32(tb->key_alternate_sign ? 1 : 0);
-    int64_t i = i0;
-    for (; i + 8 <= ne; i += 8) {
+    for (int64_t i = i0; i < ne; i += 8) {
         __m256i s = mm_offsets(rs + i, lo4);
         __m256i len = _mm256_add_epi32(_mm256_sub_epi32(mm_offsets(re + i, lo4), s), adj);
         __m256i v0 = _mm256_i32gather_epi32(blk, s, 1);
@@ -321,7 +321,58 @@ ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int6
             for (int64_t j = i; j < i + 8; j++)
                 out[j] = fh_feature_key(out[j], tb->key_n_features, 0, tb->key_alternate_sign);
     }
-    return i;
+}
+
+/* One 32-byte vector of ascii_lower + ascii_word_mask: its lowercase to out (unless NULL)
+ * and its word-character bits, tested on the lowercase ([0-9a-z_]). */
+FH_AVX2_INLINE uint32_t mm_lower_word_bits(const uint8_t *s, uint8_t *out)
+{
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s);
+    __m256i up = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('A' - 1)),
+                                  _mm256_cmpgt_epi8(_mm256_set1_epi8('Z' + 1), v));
+    __m256i l = _mm256_add_epi8(v, _mm256_and_si256(up, _mm256_set1_epi8(0x20)));
+    if (out)
+        _mm256_storeu_si256((__m256i *)(void *)out, l);
+    __m256i dig = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('0' - 1)),
+                                   _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v));
+    __m256i alp = _mm256_and_si256(_mm256_cmpgt_epi8(l, _mm256_set1_epi8('a' - 1)),
+                                   _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), l));
+    __m256i wc = _mm256_or_si256(_mm256_or_si256(dig, alp),
+                                 _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')));
+    return (uint32_t)_mm256_movemask_epi8(wc);
+}
+
+/* ascii_lower (when out is not NULL) and ascii_word_mask of s[0 .. len) in one pass, 32
+ * bytes at a time: the last 32 bytes, s[len - 32 .. len), are done again overlapping the
+ * ones before (same bytes, same bits), so no byte is done alone. s[len - 32 .. 0) must be
+ * readable (and out[len - 32 .. 0) writable) when len < 32. */
+__attribute__((target("avx2"))) static void ascii_lower_word_mask_avx2(const uint8_t *s,
+                                                                         int64_t len,
+                                                                         uint8_t *out,
+                                                                         uint64_t *mask)
+{
+    int64_t w = 0;
+    for (; 64 * w + 64 <= len; w++) {
+        const int64_t i = 64 * w;
+        uint64_t a = mm_lower_word_bits(s + i, out ? out + i : NULL);
+        uint64_t b = mm_lower_word_bits(s + i + 32, out ? out + i + 32 : NULL);
+        mask[w] = a | (b << 32);
+    }
+    const int64_t i = 64 * w;
+    if (i < len) {
+        uint64_t m = 0;
+        int64_t k = i; /* positions [i, k) done */
+        if (len - i >= 32) {
+            m = mm_lower_word_bits(s + i, out ? out + i : NULL);
+            k = i + 32;
+        }
+        if (k < len) {
+            const int64_t j = len - 32; /* bit t: position j + t; keep positions [k, len) */
+            uint32_t t = mm_lower_word_bits(s + j, out ? out + j : NULL) >> (k - j);
+            m |= (uint64_t)t << (k - i);
+        }
+        mask[w] = m;
+    }
 }
 #else
 #define FH_WORDS_AVX2 0
@@ -345,7 +396,7 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
     }
     /* Per block: runs of token characters (fh_block_runs), a run still open at the end of
      * a block carried to the next one. */
-    const int64_t max_runs = FH_ASCII_BLOCK_WORDS * 32 + 2;
+    const int64_t max_runs = FH_ASCII_BLOCK_WORDS * 32 + 2 + 7; /* + ascii_hash_runs_avx2's */
     FH_GROW(tb->runs, tb->cap_runs, 2 * max_runs, 64, return FH_ERR_NOMEM);
     int64_t *rs = tb->runs, *re = tb->runs + max_runs;
     const int fast = tb->hash_only && !stop;
@@ -359,32 +410,42 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             return FH_ERR_CANCELLED;
         const int64_t bw = nw - w0 < FH_ASCII_BLOCK_WORDS ? nw - w0 : FH_ASCII_BLOCK_WORDS;
         const int64_t lo = w0 * 64, len = (n - lo < bw * 64 ? n - lo : bw * 64);
-        if (lowercase)
-            ascii_lower(s + lo, len, tb->buf + lo);
-        if (token == FH_TOKEN_NONSPACE)
-            ascii_nonspace_mask(s + lo, len, tb->mask);
-        else
-            ascii_word_mask(s + lo, len, tb->mask);
+#if FH_WORDS_AVX2
+        if (tb->avx2 && token != FH_TOKEN_NONSPACE && n >= 32) {
+            ascii_lower_word_mask_avx2(s + lo, len, lowercase ? tb->buf + lo : NULL, tb->mask);
+        } else
+#endif
+        {
+            if (lowercase)
+                ascii_lower(s + lo, len, tb->buf + lo);
+            if (token == FH_TOKEN_NONSPACE)
+                ascii_nonspace_mask(s + lo, len, tb->mask);
+            else
+                ascii_word_mask(s + lo, len, tb->mask);
+        }
         if (pairs)
             ascii_pair_mask(tb->mask, bw, lo + len < n && fh_ascii_word[s[lo + len]] != 0);
         const int64_t ne = fh_block_runs(tb->mask, bw, lo, n, &carry, &open, rs, re);
         if (fast) {
             /* Unigrams, no stop words: only the hashes of the runs, every one a token. */
-            if (reserve_tokens(tb, tb->n + ne) != FH_OK)
+            if (reserve_tokens(tb, tb->n + ne + 7) != FH_OK)
                 return FH_ERR_NOMEM;
             uint32_t *hash = tb->hash + tb->n;
             if (lowercase) {
-                int64_t i = 0;
 #if FH_WORDS_AVX2
                 if (tb->avx2) {
                     /* a run carried from the previous block starts before this one */
-                    if (ne > 0 && rs[0] < lo)
+                    const int64_t i0 = ne > 0 && rs[0] < lo;
+                    if (i0)
                         ascii_hash_runs(tb->base, rs, re, 0, 1, pairs, keys, tb, hash);
-                    i = ascii_hash_runs_avx2(tb->base, lo, rs, re, ne > 0 && rs[0] < lo, ne,
-                                             pairs, keys, tb, hash);
-                }
+                    for (int64_t j = ne; j < ne + 7; j++) /* the last group's empty lanes */
+                        rs[j] = re[j] = lo;
+                    ascii_hash_runs_avx2(tb->base, lo, rs, re, i0, ne, pairs, keys, tb, hash);
+                } else
 #endif
-                ascii_hash_runs(tb->base, rs, re, i, ne, pairs, keys, tb, hash);
+                {
+                    ascii_hash_runs(tb->base, rs, re, 0, ne, pairs, keys, tb, hash);
+                }
             } else {
                 for (int64_t i = 0; i < ne; i++)
                     hash[i] = token_hash(tb->base, tb->base_len, rs[i], re[i] + pairs - rs[i]);
