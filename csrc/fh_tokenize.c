@@ -324,20 +324,22 @@ ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int6
 }
 
 /* One 32-byte vector of ascii_lower + ascii_word_mask: its lowercase to out (unless NULL)
- * and its word-character bits, tested on the lowercase ([0-9a-z_]). */
+ * and its word-character bits, tested on the lowercase ([0-9a-z_]). ASCII bytes only: a
+ * range [a, a + k) is one signed comparison once shifted to start at -128 (a byte from 0
+ * to 127 shifted by 128 - a lands in [-128, -128 + k) exactly when it is in the range). */
+FH_AVX2_INLINE __m256i mm_in_range(__m256i v, char a, int k)
+{
+    return _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(-128 + k)),
+                             _mm256_add_epi8(v, _mm256_set1_epi8((char)(128 - a))));
+}
 FH_AVX2_INLINE uint32_t mm_lower_word_bits(const uint8_t *s, uint8_t *out)
 {
     __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s);
-    __m256i up = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('A' - 1)),
-                                  _mm256_cmpgt_epi8(_mm256_set1_epi8('Z' + 1), v));
-    __m256i l = _mm256_add_epi8(v, _mm256_and_si256(up, _mm256_set1_epi8(0x20)));
+    __m256i l = _mm256_add_epi8(v, _mm256_and_si256(mm_in_range(v, 'A', 26),
+                                                    _mm256_set1_epi8(0x20)));
     if (out)
         _mm256_storeu_si256((__m256i *)(void *)out, l);
-    __m256i dig = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('0' - 1)),
-                                   _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v));
-    __m256i alp = _mm256_and_si256(_mm256_cmpgt_epi8(l, _mm256_set1_epi8('a' - 1)),
-                                   _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), l));
-    __m256i wc = _mm256_or_si256(_mm256_or_si256(dig, alp),
+    __m256i wc = _mm256_or_si256(_mm256_or_si256(mm_in_range(v, '0', 10), mm_in_range(l, 'a', 26)),
                                  _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')));
     return (uint32_t)_mm256_movemask_epi8(wc);
 }
