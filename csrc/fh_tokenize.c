@@ -323,6 +323,17 @@ ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int6
     }
 }
 
+/* fh_block_runs writing each word's positions four at a time, with POPCNT and BMI1
+ * (blsr, tzcnt): fewer mispredicted branches (11% less time to tokenize and hash English
+ * text, though more instructions). Not with AVX2: gcc would then assemble the four
+ * positions in a vector register, 2 more instructions per position. */
+__attribute__((target("popcnt,bmi"))) static int64_t
+ascii_block_runs_bmi(const uint64_t *mask, int64_t bw, int64_t lo, int64_t end, uint64_t *carry,
+                      int64_t *open, int64_t *rs, int64_t *re)
+{
+    return fh_block_runs_impl(mask, bw, lo, end, carry, open, rs, re, 1);
+}
+
 /* One 32-byte vector of ascii_lower + ascii_word_mask: its lowercase to out (unless NULL)
  * and its word-character bits, tested on the lowercase ([0-9a-z_]). ASCII bytes only: a
  * range [a, a + k) is one signed comparison once shifted to start at -128 (a byte from 0
@@ -407,6 +418,9 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
     const int keys = fast && lowercase && tb->key_n_features != 0;
     uint64_t carry = 0;
     int64_t open = -1; /* start of a run open at the end of the previous block */
+#if FH_WORDS_AVX2
+    const int bmi = tb->avx2 && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");
+#endif
     for (int64_t w0 = 0; w0 < nw; w0 += FH_ASCII_BLOCK_WORDS) {
         if (w0 > 0 && fh_cancel_poll(tb->cancel))
             return FH_ERR_CANCELLED;
@@ -427,7 +441,11 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         }
         if (pairs)
             ascii_pair_mask(tb->mask, bw, lo + len < n && fh_ascii_word[s[lo + len]] != 0);
-        const int64_t ne = fh_block_runs(tb->mask, bw, lo, n, &carry, &open, rs, re);
+        const int64_t ne =
+#if FH_WORDS_AVX2
+            bmi ? ascii_block_runs_bmi(tb->mask, bw, lo, n, &carry, &open, rs, re) :
+#endif
+                     fh_block_runs(tb->mask, bw, lo, n, &carry, &open, rs, re);
         if (fast) {
             /* Unigrams, no stop words: only the hashes of the runs, every one a token. */
             if (reserve_tokens(tb, tb->n + ne + 7) != FH_OK)
