@@ -8,6 +8,7 @@
 #include "fh_buf.h"
 #include "fh_csr.h"
 #include "fh_murmur3.h"
+#include "fh_murmur3_avx2.h"
 #include "fh_tokenize_impl.h"
 #include "fh_unicode_impl.h"
 
@@ -225,35 +226,8 @@ static void ascii_hash_runs(const uint8_t *b, const int64_t *rs, const int64_t *
         out[i] = fh_feature_key(ascii_run_hash(b + rs[i], re[i] + pairs - rs[i]), nf, pm, alt);
 }
 
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#if FH_MURMUR3_AVX2
 #define FH_WORDS_AVX2 1
-#include <immintrin.h>
-#define FH_AVX2_INLINE static inline __attribute__((target("avx2"), always_inline))
-
-/* MurmurHash3_x86_32's steps (fh_murmur3.h) on 8 lanes. */
-#define FH_MM_ROTL(X, R) _mm256_or_si256(_mm256_slli_epi32(X, R), _mm256_srli_epi32(X, 32 - (R)))
-FH_AVX2_INLINE __m256i mm_murmur3_scramble(__m256i k)
-{
-    k = _mm256_mullo_epi32(k, _mm256_set1_epi32((int)0xcc9e2d51u));
-    k = FH_MM_ROTL(k, 15);
-    return _mm256_mullo_epi32(k, _mm256_set1_epi32((int)0x1b873593u));
-}
-FH_AVX2_INLINE __m256i mm_murmur3_block(__m256i h, __m256i k)
-{
-    h = _mm256_xor_si256(h, mm_murmur3_scramble(k));
-    h = FH_MM_ROTL(h, 13);
-    return _mm256_add_epi32(_mm256_add_epi32(h, _mm256_slli_epi32(h, 2)),
-                            _mm256_set1_epi32((int)0xe6546b64u));
-}
-FH_AVX2_INLINE __m256i mm_murmur3_finish(__m256i h, __m256i len)
-{
-    h = _mm256_xor_si256(h, len);
-    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
-    h = _mm256_mullo_epi32(h, _mm256_set1_epi32((int)0x85ebca6bu));
-    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
-    h = _mm256_mullo_epi32(h, _mm256_set1_epi32((int)0xc2b2ae35u));
-    return _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
-}
 
 /* The low 32 bits of 8 int64 positions p[0 .. 8) minus lo (each difference is in
  * [0, 2**31)), as 8 int32 lanes. */
@@ -293,15 +267,15 @@ ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int6
         __m256i v0 = _mm256_i32gather_epi32(blk, s, 1);
         __m256i v1 = _mm256_i32gather_epi32(blk + 1, s, 1);
         __m256i tail = _mm256_i32gather_epi32(blk, _mm256_add_epi32(s, _mm256_andnot_si256(three, len)), 1);
-        __m256i ha = mm_murmur3_block(_mm256_setzero_si256(), v0);
-        __m256i hb = mm_murmur3_block(ha, v1);
+        __m256i ha = fh_mm_murmur3_block(_mm256_setzero_si256(), v0);
+        __m256i hb = fh_mm_murmur3_block(ha, v1);
         __m256i h = _mm256_and_si256(ha, _mm256_cmpgt_epi32(len, three));
         h = _mm256_blendv_epi8(h, hb, _mm256_cmpgt_epi32(len, seven));
         /* the tail's len % 4 bytes: (1 << 8 (len % 4)) - 1 */
         __m256i keep = _mm256_sub_epi32(
             _mm256_sllv_epi32(one, _mm256_slli_epi32(_mm256_and_si256(len, three), 3)), one);
-        h = _mm256_xor_si256(h, mm_murmur3_scramble(_mm256_and_si256(tail, keep)));
-        h = mm_murmur3_finish(h, len);
+        h = _mm256_xor_si256(h, fh_mm_murmur3_scramble(_mm256_and_si256(tail, keep)));
+        h = fh_mm_murmur3_finish(h, len);
         if (vkeys) {
             __m256i col = _mm256_and_si256(_mm256_abs_epi32(h), pm);
             h = _mm256_or_si256(_mm256_slli_epi32(col, 1),
