@@ -7,6 +7,7 @@
 
 #include "fh_buf.h"
 #include "fh_murmur3.h"
+#include "fh_murmur3_avx2.h"
 #include "fh_unicode_impl.h"
 
 /* Python's slice [s:e] (s >= 0) of a sequence of length L, as [*a, *b). */
@@ -501,35 +502,6 @@ static FH_ALWAYS_INLINE int64_t wb_wide_keys(const uint8_t *J, const uint32_t *o
 }
 
 #if FH_AVX2_DISPATCH
-#include <immintrin.h>
-
-#define FH_AVX2_INLINE static inline __attribute__((target("avx2"), always_inline))
-
-FH_AVX2_INLINE __m256i v_rotl(__m256i x, int r)
-{
-    return _mm256_or_si256(_mm256_slli_epi32(x, r), _mm256_srli_epi32(x, 32 - r));
-}
-FH_AVX2_INLINE __m256i v_scramble(__m256i k)
-{
-    k = v_rotl(_mm256_mullo_epi32(k, _mm256_set1_epi32((int)0xcc9e2d51u)), 15);
-    return _mm256_mullo_epi32(k, _mm256_set1_epi32(0x1b873593));
-}
-FH_AVX2_INLINE __m256i v_block(__m256i h, __m256i k)
-{
-    h = v_rotl(_mm256_xor_si256(h, v_scramble(k)), 13);
-    return _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(h, 2), h),
-                            _mm256_set1_epi32((int)0xe6546b64u));
-}
-FH_AVX2_INLINE __m256i v_finish(__m256i h, __m256i len)
-{
-    h = _mm256_xor_si256(h, len);
-    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
-    h = _mm256_mullo_epi32(h, _mm256_set1_epi32((int)0x85ebca6bu));
-    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
-    h = _mm256_mullo_epi32(h, _mm256_set1_epi32((int)0xc2b2ae35u));
-    return _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
-}
-
 /* The keys of wb_wide_keys (power-of-two n_features: key_pow2) for the start positions
  * s0 .. s0 + P - 1 (P <= FH_BLOCK) and every n in [lo, hi] (hi <= FH_WIDE_MAX_N), n-gram or
  * not, into kb[(n - lo) * FH_BLOCK + j], 8 positions at a time: the blocks of the hi code
@@ -549,7 +521,7 @@ FH_AVX2_INLINE void wide_block_avx2(const uint8_t *J, const uint32_t *off, int64
         hq[0] = _mm256_setzero_si256();
         for (int q = 0; q < hi; q++) {
             w[q] = _mm256_i32gather_epi32((const int *)(const void *)(J + 4 * q), base, 1);
-            hq[q + 1] = v_block(hq[q], w[q]);
+            hq[q + 1] = fh_mm_murmur3_block(hq[q], w[q]);
         }
         w[hi] = _mm256_setzero_si256();
         for (int n = lo; n <= hi; n++) {
@@ -563,7 +535,7 @@ FH_AVX2_INLINE void wide_block_avx2(const uint8_t *J, const uint32_t *off, int64
                 tw = _mm256_blendv_epi8(tw, w[t], m);
             }
             tw = _mm256_and_si256(tw, _mm256_permutevar8x32_epi32(tails, _mm256_and_si256(len, three)));
-            const __m256i h = v_finish(_mm256_xor_si256(x, v_scramble(tw)), len);
+            const __m256i h = fh_mm_murmur3_finish(_mm256_xor_si256(x, fh_mm_murmur3_scramble(tw)), len);
             const __m256i neg = _mm256_srli_epi32(h, 31);
             const __m256i key = _mm256_or_si256(
                 _mm256_slli_epi32(_mm256_and_si256(_mm256_abs_epi32(h), vmask), 1),

@@ -152,6 +152,12 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
         FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + N, 1024, return FH_ERR_NOMEM);
         uint32_t *keys = sc->keys + sc->nkeys;
         const uint32_t *hash = tb->hash;
+        if (tb->keyed) { /* the tokenizer made the keys */
+            if (N > 0)
+                memcpy(keys, tb->hash, sizeof(uint32_t) * (size_t)N);
+            sc->nkeys += N;
+            return FH_OK;
+        }
         /* locals: the stores to keys[] could alias *hp, which would force reloads */
         const uint32_t nf = hp->n_features, mask = hp->pow2_mask;
         const int alt = hp->alternate_sign;
@@ -205,6 +211,12 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
             return st;
         if (o->analyzer == FH_ANALYZER_WORD) {
             sc->tb.hash_only = o->max_n == 1 && !sc->debug;
+            /* unigrams: the ASCII scanner may make the keys itself (emit_words) */
+            sc->tb.key_n_features = sc->tb.hash_only ? hp->n_features : 0;
+            sc->tb.key_pow2_mask = hp->pow2_mask;
+            sc->tb.key_alternate_sign = hp->alternate_sign;
+            sc->tb.avx2 = hp->avx2;
+            sc->tb.keyed = 0;
             st = o->pattern ? fh_pattern_tokens(&text, o->lowercase, o->strip_accents, o->pattern,
                                                 o->stop, o->paths == FH_PATHS_REFERENCE, &sc->tb)
                             : fh_word_tokens(&text, o->lowercase, o->strip_accents, o->token,

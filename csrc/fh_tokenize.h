@@ -78,6 +78,14 @@ typedef struct {
                       may be left unfilled; a token holding a lone surrogate then fails
                       with FH_ERR_ENCODE at once */
     fh_cancel *cancel; /* set by the caller (may be NULL): polled in long documents */
+    /* Set by the caller with hash_only, optional (key_n_features 0: none): the ASCII
+     * scanner may then store each token's feature key, fh_feature_key(hash,
+     * key_n_features, key_pow2_mask, key_alternate_sign) of fh_csr.h, in hash[] instead of
+     * its hash (one pass over the tokens instead of two), and says so in keyed. */
+    uint32_t key_n_features, key_pow2_mask;
+    int key_alternate_sign;
+    int keyed; /* out: hash[0 .. n) holds the tokens' feature keys */
+    int avx2;  /* set by the caller: the AVX2 loops may run (the CPU has AVX2) */
 } fh_tokbuf;
 
 void fh_tokbuf_init(fh_tokbuf *tb);
