@@ -454,25 +454,15 @@ typedef struct {
                     len += fh_put_flat(out + len, e);                                     \
                     for (;;) {                                                            \
                         if (pe - q >= 4) {                                                \
-                            if (!((e = FH_FLAT(T, q[0])) & cls))                          \
-                                break;                                                    \
-                            len += fh_put_flat(out + len, e);                             \
-                            if (!((e = FH_FLAT(T, q[1])) & cls)) {                        \
-                                q += 1;                                                   \
-                                break;                                                    \
+                            int k = 0; /* a constant trip count: unrolled */              \
+                            for (; k < 4; k++) {                                          \
+                                if (!((e = FH_FLAT(T, q[k])) & cls))                      \
+                                    break;                                                \
+                                len += fh_put_flat(out + len, e);                         \
                             }                                                             \
-                            len += fh_put_flat(out + len, e);                             \
-                            if (!((e = FH_FLAT(T, q[2])) & cls)) {                        \
-                                q += 2;                                                   \
+                            q += k;                                                       \
+                            if (k < 4)                                                    \
                                 break;                                                    \
-                            }                                                             \
-                            len += fh_put_flat(out + len, e);                             \
-                            if (!((e = FH_FLAT(T, q[3])) & cls)) {                        \
-                                q += 3;                                                   \
-                                break;                                                    \
-                            }                                                             \
-                            len += fh_put_flat(out + len, e);                             \
-                            q += 4;                                                       \
                         } else {                                                          \
                             if (q == pe || !((e = FH_FLAT(T, *q)) & cls))                 \
                                 break;                                                    \
