@@ -457,129 +457,262 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
 
 /* Generic tokenizer over code points of type T (1, 2 or 4 bytes). The lowercase mapping is
  * applied first, then the token class is tested on each *output* code point, exactly as
- * re.findall runs on str.lower()'s result. IN: the code point belongs to the token class;
- * runs of at least minlen such code points are tokens. sur tracks lone surrogates (only
- * \S can hold one: \w never does). */
-#define FH_PUSH_CP(C, IN)                                                                 \
+ * re.findall runs on str.lower()'s result. Runs of at least minlen code points of the
+ * class are tokens.
+ *
+ * Without accent stripping, a code point of the BMP takes one load of a flat table
+ * (fh_u_flat_lower / fh_u_flat_keep, generated with the other tables): the UTF-8 bytes of
+ * the character after lowercasing and their classes, so a run of token characters is
+ * copied by a loop that does nothing else. The few the table cannot describe (a lowercase
+ * mapping of several code points, the capital sigma, the surrogates), astral code points
+ * and accent stripping take the general path: the records of fh_u_rec.
+ *
+ * With `fast` (unigrams, no stop words: only the hashes are wanted) a token is hashed as
+ * soon as its run ends and its bytes are forgotten, so the bytes being written stay in
+ * the first cache lines of the buffer; otherwise add_token keeps it. */
+
+/* End the current run (its bytes are out[start .. len), `run` code points; `sur`: it
+ * holds a lone surrogate, which only \S can). With `fast` the hashes go to hash[ntok],
+ * capacity cap_tok: tb->hash, tb->n and tb->cap_tok in registers, written back at the end
+ * (and around reserve_tokens). */
+#define FH_END_RUN()                                                                      \
     do {                                                                                  \
-        if (IN) {                                                                         \
-            if (run == 0)                                                                 \
-                start = tb->len;                                                          \
-            if (nonspace_)                                                                \
-                sur |= (C) - 0xD800u < 0x800u;                                            \
-            tb->len += fh_put_utf8(out + tb->len, (C));                                   \
-            run++;                                                                        \
-        } else if (run) {                                                                 \
-            if (run >= minlen) {                                                          \
-                int64_t tn = tb->n;                                                       \
-                fh_status ast_ = add_token(tb, start, tb->len - start, stop, sur);        \
-                if (ast_ != FH_OK)                                                        \
-                    return ast_;                                                          \
-                if (tb->n > tn)                                                           \
-                    out[tb->len++] = ' '; /* kept: separate it from the next token */    \
-                else                                                                      \
-                    tb->len = start; /* a stop word: forget its bytes */                  \
-            } else {                                                                      \
-                tb->len = start;                                                          \
+        if (run < minlen) {                                                               \
+            len = start;                                                                  \
+        } else if (fast) {                                                                \
+            if (sur)                                                                      \
+                return FH_ERR_ENCODE; /* every token is a feature to hash */              \
+            if (ntok == cap_tok) {                                                        \
+                tb->n = ntok;                                                             \
+                if (reserve_tokens(tb, ntok + 1) != FH_OK)                                \
+                    return FH_ERR_NOMEM;                                                  \
+                hash = tb->hash;                                                          \
+                cap_tok = tb->cap_tok;                                                    \
             }                                                                             \
-            run = 0;                                                                      \
-            sur = 0;                                                                      \
+            /* the buffer has FH_TOKEN_SLACK bytes past any token */                      \
+            const int64_t tl_ = len - start;                                              \
+            hash[ntok++] = tl_ <= 11 ? fh_murmur3_32_upto11(out + start, tl_)             \
+                                     : fh_murmur3_32_inline(out + start, (size_t)tl_, 0); \
+            len = start;                                                                  \
+        } else {                                                                          \
+            int64_t tn = tb->n;                                                           \
+            fh_status ast_ = add_token(tb, start, len - start, stop, sur);                \
+            if (ast_ != FH_OK)                                                            \
+                return ast_;                                                              \
+            if (tb->n > tn)                                                               \
+                out[len++] = ' '; /* kept: separate it from the next token */             \
+            else                                                                          \
+                len = start; /* a stop word: forget its bytes */                          \
         }                                                                                 \
+        run = 0;                                                                          \
+        sur = 0;                                                                          \
     } while (0)
+
+/* Bytes readable past the end of any token in the buffer: fh_put_flat's 4-byte store and
+ * fh_murmur3_32_upto11's reads of 12 bytes from the token's start. */
+#define FH_TOKEN_SLACK 16
 
 /* Class test on table flags: \w, or \S (not \s). */
 #define FH_IN_CLASS(FLAGS) (nonspace_ ? !((FLAGS) & FH_U_SPACE) : ((FLAGS) & FH_U_WORD))
 
+/* The general path for code point cp = s[i]: lowercasing (LOWER, or with STRIP the
+ * runtime flag `lowercase`) by its record (fh_u_rec), accent stripping (STRIP), then each
+ * resulting code point joins the run or ends it, by its own class. */
+#define FH_GENERAL_CP(SIGMA, LOWER, STRIP)                                                \
+    do {                                                                                  \
+        uint32_t x[3 * FH_STRIP_MAX]; /* the code points cp becomes */                    \
+        int nx = 0;                                                                       \
+        if (!(LOWER || (STRIP && lowercase))) {                                           \
+            x[nx++] = cp;                                                                 \
+        } else if (cp == 0x3A3) {                                                         \
+            x[nx++] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u; /* by context */                  \
+        } else {                                                                          \
+            const fh_u_record *r = fh_u_rec(cp);                                          \
+            if (r->nlower == 1)                                                           \
+                x[nx++] = (uint32_t)((int32_t)cp + r->lower);                             \
+            else                                                                          \
+                for (; nx < r->nlower; nx++)                                              \
+                    x[nx] = fh_u_lower_ext[r->lower + nx];                                \
+        }                                                                                 \
+        if (STRIP) {                                                                      \
+            /* strip accents from each lowered code point */                              \
+            uint32_t lo[3];                                                               \
+            int nlo = nx;                                                                 \
+            memcpy(lo, x, sizeof(uint32_t) * (size_t)nlo);                                \
+            nx = 0;                                                                       \
+            for (int k = 0; k < nlo; k++)                                                 \
+                nx += fh_u_strip(lo[k], strip, x + nx);                                   \
+            if (len + 4 * (int64_t)nx + FH_TOKEN_SLACK > tb->cap) {                       \
+                if (reserve_bytes(&tb->buf, &tb->cap, len + 4 * nx + FH_TOKEN_SLACK + n) != \
+                    FH_OK)                                                                \
+                    return FH_ERR_NOMEM;                                                  \
+                out = tb->buf;                                                            \
+                tb->base = out;                                                           \
+                tb->base_len = tb->cap;                                                   \
+            }                                                                             \
+        }                                                                                 \
+        for (int k = 0; k < nx; k++) {                                                    \
+            uint32_t c = x[k];                                                            \
+            if (FH_IN_CLASS(fh_u_flags(c))) {                                             \
+                if (run == 0)                                                             \
+                    start = len;                                                          \
+                if (nonspace_)                                                            \
+                    sur |= c - 0xD800u < 0x800u;                                          \
+                len += fh_put_utf8(out + len, c);                                         \
+                run++;                                                                    \
+            } else if (run) {                                                             \
+                FH_END_RUN();                                                             \
+            }                                                                             \
+        }                                                                                 \
+    } while (0)
+
+/* The flat entry of code point cp of a text of code units T: FH_UF_SPECIAL (no class bit)
+ * past the BMP. */
+#define FH_FLAT(T, cp) (sizeof(T) < 4 || (cp) < 0x10000u ? flat[cp] : FH_UF_SPECIAL)
+
+/* The running state of a tokenizer, for its general path taken out of line: the hot loop
+ * keeps it in registers, which a larger loop body would spill. */
+typedef struct {
+    uint8_t *out;
+    int64_t len, start, run, ntok, cap_tok;
+    uint32_t *hash;
+    int sur;
+} fh_wstate;
+
+#define FH_WSTATE_SAVE(W)                                                                 \
+    ((W)->out = out, (W)->len = len, (W)->start = start, (W)->run = run, (W)->ntok = ntok, \
+     (W)->cap_tok = cap_tok, (W)->hash = hash, (W)->sur = sur)
+#define FH_WSTATE_LOAD(W)                                                                 \
+    (out = (W)->out, len = (W)->len, start = (W)->start, run = (W)->run, ntok = (W)->ntok, \
+     cap_tok = (W)->cap_tok, hash = (W)->hash, sur = (W)->sur)
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FH_NOINLINE __attribute__((noinline))
+#else
+#define FH_NOINLINE
+#endif
+
 /* One variant per mode, so the hot loop carries no mode test: LOWER, STRIP and NONSPACE
- * are the constants 0 or 1 (with STRIP, lowercasing is the runtime flag `lowercase`). */
-#define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW, LOWER, STRIP, NONSPACE)          \
-    static fh_status NAME(const T *s, int64_t n, int lowercase, int strip,               \
+ * are the constants 0 or 1 (with STRIP, lowercasing is the runtime flag `lowercase`).
+ * NAME##_general: the general path for s[i], out of line. */
+#define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW, LOWER, STRIP, NONSPACE)           \
+    static FH_NOINLINE fh_status NAME##_general(fh_wstate *w, const T *s, int64_t n,      \
+                                                int64_t i, int lowercase, int strip,      \
+                                                int64_t minlen, const fh_stopset *stop,   \
+                                                int fast, fh_tokbuf *tb)                  \
+    {                                                                                     \
+        uint8_t *out;                                                                     \
+        int64_t len, start, run, ntok, cap_tok;                                           \
+        uint32_t *hash;                                                                   \
+        int sur;                                                                          \
+        const int nonspace_ = NONSPACE;                                                   \
+        const uint32_t cp = s[i];                                                         \
+        FH_WSTATE_LOAD(w);                                                                \
+        FH_GENERAL_CP(SIGMA, LOWER, STRIP);                                               \
+        FH_WSTATE_SAVE(w);                                                                \
+        return FH_OK;                                                                     \
+    }                                                                                     \
+    static fh_status NAME(const T *s, int64_t n, int lowercase, int strip,                \
                           int64_t minlen, const fh_stopset *stop, fh_tokbuf *tb)          \
     {                                                                                     \
-        /* Token bytes (<= MAXLOW per input code point) plus one separator per token;    \
-         * accent stripping grows the buffer as it goes. */                               \
-        int64_t bound = ((MAXLOW > RAW ? MAXLOW : RAW) + 1) * n + 2;                      \
+        /* Token bytes (<= MAXLOW per input code point) plus one separator per token,     \
+         * and the slack; accent stripping grows the buffer as it goes. */                \
+        int64_t bound = ((MAXLOW > RAW ? MAXLOW : RAW) + 1) * n + FH_TOKEN_SLACK;         \
         if (reserve_bytes(&tb->buf, &tb->cap, bound) != FH_OK)                            \
             return FH_ERR_NOMEM;                                                          \
         uint8_t *out = tb->buf;                                                           \
         int64_t start = 0, run = 0;                                                       \
+        int64_t len = 0; /* tb->len, kept in a register (out could alias tb) */           \
         int sur = 0;                                                                      \
         const int nonspace_ = NONSPACE; /* a constant: folded by the compiler */          \
+        const int fast = tb->hash_only && !stop;                                          \
+        uint32_t *hash = tb->hash;                                                        \
+        int64_t ntok = tb->n, cap_tok = tb->cap_tok;                                      \
+        const uint32_t *const flat = LOWER ? fh_u_flat_lower : fh_u_flat_keep;            \
+        const uint32_t cls = NONSPACE ? FH_UF_NONSPACE : FH_UF_WORD;                      \
         tb->base = out;                                                                   \
         tb->base_len = tb->cap;                                                           \
-        tb->len = 0;                                                                      \
         (void)lowercase;                                                                  \
         (void)strip;                                                                      \
-        for (int64_t i = 0; i < n; i++) {                                                 \
-            if ((i & (FH_POLL_ITEMS - 1)) == 0 && i > 0 && fh_cancel_poll(tb->cancel))    \
+        (void)flat;                                                                       \
+        (void)cls;                                                                        \
+        for (int64_t i0 = 0; i0 < n; i0 += FH_POLL_ITEMS) {                               \
+            if (i0 > 0 && fh_cancel_poll(tb->cancel))                                     \
                 return FH_ERR_CANCELLED;                                                  \
-            uint32_t cp = s[i];                                                           \
-            if (!STRIP && cp < 0x80) {                                                    \
-                /* ASCII inside wider text. `in` is the class test; never read it from c: \
-                 * U+0000 is a token character of \S (c == 0 is NUL, not "outside"). */   \
-                uint8_t c;                                                                \
-                int in;                                                                   \
-                if (nonspace_) {                                                          \
-                    c = (uint8_t)(LOWER && cp - 'A' < 26u ? cp + 32 : cp);                \
-                    in = !fh_ascii_space(cp);                                             \
-                } else {                                                                  \
-                    c = (LOWER ? fh_ascii_word_lower : fh_ascii_word)[cp];                \
-                    in = c != 0; /* the table's 0 means "not \w"; NUL is not \w */        \
-                }                                                                         \
-                if (in) {                                                                 \
-                    if (run == 0)                                                         \
-                        start = tb->len;                                                  \
-                    out[tb->len++] = c;                                                   \
-                    run++;                                                                \
-                } else {                                                                  \
-                    FH_PUSH_CP(cp, 0);                                                    \
+            const int64_t i1 = n - i0 < FH_POLL_ITEMS ? n : i0 + FH_POLL_ITEMS;           \
+            if (STRIP) { /* every code point takes the general path, inline */            \
+                for (int64_t i = i0; i < i1; i++) {                                       \
+                    uint32_t cp = s[i];                                                   \
+                    FH_GENERAL_CP(SIGMA, LOWER, STRIP);                                   \
                 }                                                                         \
                 continue;                                                                 \
             }                                                                             \
-            const fh_u_record *r = fh_u_rec(cp);                                          \
-            if (STRIP) {                                                                  \
-                /* lowercase, then strip accents from each lowered code point */          \
-                uint32_t lo[3];                                                           \
-                int nlo = 1;                                                              \
-                if (!lowercase)                                                           \
-                    lo[0] = cp;                                                           \
-                else if (cp == 0x3A3)                                                     \
-                    lo[0] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                             \
-                else if (r->nlower == 1)                                                  \
-                    lo[0] = (uint32_t)((int32_t)cp + r->lower);                           \
-                else                                                                      \
-                    for (nlo = 0; nlo < r->nlower; nlo++)                                 \
-                        lo[nlo] = fh_u_lower_ext[r->lower + nlo];                         \
-                for (int k = 0; k < nlo; k++) {                                           \
-                    uint32_t sx[FH_STRIP_MAX];                                            \
-                    int ns = fh_u_strip(lo[k], strip, sx);                                \
-                    if (tb->len + 4 * (int64_t)ns + 2 > tb->cap) {                        \
-                        if (reserve_bytes(&tb->buf, &tb->cap, tb->len + 4 * ns + 2 + n) != \
-                            FH_OK)                                                        \
-                            return FH_ERR_NOMEM;                                          \
-                        out = tb->buf;                                                    \
-                        tb->base = out;                                                   \
-                        tb->base_len = tb->cap;                                           \
+            const T *p = s + i0, *const pe = s + i1;                                      \
+            while (p < pe) {                                                              \
+                uint32_t e = FH_FLAT(T, *p);                                              \
+                if (e & cls) {                                                            \
+                    /* a run of token characters the table describes: copied by a loop    \
+                     * that does nothing else, unrolled (one test of the block's end per  \
+                     * four code points) */                                               \
+                    const T *q = p + 1;                                                   \
+                    if (run == 0)                                                         \
+                        start = len;                                                      \
+                    len += fh_put_flat(out + len, e);                                     \
+                    for (;;) {                                                            \
+                        if (pe - q >= 4) {                                                \
+                            int k = 0; /* a constant trip count: unrolled */              \
+                            for (; k < 4; k++) {                                          \
+                                if (!((e = FH_FLAT(T, q[k])) & cls))                      \
+                                    break;                                                \
+                                len += fh_put_flat(out + len, e);                         \
+                            }                                                             \
+                            q += k;                                                       \
+                            if (k < 4)                                                    \
+                                break;                                                    \
+                        } else {                                                          \
+                            if (q == pe || !((e = FH_FLAT(T, *q)) & cls))                 \
+                                break;                                                    \
+                            len += fh_put_flat(out + len, e);                             \
+                            q++;                                                          \
+                        }                                                                 \
+                    } /* q == pe, or e is the entry of *q, not in the class */            \
+                    run += q - p;                                                         \
+                    p = q;                                                                \
+                    if (p == pe)                                                          \
+                        break;                                                            \
+                } /* e: the entry of *p, not a token character the table describes */     \
+                if (sizeof(T) == 4 && (e & FH_UF_SPECIAL) && *p >= 0x10000u) {            \
+                    /* astral: never a capital sigma nor (the generator asserts it) a     \
+                     * lowercase mapping of several code points */                        \
+                    const fh_u_record *r = fh_u_rec(*p);                                  \
+                    const uint32_t c = LOWER ? (uint32_t)((int32_t)*p + r->lower) : *p;   \
+                    if (FH_IN_CLASS(LOWER ? fh_u_lower_flags(r) : r->flags)) {            \
+                        if (run == 0)                                                     \
+                            start = len;                                                  \
+                        len += fh_put_utf8(out + len, c);                                 \
+                        run++;                                                            \
+                    } else if (run) {                                                     \
+                        FH_END_RUN();                                                     \
                     }                                                                     \
-                    for (int j = 0; j < ns; j++)                                          \
-                        FH_PUSH_CP(sx[j], FH_IN_CLASS(fh_u_flags(sx[j])));                \
+                } else if (e & FH_UF_SPECIAL) {                                           \
+                    fh_wstate w;                                                          \
+                    FH_WSTATE_SAVE(&w);                                                   \
+                    fh_status st_ = NAME##_general(&w, s, n, p - s, lowercase, strip,     \
+                                                   minlen, stop, fast, tb);               \
+                    if (st_ != FH_OK)                                                     \
+                        return st_;                                                       \
+                    FH_WSTATE_LOAD(&w);                                                   \
+                } else if (run) {                                                         \
+                    FH_END_RUN();                                                         \
                 }                                                                         \
-            } else if (!LOWER) {                                                          \
-                FH_PUSH_CP(cp, FH_IN_CLASS(r->flags));                                    \
-            } else if (r->nlower == 1 && cp != 0x3A3) {                                   \
-                FH_PUSH_CP((uint32_t)((int32_t)cp + r->lower),                            \
-                           FH_IN_CLASS(fh_u_lower_flags(r)));                             \
-            } else if (cp == 0x3A3) {                                                     \
-                /* capital sigma: final or not by context; both are word characters */    \
-                FH_PUSH_CP(SIGMA(s, n, i) ? 0x3C2u : 0x3C3u, 1);                          \
-            } else {                                                                      \
-                for (int k = 0; k < r->nlower; k++) {                                     \
-                    uint32_t c = fh_u_lower_ext[r->lower + k];                            \
-                    FH_PUSH_CP(c, FH_IN_CLASS(fh_u_flags(c)));                            \
-                }                                                                         \
+                p++;                                                                      \
             }                                                                             \
         }                                                                                 \
-        FH_PUSH_CP(0x20u, 0); /* ends the last run */                                     \
+        if (run)                                                                          \
+            FH_END_RUN(); /* the last run */                                              \
+        if (fast)                                                                         \
+            tb->n = ntok;                                                                 \
+        tb->len = len;                                                                    \
         return FH_OK;                                                                     \
     }
 
@@ -640,14 +773,14 @@ fh_status fh_word_tokens(const fh_text *doc, int lowercase, int strip, int token
 }
 
 #define DEFINE_UTF8(NAME, T)                                                              \
-    static fh_status NAME(const T *s, int64_t n, uint8_t *out, int64_t *len)             \
+    static fh_status NAME(const T *s, int64_t n, uint8_t *out, int64_t *len)              \
     {                                                                                     \
         int64_t k = 0;                                                                    \
         for (int64_t i = 0; i < n; i++) {                                                 \
             uint32_t c = s[i];                                                            \
             if (c >= 0xD800 && c <= 0xDFFF)                                               \
                 return FH_ERR_ENCODE;                                                     \
-            k += fh_put_utf8(out + k, c);                                                    \
+            k += fh_put_utf8(out + k, c);                                                 \
         }                                                                                 \
         *len = k;                                                                         \
         return FH_OK;                                                                     \

@@ -4,6 +4,7 @@
  * Inline table lookups for the hot loops (private to csrc/). */
 #pragma once
 #include <stdint.h>
+#include <string.h>
 
 #include "fh_unicode.h"
 #include "fh_unicode_tables.h"
@@ -90,6 +91,23 @@ static inline int fh_put_utf8(uint8_t *p, uint32_t cp)
     p[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
     p[3] = (uint8_t)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+/* The UTF-8 bytes of a flat-table entry e (fh_u_flat_lower / fh_u_flat_keep: bits 0-23
+ * the bytes, first byte lowest, bits 30-31 their number; see tools/gen_unicode_tables.py)
+ * written at p: 4 bytes are stored (p[0 .. 4) must be writable), only the entry's length
+ * counts. Returns that length (1 to 3; 0 for an FH_UF_SPECIAL entry). */
+static inline int fh_put_flat(uint8_t *p, uint32_t e)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &e, 4); /* one store */
+#else
+    p[0] = (uint8_t)e;
+    p[1] = (uint8_t)(e >> 8);
+    p[2] = (uint8_t)(e >> 16);
+    p[3] = 0;
+#endif
+    return (int)(e >> FH_UF_LEN_SHIFT);
 }
 
 /* CPython's rule (unicodeobject.c, handle_capital_sigma): U+03A3 at i lowers to final sigma

@@ -16,6 +16,10 @@ Per code point the table holds:
 * the full lowercase mapping of ``c`` (one to three code points), and, when it is one
   code point, that code point's flags (bits 4-7 of ``flags``).
 
+For the word tokenizer's hot loop it also emits two flat tables over the Basic Multilingual
+Plane, ``fh_u_flat_lower`` and ``fh_u_flat_keep`` (see ``flat_entry``): one load per code
+point gives the UTF-8 bytes of the character (lowercased, or kept) and their token classes.
+
 Usage: ``python gen_unicode_tables.py OUTPUT.h``
 """
 
@@ -29,6 +33,15 @@ FH_U_WORD = 1
 FH_U_SPACE = 2
 FH_U_CASED = 4
 FH_U_CASE_IGNORABLE = 8
+
+# Flat BMP entries (uint32): bits 0-23 the UTF-8 bytes of one code point, first byte lowest
+# (a little-endian store writes them in order); bits 30-31 their number (1 to 3, a shift
+# away); between them the classes of that code point. A character the entry cannot
+# describe is FH_UF_SPECIAL alone: no class bit, so the class test sends it elsewhere.
+FH_UF_LEN_SHIFT = 30
+FH_UF_WORD = 1 << 24  # \w
+FH_UF_NONSPACE = 1 << 25  # \S
+FH_UF_SPECIAL = 1 << 26  # not one plain code point: take the general path
 
 
 def properties(cp):
@@ -79,6 +92,8 @@ def build():
             lflags = properties(lower[0])[0] if lower[0] != cp else flags
             key = (flags | (lflags << 4), 1, lower[0] - cp)
         else:
+            # the word tokenizer's astral path assumes one code point
+            assert cp < 0x10000, hex(cp)
             if lower not in ext_index:
                 ext_index[lower] = len(lower_ext)
                 lower_ext.extend(lower)
@@ -90,6 +105,25 @@ def build():
     assert len(record_list) < 65536
     stage1, stage2 = two_stage(values)
     return stage1, stage2, record_list, lower_ext
+
+
+def flat_entry(cp, lowercase):
+    """The flat-table entry of BMP code point ``cp``: the UTF-8 bytes and classes of
+    ``chr(cp).lower()`` (lowercase) or of ``chr(cp)``. Special (general path): a lowercase
+    mapping longer than one code point (U+0130), the capital sigma (final or not by
+    context) and the surrogates (a token holding one must fail when hashed)."""
+    c = chr(cp)
+    out = c.lower() if lowercase else c
+    if len(out) != 1 or (lowercase and cp == 0x3A3) or 0xD800 <= cp <= 0xDFFF:
+        return FH_UF_SPECIAL
+    b = out.encode("utf-8")
+    assert len(b) <= 3
+    entry = int.from_bytes(b, "little") | (len(b) << FH_UF_LEN_SHIFT)
+    if out.isalnum() or out == "_":
+        entry |= FH_UF_WORD
+    if not out.isspace():
+        entry |= FH_UF_NONSPACE
+    return entry
 
 
 def max_lower_utf8(limit):
@@ -165,6 +199,15 @@ def main(path):
         out.append(f"    {{{value}, {flags}, {nlower}}},")
     out.append("};")
     emit_array(out, "uint32_t", "fh_u_lower_ext", lower_ext or [0])
+    out += [
+        f"#define FH_UF_LEN_SHIFT {FH_UF_LEN_SHIFT}",
+        f"#define FH_UF_WORD {FH_UF_WORD}u",
+        f"#define FH_UF_NONSPACE {FH_UF_NONSPACE}u",
+        f"#define FH_UF_SPECIAL {FH_UF_SPECIAL}u",
+    ]
+    for name, lowercase in (("lower", True), ("keep", False)):
+        flat = [flat_entry(cp, lowercase) for cp in range(0x10000)]
+        emit_array(out, "uint32_t", f"fh_u_flat_{name}", flat, per_line=8)
     # ASCII fast path: the byte itself (or its lowercase) if it is a word character, else 0.
     word = [cp if chr(cp).isalnum() or cp == 0x5F else 0 for cp in range(128)] + [0] * 128
     word_lower = [ord(chr(c).lower()) if c else 0 for c in word]
