@@ -46,18 +46,17 @@ int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, d
 /* The per-row aggregation table of fh_agg_keys. A slot is one word: the key + 2 in the high
  * half (0: empty) and the key's count in the low half, so that counting a key in its slot
  * is one OR (the key, a no-op when it is already there) and one add, whether the slot was
- * empty or not. marks holds a nonzero byte for each slot used by the current row, so that
- * the used slots are found 16 at a time without reading the table. Between rows every slot
- * and every mark is 0. */
+ * empty or not. used has a bit for each slot used by the current row, so that the used
+ * slots are found 64 at a time without reading the table. Between rows every slot and
+ * every bit is 0. */
 typedef struct {
     uint64_t *slots;
-    uint8_t *marks; /* cap bytes, cap a multiple of 16 */
-    int64_t cap;
+    uint64_t *used; /* cap / 64 words */
+    int64_t cap;    /* a multiple of 64 */
 } fh_agg_table;
 
-/* Make t hold at least n_slots slots (fresh slots empty), and one block of marks more (the
- * scan of fh_agg_keys may read it). Returns 0, or -1 if out of memory (t is then
- * unchanged). Not thread-safe on one t. */
+/* Make t hold at least n_slots slots (fresh slots empty). Returns 0, or -1 if out of
+ * memory (t is then unchanged). Not thread-safe on one t. */
 int fh_agg_reserve(fh_agg_table *t, int64_t n_slots);
 void fh_agg_table_free(fh_agg_table *t);
 

@@ -328,7 +328,7 @@ static void test_agg_keys(void)
             CHECK(same);
             int empty = 1; /* the table is empty again */
             for (int64_t k = 0; k < table.cap; k++)
-                empty &= table.slots[k] == 0 && table.marks[k] == 0;
+                empty &= table.slots[k] == 0 && table.used[k / 64] == 0;
             CHECK(empty);
         }
     }
