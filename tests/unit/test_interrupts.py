@@ -86,9 +86,8 @@ def _assert_stopped_promptly(out, in_kernel=True):
     """The call was interrupted (while the kernel ran on the kernel thread, not after it),
     within BOUND seconds of the signal, and the next call gave the right output."""
     assert out["interrupted"], "the call ran to its end"
-    if in_kernel:  # raised in KernelCall.wait: waiting for the kernel thread
-        assert out["frames"][-1] == "wait", out["frames"]
-        assert "run_interruptibly" in out["frames"] or "_append_reading_ahead" in out["frames"]
+    if in_kernel:
+        assert "run_interruptibly" in out["frames"], out["frames"]
     assert out["latency"] < BOUND, out
     assert out["next_ok"]
 

@@ -582,7 +582,6 @@ cdef class CSRBuilder:
     cdef fh_opts *opts
     cdef int n_threads
     cdef fh_cancel *cancel
-    cdef object cancel_obj, batch_obj, opts_obj  # kept alive from start() to complete()
     cdef fh_batch *res
     cdef int64_t bad
     cdef fh_status st
@@ -629,47 +628,22 @@ cdef class CSRBuilder:
         on this thread, or a function ``run(work, cancel)`` that calls ``work()`` (which
         releases the GIL) on some thread and returns, or raises, only once it has ended.
         """
-        kernel = self.start(batch, opts, n_threads, cancel)
-        try:
-            if run is None:
-                kernel()
-            else:
-                run(kernel, cancel)
-        except BaseException:
-            self._release()
-            raise
-        self.complete(run)
-
-    def start(self, Batch batch, Options opts, int n_threads, Cancel cancel=None):
-        """The first half of :meth:`append`: return the kernel of ``batch``, a callable
-        that analyses and hashes it (GIL released) and that the caller calls once, on any
-        thread, before :meth:`complete` (or :meth:`abandon`); the builder keeps ``batch``
-        and ``opts`` alive until then."""
-        if self.opts != NULL:
-            raise RuntimeError("a batch is in progress: complete() or abandon() it first")
+        cdef int64_t nnz
+        cdef unsigned char[::1] vp, vi, vd
         self.corpus.docs = batch.docs
         self.corpus.features = batch.feats
         self.corpus.n_docs = batch.n_docs
         self.opts = &opts.c
         self.n_threads = n_threads
         self.cancel = cancel.c if cancel is not None else NULL
-        self.cancel_obj = cancel
-        self.batch_obj = batch
-        self.opts_obj = opts
-        self.st = FH_ERR_BADARG  # until the kernel has run
-        self.bad = -1
-        return self._run_kernel
-
-    def complete(self, run=None):
-        """The second half of :meth:`append`, once the kernel from :meth:`start` has
-        returned: raise its error, or move its rows into the output (``run`` as for
-        :meth:`append`)."""
-        cdef int64_t nnz
-        cdef unsigned char[::1] vp, vi, vd
         try:
+            if run is None:
+                self._run_kernel()
+            else:
+                run(self._run_kernel, cancel)
             _check(self.st, self.bad)
             nnz = fh_batch_nnz(self.res)
-            self._reserve(self.n_rows + self.corpus.n_docs, self.nnz + nnz)
+            self._reserve(self.n_rows + batch.n_docs, self.nnz + nnz)
             # buffer views only after resizing (a map with exported buffers cannot resize)
             vp = self.m_indptr
             vi = self.m_indices
@@ -680,28 +654,18 @@ cdef class CSRBuilder:
             if run is None:
                 self._copy_out()
             else:
-                run(self._copy_out, self.cancel_obj)
+                run(self._copy_out, cancel)
             _check(self.st, -1)
-            self.n_rows += self.corpus.n_docs
+            self.n_rows += batch.n_docs
             self.nnz += nnz
             self.raw += fh_batch_raw(self.res)
         finally:
-            self._release()
-
-    def abandon(self):
-        """Drop the batch from :meth:`start` (its kernel has returned, or was never
-        called): the output keeps the rows appended before it."""
-        self._release()
-
-    cdef _release(self):
-        fh_batch_free(self.res)
-        self.res = NULL
-        self.opts = NULL
-        self.cancel = NULL
-        self.cancel_obj = self.batch_obj = self.opts_obj = None
-        self.corpus.docs = NULL
-        self.corpus.features = NULL
-        self.corpus.n_docs = 0
+            fh_batch_free(self.res)
+            self.res = NULL
+            self.opts = NULL
+            self.cancel = NULL
+            self.corpus.docs = NULL
+            self.corpus.features = NULL
 
     def _run_kernel(self):
         """Phase 1 of :meth:`append`: the batch kernel (GIL released)."""

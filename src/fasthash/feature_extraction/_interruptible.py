@@ -108,9 +108,9 @@ class KernelCall:
 def start_call(work, cancel):
     """Start ``work()`` on fasthash's kernel thread and return its :class:`KernelCall`.
 
-    The caller goes on (reading the next batch, say) and must end the call with
-    :meth:`KernelCall.wait` or :meth:`KernelCall.cancel` before it lets go of what
-    ``work`` reads. Only the main thread uses the kernel thread (one call at a time).
+    The caller may go on meanwhile, and must end the call with :meth:`KernelCall.wait`
+    or :meth:`KernelCall.cancel` before it lets go of what ``work`` reads. Only the main
+    thread uses the kernel thread (one call at a time).
     """
     return KernelCall(work, cancel)
 

@@ -15,11 +15,7 @@ from sklearn.preprocessing import normalize
 from fasthash._lib import _arrow as _arrow_lib
 from fasthash._lib import _cancel, _hashing
 from fasthash.feature_extraction._arrow import add_row_note, arrow_column, iter_rows
-from fasthash.feature_extraction._interruptible import (
-    in_main_thread,
-    run_interruptibly,
-    start_call,
-)
+from fasthash.feature_extraction._interruptible import in_main_thread, run_interruptibly
 from fasthash.feature_extraction._token_pattern import token_scanner
 from fasthash.utils._sklearn_compat import (
     InvalidParameterError,
@@ -267,35 +263,24 @@ class HashingVectorizer(_sk_text.HashingVectorizer, auto_wrap_output_keys=None):
         builder = _hashing.CSRBuilder(plan.options)
         cancel = _cancel.Cancel()
         interruptible = in_main_thread()
-        # With several threads, the main thread reads the next batch (under the GIL) while
-        # the kernel thread hashes this one (without it): reading is then off the
-        # critical path instead of leaving the other threads idle between batches.
-        read_ahead = interruptible and n_threads > 1
-        batch = next_batch()
         while True:
-            following = None
+            batch = next_batch()
             if batch.n_docs:
                 long_batch = batch.units * plan.work_per_unit > _INTERRUPTIBLE_WORK
                 run = run_interruptibly if interruptible and long_batch else None
                 try:
-                    if read_ahead and not batch.exhausted and batch.error is None:
-                        following = _append_reading_ahead(
-                            builder, batch, plan.options, n_threads, cancel, run, next_batch
-                        )
-                    else:
-                        builder.append(batch, plan.options, n_threads, cancel, run)
+                    builder.append(batch, plan.options, n_threads, cancel, run)
                 except _hashing.SurrogateFeatureError as exc:
                     plan.raise_encode_error(batch.text(exc.row), exc)
                 except _hashing.UTF8DecodeError as exc:
                     _raise_decode_error(batch, exc)
             exhausted = batch.exhausted
             error, error_row = batch.error, batch.error_row
-            del batch  # release the documents of this batch
+            del batch  # release the documents of this batch before the next one is read
             if error is not None:  # an Arrow row, once the rows before it are hashed
                 raise add_row_note(error, error_row)
             if exhausted:
                 break
-            batch = following if following is not None else next_batch()
         if builder.n_rows == 0:
             raise ValueError("Cannot vectorize empty sequence.")
         n_raw = builder.raw
@@ -588,38 +573,6 @@ class _Plan:
         if self.norm is not None and not self.c_norm:
             X = align_api_if_sparse(normalize(X, norm=self.norm, copy=False))
         return X
-
-
-def _append_reading_ahead(builder, batch, options, n_threads, cancel, run, next_batch):
-    """``builder.append(batch, ...)`` with the kernel on fasthash's kernel thread while
-    this thread reads the next batch; returns that batch (``next_batch()``).
-
-    Errors come as if the batches were taken one after the other: the kernel's (or the
-    copy's) first, then the reading's. Ctrl-C while reading cancels the kernel and is
-    re-raised once the kernel has let go of the batch.
-    """
-    call = start_call(builder.start(batch, options, n_threads, cancel), cancel)
-    try:
-        following = next_batch()
-    except Exception:
-        _complete(builder, call, run)  # this batch's error, if any, comes first
-        raise
-    except BaseException:
-        call.cancel()
-        builder.abandon()
-        raise
-    _complete(builder, call, run)
-    return following
-
-
-def _complete(builder, call, run):
-    """Wait for the kernel ``call`` of the builder's batch, then move the rows in."""
-    try:
-        call.wait()
-    except BaseException:
-        builder.abandon()
-        raise
-    builder.complete(run)
 
 
 def _raise_decode_error(batch, exc):
