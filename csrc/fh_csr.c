@@ -3,10 +3,7 @@
 #include "fh_csr.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include "fh_buf.h"
 
 static void insertion_sort(uint32_t *a, int64_t n)
 {
@@ -289,169 +286,85 @@ static inline int ctz64(uint64_t x)
 #endif
 }
 
-int fh_agg_reserve(fh_agg_table *t, int64_t n_slots)
+/* 1 << b for b < 64: a load rather than a shift by a variable count (which x86 takes
+ * from one register, already holding the home slot shift in fh_agg_keys). */
+static const uint64_t fh_bit64[64] = {
+#define FH_B4(b) (uint64_t)1 << (b), (uint64_t)1 << ((b) + 1), (uint64_t)1 << ((b) + 2), \
+                 (uint64_t)1 << ((b) + 3)
+    FH_B4(0),  FH_B4(4),  FH_B4(8),  FH_B4(12), FH_B4(16), FH_B4(20), FH_B4(24), FH_B4(28),
+    FH_B4(32), FH_B4(36), FH_B4(40), FH_B4(44), FH_B4(48), FH_B4(52), FH_B4(56), FH_B4(60),
+#undef FH_B4
+};
+
+/* Nonzero iff slot content cur is neither empty (0) nor c1, computed without a branch
+ * (compilers split `cur != c1 && cur != 0` into two, the first unpredictable). */
+static inline uint32_t probe_on(uint32_t cur, uint32_t c1)
 {
-    if (n_slots <= t->cap)
-        return 0;
-    const int64_t cap = fh_next_cap(t->cap, n_slots, 4096); /* 4096 * 2**k */
-    uint64_t *slots = calloc((size_t)cap, sizeof(uint64_t));
-    uint64_t *used = calloc((size_t)(cap / 64), sizeof(uint64_t));
-    if (!slots || !used) {
-        free(slots);
-        free(used);
-        return -1;
-    }
-    fh_agg_table_free(t);
-    t->slots = slots;
-    t->used = used;
-    t->cap = cap;
-    return 0;
+    uint32_t x = cur ^ c1;
+    return x < cur ? x : cur;
 }
 
-void fh_agg_table_free(fh_agg_table *t)
+const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_slot *table,
+                            uint64_t *bitmap, int bits, int col_bits, uint64_t *pk, int64_t *m)
 {
-    free(t->slots);
-    free(t->used);
-    t->slots = NULL;
-    t->used = NULL;
-    t->cap = 0;
-}
-
-/* Nonzero iff slot word cur holds a key other than the one whose high half is c (the
- * probe goes on), computed without a branch: the slot is empty, or holds c, iff the high
- * half of cur or of cur ^ c is zero (compilers split `a && b` into two branches, the
- * first unpredictable). */
-static inline uint64_t probe_on(uint64_t cur, uint64_t c)
-{
-    uint64_t x = cur ^ c;
-    return (x < cur ? x : cur) >> 32;
-}
-
-/* Nonzero iff packed entries p and q are of one column (the + and the - key). */
-static inline int same_column(uint64_t p, uint64_t q) { return ((p ^ q) >> 33) == 0; }
-
-/* The entry of a column whose + key is entry p and - key entry q: p's key, their sum. */
-static inline uint64_t merge_signs(uint64_t p, uint64_t q)
-{
-    return (p & ~(uint64_t)0xFFFFFFFFu) | (uint32_t)(fh_agg_sum(p) + fh_agg_sum(q));
-}
-
-/* Entry e, below the largest of the ascending entries pk[0..*d), into its place: a key
- * displaced past a larger one of its cluster (insertion sort, with little to do), merged
- * with its column's other key if that is there. */
-static void take_displaced(uint64_t e, uint64_t *pk, int64_t *d)
-{
-    int64_t b = *d - 1;
-    while (b >= 0 && pk[b] > e)
-        b--;
-    /* e goes to b + 1, where a larger entry is */
-    if (b >= 0 && same_column(pk[b], e)) {
-        pk[b] = merge_signs(pk[b], e);
-    } else if (same_column(e, pk[b + 1])) {
-        pk[b + 1] = merge_signs(e, pk[b + 1]);
-    } else {
-        memmove(pk + b + 2, pk + b + 1, sizeof(uint64_t) * (size_t)(*d - b - 1));
-        pk[b + 1] = e;
-        (*d)++;
-    }
-}
-
-/* The used slots of the 64 slots sb, whose bits are x (nonzero), into the ascending
- * entries pk[0..*d) (emptying the slots): each a new entry, or merged with its column's
- * other key (the + key comes first: a column's two keys differ in their lowest bit). *prev
- * is the largest entry so far (pk[*d - 1] or its column's + key); 0 is below every entry
- * (whose key + 2 >= 2 is in the high half) and of no column. */
-static inline void take_word(uint64_t x, uint64_t *sb, uint64_t *pk, int64_t *d,
-                             uint64_t *prev)
-{
-    do {
-        uint64_t *s = sb + ctz64(x);
-        x &= x - 1;
-        uint64_t e = *s;
-        *s = 0;
-        if (e < *prev) {
-            take_displaced(e, pk, d);
-        } else if (!same_column(e, *prev)) {
-            pk[(*d)++] = e;
-            *prev = e;
-        } else { /* a column's - key after its + key (features collided) */
-            pk[*d - 1] = merge_signs(pk[*d - 1], e);
-            *prev = e;
-        }
-    } while (x);
-}
-
-const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_table *t, int bits,
-                            int col_bits, uint64_t *pk, int64_t *m)
-{
-    /* Keys are counted (each key is a column and a sign), and a column's two signs merged
-     * after: a key's slot word changes by one OR and one add. The home slot of a key is
-     * its top bits: the table in slot order is the keys in ascending order, but for keys
-     * displaced (by linear probing, always forwards) past a larger key of their cluster.
-     * Probing never wraps: a cluster may run into the n slots past the first 2**bits. */
-    uint64_t *const slots = t->slots, *const used = t->used;
+    /* The home slot of a column is its top bits: the table in slot order is the columns
+     * in ascending order, but for keys displaced (by linear probing, always forwards) past
+     * a larger column of their cluster. Probing never wraps: a cluster may run into the n
+     * slots past the first 2**bits. */
     const int hshift = col_bits - bits + 1;
     for (int64_t j = 0; j < n; j++) {
-        uint32_t k = keys[j];
-        uint64_t c = ((uint64_t)k + 2u) << 32;
-        uint64_t i = k >> hshift;
-        uint64_t cur = slots[i];
+        uint32_t k = keys[j], c1 = (k >> 1) + 1u;
+        uint32_t i = k >> hshift;
+        uint32_t cur = table[i].col1;
         /* A hit and an empty slot, about equally frequent, both end the probe: one test,
-         * rarely failed, for both. */
-        if (probe_on(cur, c)) {
-            do
-                cur = slots[++i];
-            while (probe_on(cur, c));
-        }
-        /* a new key and a repeated one take the same two operations */
-        slots[i] = (cur | c) + 1u;
-        used[i >> 6] |= (uint64_t)1 << (i & 63);
+         * rarely failed, for both (min(cur, cur ^ c1) == 0: cur is 0 or c1). */
+        while (probe_on(cur, c1))
+            cur = table[++i].col1;
+        /* a new column and a repeated one take the same stores (an empty slot sums 0) */
+        table[i].col1 = c1;
+        table[i].sum += 1 - 2 * (int32_t)(k & 1u);
+        bitmap[i >> 6] |= fh_bit64[i & 63u];
     }
-    /* The used slots in order, 64 at a time (a bit each: the bitmap stays in the L1 cache;
-     * a byte per slot, read 16 at a time, took fewer instructions but 17% more time). */
-    const int64_t words = (fh_agg_slots(n, bits) + 63) / 64;
-    int64_t d = 0;
-    uint64_t prev = 0; /* the largest entry so far; pk[d - 1] or its column's + key */
+    /* The occupied slots in order (clearing them); a displaced key that comes after a
+     * larger column is moved back at once (insertion sort, with little to do). pk[-1] is
+     * not read: the first key has no predecessor to compare with (prev = 0 <= anything). */
+    int64_t words = (((int64_t)1 << bits) + n + 63) / 64, d = 0;
+    uint64_t prev = 0;
     for (int64_t w = 0; w < words; w++) {
-        uint64_t x = used[w];
+        uint64_t x = bitmap[w];
         if (!x)
             continue;
-        used[w] = 0;
-        take_word(x, slots + 64 * w, pk, &d, &prev);
+        bitmap[w] = 0;
+        do {
+            fh_agg_slot *s = &table[w * 64 + ctz64(x)];
+            x &= x - 1;
+            uint64_t e = ((uint64_t)(s->col1 - 1u) << 32) | (uint32_t)s->sum;
+            s->col1 = 0;
+            s->sum = 0;
+            if (e >= prev) {
+                pk[d++] = e;
+                prev = e;
+            } else {
+                int64_t b = d - 1;
+                while (b >= 0 && pk[b] > e) {
+                    pk[b + 1] = pk[b];
+                    b--;
+                }
+                pk[b + 1] = e;
+                d++;
+            }
+        } while (x);
     }
     *m = d;
     return pk;
 }
 
-/* ---------------------------------------------------------------- rows of packed entries */
-
-/* The columns of entries pk to cols, and their values (binary: 1) as T to vals: separate
- * loops, which compilers vectorise. */
-#define FH_AGG_VALUES(NAME, T)                                                            \
-    static void NAME(const uint64_t *pk, int64_t m, int binary, int32_t *cols, T *vals)    \
-    {                                                                                     \
-        for (int64_t k = 0; k < m; k++)                                                   \
-            cols[k] = fh_agg_col(pk[k]);                                                  \
-        if (binary) {                                                                     \
-            for (int64_t k = 0; k < m; k++)                                               \
-                vals[k] = (T)1;                                                           \
-        } else {                                                                          \
-            for (int64_t k = 0; k < m; k++)                                               \
-                vals[k] = (T)fh_agg_sum(pk[k]);                                           \
-        }                                                                                 \
-    }
-FH_AGG_VALUES(agg_values_f64, double)
-FH_AGG_VALUES(agg_values_f32, float)
-FH_AGG_VALUES(agg_values_i64, int64_t)
-#undef FH_AGG_VALUES
-
-/* The norm's sum of a row's values (integers, |v| <= 2**16, at most 2**16 of them): exact
- * in any order, as every term is an integer and the total < 2**53, so four independent
- * sums (no wait on one long chain of additions) give the bits of fh_normalize_*'s
- * sequential sum. F32: squares rounded to float32 first, as there. */
-#define FH_INT_NORM_SUM(NAME, T, SQ)                                                      \
-    static double NAME(const T *v, int64_t n, int norm)                                   \
-    {                                                                                     \
+/* The norm's sum for fh_normalize_ints_*: exact in any order, as every term is an integer
+ * and the total < 2**53 (the callers' rows have <= 2**16 values of magnitude <= 2**16), so
+ * four independent sums (no wait on one long chain of additions) give the bits of
+ * fh_normalize_*'s sequential sum. F32: squares rounded to float32 first, as there. */
+#define FH_INT_NORM_SUM(SQ)                                                               \
+    do {                                                                                  \
         double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;                                    \
         int64_t i = 0;                                                                    \
         if (norm == FH_NORM_L2) {                                                         \
@@ -473,8 +386,8 @@ FH_AGG_VALUES(agg_values_i64, int64_t)
             for (; i < n; i++)                                                            \
                 s0 += fabs((double)v[i]);                                                 \
         }                                                                                 \
-        return (s0 + s1) + (s2 + s3);                                                     \
-    }
+        s = (s0 + s1) + (s2 + s3);                                                        \
+    } while (0)
 
 static inline double sq_f64(double x) { return x * x; }
 static inline double sq_f32(float x)
@@ -482,49 +395,31 @@ static inline double sq_f32(float x)
     float q = x * x;
     return (double)q;
 }
-FH_INT_NORM_SUM(int_norm_sum_f64, double, sq_f64)
-FH_INT_NORM_SUM(int_norm_sum_f32, float, sq_f32)
-#undef FH_INT_NORM_SUM
 
-/* The values divided by the norm whose sum (of |v| or squares) is s, as sklearn does:
- * a row of norm 0 stays as it is; the division is in float64. */
-static void divide_f64(double *v, int64_t m, int norm, double s)
+void fh_normalize_ints_f64(double *v, int64_t n, int norm)
 {
+    if (norm == FH_NORM_NONE)
+        return;
+    double s;
+    FH_INT_NORM_SUM(sq_f64);
     if (s == 0.0)
         return;
     if (norm == FH_NORM_L2)
         s = sqrt(s);
-    for (int64_t k = 0; k < m; k++)
-        v[k] = v[k] / s;
+    for (int64_t i = 0; i < n; i++)
+        v[i] = v[i] / s;
 }
 
-static void divide_f32(float *v, int64_t m, int norm, double s)
+void fh_normalize_ints_f32(float *v, int64_t n, int norm)
 {
+    if (norm == FH_NORM_NONE)
+        return;
+    double s;
+    FH_INT_NORM_SUM(sq_f32);
     if (s == 0.0)
         return;
     if (norm == FH_NORM_L2)
         s = sqrt(s);
-    for (int64_t k = 0; k < m; k++)
-        v[k] = (float)((double)v[k] / s);
-}
-
-void fh_agg_row_f64(const uint64_t *pk, int64_t m, int binary, int norm, int32_t *cols,
-                    double *vals)
-{
-    agg_values_f64(pk, m, binary, cols, vals);
-    if (norm != FH_NORM_NONE)
-        divide_f64(vals, m, norm, binary ? (double)m : int_norm_sum_f64(vals, m, norm));
-}
-
-void fh_agg_row_f32(const uint64_t *pk, int64_t m, int binary, int norm, int32_t *cols,
-                    float *vals)
-{
-    agg_values_f32(pk, m, binary, cols, vals);
-    if (norm != FH_NORM_NONE)
-        divide_f32(vals, m, norm, binary ? (double)m : int_norm_sum_f32(vals, m, norm));
-}
-
-void fh_agg_row_i64(const uint64_t *pk, int64_t m, int binary, int32_t *cols, int64_t *vals)
-{
-    agg_values_i64(pk, m, binary, cols, vals);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = (float)((double)v[i] / s);
 }

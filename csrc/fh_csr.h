@@ -43,22 +43,12 @@ int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64
 int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, double *vals,
                                fh_cancel *cancel);
 
-/* The per-row aggregation table of fh_agg_keys. A slot is one word: the key + 2 in the high
- * half (0: empty) and the key's count in the low half, so that counting a key in its slot
- * is one OR (the key, a no-op when it is already there) and one add, whether the slot was
- * empty or not. used has a bit for each slot used by the current row, so that the used
- * slots are found 64 at a time without reading the table. Between rows every slot and
- * every bit is 0. */
+/* One slot of the per-row aggregation table: col1 is the column + 1 (0: empty), sum the
+ * sum of its signs so far. */
 typedef struct {
-    uint64_t *slots;
-    uint64_t *used; /* cap / 64 words */
-    int64_t cap;    /* a multiple of 64 */
-} fh_agg_table;
-
-/* Make t hold at least n_slots slots (fresh slots empty). Returns 0, or -1 if out of
- * memory (t is then unchanged). Not thread-safe on one t. */
-int fh_agg_reserve(fh_agg_table *t, int64_t n_slots);
-void fh_agg_table_free(fh_agg_table *t);
+    uint32_t col1;
+    int32_t sum;
+} fh_agg_slot;
 
 /* Rows of at most this many keys may be aggregated with fh_agg_keys (beyond, the table
  * outgrows the caches and sorting is faster). Every column's sum then fits an int32 and
@@ -69,31 +59,23 @@ void fh_agg_table_free(fh_agg_table *t);
  * table then holds 2n to 4n slots (it is at most half full), or one per column. Pure. */
 int fh_agg_bits(int64_t n, int col_bits);
 
-/* Number of slots fh_agg_keys uses with bits = fh_agg_bits(n, col_bits). */
-static inline int64_t fh_agg_slots(int64_t n, int bits) { return ((int64_t)1 << bits) + n; }
-
-/* Sum duplicates of n unsorted keys (1 <= n <= FH_AGG_MAX_KEYS, columns < 2**col_bits and
- * < 2**31 - 1, as n_features <= 2**31 - 1 makes them)
+/* Sum duplicates of n unsorted keys (1 <= n <= FH_AGG_MAX_KEYS, columns < 2**col_bits)
  * through an open-addressing table whose home slots are in column order, so that reading
  * its occupied slots in order almost sorts the distinct columns: cheaper than sorting
  * every key and summing them (character n-gram rows, whose columns repeat, and word rows
- * of tens to hundreds of keys). bits = fh_agg_bits(n, col_bits); t holds at least
- * fh_agg_slots(n, bits) slots, empty on entry and again on return; pk holds n entries.
- * Writes the distinct columns in ascending order to pk (read them with fh_agg_col and
- * fh_agg_sum), returns pk and their number in *m. Explicit zeros (cancelling signs) are
- * kept: the result equals fh_sort_keys + fh_sum_sorted_keys on the same keys. Pure on its
- * arguments; O(n) expected for hashed columns. */
-const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_table *t, int bits,
-                            int col_bits, uint64_t *pk, int64_t *m);
+ * of tens to hundreds of keys). bits = fh_agg_bits(n,
+ * col_bits); table has 2**bits + n slots and bitmap (2**bits + n + 63) / 64 words, all zero
+ * on entry and again on return; pk holds n entries. Writes the distinct columns in
+ * ascending order to pk, packed as (column << 32) | (uint32_t)sum, returns pk and their
+ * number in *m. Explicit zeros (cancelling signs) are kept: the result equals fh_sort_keys
+ * + fh_sum_sorted_keys on the same keys. Pure on its arguments; O(n) expected for hashed
+ * columns. */
+const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_slot *table,
+                            uint64_t *bitmap, int bits, int col_bits, uint64_t *pk, int64_t *m);
 
-/* Column and sum of a packed entry of fh_agg_keys: (key + 2) << 32 | count, the key's
- * parity its sign, or (for a column with keys of both signs) its + key and the sum. */
-static inline int32_t fh_agg_col(uint64_t p) { return (int32_t)((p >> 33) - 1u); }
-static inline int32_t fh_agg_sum(uint64_t p)
-{
-    uint32_t neg = 0u - (uint32_t)((p >> 32) & 1u);
-    return (int32_t)(((uint32_t)p ^ neg) - neg);
-}
+/* Column and sum of a packed entry of fh_agg_keys. */
+static inline int32_t fh_agg_col(uint64_t p) { return (int32_t)(p >> 32); }
+static inline int32_t fh_agg_sum(uint64_t p) { return (int32_t)(uint32_t)p; }
 
 /* The float32 value scipy's sequential float32 summation of a column's +-1 entries gives:
  * exact up to 2**24 in magnitude; a column of one sign saturates at 2**24 (2**24 + 1 rounds
@@ -116,15 +98,8 @@ enum { FH_NORM_NONE = 0, FH_NORM_L1 = 1, FH_NORM_L2 = 2 };
 void fh_normalize_f64(double *v, int64_t n, int norm);
 void fh_normalize_f32(float *v, int64_t n, int norm);
 
-/* A row from the m packed entries pk of fh_agg_keys (ascending columns, 1 <= m <= 2**16,
- * sums of magnitude <= 2**16): the columns to cols, the values (the sums, or 1 if binary)
- * to vals, normalised (norm FH_NORM_*) with the bits fh_normalize_f64 / fh_normalize_f32
- * give: every term of the norm (the squares rounded to float32 for float32 values, as
- * there) is an integer and the total < 2**53, so sklearn's sequential float64 sum is exact,
- * and equal to a sum in any order (four independent parts here). Columns and values are
- * written by separate loops, which compilers vectorise. O(m). */
-void fh_agg_row_f64(const uint64_t *pk, int64_t m, int binary, int norm, int32_t *cols,
-                    double *vals);
-void fh_agg_row_f32(const uint64_t *pk, int64_t m, int binary, int norm, int32_t *cols,
-                    float *vals);
-void fh_agg_row_i64(const uint64_t *pk, int64_t m, int binary, int32_t *cols, int64_t *vals);
+/* fh_normalize_f64 / fh_normalize_f32 (the same results, bit for bit) for a row of at
+ * most 2**16 integer values of magnitude <= 2**16, such as a row's sums of signs: the norm
+ * is summed in four independent parts (exact, hence equal, in any order). */
+void fh_normalize_ints_f64(double *v, int64_t n, int norm);
+void fh_normalize_ints_f32(float *v, int64_t n, int norm);

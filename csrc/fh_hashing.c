@@ -36,7 +36,8 @@ static void scratch_free(scratch *sc)
     free(sc->counts);
     free(sc->occ);
     free(sc->u8);
-    fh_agg_table_free(&sc->agg);
+    free(sc->table);
+    free(sc->bitmap);
     free(sc->pk);
     free(sc->dbuf);
     free(sc->doff);
@@ -326,26 +327,60 @@ static fh_status reserve_merge(scratch *sc, int64_t n)
 
 /* The row of the n keys in sc->keys (FH_AGG_MIN_KEYS <= n <= FH_AGG_MAX_KEYS), through
  * fh_agg_keys, appended to the chunk. The sums are exact integers in every output type
- * (|sum| <= 2**16), so the values equal the sorting path's. */
+ * (|sum| <= 2**24), so the values equal the sorting path's. */
 static fh_status agg_row(scratch *sc, chunk *c, const fh_opts *o, const hash_params *hp,
                          int64_t n, int64_t *row_nnz)
 {
     fh_status st;
-    int64_t m;
     int bits = fh_agg_bits(n, hp->col_bits);
-    if (fh_agg_reserve(&sc->agg, fh_agg_slots(n, bits)) != 0)
-        return FH_ERR_NOMEM;
+    int64_t slots = ((int64_t)1 << bits) + n, words = (slots + 63) / 64;
+    if (slots > sc->cap_table) { /* fresh zeros (fh_agg_keys leaves them zero) */
+        int64_t ncap = fh_next_cap(sc->cap_table, slots, 4096);
+        free(sc->table);
+        sc->cap_table = 0;
+        sc->table = calloc((size_t)ncap, sizeof *sc->table);
+        if (!sc->table)
+            return FH_ERR_NOMEM;
+        sc->cap_table = ncap;
+    }
+    if (words > sc->cap_bitmap) {
+        int64_t ncap = fh_next_cap(sc->cap_bitmap, words, 64);
+        free(sc->bitmap);
+        sc->cap_bitmap = 0;
+        sc->bitmap = calloc((size_t)ncap, sizeof *sc->bitmap);
+        if (!sc->bitmap)
+            return FH_ERR_NOMEM;
+        sc->cap_bitmap = ncap;
+    }
     FH_GROW(sc->pk, sc->cap_pk, n, 1024, return FH_ERR_NOMEM);
-    const uint64_t *pk = fh_agg_keys(sc->keys, n, &sc->agg, bits, hp->col_bits, sc->pk, &m);
+    int64_t m;
+    const uint64_t *pk =
+        fh_agg_keys(sc->keys, n, sc->table, sc->bitmap, bits, hp->col_bits, sc->pk, &m);
     if ((st = chunk_reserve(c, c->nnz + m, elem_size(o->out_type))) != FH_OK)
         return st;
     int32_t *cols = c->cols + c->nnz;
-    if (o->out_type == FH_OUT_F64)
-        fh_agg_row_f64(pk, m, o->binary, o->norm, cols, (double *)(void *)c->vals + c->nnz);
-    else if (o->out_type == FH_OUT_F32)
-        fh_agg_row_f32(pk, m, o->binary, o->norm, cols, (float *)(void *)c->vals + c->nnz);
-    else
-        fh_agg_row_i64(pk, m, o->binary, cols, (int64_t *)(void *)c->vals + c->nnz);
+    for (int64_t k = 0; k < m; k++)
+        cols[k] = fh_agg_col(pk[k]);
+    if (o->out_type == FH_OUT_F64) {
+        double *v = (double *)(void *)c->vals + c->nnz;
+        if (o->binary) {
+            for (int64_t k = 0; k < m; k++)
+                v[k] = 1.0;
+        } else {
+            for (int64_t k = 0; k < m; k++)
+                v[k] = (double)fh_agg_sum(pk[k]);
+        }
+        fh_normalize_ints_f64(v, m, o->norm);
+    } else if (o->out_type == FH_OUT_F32) {
+        float *v = (float *)(void *)c->vals + c->nnz;
+        for (int64_t k = 0; k < m; k++)
+            v[k] = o->binary ? 1.0f : (float)fh_agg_sum(pk[k]); /* exact: |sum| <= 2**24 */
+        fh_normalize_ints_f32(v, m, o->norm);
+    } else {
+        int64_t *v = (int64_t *)(void *)c->vals + c->nnz;
+        for (int64_t k = 0; k < m; k++)
+            v[k] = o->binary ? 1 : fh_agg_sum(pk[k]);
+    }
     c->nnz += m;
     *row_nnz = m;
     return FH_OK;

@@ -37,9 +37,12 @@ typedef struct {
     int64_t cap_merge;
     uint8_t *u8;
     int64_t cap_u8;
-    /* aggregation of rows (fh_agg_keys): a table kept empty between rows, and per-key
-     * scratch */
-    fh_agg_table agg;
+    /* aggregation of character n-gram rows (fh_agg_keys): a table kept all zero between
+     * rows, and per-key scratch */
+    fh_agg_slot *table;
+    int64_t cap_table;
+    uint64_t *bitmap;
+    int64_t cap_bitmap;
     uint64_t *pk;
     int64_t cap_pk;
     uint32_t kb[8 * FH_BLOCK]; /* block_keys_pow2's keys (up to 8 lengths per position) */
