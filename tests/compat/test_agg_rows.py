@@ -3,15 +3,11 @@
 """Differential tests of the aggregation table's rows against scikit-learn.
 
 Rows of 16 to 2**16 keys are summed through the aggregation table (``fh_agg_keys`` in
-``csrc/fh_csr.c``): each key (a column and a sign) is counted in a slot, a column's + and -
-keys are merged when the slots are read in order (after each other, or when a key displaced
-by probing is moved back), and the values are written and normalised from the exact
-integer sums (``fh_agg_row_*``). The rows here reach each of those: few columns
-(``n_features`` 1, 2, 3, 7: every column has both signs, displaced keys, runs past the
-first 2**bits slots), the largest ``n_features``, rows at the
-table's bounds (15/16/17 and 2**16/2**16 + 1 keys with ``analyzer="char"``, one key per
-character), duplicate-heavy and all-distinct rows, every output type, norm, ``binary`` and
-``alternate_sign``.
+``csrc/fh_csr.c``) instead of sorting; the rows here reach its edges: few columns
+(``n_features`` 1, 2, 3, 7: every column has both signs, long probe runs), the largest
+``n_features``, rows at the table's bounds (15/16/17 and 2**16/2**16 + 1 keys with
+``analyzer="char"``, one key per character), duplicate-heavy and all-distinct rows, every
+output type, norm, ``binary`` and ``alternate_sign``.
 """
 
 import numpy as np
