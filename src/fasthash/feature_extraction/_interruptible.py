@@ -65,7 +65,6 @@ class KernelCall:
         # (Ctrl-C may be raised just after a successful wait, inside its ``try``)
         self._done = threading.Event()
         self._failed = []
-        self._waited = False
 
         def job():
             try:
@@ -86,23 +85,20 @@ class KernelCall:
         The wait is interruptible: what interrupts it (``KeyboardInterrupt`` from Ctrl-C)
         requests ``cancel`` and is re-raised once ``work()`` has returned.
         """
-        if not self._waited:
-            try:
-                self._done.wait()  # interruptible: Ctrl-C raises here
-            except BaseException:
-                self.cancel()
-                raise
-            self._waited = True
+        try:
+            self._done.wait()  # interruptible: Ctrl-C raises here
+        except BaseException:
+            self.cancel()
+            raise
         if self._failed:
             raise self._failed[0]
 
     def cancel(self):
         """Request ``cancel`` and return once ``work()`` has returned (uninterruptibly: the
         kernel must let go of the buffers first); what it raised is dropped."""
-        if not self._waited:
+        if not self._done.is_set():
             self._cancel.request()
             _wait_uninterrupted(self._done)
-            self._waited = True
 
 
 def start_call(work, cancel):
