@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The native path's own mechanisms: batching, chunking, index dtypes, n_jobs, statuses."""
 
+import mmap
+import os
 import subprocess
 import sys
 import textwrap
@@ -216,6 +218,40 @@ def test_output_storage_grows_correctly(monkeypatch, use_mmap):
     got = HashingVectorizer(n_jobs=2, dtype=np.float32).transform(docs)
     assert got.data.flags.writeable
     assert_same(got, SkHashingVectorizer(dtype=np.float32).transform(docs))
+
+
+def _vm_flags_of(address):
+    """The VmFlags of the mapping of this process that holds address (Linux smaps)."""
+    start = None
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split(None, 1)[0]
+            if "-" in head and not head.endswith(":"):
+                lo, hi = (int(x, 16) for x in head.split("-"))
+                start = lo if lo <= address < hi else None
+            elif start is not None and head == "VmFlags:":
+                return line.split()[1:]
+    raise LookupError(hex(address))
+
+
+@pytest.mark.skipif(
+    not (_hashing.USE_MMAP and hasattr(mmap, "MADV_HUGEPAGE")
+         and os.path.exists("/proc/self/smaps")
+         and os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled")),
+    reason="needs Linux with transparent huge pages",
+)
+def test_large_outputs_are_advised_huge_pages():
+    """Output maps of 2 MiB or more carry the huge-page advice ("hg") once grown past that
+    size batch after batch; smaller ones do not. (indptr is checked elsewhere: it is copied
+    to int32 when its values fit, as scikit-learn's is.)"""
+    small = HashingVectorizer(n_jobs=1).transform(["a small document"])
+    docs = [f"w{i} x{i % 7} y{i % 1000} z{i % 13}" for i in range(300_000)]
+    X = HashingVectorizer(n_jobs=2).transform(docs)
+    assert X.data.nbytes >= 1 << 21 and X.indices.nbytes >= 1 << 21
+    for arr in (X.indices, X.data):
+        assert "hg" in _vm_flags_of(arr.ctypes.data)
+    assert "hg" not in _vm_flags_of(small.data.ctypes.data)
+    assert_same(X, SkHashingVectorizer().transform(docs))
 
 
 def test_workspace_is_kept_between_calls_and_reused():

@@ -511,13 +511,28 @@ _OUT_DTYPES = {FH_OUT_F64: np.float64, FH_OUT_F32: np.float32, FH_OUT_I64: np.in
 
 
 # Output storage: private anonymous maps where the platform has them (grown by mremap, no
-# copy); elsewhere bytearrays (grown by realloc).
+# copy); elsewhere bytearrays (grown by realloc). Maps of 2 MiB or more ask for transparent
+# huge pages (Linux, where the system leaves it to madvise): one page fault per 2 MiB
+# instead of 512, about 5% of a character n-gram transform (the core also faults each
+# batch's slice in with one call before copying into it).
 USE_MMAP = hasattr(_mmap, "MAP_PRIVATE") and hasattr(_mmap, "MAP_ANONYMOUS")
+_MADV_HUGEPAGE = getattr(_mmap, "MADV_HUGEPAGE", None)
+_HUGE_PAGE_BYTES = 1 << 21
+
+
+def _advise_huge_pages(m):
+    if _MADV_HUGEPAGE is not None and len(m) >= _HUGE_PAGE_BYTES:
+        try:
+            m.madvise(_MADV_HUGEPAGE)
+        except OSError:  # a hint: a kernel without THP says EINVAL
+            pass
 
 
 def _private_map(Py_ssize_t nbytes):
     if USE_MMAP:
-        return _mmap.mmap(-1, nbytes, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
+        m = _mmap.mmap(-1, nbytes, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
+        _advise_huge_pages(m)
+        return m
     return bytearray(nbytes)
 
 
@@ -528,7 +543,10 @@ def _resize(m, Py_ssize_t nbytes):
         else:
             del m[nbytes:]
     else:
+        grow = nbytes > len(m)
         m.resize(nbytes)
+        if grow:
+            _advise_huge_pages(m)
 
 
 # One workspace kept between transform calls (its chunk buffers stay faulted in: about 4%
