@@ -11,6 +11,7 @@ import concurrent.futures
 import doctest
 import os
 import signal
+import threading
 import time
 
 import numpy as np
@@ -305,35 +306,59 @@ def test_docstring_examples(name):
     assert result.attempted > 0 and result.failed == 0
 
 
-def _slow(block):
-    time.sleep(0.4)
-    return block
+def _slowed(X):
+    """``X`` with each partition task taking ~0.4 s longer.
+
+    The sleep is a closure, so cloudpickle ships it by value: the workers need not
+    import this test module (they cannot when pytest runs outside the repository).
+    """
+
+    def slow(block):
+        time.sleep(0.4)
+        return block
+
+    return X.map_blocks(slow, dtype=X.dtype, meta=X._meta)
+
+
+def _in_daemon_thread(func, *args, **kwargs):
+    """Start ``func`` in a daemon thread; return a Future for its result.
+
+    A daemon thread, unlike a ThreadPoolExecutor's, cannot keep the interpreter from
+    exiting, so a job that never ends fails its test instead of hanging the run.
+    """
+    future = concurrent.futures.Future()
+
+    def run():
+        try:
+            future.set_result(func(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting test
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True).start()
+    return future
 
 
 def test_killed_worker_does_not_change_the_result(client, topics):
     """Kill one worker process while the partition tasks run: same model as undisturbed."""
     _, labels, _, X_local = topics
     X, y = dask_text_data(topics)
-    X = X.map_blocks(_slow, dtype=X.dtype, meta=X._meta)  # ~0.4 s per partition task
+    X = _slowed(X)
     est = SGDClassifier(random_state=0)
     expected = AveragedLinearModel(est, n_partitions=4, n_rounds=2, random_state=0).fit(
         X_local, labels
     )
     pids = client.run(os.getpid)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        job = pool.submit(
-            fit_averaged, est, X, y, client=client, n_rounds=2, random_state=0
-        )
-        deadline = time.monotonic() + 60
-        victim = None
-        while victim is None and time.monotonic() < deadline and not job.done():
-            busy = [w for w, keys in client.processing().items() if keys]
-            if busy:
-                victim = busy[0]
-                os.kill(pids[victim], signal.SIGKILL)
-            else:
-                time.sleep(0.02)
-        model = job.result(timeout=120)
+    job = _in_daemon_thread(fit_averaged, est, X, y, client=client, n_rounds=2, random_state=0)
+    deadline = time.monotonic() + 60
+    victim = None
+    while victim is None and time.monotonic() < deadline and not job.done():
+        busy = [w for w, keys in client.processing().items() if keys]
+        if busy:
+            victim = busy[0]
+            os.kill(pids[victim], signal.SIGKILL)
+        else:
+            time.sleep(0.02)
+    model = job.result(timeout=120)
     assert victim is not None, "the job ended before a worker could be killed"
     assert_same_linear_model(model, expected.estimator_)
     client.wait_for_workers(2, timeout=60)  # the nanny restarts it for the next tests
