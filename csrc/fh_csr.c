@@ -137,6 +137,109 @@ const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t 
     return radix_sort(keys, tmp, n, passes, bits, cancel);
 }
 
+/* ------------------------------------------------------- sorting networks (AVX2) */
+
+#if FH_SORT_NET
+#include <immintrin.h>
+
+#define FH_NET_INLINE static inline __attribute__((target("avx2"), always_inline))
+
+/* One compare-exchange step inside each register: lane l meets lane l ^ d (PARTNER, a
+ * permutation of the lanes), the lanes of MAXLANES (a blend mask) keep the larger key. */
+#define FH_NET_CX(V, PARTNER, MAXLANES)                                                    \
+    do {                                                                                   \
+        __m256i p_ = (PARTNER);                                                            \
+        (V) = _mm256_blend_epi32(_mm256_min_epu32((V), p_), _mm256_max_epu32((V), p_),     \
+                                 (MAXLANES));                                              \
+    } while (0)
+
+FH_NET_INLINE __m256i net_reverse(__m256i v)
+{
+    return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0));
+}
+
+/* The three half-cleaners of a register (distances 4, 2, 1), ascending: a bitonic
+ * register comes out sorted. */
+FH_NET_INLINE __m256i net_clean8(__m256i v)
+{
+    FH_NET_CX(v, _mm256_permute2x128_si256(v, v, 0x01), 0xF0);
+    FH_NET_CX(v, _mm256_shuffle_epi32(v, 0x4E), 0xCC);
+    FH_NET_CX(v, _mm256_shuffle_epi32(v, 0xB1), 0xAA);
+    return v;
+}
+
+/* Sort the 8 lanes of a register ascending: merges of sorted halves in which the first
+ * step compares lane l with its mirror in the pair (so every step is ascending). */
+FH_NET_INLINE __m256i net_sort8(__m256i v)
+{
+    FH_NET_CX(v, _mm256_shuffle_epi32(v, 0xB1), 0xAA); /* pairs */
+    FH_NET_CX(v, _mm256_shuffle_epi32(v, 0x1B), 0xCC); /* mirror in 4 */
+    FH_NET_CX(v, _mm256_shuffle_epi32(v, 0xB1), 0xAA);
+    FH_NET_CX(v, net_reverse(v), 0xF0); /* mirror in 8 */
+    FH_NET_CX(v, _mm256_shuffle_epi32(v, 0x4E), 0xCC);
+    FH_NET_CX(v, _mm256_shuffle_epi32(v, 0xB1), 0xAA);
+    return v;
+}
+
+/* v[0..r) holds sorted runs of `run` registers (r a multiple of 2 * run): merge each two
+ * neighbouring runs into one sorted run. The first step compares key i of the pair with
+ * key 2L - 1 - i (L keys per run); then half-cleaners across registers, then within. */
+FH_NET_INLINE void net_merge(__m256i *v, int r, int run)
+{
+    for (int b = 0; b < r; b += 2 * run) {
+        for (int i = 0; i < run; i++) {
+            __m256i lo = v[b + i], hi = net_reverse(v[b + 2 * run - 1 - i]);
+            v[b + i] = _mm256_min_epu32(lo, hi);
+            v[b + 2 * run - 1 - i] = net_reverse(_mm256_max_epu32(lo, hi));
+        }
+        for (int d = run / 2; d >= 1; d /= 2)
+            for (int i = b; i < b + 2 * run; i++)
+                if (((i - b) & d) == 0) {
+                    __m256i x = v[i], y = v[i + d];
+                    v[i] = _mm256_min_epu32(x, y);
+                    v[i + d] = _mm256_max_epu32(x, y);
+                }
+    }
+    for (int i = 0; i < r; i++)
+        v[i] = net_clean8(v[i]);
+}
+
+/* Sort the 8 * r keys of buf (r = 1, 2, 4 or 8, a constant where this is inlined). */
+FH_NET_INLINE void net_sort(uint32_t *buf, int r)
+{
+    __m256i v[FH_NET_MAX_KEYS / 8];
+    for (int i = 0; i < r; i++)
+        v[i] = net_sort8(_mm256_loadu_si256((const __m256i *)(const void *)(buf + 8 * i)));
+    for (int run = 1; run < r; run *= 2)
+        net_merge(v, r, run);
+    for (int i = 0; i < r; i++)
+        _mm256_storeu_si256((__m256i *)(void *)(buf + 8 * i), v[i]);
+}
+
+__attribute__((target("avx2"))) void fh_sort_keys_net(uint32_t *keys, int64_t n)
+{
+    uint32_t buf[FH_NET_MAX_KEYS];
+    if (n <= 1)
+        return;
+    memcpy(buf, keys, sizeof(uint32_t) * (size_t)n);
+    int64_t padded = n <= 8 ? 8 : n <= 16 ? 16 : n <= 32 ? 32 : 64;
+    memset(buf + n, 0xFF, sizeof(uint32_t) * (size_t)(padded - n)); /* sort last */
+    switch (padded) {
+    case 8: net_sort(buf, 1); break;
+    case 16: net_sort(buf, 2); break;
+    case 32: net_sort(buf, 4); break;
+    default: net_sort(buf, 8); break;
+    }
+    memcpy(keys, buf, sizeof(uint32_t) * (size_t)n);
+}
+#else
+void fh_sort_keys_net(uint32_t *keys, int64_t n)
+{
+    (void)keys;
+    (void)n;
+}
+#endif
+
 /* Running state of fh_sum_sorted_keys over consecutive blocks of keys. */
 typedef struct {
     int64_t m, acc, nocc;

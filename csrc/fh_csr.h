@@ -29,6 +29,24 @@ static inline uint32_t fh_feature_key(uint32_t h, uint32_t n_features, uint32_t 
 const uint32_t *fh_sort_keys(uint32_t *keys, uint32_t *tmp, int64_t n, uint32_t max_key,
                              fh_cancel *cancel);
 
+/* Sorting networks on AVX2 registers for short rows (GCC, Clang on x86; FH_SORT_NET is 0
+ * elsewhere). Callers use them only when the CPU has AVX2 (fh_cpu_has_avx2). */
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define FH_SORT_NET 1
+#else
+#define FH_SORT_NET 0
+#endif
+
+/* Rows of at most this many keys may be sorted with fh_sort_keys_net. */
+#define FH_NET_MAX_KEYS 64
+
+/* Sort n keys ascending in place (0 <= n <= FH_NET_MAX_KEYS, every key < 0xFFFFFFFF, as
+ * fh_feature_key's are): a bitonic network over 8, 16, 32 or 64 keys (padded with
+ * 0xFFFFFFFF), branch-free, so its cost does not depend on the keys (the insertion and
+ * bucket sorts of fh_sort_keys mispredict on about half the keys of a word row). Requires
+ * AVX2; a no-op where FH_SORT_NET is 0. Pure on its arguments. */
+void fh_sort_keys_net(uint32_t *keys, int64_t n);
+
 /* Sum duplicates of sorted keys: writes each distinct column once to cols and the sum of
  * its signs (+1 or -1 each) to counts; with occ non-NULL, also its number of entries.
  * Returns the number of distinct columns, or -1 if cancel (may be NULL, polled every

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fh_cancel.h"
+#include "fh_charngrams.h"
 #include "fh_csr.h"
 #include "fh_features.h"
 #include "fh_hashing.h"
@@ -102,6 +103,41 @@ static void test_sort_and_sum(void)
     }
     CHECK(cols[0] == 5 && counts[0] == 0); /* explicit zero kept */
     CHECK(cols[1] == 7 && counts[1] == 2);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_sort_network(void)
+{
+    /* fh_sort_keys_net equals qsort on rows of 0 to 64 keys: random, few distinct, edge
+     * values (0 and the largest key, 0xFFFFFFFE), already sorted and reversed. */
+    if (!FH_SORT_NET || !fh_cpu_has_avx2())
+        return;
+    unsigned s = 777;
+    int same = 1;
+    for (int trial = 0; trial < 20000; trial++) {
+        uint32_t keys[FH_NET_MAX_KEYS], want[FH_NET_MAX_KEYS];
+        int64_t n = trial % (FH_NET_MAX_KEYS + 1);
+        int kind = (trial / (FH_NET_MAX_KEYS + 1)) % 5;
+        for (int64_t i = 0; i < n; i++) {
+            s = s * 1103515245u + 12345u;
+            uint32_t r = (s >> 4) ^ (s << 20);
+            keys[i] = kind == 0   ? r % 0xFFFFFFFFu
+                      : kind == 1 ? r % 5
+                      : kind == 2 ? (r & 1 ? 0xFFFFFFFEu : 0u)
+                      : kind == 3 ? (uint32_t)i * 3u
+                                  : 0xFFFFFFFEu - (uint32_t)i;
+        }
+        memcpy(want, keys, sizeof(uint32_t) * (size_t)n);
+        qsort(want, (size_t)n, sizeof(uint32_t), cmp_u32);
+        fh_sort_keys_net(keys, n);
+        same &= n == 0 || memcmp(keys, want, sizeof(uint32_t) * (size_t)n) == 0;
+    }
+    CHECK(same);
 }
 
 static int tokens_equal(fh_tokbuf *tb, const char **want, int n)
@@ -794,6 +830,7 @@ int main(void)
     test_murmur();
     test_keys();
     test_sort_and_sum();
+    test_sort_network();
     test_tokenizer();
     test_errors();
     test_workspace();
