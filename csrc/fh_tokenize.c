@@ -256,7 +256,7 @@ ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int6
 {
     const int *blk = (const int *)(const void *)(b + lo);
     const __m256i lo4 = _mm256_set1_epi64x(lo), adj = _mm256_set1_epi32(pairs);
-    const __m256i one = _mm256_set1_epi32(1), three = _mm256_set1_epi32(3);
+    const __m256i three = _mm256_set1_epi32(3);
     const __m256i seven = _mm256_set1_epi32(7), eleven = _mm256_set1_epi32(11);
     const int vkeys = keys && tb->key_pow2_mask != 0;
     const __m256i pm = _mm256_set1_epi32((int)tb->key_pow2_mask);
@@ -266,21 +266,13 @@ ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int6
         __m256i len = _mm256_add_epi32(_mm256_sub_epi32(mm_offsets(re + i, lo4), s), adj);
         __m256i v0 = _mm256_i32gather_epi32(blk, s, 1);
         __m256i v1 = _mm256_i32gather_epi32(blk + 1, s, 1);
-        __m256i tail = _mm256_i32gather_epi32(blk, _mm256_add_epi32(s, _mm256_andnot_si256(three, len)), 1);
         __m256i ha = fh_mm_murmur3_block(_mm256_setzero_si256(), v0);
         __m256i hb = fh_mm_murmur3_block(ha, v1);
         __m256i h = _mm256_and_si256(ha, _mm256_cmpgt_epi32(len, three));
         h = _mm256_blendv_epi8(h, hb, _mm256_cmpgt_epi32(len, seven));
-        /* the tail's len % 4 bytes: (1 << 8 (len % 4)) - 1 */
-        __m256i keep = _mm256_sub_epi32(
-            _mm256_sllv_epi32(one, _mm256_slli_epi32(_mm256_and_si256(len, three), 3)), one);
-        h = _mm256_xor_si256(h, fh_mm_murmur3_scramble(_mm256_and_si256(tail, keep)));
-        h = fh_mm_murmur3_finish(h, len);
-        if (vkeys) {
-            __m256i col = _mm256_and_si256(_mm256_abs_epi32(h), pm);
-            h = _mm256_or_si256(_mm256_slli_epi32(col, 1),
-                                _mm256_and_si256(_mm256_srli_epi32(h, 31), alt));
-        }
+        h = fh_mm_murmur3_tail_finish(h, blk, s, len);
+        if (vkeys)
+            h = fh_mm_feature_keys_pow2(h, pm, alt);
         _mm256_storeu_si256((__m256i *)(void *)(out + i), h);
         int longer = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(len, eleven)));
         while (longer) {
@@ -491,9 +483,27 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             }                                                                             \
             /* the buffer has FH_TOKEN_SLACK bytes past any token */                      \
             const int64_t tl_ = len - start;                                              \
-            hash[ntok++] = tl_ <= 11 ? fh_murmur3_32_upto11(out + start, tl_)             \
-                                     : fh_murmur3_32_inline(out + start, (size_t)tl_, 0); \
-            len = start;                                                                  \
+            if (batch_ && tl_ <= FH_SPAN_MAXLEN) {                                        \
+                /* its bytes stay: hashed with the batch, into slot ntok */               \
+                tb->span_off[nspan] = (int32_t)start;                                     \
+                tb->span_len[nspan] = (int32_t)tl_;                                       \
+                ntok++;                                                                   \
+                if (++nspan == FH_SPAN_BATCH) {                                           \
+                    FH_FLUSH_SPANS();                                                     \
+                    len = 0;                                                              \
+                }                                                                         \
+            } else {                                                                      \
+                if (batch_)                                                               \
+                    FH_FLUSH_SPANS(); /* the slots before this token's */                 \
+                uint32_t h_ = tl_ <= 11 ? fh_murmur3_32_upto11(out + start, tl_)          \
+                                        : fh_murmur3_32_inline(out + start, (size_t)tl_, 0); \
+                hash[ntok++] = batch_ && tb->key_n_features                               \
+                                   ? fh_feature_key(h_, tb->key_n_features,               \
+                                                    tb->key_pow2_mask,                    \
+                                                    tb->key_alternate_sign)               \
+                                   : h_;                                                  \
+                len = batch_ ? 0 : start;                                                 \
+            }                                                                             \
         } else {                                                                          \
             int64_t tn = tb->n;                                                           \
             fh_status ast_ = add_token(tb, start, len - start, stop, sur);                \
@@ -507,6 +517,38 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         run = 0;                                                                          \
         sur = 0;                                                                          \
     } while (0)
+
+/* Batch variants (BATCH 1, the AVX2 path with `fast`): a token of at most FH_SPAN_MAXLEN
+ * bytes keeps its bytes and its span (offset, length) joins tb->span_off/span_len; every
+ * FH_SPAN_BATCH tokens, at a longer token (hashed alone, after the batch) and at the
+ * document's end, the batch is hashed 8 tokens at a time (fh_murmur3_spans_avx2), straight
+ * to feature keys when the caller gave them (tb->key_n_features: then tb->keyed), and the
+ * buffer is reused from its start: the bytes written stay within a few KiB. */
+#if FH_MURMUR3_AVX2
+#define FH_FLUSH_SPANS()                                                                  \
+    do {                                                                                  \
+        if (nspan) {                                                                      \
+            fh_murmur3_spans_avx2(out, tb->span_off, tb->span_len, nspan,                 \
+                                  tb->key_n_features, tb->key_pow2_mask,                  \
+                                  tb->key_alternate_sign, hash + ntok - nspan);           \
+            nspan = 0;                                                                    \
+        }                                                                                 \
+    } while (0)
+#else
+#define FH_FLUSH_SPANS()                                                                  \
+    do {                                                                                  \
+        for (int64_t j_ = 0; j_ < nspan; j_++) {                                          \
+            uint32_t h_ = fh_murmur3_32_inline(out + tb->span_off[j_],                    \
+                                               (size_t)tb->span_len[j_], 0);              \
+            hash[ntok - nspan + j_] =                                                     \
+                tb->key_n_features ? fh_feature_key(h_, tb->key_n_features,               \
+                                                    tb->key_pow2_mask,                    \
+                                                    tb->key_alternate_sign)               \
+                                   : h_;                                                  \
+        }                                                                                 \
+        nspan = 0;                                                                        \
+    } while (0)
+#endif
 
 /* Bytes readable past the end of any token in the buffer: fh_put_flat's 4-byte store and
  * fh_murmur3_32_upto11's reads of 12 bytes from the token's start. */
@@ -574,17 +616,17 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
  * keeps it in registers, which a larger loop body would spill. */
 typedef struct {
     uint8_t *out;
-    int64_t len, start, run, ntok, cap_tok;
+    int64_t len, start, run, ntok, cap_tok, nspan;
     uint32_t *hash;
     int sur;
 } fh_wstate;
 
 #define FH_WSTATE_SAVE(W)                                                                 \
     ((W)->out = out, (W)->len = len, (W)->start = start, (W)->run = run, (W)->ntok = ntok, \
-     (W)->cap_tok = cap_tok, (W)->hash = hash, (W)->sur = sur)
+     (W)->cap_tok = cap_tok, (W)->hash = hash, (W)->sur = sur, (W)->nspan = nspan)
 #define FH_WSTATE_LOAD(W)                                                                 \
     (out = (W)->out, len = (W)->len, start = (W)->start, run = (W)->run, ntok = (W)->ntok, \
-     cap_tok = (W)->cap_tok, hash = (W)->hash, sur = (W)->sur)
+     cap_tok = (W)->cap_tok, hash = (W)->hash, sur = (W)->sur, nspan = (W)->nspan)
 
 #if defined(__GNUC__) || defined(__clang__)
 #define FH_NOINLINE __attribute__((noinline))
@@ -595,17 +637,18 @@ typedef struct {
 /* One variant per mode, so the hot loop carries no mode test: LOWER, STRIP and NONSPACE
  * are the constants 0 or 1 (with STRIP, lowercasing is the runtime flag `lowercase`).
  * NAME##_general: the general path for s[i], out of line. */
-#define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW, LOWER, STRIP, NONSPACE)           \
+#define DEFINE_WORD_TOKENS(NAME, T, SIGMA, MAXLOW, RAW, LOWER, STRIP, NONSPACE, BATCH)    \
     static FH_NOINLINE fh_status NAME##_general(fh_wstate *w, const T *s, int64_t n,      \
                                                 int64_t i, int lowercase, int strip,      \
                                                 int64_t minlen, const fh_stopset *stop,   \
                                                 int fast, fh_tokbuf *tb)                  \
     {                                                                                     \
         uint8_t *out;                                                                     \
-        int64_t len, start, run, ntok, cap_tok;                                           \
+        int64_t len, start, run, ntok, cap_tok, nspan;                                    \
         uint32_t *hash;                                                                   \
         int sur;                                                                          \
         const int nonspace_ = NONSPACE;                                                   \
+        const int batch_ = BATCH;                                                         \
         const uint32_t cp = s[i];                                                         \
         FH_WSTATE_LOAD(w);                                                                \
         FH_GENERAL_CP(SIGMA, LOWER, STRIP);                                               \
@@ -624,7 +667,9 @@ typedef struct {
         int64_t start = 0, run = 0;                                                       \
         int64_t len = 0; /* tb->len, kept in a register (out could alias tb) */           \
         int sur = 0;                                                                      \
-        const int nonspace_ = NONSPACE; /* a constant: folded by the compiler */          \
+        int64_t nspan = 0; /* tokens in the batch (BATCH) */                              \
+        const int nonspace_ = NONSPACE; /* constants: folded by the compiler */           \
+        const int batch_ = BATCH;                                                         \
         const int fast = tb->hash_only && !stop;                                          \
         uint32_t *hash = tb->hash;                                                        \
         int64_t ntok = tb->n, cap_tok = tb->cap_tok;                                      \
@@ -710,8 +755,14 @@ typedef struct {
         }                                                                                 \
         if (run)                                                                          \
             FH_END_RUN(); /* the last run */                                              \
-        if (fast)                                                                         \
+        if (fast) {                                                                       \
+            if (batch_) {                                                                 \
+                FH_FLUSH_SPANS();                                                         \
+                tb->keyed = tb->key_n_features != 0;                                      \
+            }                                                                             \
             tb->n = ntok;                                                                 \
+        }                                                                                 \
+        (void)nspan;                                                                      \
         tb->len = len;                                                                    \
         return FH_OK;                                                                     \
     }
@@ -720,12 +771,22 @@ FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
 #define DEFINE_WORD_TOKENS_3(BASE, T, SIGMA, MAXLOW, RAW, NONSPACE)                       \
-    DEFINE_WORD_TOKENS(BASE##_lower, T, SIGMA, MAXLOW, RAW, 1, 0, NONSPACE)               \
-    DEFINE_WORD_TOKENS(BASE##_keep, T, SIGMA, MAXLOW, RAW, 0, 0, NONSPACE)                \
-    DEFINE_WORD_TOKENS(BASE##_strip, T, SIGMA, MAXLOW, RAW, 0, 1, NONSPACE)               \
+    DEFINE_WORD_TOKENS(BASE##_lower, T, SIGMA, MAXLOW, RAW, 1, 0, NONSPACE, 0)            \
+    DEFINE_WORD_TOKENS(BASE##_keep, T, SIGMA, MAXLOW, RAW, 0, 0, NONSPACE, 0)             \
+    DEFINE_WORD_TOKENS(BASE##_strip, T, SIGMA, MAXLOW, RAW, 0, 1, NONSPACE, 0)            \
+    DEFINE_WORD_TOKENS(BASE##_lower_b, T, SIGMA, MAXLOW, RAW, 1, 0, NONSPACE, 1)          \
+    DEFINE_WORD_TOKENS(BASE##_keep_b, T, SIGMA, MAXLOW, RAW, 0, 0, NONSPACE, 1)           \
+    DEFINE_WORD_TOKENS(BASE##_strip_b, T, SIGMA, MAXLOW, RAW, 0, 1, NONSPACE, 1)          \
     static fh_status BASE(const T *s, int64_t n, int lowercase, int strip, int64_t minlen, \
                           const fh_stopset *stop, fh_tokbuf *tb)                          \
     {                                                                                     \
+        if (tb->avx2 && tb->hash_only && !stop) { /* unigrams: batches of spans */        \
+            if (strip)                                                                    \
+                return BASE##_strip_b(s, n, lowercase, strip, minlen, stop, tb);          \
+            if (lowercase)                                                                \
+                return BASE##_lower_b(s, n, 1, 0, minlen, stop, tb);                      \
+            return BASE##_keep_b(s, n, 0, 0, minlen, stop, tb);                           \
+        }                                                                                 \
         if (strip)                                                                        \
             return BASE##_strip(s, n, lowercase, strip, minlen, stop, tb);                \
         if (lowercase)                                                                    \

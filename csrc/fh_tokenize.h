@@ -52,6 +52,12 @@ enum {
     FH_SP_SURROGATE = 2 /* token i holds a lone surrogate: hashing it must fail */
 };
 
+/* The word tokenizer's batches of token spans, hashed 8 at a time on its AVX2 path: at
+ * most FH_SPAN_BATCH tokens of at most FH_SPAN_MAXLEN bytes each (a longer token is hashed
+ * alone). */
+#define FH_SPAN_BATCH 64
+#define FH_SPAN_MAXLEN 64
+
 /* Tokens of one document. Token i is base[off[i] .. off[i] + tlen[i]) (UTF-8; a lone
  * surrogate is written as its 3-byte form), where base is the document itself, a
  * lowercased copy of it, or the buffer buf. sp[i] holds FH_SP_* bits: with FH_SP_JOIN on
@@ -86,6 +92,7 @@ typedef struct {
     int key_alternate_sign;
     int keyed; /* out: hash[0 .. n) holds the tokens' feature keys */
     int avx2;  /* set by the caller: the AVX2 loops may run (the CPU has AVX2) */
+    int32_t span_off[FH_SPAN_BATCH], span_len[FH_SPAN_BATCH]; /* scratch: a batch of spans */
 } fh_tokbuf;
 
 void fh_tokbuf_init(fh_tokbuf *tb);

@@ -14,6 +14,8 @@
 #include "fh_features.h"
 #include "fh_hashing.h"
 #include "fh_murmur3.h"
+#include "fh_charngrams.h"
+#include "fh_murmur3_avx2.h"
 #include "fh_test.h"
 #include "fh_tokenize.h"
 #include "fh_unicode.h"
@@ -49,6 +51,49 @@ static void test_murmur(void)
         for (int n = 1; n <= 8; n++)
             CHECK(fh_murmur3_32_short(buf, n) == fh_murmur3_32(buf, (size_t)n, 0));
     }
+}
+
+/* The span batches of the word tokenizer's AVX2 path (fh_murmur3_spans_avx2) equal the
+ * scalar hash (and its feature keys) for every key length 0..64, in groups of every size
+ * 1..20 (full and partial groups of 8, mixed lengths), at every alignment. */
+static void test_murmur_spans(void)
+{
+#if FH_MURMUR3_AVX2
+    if (!fh_cpu_has_avx2())
+        return;
+    enum { N = 20, BYTES = 2048 };
+    uint8_t *buf = malloc(BYTES + 3);
+    int32_t off[N], len[N];
+    uint32_t out[N + 1], key[N + 1];
+    unsigned s = 4242;
+    for (int rep = 0; rep < 400; rep++) {
+        for (int i = 0; i < BYTES + 3; i++) {
+            s = s * 1103515245u + 12345u;
+            buf[i] = (uint8_t)(s >> 16);
+        }
+        for (int n = 1; n <= N; n++) {
+            int at = 0;
+            for (int i = 0; i < n; i++) {
+                s = s * 1103515245u + 12345u;
+                /* every length 0..64 in turn on lane 0, random ones elsewhere */
+                len[i] = i == 0 ? rep % 65 : (int32_t)((s >> 16) % 65);
+                off[i] = at + (int32_t)((s >> 8) % 5);
+                at = off[i] + len[i];
+            }
+            out[n] = key[n] = 0xDEADBEEFu;
+            fh_murmur3_spans_avx2(buf, off, len, n, 0, 0, 0, out);
+            for (int i = 0; i < n; i++)
+                CHECK(out[i] == fh_murmur3_32(buf + off[i], (size_t)len[i], 0));
+            CHECK(out[n] == 0xDEADBEEFu); /* nothing written past n */
+            const uint32_t nf = rep & 1 ? 1024 : 1000, pm = rep & 1 ? 1023 : 0;
+            fh_murmur3_spans_avx2(buf, off, len, n, nf, pm, rep & 2, key);
+            for (int i = 0; i < n; i++)
+                CHECK(key[i] == fh_feature_key(out[i], nf, pm, rep & 2));
+            CHECK(key[n] == 0xDEADBEEFu);
+        }
+    }
+    free(buf);
+#endif
 }
 
 static void test_keys(void)
@@ -828,6 +873,7 @@ int main(void)
     test_feature_hash();
     test_merge_rows();
     test_murmur();
+    test_murmur_spans();
     test_keys();
     test_sort_and_sum();
     test_sort_network();
