@@ -16,6 +16,12 @@ def _fmt(value, spec):
     return "–" if value is None else format(value, spec)
 
 
+def _md_text(text):
+    """``text`` as literal Markdown: a label such as ``token_pattern=[^\\W\\d_]+`` would
+    otherwise read as a footnote reference, ``\\b`` lose its backslash, ``|`` end a cell."""
+    return "".join("\\" + ch if ch in "\\`*_[]<>|~!#" else ch for ch in text)
+
+
 def _run_table(meta):
     versions = meta.get("versions", {})
     machine = meta.get("machine", {})
@@ -67,7 +73,7 @@ def _throughput_table(benchmarks):
             for i in ("fasthash[1]", "fasthash[all]")
         ]
         lines.append(
-            f"| {figures._config_label(group)} | {mb:.1f} | "
+            f"| {_md_text(figures._config_label(group))} | {mb:.1f} | "
             + " | ".join(cells)
             + " | "
             + " | ".join(f"{u}x" if u != "–" else u for u in ups)
