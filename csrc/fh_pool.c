@@ -73,6 +73,8 @@ static struct {
     _Atomic uint64_t next;       /* gen << 32 | next item to claim */
     _Atomic int64_t remaining;   /* items not yet finished */
     _Atomic int64_t test_delay;  /* microseconds (tests) */
+    int solo;    /* jobs still to run on the calling thread alone (see judge_job) */
+    int backoff; /* length of the last such run, 0 after a job the workers sped up */
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
             .done = PTHREAD_COND_INITIALIZER};
 
@@ -87,6 +89,7 @@ static void pool_atfork_child(void)
     pool.n_workers = 0;
     pool.busy = 0;
     pool.joined = pool.want = 0;
+    pool.solo = pool.backoff = 0;
 }
 
 static void pool_init_once(void) { pthread_atfork(NULL, NULL, pool_atfork_child); }
@@ -98,25 +101,27 @@ static void sleep_us(int64_t usec)
     }
 }
 
-/* Claim and run items of job `gen` (of n_items items) until none is left. `delay`: the
- * test delay before each item (0 for every thread but one). */
-static void work(uint32_t gen, int64_t n_items, fh_pool_fn fn, void *ctx, int slot,
-                 int64_t delay)
+/* Claim and run items of job `gen` (of n_items items) until none is left; return how many
+ * this thread ran. `delay`: the test delay before each item (0 for every thread but one). */
+static int64_t work(uint32_t gen, int64_t n_items, fh_pool_fn fn, void *ctx, int slot,
+                    int64_t delay)
 {
+    int64_t ran = 0;
     uint64_t v = atomic_load(&pool.next);
     for (;;) {
         if ((uint32_t)(v >> 32) != gen || (int64_t)(v & 0xFFFFFFFFu) >= n_items)
-            return;
+            return ran;
         if (!atomic_compare_exchange_weak(&pool.next, &v, v + 1))
             continue; /* v reloaded */
         if (delay > 0)
             sleep_us(delay);
         fn(ctx, (int64_t)(v & 0xFFFFFFFFu), slot);
+        ran++;
         if (atomic_fetch_sub(&pool.remaining, 1) == 1) { /* the job's last item */
             pthread_mutex_lock(&pool.mu);
             pthread_cond_signal(&pool.done);
             pthread_mutex_unlock(&pool.mu);
-            return;
+            return ran;
         }
         v = atomic_load(&pool.next);
     }
@@ -170,10 +175,52 @@ static void start_workers(int n)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* After a job with workers (under pool.mu): the caller ran `mine` of its n_items items in
+ * mine_s seconds, the whole job took job_s. Had the caller run every item alone, the job
+ * would have taken about mine_s / mine * n_items. If it took longer than that (by the
+ * margin below, for items of unequal cost), the workers cost more than they gave: a
+ * worker sharing its core with another program was descheduled while it held an item, and
+ * the caller waited for the OS to run it again. The next jobs then run on the caller
+ * alone: FH_POOL_FIRST_SOLO of them, twice as many each time workers hurt again in a row
+ * (at most FH_POOL_MAX_SOLO), none once a job with workers was faster than the caller
+ * alone. Jobs of few items are not judged (too coarse to estimate). Only the thread count
+ * changes; the output never depends on it. */
+#define FH_POOL_JUDGED_ITEMS 4
+#define FH_POOL_FIRST_SOLO 2
+#define FH_POOL_MAX_SOLO 32
+#define FH_POOL_MARGIN 1.2
+static void judge_job(int64_t n_items, int64_t mine, double mine_s, double job_s)
+{
+    if (n_items < FH_POOL_JUDGED_ITEMS || mine <= 0 || mine >= n_items)
+        return; /* no estimate, or the workers ran nothing (and delayed nothing) */
+    double alone_s = mine_s / (double)mine * (double)n_items;
+    if (job_s > FH_POOL_MARGIN * alone_s) {
+        int next = pool.backoff ? 2 * pool.backoff : FH_POOL_FIRST_SOLO;
+        pool.backoff = next < FH_POOL_MAX_SOLO ? next : FH_POOL_MAX_SOLO;
+        pool.solo = pool.backoff;
+    } else {
+        pool.backoff = 0;
+    }
+}
+
 static void run_part(int n_threads, int64_t n_items, fh_pool_fn fn, void *ctx)
 {
     pthread_mutex_lock(&pool.mu);
     if (pool.busy) { /* another thread's job: run this one here */
+        pthread_mutex_unlock(&pool.mu);
+        run_inline(n_items, fn, ctx);
+        return;
+    }
+    int64_t delay = atomic_load(&pool.test_delay);
+    if (pool.solo > 0 && delay == 0) { /* workers made recent jobs slower */
+        pool.solo--;
         pthread_mutex_unlock(&pool.mu);
         run_inline(n_items, fn, ctx);
         return;
@@ -198,13 +245,17 @@ static void run_part(int n_threads, int64_t n_items, fh_pool_fn fn, void *ctx)
         pthread_cond_signal(&pool.wake); /* more may wake: they find the job full */
     pthread_mutex_unlock(&pool.mu);
 
-    work(gen, n_items, fn, ctx, 0, 0);
+    double t0 = seconds_now();
+    int64_t mine = work(gen, n_items, fn, ctx, 0, 0);
+    double t1 = seconds_now();
 
     /* Wait (passively) for the items the workers still hold; never for a worker that has
      * not claimed one. */
     pthread_mutex_lock(&pool.mu);
     while (atomic_load(&pool.remaining) != 0)
         pthread_cond_wait(&pool.done, &pool.mu);
+    if (delay == 0) /* (a test's late worker is late on purpose: keep it in every job) */
+        judge_job(n_items, mine, t1 - t0, seconds_now() - t0);
     pool.busy = 0;
     pool.fn = NULL;
     pool.ctx = NULL;
@@ -239,6 +290,12 @@ int fh_pool_workers(void)
     return n;
 }
 
-void fh_pool_set_test_delay(int64_t usec) { atomic_store(&pool.test_delay, usec > 0 ? usec : 0); }
+void fh_pool_set_test_delay(int64_t usec)
+{
+    pthread_mutex_lock(&pool.mu);
+    atomic_store(&pool.test_delay, usec > 0 ? usec : 0);
+    pool.solo = pool.backoff = 0;
+    pthread_mutex_unlock(&pool.mu);
+}
 
 #endif

@@ -16,6 +16,11 @@
  *   start, only for the items already claimed to finish, so a descheduled worker delays
  *   at most the one item it holds, and a worker that wakes after the last item was claimed
  *   does nothing;
+ * - a job that workers made slower than the caller alone would have been (measured: a
+ *   worker descheduled while holding an item, because other programs share the cores) is
+ *   followed by a few jobs on the caller alone, twice as many each time it happens again
+ *   (2 to 32 jobs), none once a job with workers was faster: on a machine whose every core
+ *   is busy, n_threads > 1 then costs a few probe jobs instead of a stall in every job;
  * - one job at a time: a call made while another thread's job runs runs its items on the
  *   calling thread alone (concurrent callers are already parallel with each other);
  * - the results must not depend on which thread ran which item (the callers write each
@@ -37,7 +42,8 @@ typedef void (*fh_pool_fn)(void *ctx, int64_t item, int slot);
 
 /* Run fn(ctx, i, slot) once for every i in [0, n_items), on the calling thread and on up to
  * n_threads - 1 pool workers (fewer when n_items is smaller, when threads cannot be
- * started, or when another job is running; never more than FH_MAX_THREADS in all), and
+ * started, when another job is running, or when workers made recent jobs slower; never
+ * more than FH_MAX_THREADS in all), and
  * return once every call has returned. Items are claimed in increasing order. Thread-safe
  * and reentrant with respect to other callers; fn must not call fh_pool_run. */
 void fh_pool_run(int n_threads, int64_t n_items, fh_pool_fn fn, void *ctx);
@@ -51,5 +57,7 @@ int fh_pool_workers(void);
 
 /* For tests only: the first worker to join each job sleeps `usec` microseconds after
  * claiming each of its items, before running it (0: never), so that tests can show that a
- * late worker changes no output. */
+ * late worker changes no output. While it is set, every job keeps its workers (no job runs
+ * on the caller alone for having been slow). Either call forgets which recent jobs were
+ * slow. */
 void fh_pool_set_test_delay(int64_t usec);

@@ -3,12 +3,15 @@
  *
  * C-level tests of the thread pool (fh_pool.h): every item runs exactly once whatever the
  * thread count, slots stay within the job's threads, several callers at once, and a late
- * worker (the test delay) changes no batch output. */
+ * worker (the test delay) changes no batch output, and workers that slow jobs down are left
+ * out of the next ones. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c11 */
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fh_features.h"
 #include "fh_hashing.h"
@@ -190,12 +193,65 @@ static void test_merge_late_worker(void)
     fh_pool_set_test_delay(0);
 }
 
+typedef struct {
+    _Atomic int worker_items; /* items run by a worker (slot > 0) in the current job */
+    int worker_ms;            /* how long a worker's item takes (the caller's: 1 ms) */
+} slow_ctx;
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+static void slow_item(void *arg, int64_t item, int slot)
+{
+    slow_ctx *c = arg;
+    (void)item;
+    if (slot > 0)
+        atomic_fetch_add(&c->worker_items, 1);
+    sleep_ms(slot > 0 ? c->worker_ms : 1);
+}
+
+/* Runs a job of 8 items on 2 threads; returns how many items a worker ran. */
+static int slow_job(slow_ctx *c)
+{
+    atomic_store(&c->worker_items, 0);
+    fh_pool_run(2, 8, slow_item, c);
+    return atomic_load(&c->worker_items);
+}
+
+static void test_slow_workers_are_left_out(void)
+{
+    /* A worker whose item takes 100 ms (as one descheduled by the OS) makes its job take
+     * 100 ms where the caller alone needed ~8: the next 2 jobs run on the caller alone.
+     * Once a worker's items are as fast as the caller's, workers are used again. */
+    if (!fh_pool_enabled())
+        return;
+    slow_ctx c = {.worker_ms = 100};
+    fh_pool_set_test_delay(0); /* forget earlier jobs */
+    int joined = 0;
+    for (int t = 0; t < 50 && !joined; t++) /* (a worker may wake after the last claim) */
+        joined = slow_job(&c) > 0;
+    CHECK(joined);
+    CHECK(slow_job(&c) == 0);
+    CHECK(slow_job(&c) == 0);
+    c.worker_ms = 1;
+    int back = 0;
+    for (int t = 0; t < 200 && !back; t++)
+        back = slow_job(&c) > 0;
+    CHECK(back);
+    fh_pool_set_test_delay(0);
+}
+
 int main(void)
 {
     test_items_once();
     test_concurrent_callers();
     test_late_worker();
     test_merge_late_worker();
+    test_slow_workers_are_left_out();
     printf("pool enabled %d, workers %d: %s\n", fh_pool_enabled(), fh_pool_workers(),
            failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
