@@ -24,6 +24,7 @@ __all__ = [
     "assert_csr_identical",
     "assert_same_exception",
     "assert_same_outcome",
+    "compare_on_kernel_paths",
     "compare_with_sklearn",
     "needs_sparse_interface",
     "normalize_message",
@@ -207,6 +208,26 @@ def compare_with_sklearn(params, make_docs, *, n_jobs=(1, 2), method="transform"
             assert_same_outcome(got, expected)
         except AssertionError as err:
             raise AssertionError(f"n_jobs={jobs}, params={params!r}: {err}") from err
+    return expected
+
+
+def compare_on_kernel_paths(params, docs, monkeypatch, paths=("fastest", "baseline")):
+    """Compare fasthash (``n_jobs=1``) with scikit-learn on ``docs`` on each kernel path.
+
+    ``paths`` names the core's sets of fast paths (``_hashing.PATHS_FASTEST``, ...), set in
+    turn through ``monkeypatch``. Returns scikit-learn's :class:`Outcome`.
+    """
+    import fasthash.feature_extraction.text as fh_text
+    from fasthash._lib import _hashing
+
+    expected = run(lambda: SkHashingVectorizer(**params).transform(docs))
+    for name in paths:
+        monkeypatch.setattr(fh_text, "_KERNEL_PATHS", getattr(_hashing, f"PATHS_{name.upper()}"))
+        got = run(lambda: FhHashingVectorizer(**params, n_jobs=1).transform(docs))
+        try:
+            assert_same_outcome(got, expected)
+        except AssertionError as err:
+            raise AssertionError(f"{name} path, params={params!r}: {err}") from err
     return expected
 
 

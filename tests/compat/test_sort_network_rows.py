@@ -15,14 +15,7 @@ padding), every output type, norm, ``binary`` and ``alternate_sign``; then word 
 
 import numpy as np
 import pytest
-from _helpers import assert_same_outcome, run
-from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
-
-import fasthash.feature_extraction.text as fh_text
-from fasthash import HashingVectorizer as FhHashingVectorizer
-from fasthash._lib import _hashing
-
-PATHS = {"fastest": _hashing.PATHS_FASTEST, "baseline": _hashing.PATHS_BASELINE}
+from _helpers import compare_on_kernel_paths
 
 
 def _char_rows():
@@ -55,15 +48,8 @@ WORD_ROWS = _word_rows()
 
 
 def _compare(params, docs, monkeypatch):
-    expected = run(lambda: SkHashingVectorizer(**params).transform(docs))
+    expected = compare_on_kernel_paths(params, docs, monkeypatch)
     assert expected.ok, expected
-    for name, paths in PATHS.items():
-        monkeypatch.setattr(fh_text, "_KERNEL_PATHS", paths)
-        got = run(lambda: FhHashingVectorizer(**params, n_jobs=1).transform(docs))
-        try:
-            assert_same_outcome(got, expected)
-        except AssertionError as err:
-            raise AssertionError(f"{name} path: {err}") from err
     return expected.result
 
 

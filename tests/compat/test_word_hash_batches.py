@@ -15,14 +15,7 @@ units between cancellation polls, very long documents, lone surrogates, bytes in
 
 import numpy as np
 import pytest
-from _helpers import assert_same_outcome, run
-from sklearn.feature_extraction.text import HashingVectorizer as SkHashingVectorizer
-
-import fasthash.feature_extraction.text as fh_text
-from fasthash import HashingVectorizer as FhHashingVectorizer
-from fasthash._lib import _hashing
-
-PATHS = {"fastest": _hashing.PATHS_FASTEST, "baseline": _hashing.PATHS_BASELINE}
+from _helpers import compare_on_kernel_paths
 POLL = 1 << 16  # code units between polls (FH_POLL_ITEMS)
 
 # word characters of 1, 2, 3 and 4 UTF-8 bytes (after lowercasing too)
@@ -95,15 +88,7 @@ CONFIGS = [
 
 
 def _check(docs, params, monkeypatch, **kw):
-    expected = run(lambda: SkHashingVectorizer(**params, **kw).transform(docs))
-    for name, paths in PATHS.items():
-        monkeypatch.setattr(fh_text, "_KERNEL_PATHS", paths)
-        got = run(lambda: FhHashingVectorizer(**params, **kw, n_jobs=1).transform(docs))
-        try:
-            assert_same_outcome(got, expected)
-        except AssertionError as err:
-            raise AssertionError(f"{name} path: {err}") from err
-    return expected
+    return compare_on_kernel_paths({**params, **kw}, docs, monkeypatch)
 
 
 @pytest.mark.parametrize("params", CONFIGS, ids=repr)
