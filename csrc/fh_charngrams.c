@@ -35,7 +35,7 @@ static inline fh_status emit_chars_range(scratch *sc, const hash_params *hp, int
     int64_t oa = fh_char_off(cb, a);
     const uint8_t *p = cb->u8 + oa;
     int64_t len = fh_char_off(cb, b) - oa;
-    return emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
+    return emit_bytes(sc, hp, p, len);
 }
 
 /* The hash of the n bytes at p (p[0 .. 8) readable). */
@@ -318,6 +318,68 @@ int fh_cpu_has_avx2(void)
 #endif
 }
 
+/* ---------------------------------------------------------------- counting
+ * fh_analysis_count: the same windows as the key loops, each counted by its bytes into
+ * sc->tally (no hash). */
+
+/* The windows of wb_keys (an ASCII joined text, lo in {2, 3}, hi <= 8). */
+static fh_status count_wb_joined(scratch *sc, const uint8_t *J, int64_t J_len, int lo, int hi)
+{
+    fh_status st;
+    for (int64_t s = 0; s + 2 <= J_len; s++) {
+        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(sc->cancel))
+            return FH_ERR_CANCELLED;
+        const uint64_t v = fh_tally_load8(J + s);
+        for (int n = 2; n <= hi; n++) {
+            if (n >= 3 && J[s + n - 2] == ' ')
+                break;
+            if (n >= lo &&
+                (st = fh_tally_add_words(sc->tally, fh_tally_prefix(v, n), 0, (uint64_t)n)) !=
+                    FH_OK)
+                return st;
+        }
+    }
+    return FH_OK;
+}
+
+/* The windows of char_keys (an ASCII text of L bytes, 8 readable past its end,
+ * 1 <= lo <= hi <= 8). */
+static fh_status count_ascii_chars(scratch *sc, const uint8_t *t, int64_t L, int lo, int hi)
+{
+    fh_status st;
+    for (int64_t s = 0; s + lo <= L; s++) {
+        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(sc->cancel))
+            return FH_ERR_CANCELLED;
+        const uint64_t v = fh_tally_load8(t + s);
+        for (int n = lo; n <= hi && s + n <= L; n++)
+            if ((st = fh_tally_add_words(sc->tally, fh_tally_prefix(v, n), 0, (uint64_t)n)) !=
+                FH_OK)
+                return st;
+    }
+    return FH_OK;
+}
+
+/* The windows of wb_wide_keys (a joined wide text, see DEFINE_WB_JOIN_WIDE: its padding
+ * makes 16 bytes readable from any offset). */
+static fh_status count_wb_wide(scratch *sc, const uint8_t *J, const uint32_t *off,
+                               const uint8_t *sp, int64_t J_n, int lo, int hi)
+{
+    fh_status st;
+    for (int64_t s = 0; s + 2 <= J_n; s++) {
+        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(sc->cancel))
+            return FH_ERR_CANCELLED;
+        for (int n = 2; n <= hi; n++) {
+            if (n >= 3 && sp[s + n - 2])
+                break;
+            if (n >= lo &&
+                (st = fh_tally_add_padded(sc->tally, J + off[s], off[s + n] - off[s])) !=
+                    FH_OK)
+                return st;
+        }
+    }
+    return FH_OK;
+}
+
 /* char_wb n-grams of an ASCII document, lo in {2, 3}, hi <= 8, straight from the
  * document's code units (no fh_char_text). */
 static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_opts *o,
@@ -328,6 +390,8 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
     if ((st = wb_join_ascii(doc, o->lowercase, &sc->cb, &J_len)) != FH_OK)
         return st;
     const int lo = (int)o->min_n, hi = (int)o->max_n;
+    if (sc->tally)
+        return count_wb_joined(sc, sc->cb.pad, J_len, lo, hi);
     FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (J_len + 1), 1024,
             return FH_ERR_NOMEM);
     const uint8_t *J = sc->cb.pad;
@@ -631,6 +695,8 @@ static fh_status emit_char_wb_wide(scratch *sc, const fh_text *doc, const fh_opt
     if (has_sur)
         return FH_OK;
     const int lo = (int)o->min_n, hi = (int)o->max_n;
+    if (sc->tally)
+        return count_wb_wide(sc, cb->pad, cb->woff, cb->wsp, J_n, lo, hi);
     FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (J_n + 1), 1024,
             return FH_ERR_NOMEM);
     uint32_t *k = sc->keys + sc->nkeys;
@@ -652,7 +718,8 @@ static fh_status emit_char_wb_wide(scratch *sc, const fh_text *doc, const fh_opt
 /* Whether emit_char_wb_joined serves these options and this document. */
 static inline int wb_joined_ok(const scratch *sc, const fh_text *doc, const fh_opts *o)
 {
-    return !sc->debug && o->paths != FH_PATHS_REFERENCE && doc->kind == FH_KIND_UCS1 &&
+    return (!sc->debug || sc->tally) && o->paths != FH_PATHS_REFERENCE &&
+           doc->kind == FH_KIND_UCS1 &&
            doc->ascii && o->min_n >= 2 && o->min_n <= 3 && o->max_n <= 8;
 }
 
@@ -660,7 +727,7 @@ static inline int wb_joined_ok(const scratch *sc, const fh_text *doc, const fh_o
  * emit_char_wb_joined). max_n <= 64 bounds its keys buffer ((hi - lo + 1) per code point). */
 static inline int wb_wide_ok(const scratch *sc, const fh_text *doc, const fh_opts *o)
 {
-    return !sc->debug && o->paths != FH_PATHS_REFERENCE && !o->strip_accents &&
+    return (!sc->debug || sc->tally) && o->paths != FH_PATHS_REFERENCE && !o->strip_accents &&
            (doc->kind == FH_KIND_UCS2 || doc->kind == FH_KIND_UCS4 ||
             (doc->kind == FH_KIND_UCS1 && !doc->ascii)) &&
            o->min_n >= 2 && o->min_n <= 3 && o->max_n >= o->min_n && o->max_n <= 64 &&
@@ -716,6 +783,9 @@ static fh_status emit_ascii_char_ngrams(scratch *sc, const uint8_t *t, int64_t L
 /* scikit-learn's _char_ngrams on the prepared text. */
 static fh_status emit_char_ngrams(scratch *sc, const fh_opts *o, const hash_params *hp)
 {
+    if (sc->tally && sc->cb.ascii && o->min_n >= 1 && o->max_n <= 8 &&
+        o->paths != FH_PATHS_REFERENCE)
+        return count_ascii_chars(sc, sc->cb.u8, sc->cb.n, (int)o->min_n, (int)o->max_n);
     if (sc->cb.ascii && o->min_n >= 1 && o->max_n <= 8 && !sc->debug &&
         o->paths != FH_PATHS_REFERENCE)
         return emit_ascii_char_fused(sc, sc->cb.u8, sc->cb.n, (int)o->min_n, (int)o->max_n, hp);
@@ -750,7 +820,7 @@ static inline fh_status emit_padded(scratch *sc, const hash_params *hp, int64_t 
         return FH_ERR_ENCODE;
     const uint8_t *p = cb->pad + cb->poff[pa];
     int64_t len = cb->poff[pb] - cb->poff[pa];
-    return emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
+    return emit_bytes(sc, hp, p, len);
 }
 
 /* emit_char_wb_ngrams for an ASCII text and 1 <= min_n (the common case): each padded word

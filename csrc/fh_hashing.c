@@ -118,7 +118,7 @@ static fh_status emit_word_ngrams(scratch *sc, const hash_params *hp, int64_t n,
                 return FH_ERR_ENCODE;
             if ((st = ngram_bytes(sc, tb, i, n, &p, &len)) != FH_OK)
                 return st;
-            if ((st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0))) != FH_OK)
+            if ((st = emit_bytes(sc, hp, p, len)) != FH_OK)
                 return st;
         }
     } else {
@@ -141,7 +141,7 @@ static fh_status emit_word_ngrams(scratch *sc, const hash_params *hp, int64_t n,
                     return FH_ERR_ENCODE;
                 if ((st = ngram_bytes(sc, tb, start, stop - start, &p, &len)) != FH_OK)
                     return st;
-                st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
+                st = emit_bytes(sc, hp, p, len);
             }
             if (st != FH_OK)
                 return st;
@@ -219,9 +219,12 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
         if ((st = fh_text_decode(&d->text, &sc->db, sc->cancel, &text, &bad_at)) != FH_OK)
             return st;
         if (o->analyzer == FH_ANALYZER_WORD) {
-            sc->tb.hash_only = o->max_n == 1 && !sc->debug;
+            /* unigrams: the tokenizer hashes them only (or counts them when counting) */
+            sc->tb.hash_only = o->max_n == 1 && (!sc->debug || sc->tally);
+            sc->tb.tally = o->max_n == 1 ? sc->tally : NULL;
+            sc->tb.no_hash = sc->tally != NULL; /* counted by their bytes */
             /* unigrams: the ASCII scanner may make the keys itself (emit_words) */
-            sc->tb.key_n_features = sc->tb.hash_only ? hp->n_features : 0;
+            sc->tb.key_n_features = sc->tb.hash_only && !sc->tally ? hp->n_features : 0;
             sc->tb.key_pow2_mask = hp->pow2_mask;
             sc->tb.key_alternate_sign = hp->alternate_sign;
             sc->tb.avx2 = hp->avx2;
@@ -232,6 +235,8 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
                                              o->stop, &sc->tb);
             if (st != FH_OK)
                 return st;
+            if (sc->tb.tally && sc->tb.n) /* counted unigrams are not kept */
+                return FH_ERR_BADARG;
             return emit_words(sc, o, hp);
         }
         return fh_char_features(sc, &text, o, hp);
@@ -258,7 +263,7 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
                 return st;
             p = sc->u8;
         }
-        if ((st = emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0))) != FH_OK)
+        if ((st = emit_bytes(sc, hp, p, len)) != FH_OK)
             return st;
     }
     return FH_OK;
@@ -937,7 +942,8 @@ fh_status fh_doc_features(const fh_doc *doc, const fh_text *features, const fh_o
 void fh_free(void *p) { free(p); }
 
 /* ---------------------------------------------------------------- analysis hook
- * For fh_record.c: the features of one document after another, in reusable scratch. */
+ * For fh_record.c: the features of one document after another, counted, in reusable
+ * scratch. */
 
 struct fh_analysis {
     scratch sc;
@@ -957,20 +963,16 @@ void fh_analysis_free(fh_analysis *a)
     free(a);
 }
 
-fh_status fh_analysis_run(fh_analysis *a, const fh_doc *doc, const fh_text *features,
-                          const fh_opts *opts, fh_cancel *cancel, fh_features_view *out)
+fh_status fh_analysis_count(fh_analysis *a, const fh_doc *doc, const fh_text *features,
+                            const fh_opts *opts, fh_cancel *cancel, fh_tally *tally)
 {
-    static const int64_t zero = 0;
     scratch *sc = &a->sc;
-    sc->debug = 1;
-    sc->dn = sc->dlen = 0;
+    sc->debug = 1; /* no key loops */
+    sc->tally = tally;
     sc->cancel = sc->tb.cancel = sc->cb.cancel = cancel;
     hash_params hp = make_hash_params(opts);
     fh_status st = analyse_doc(sc, doc, features, opts, &hp);
-    out->bytes = sc->dbuf;
-    out->offsets = sc->dn ? sc->doff : &zero;
-    out->hashes = sc->dhash;
-    out->n = st == FH_OK ? sc->dn : 0;
+    sc->tally = NULL;
     return st;
 }
 

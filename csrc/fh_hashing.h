@@ -17,6 +17,7 @@
 #include "fh_csr.h"
 #include "fh_pattern.h"
 #include "fh_status.h"
+#include "fh_tally.h"
 #include "fh_tokenize.h"
 
 /* How a document is turned into features. */
@@ -162,25 +163,17 @@ int fh_openmp_enabled(void);
 int fh_openmp_max_threads(void);
 
 /* ---------------------------------------------------------------- analysis hook
- * The features of documents one after another, as fh_doc_features lists them, in scratch
- * reused from one document to the next (for fh_record.c). */
+ * The features of documents one after another, as fh_doc_features lists them, counted by
+ * their bytes, in scratch reused from one document to the next (for fh_record.c). */
 typedef struct fh_analysis fh_analysis;
-
-/* Feature i of a document is bytes[offsets[i] .. offsets[i + 1]) (UTF-8, or a bytes feature
- * as it is), with murmur3 hash hashes[i] (seed 0). Owned by the fh_analysis, valid until its
- * next run. */
-typedef struct {
-    const uint8_t *bytes;
-    const int64_t *offsets; /* n + 1 entries */
-    const uint32_t *hashes; /* n entries */
-    int64_t n;
-} fh_features_view;
 
 /* A new analysis scratch (fh_analysis_free). Returns FH_OK or FH_ERR_NOMEM. */
 fh_status fh_analysis_new(fh_analysis **out);
 void fh_analysis_free(fh_analysis *a);
-/* The features of doc into *out. opts must have passed fh_opts_check. Not thread-safe (one
- * fh_analysis per thread); reads doc, features and opts only. Returns the statuses of
- * fh_doc_features, and FH_ERR_CANCELLED when cancel (may be NULL) is requested. */
-fh_status fh_analysis_run(fh_analysis *a, const fh_doc *doc, const fh_text *features,
-                          const fh_opts *opts, fh_cancel *cancel, fh_features_view *out);
+/* Add one occurrence of each feature of doc (each time fh_doc_features lists it) to tally.
+ * opts must have passed fh_opts_check. Not thread-safe (one fh_analysis and one tally per
+ * thread); reads doc, features and opts only. Returns the statuses of fh_doc_features, and
+ * FH_ERR_CANCELLED when cancel (may be NULL) is requested; on failure tally may hold some
+ * of the document's features. */
+fh_status fh_analysis_count(fh_analysis *a, const fh_doc *doc, const fh_text *features,
+                            const fh_opts *opts, fh_cancel *cancel, fh_tally *tally);

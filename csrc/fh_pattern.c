@@ -828,7 +828,11 @@ static fh_status scan_runs_ascii(const fh_pattern *p, text_view *t)
                 int wa = (b < n) & (int)(((ca >> 6 ? w1 : w0) >> (ca & 63)) & 1);
                 keep &= (!b1 | (wb != rw)) & (!b2 | (wa != rw));
             }
-            if (fast) {
+            if (fast && tb->tally) { /* counted (fh_analysis_count) */
+                fh_status st = keep ? fh_tally_add(tb->tally, base + a, rl) : FH_OK;
+                if (st != FH_OK)
+                    return st;
+            } else if (fast) {
                 /* unigrams, no stop words: only the hashes of the kept runs, branch-free
                  * (every run is hashed; the index moves on when it is kept) */
                 tb->hash[k] = token_hash(base, tb->base_len, a, rl);

@@ -7,6 +7,7 @@
 
 #include "fh_buf.h"
 #include "fh_csr.h"
+#include "fh_mem.h"
 #include "fh_murmur3.h"
 #include "fh_pool.h"
 #include "fh_threads.h"
@@ -60,7 +61,7 @@ static void table_free(rec_table *t)
 
 static fh_status table_rehash(rec_table *t, int64_t n_slots)
 {
-    rec_slot *s = calloc((size_t)n_slots, sizeof *s);
+    rec_slot *s = fh_calloc_table((size_t)n_slots * sizeof *s);
     if (!s)
         return FH_ERR_NOMEM;
     const int64_t mask = n_slots - 1;
@@ -290,6 +291,7 @@ static fh_status drop_add(drop_map *d, uint32_t col, int64_t tokens, int64_t cou
 typedef struct {
     rec_map t;
     fh_analysis *a;
+    fh_tally tally;
 } rec_thread;
 
 struct fh_recorder {
@@ -331,6 +333,7 @@ void fh_recorder_free(fh_recorder *r)
     for (int k = 0; k < r->n_threads; k++) {
         map_free(&r->threads[k].t);
         fh_analysis_free(r->threads[k].a);
+        fh_tally_free(&r->threads[k].tally);
     }
     free(r->threads);
     free(r);
@@ -525,33 +528,52 @@ fh_status fh_recorder_dump(const fh_recorder *r, int32_t *columns, uint32_t *has
     return FH_OK;
 }
 
-/* Count the features of documents [lo, hi) into map (th's, or the recorder's). */
+/* Add the entries of tally t to map (when add is nonzero, until an addition fails) and
+ * empty t. Returns the first failing status. The entries are hashed a block at a time, and
+ * their slots in map fetched before they are added (map is larger than the caches). */
+static fh_status tally_drain(rec_map *map, fh_tally *t, int add)
+{
+    enum { BLOCK = 16 };
+    const fh_tally_slot *e[BLOCK];
+    uint32_t h[BLOCK];
+    fh_status st = add ? fh_tally_settle(t) : FH_OK;
+    /* room for the new entries from the start (spread evenly over the parts by their
+     * hashes): the parts are not rehashed as they grow */
+    const int64_t per_part = t->n / FH_RECORD_PARTS;
+    for (int q = 0; add && st == FH_OK && q < FH_RECORD_PARTS && per_part > 256; q++)
+        st = table_reserve(&map->part[q], map->part[q].n + per_part + per_part / 8);
+    for (int64_t k = 0; add && st == FH_OK && k < t->n_slots;) {
+        int n = 0;
+        for (; k < t->n_slots && n < BLOCK; k++) {
+            if (!t->slots[k].count)
+                continue;
+            e[n] = &t->slots[k];
+            h[n] = fh_tally_hash(t, e[n]);
+            const rec_table *part = map_part(map, h[n]);
+            if (part->n_slots)
+                FH_PREFETCH(&part->slots[h[n] & (uint32_t)(part->n_slots - 1)]);
+            n++;
+        }
+        for (int j = 0; j < n && st == FH_OK; j++)
+            st = map_add(map, fh_tally_bytes(t, e[j]), (int64_t)e[j]->len, h[j], e[j]->count);
+    }
+    fh_tally_clear(t);
+    return st;
+}
+
+/* Count the features of documents [lo, hi) into th's tally, added to map (th's, or the
+ * recorder's) whenever it grows past tally_max features. */
 static fh_status record_chunk(rec_thread *th, rec_map *map, const fh_corpus *corpus,
                               const fh_opts *opts, fh_cancel *cancel, int64_t lo, int64_t hi,
-                              int64_t *bad_row)
+                              int64_t tally_max, int64_t *bad_row)
 {
-    fh_status st;
-    fh_features_view v;
     for (int64_t i = lo; i < hi; i++) {
-        if (fh_cancel_poll(cancel))
-            st = FH_ERR_CANCELLED;
-        else
-            st = fh_analysis_run(th->a, &corpus->docs[i], corpus->features, opts, cancel, &v);
-        for (int64_t k = 0; st == FH_OK && k < v.n; k++) {
-            /* the document's hashes are known ahead: fetch the slot of a later feature
-             * while this one is counted (the table is larger than the caches) */
-            if (k + FH_RECORD_PREFETCH < v.n) {
-                const uint32_t ha = v.hashes[k + FH_RECORD_PREFETCH];
-                const rec_table *ta = map_part(map, ha);
-                if (ta->n_slots)
-                    FH_PREFETCH(&ta->slots[ha & (uint32_t)(ta->n_slots - 1)]);
-            }
-            if ((k & (FH_POLL_ITEMS - 1)) == FH_POLL_ITEMS - 1 && fh_cancel_poll(cancel))
-                st = FH_ERR_CANCELLED;
-            else
-                st = map_add(map, v.bytes + v.offsets[k], v.offsets[k + 1] - v.offsets[k],
-                             v.hashes[k], 1);
-        }
+        fh_status st = fh_cancel_poll(cancel) ? FH_ERR_CANCELLED
+                                              : fh_analysis_count(th->a, &corpus->docs[i],
+                                                                  corpus->features, opts,
+                                                                  cancel, &th->tally);
+        if (st == FH_OK && th->tally.n > tally_max)
+            st = tally_drain(map, &th->tally, 1);
         if (st != FH_OK) {
             *bad_row = i;
             return st;
@@ -581,8 +603,30 @@ static void record_item(void *ctx, int64_t c, int slot)
     int64_t lo = c * FH_RECORD_CHUNK_DOCS;
     int64_t hi = lo + FH_RECORD_CHUNK_DOCS < n_docs ? lo + FH_RECORD_CHUNK_DOCS : n_docs;
     job->cbad[c] = -1;
+    int64_t tally_max = ((int64_t)1 << 20) / job->n_threads;
+    tally_max = tally_max < FH_RECORD_TALLY_MIN   ? FH_RECORD_TALLY_MIN
+                : tally_max > FH_RECORD_TALLY_MAX ? FH_RECORD_TALLY_MAX
+                                                  : tally_max;
     job->cst[c] = record_chunk(th, job->n_threads == 1 ? &job->r->main : &th->t, job->corpus,
-                               job->opts, job->cancel, lo, hi, &job->cbad[c]);
+                               job->opts, job->cancel, lo, hi, tally_max, &job->cbad[c]);
+}
+
+/* The tallies after a run as a pool job: item k adds thread k's tally to its map (the
+ * recorder's when the run has one thread) when add is nonzero, empties it, and leaves its
+ * status in tst[k]. */
+typedef struct {
+    fh_recorder *r;
+    fh_status *tst;
+    int n_threads;
+    int add;
+} drain_job;
+
+static void drain_item(void *ctx, int64_t k, int slot)
+{
+    drain_job *job = ctx;
+    rec_thread *th = &job->r->threads[k];
+    (void)slot;
+    job->tst[k] = tally_drain(job->n_threads == 1 ? &job->r->main : &th->t, &th->tally, job->add);
 }
 
 /* The merge after a run as a pool job: item q adds part q of the first n_threads threads'
@@ -634,6 +678,7 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
         r->threads = th;
         for (; r->n_threads < n_threads; r->n_threads++) {
             memset(&th[r->n_threads], 0, sizeof *th);
+            fh_tally_init(&th[r->n_threads].tally);
             if ((st = fh_analysis_new(&th[r->n_threads].a)) != FH_OK)
                 return st;
         }
@@ -656,6 +701,20 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
                 *bad_row = cbad[c];
                 break;
             }
+        }
+    }
+    { /* the threads' tallies into their maps (dropped after a failure) */
+        fh_status *tst = malloc(sizeof *tst * (size_t)n_threads);
+        if (!tst) {
+            for (int k = 0; k < n_threads; k++)
+                fh_tally_clear(&r->threads[k].tally);
+            st = st == FH_OK ? FH_ERR_NOMEM : st;
+        } else {
+            drain_job dj = {r, tst, n_threads, st == FH_OK};
+            fh_pool_run(n_threads, n_threads, drain_item, &dj);
+            for (int k = 0; k < n_threads && st == FH_OK; k++)
+                st = tst[k];
+            free(tst);
         }
     }
     if (n_threads > 1) { /* the threads' maps into the recorder's, part by part */

@@ -5,9 +5,12 @@
  * which column, with which sign, how often.
  *
  * A recorder counts the distinct features of the documents it is run on (each document
- * analysed exactly as the batch kernel analyses it, fh_analysis_run), on n_threads threads
- * of fh_pool: each thread counts into its own table, and the tables are added to the
- * recorder's after each run, also on the pool: every table is split into parts by the top
+ * analysed exactly as the batch kernel analyses it, fh_analysis_count), on n_threads
+ * threads of fh_pool: each thread counts the features by their bytes into a tally
+ * (fh_tally.h: no hash per occurrence), which it hashes and adds to its own table once
+ * per distinct feature (after the run, or sooner when the tally grows large), and the
+ * tables are added to the recorder's after each run, also on the pool: every table is
+ * split into parts by the top
  * bits of the hash, and one pool item adds part q of every thread's table (in thread order)
  * to part q of the recorder's, so the merge shrinks with threads as the counting does.
  * The column and sign of a feature follow from its murmur3 hash
@@ -27,6 +30,13 @@
 #include "fh_status.h"
 
 #define FH_RECORD_MIN_TRIM ((int64_t)1 << 16)
+
+/* A thread counts its documents' features by their bytes (fh_analysis_count), and adds
+ * them to its map after the run, or sooner once it holds (1 << 20) / threads distinct
+ * features, at least FH_RECORD_TALLY_MIN and at most FH_RECORD_TALLY_MAX (32 MiB of
+ * slots): a large tally is added to the map less often, more tallies share the memory. */
+#define FH_RECORD_TALLY_MIN ((int64_t)1 << 15)
+#define FH_RECORD_TALLY_MAX ((int64_t)1 << 19)
 
 typedef struct fh_recorder fh_recorder;
 

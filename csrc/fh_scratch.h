@@ -13,6 +13,7 @@
 #include "fh_chars.h"
 #include "fh_csr.h"
 #include "fh_status.h"
+#include "fh_tally.h"
 #include "fh_tokenize.h"
 #include "fh_utf8.h"
 
@@ -55,6 +56,8 @@ typedef struct {
     int64_t dn, dcap_off;
     uint32_t *dhash; /* the murmur3 hash of each collected feature */
     int64_t dcap_hash;
+    /* fh_analysis_count only (debug is set too): the features are counted here */
+    fh_tally *tally;
 } scratch;
 
 /* What turns a hash into a key (fh_feature_key), derived from the options once per call. */
@@ -82,13 +85,24 @@ static inline fh_status debug_append(scratch *sc, const uint8_t *p, int64_t len,
     return FH_OK;
 }
 
-/* One feature: its UTF-8 bytes p[0..len) and their murmur3 hash h. */
+/* One feature: its UTF-8 bytes p[0..len) and their murmur3 hash h (ignored when counting). */
 static inline fh_status emit(scratch *sc, const hash_params *hp, const uint8_t *p, int64_t len,
                              uint32_t h)
 {
+    if (sc->tally)
+        return fh_tally_add(sc->tally, p, len);
     if (sc->debug)
         return debug_append(sc, p, len, h);
     FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + 1, 1024, return FH_ERR_NOMEM);
     sc->keys[sc->nkeys++] = fh_feature_key(h, hp->n_features, hp->pow2_mask, hp->alternate_sign);
     return FH_OK;
+}
+
+/* One feature, its UTF-8 bytes p[0..len): emit, hashed here unless counted. */
+static inline fh_status emit_bytes(scratch *sc, const hash_params *hp, const uint8_t *p,
+                                   int64_t len)
+{
+    if (sc->tally)
+        return fh_tally_add(sc->tally, p, len);
+    return emit(sc, hp, p, len, fh_murmur3_32_inline(p, (size_t)len, 0));
 }

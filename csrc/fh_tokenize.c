@@ -367,8 +367,8 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
     tb->base = s;
     tb->base_len = n;
     if (lowercase) {
-        /* slack: token_hash reads 12 bytes from any token start */
-        if (reserve_bytes(&tb->buf, &tb->cap, n + 12) != FH_OK)
+        /* slack: token_hash reads 12 bytes from any token start, fh_tally_add_padded 16 */
+        if (reserve_bytes(&tb->buf, &tb->cap, n + FH_TALLY_INLINE) != FH_OK)
             return FH_ERR_NOMEM;
         tb->base = tb->buf;
         tb->base_len = tb->cap;
@@ -412,6 +412,17 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             bmi ? ascii_block_runs_bmi(tb->mask, bw, lo, n, &carry, &open, rs, re) :
 #endif
                      fh_block_runs(tb->mask, bw, lo, n, &carry, &open, rs, re);
+        if (fast && tb->tally) {
+            /* Unigrams, no stop words, counted (fh_analysis_count): every run a token. */
+            for (int64_t i = 0; i < ne; i++) {
+                const int64_t a = rs[i], tl = re[i] + pairs - rs[i];
+                fh_status st = lowercase ? fh_tally_add_padded(tb->tally, tb->base + a, tl)
+                                         : fh_tally_add(tb->tally, tb->base + a, tl);
+                if (st != FH_OK)
+                    return st;
+            }
+            continue;
+        }
         if (fast) {
             /* Unigrams, no stop words: only the hashes of the runs, every one a token. */
             if (reserve_tokens(tb, tb->n + ne + 7) != FH_OK)
@@ -470,6 +481,13 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
 #define FH_END_RUN()                                                                      \
     do {                                                                                  \
         if (run < minlen) {                                                               \
+            len = start;                                                                  \
+        } else if (fast && tb->tally) { /* counted (not BATCH) */                        \
+            if (sur)                                                                      \
+                return FH_ERR_ENCODE; /* every token is a feature */                      \
+            fh_status tst_ = fh_tally_add_padded(tb->tally, out + start, len - start);    \
+            if (tst_ != FH_OK)                                                            \
+                return tst_;                                                              \
             len = start;                                                                  \
         } else if (fast) {                                                                \
             if (sur)                                                                      \
@@ -780,7 +798,7 @@ FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
     static fh_status BASE(const T *s, int64_t n, int lowercase, int strip, int64_t minlen, \
                           const fh_stopset *stop, fh_tokbuf *tb)                          \
     {                                                                                     \
-        if (tb->avx2 && tb->hash_only && !stop) { /* unigrams: batches of spans */        \
+        if (tb->avx2 && tb->hash_only && !stop && !tb->tally) { /* batches of spans */    \
             if (strip)                                                                    \
                 return BASE##_strip_b(s, n, lowercase, strip, minlen, stop, tb);          \
             if (lowercase)                                                                \

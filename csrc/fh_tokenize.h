@@ -8,6 +8,7 @@
 
 #include "fh_cancel.h"
 #include "fh_status.h"
+#include "fh_tally.h"
 
 /* Kinds of text a view can hold. 1, 2, 4 are CPython's PEP 393 kinds (code units of 1, 2 or
  * 4 bytes, each one code point); BYTES are raw bytes hashed verbatim (features only);
@@ -91,6 +92,11 @@ typedef struct {
     uint32_t key_n_features, key_pow2_mask;
     int key_alternate_sign;
     int keyed; /* out: hash[0 .. n) holds the tokens' feature keys */
+    int no_hash; /* set by the caller: hash[] is not needed (left unfilled unless a stop
+                    set needs the hashes) */
+    fh_tally *tally; /* set by the caller with hash_only (may be NULL): the tokens are
+                        counted into it by their bytes (fh_tally_add), none is kept (n
+                        stays 0), and no_hash is set */
     int avx2;  /* set by the caller: the AVX2 loops may run (the CPU has AVX2) */
     int32_t span_off[FH_SPAN_BATCH], span_len[FH_SPAN_BATCH]; /* scratch: a batch of spans */
 } fh_tokbuf;

@@ -52,7 +52,7 @@ static inline uint32_t token_hash(const uint8_t *base, int64_t base_len, int64_t
 static inline fh_status add_token(fh_tokbuf *tb, int64_t start, int64_t len,
                                   const fh_stopset *stop, int sur)
 {
-    uint32_t h = token_hash(tb->base, tb->base_len, start, len);
+    uint32_t h = tb->no_hash && !stop ? 0u : token_hash(tb->base, tb->base_len, start, len);
     if (stop && fh_stopset_contains(stop, tb->base + start, len, h))
         return FH_OK;
     int64_t n = tb->n;
@@ -61,6 +61,8 @@ static inline fh_status add_token(fh_tokbuf *tb, int64_t start, int64_t len,
     if (tb->hash_only) {
         if (sur)
             return FH_ERR_ENCODE; /* every token is a feature to hash */
+        if (tb->tally)
+            return fh_tally_add(tb->tally, tb->base + start, len);
         tb->hash[n] = h;
         tb->n = n + 1;
         return FH_OK;

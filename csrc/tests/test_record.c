@@ -112,6 +112,14 @@ static const char *DOCS[] = {
     "caf\xc3\xa9 na\xc3\xafve",
     "a bb ccc dddd eeeee ffffff ggggggg hhhhhhhh iiiiiiiii jjjjjjjjjj",
     "repeat repeat repeat repeat",
+    /* multi-byte text (UCS-2 and UCS-4 once decoded), case mapped */
+    "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80 "
+    "\xd0\x9f\xd0\xa0\xd0\x98\xd0\x92\xd0\x95\xd0\xa2",
+    "\xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80\xf0\x9f\x98\x80 x\xf0\x9f\x98\x80y",
+    /* features of 15 to 40 bytes: both sides of the tally's 16 inline bytes */
+    "abcdefghijklmno abcdefghijklmnop abcdefghijklmnopq abcdefghijklmnopqr "
+    "abcdefghijklmnopqrstuvwxyzabcdefghijklmn abcdefghijklmnop",
+    "x\ty\nz  w\x0bv \xc3\x89T\xc3\x89 \xc3\xa9t\xc3\xa9",
 };
 #define N_DOCS ((int)(sizeof DOCS / sizeof DOCS[0]))
 
@@ -133,7 +141,7 @@ static void make_corpus(fh_doc *docs, fh_corpus *c, int copies)
 }
 
 /* The recorder's counts equal a naive count of fh_doc_features, for 1 and 3 threads. */
-static void test_counts(int analyzer, int64_t min_n, int64_t max_n)
+static void test_counts(int analyzer, int64_t min_n, int64_t max_n, const fh_stopset *stop)
 {
     enum { COPIES = 40 };
     static fh_doc docs[COPIES * N_DOCS];
@@ -141,6 +149,7 @@ static void test_counts(int analyzer, int64_t min_n, int64_t max_n)
     make_corpus(docs, &c, COPIES);
     const uint32_t nf = 1000;
     fh_opts o = word_opts(nf, analyzer, min_n, max_n);
+    o.stop = stop;
     dump d[2];
     for (int t = 0; t < 2; t++) {
         fh_recorder *r = NULL;
@@ -205,10 +214,13 @@ static int64_t put_word(char *p, int i)
     return n + 2;
 }
 
-/* Many distinct features in few columns: trimmed while recording, at most the cap kept. */
+/* Many distinct features in few columns: trimmed while recording, at most the cap kept.
+ * More distinct features in one document than a thread's tally holds before it is added
+ * to the map (FH_RECORD_TALLY_MAX at most). */
 static void test_cap_and_trim(void)
 {
-    enum { N = 100000 };
+    enum { N = 600000 };
+    _Static_assert(N > FH_RECORD_TALLY_MAX, "one document overflows the tally");
     static char text[(size_t)N * 8 + 1];
     int64_t at = 0;
     for (int i = 0; i < N; i++)
@@ -370,10 +382,25 @@ static void test_errors_and_cancel(void)
 
 int main(void)
 {
-    test_counts(FH_ANALYZER_WORD, 1, 1);
-    test_counts(FH_ANALYZER_WORD, 1, 3);
-    test_counts(FH_ANALYZER_CHAR_WB, 2, 4);
-    test_counts(FH_ANALYZER_CHAR, 1, 5);
+    test_counts(FH_ANALYZER_WORD, 1, 1, NULL);
+    test_counts(FH_ANALYZER_WORD, 1, 3, NULL);
+    test_counts(FH_ANALYZER_CHAR_WB, 2, 4, NULL);
+    test_counts(FH_ANALYZER_CHAR_WB, 2, 8, NULL);
+    test_counts(FH_ANALYZER_CHAR_WB, 3, 9, NULL);
+    test_counts(FH_ANALYZER_CHAR_WB, 1, 3, NULL);
+    test_counts(FH_ANALYZER_CHAR, 1, 5, NULL);
+    test_counts(FH_ANALYZER_CHAR, 1, 8, NULL);
+    test_counts(FH_ANALYZER_CHAR, 4, 12, NULL);
+    {
+        /* with stop words (their test needs the tokens' hashes) */
+        const uint8_t words[] = "thefoxrepeat";
+        const int64_t offsets[] = {0, 3, 6, 12};
+        fh_stopset *stop = NULL;
+        CHECK(fh_stopset_new(words, offsets, 3, &stop) == FH_OK);
+        test_counts(FH_ANALYZER_WORD, 1, 1, stop);
+        test_counts(FH_ANALYZER_WORD, 1, 2, stop);
+        fh_stopset_free(stop);
+    }
     test_cap_and_trim();
     test_parallel_merge(0, 1u << 20);
     test_parallel_merge(3, 1024);

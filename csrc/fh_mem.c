@@ -1,0 +1,26 @@
+/* Authors: The fasthash developers
+ * SPDX-License-Identifier: BSD-3-Clause */
+#define _DEFAULT_SOURCE /* madvise, posix_memalign under -std=c11 */
+#include "fh_mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+void *fh_calloc_table(size_t n)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const size_t huge = (size_t)1 << 21;
+    if (n >= huge) {
+        void *p = NULL;
+        if (posix_memalign(&p, huge, n))
+            return NULL;
+        (void)madvise(p, n, MADV_HUGEPAGE); /* before the first touch: huge from the start */
+        memset(p, 0, n);
+        return p;
+    }
+#endif
+    return calloc(1, n > 0 ? n : 1);
+}
