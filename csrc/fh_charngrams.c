@@ -322,24 +322,88 @@ int fh_cpu_has_avx2(void)
  * fh_analysis_count: the same windows as the key loops, each counted by its bytes into
  * sc->tally (no hash). */
 
-/* The windows of wb_keys (an ASCII joined text, lo in {2, 3}, hi <= 8). */
-static fh_status count_wb_joined(scratch *sc, const uint8_t *J, int64_t J_len, int lo, int hi)
+/* char_wb's n-grams are those of each padded word " w " of the text on its own: counting
+ * mode counts the padded words of a joined text (sc->wtally), and fh_wb_expand turns each
+ * distinct one into its n-grams, as many times as the word was seen. */
+
+/* The padded words of an ASCII joined text (wb_join_ascii): J[a - 1 .. b + 1) for each
+ * word J[a .. b) between two spaces. */
+static fh_status count_wb_words_ascii(scratch *sc, const uint8_t *J, int64_t J_len)
 {
     fh_status st;
-    for (int64_t s = 0; s + 2 <= J_len; s++) {
-        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(sc->cancel))
+    for (int64_t i = 1, a = 1; i < J_len; i++) {
+        if ((i & (FH_POLL_ITEMS - 1)) == 0 && fh_cancel_poll(sc->cancel))
             return FH_ERR_CANCELLED;
-        const uint64_t v = fh_tally_load8(J + s);
-        for (int n = 2; n <= hi; n++) {
-            if (n >= 3 && J[s + n - 2] == ' ')
-                break;
-            if (n >= lo &&
-                (st = fh_tally_add_words(sc->tally, fh_tally_prefix(v, n), 0, (uint64_t)n)) !=
-                    FH_OK)
-                return st;
-        }
+        if (J[i] != ' ')
+            continue;
+        if (i > a && (st = fh_tally_add(sc->wtally, J + a - 1, i - a + 2)) != FH_OK)
+            return st;
+        a = i + 1;
     }
     return FH_OK;
+}
+
+/* The padded words of a joined wide text (DEFINE_WB_JOIN_WIDE; its padding makes 16 bytes
+ * readable from any offset): code points [a, b) between two spaces, bytes
+ * J[off[a - 1] .. off[b] + 1). */
+static fh_status count_wb_words_wide(scratch *sc, const uint8_t *J, const uint32_t *off,
+                                     const uint8_t *sp, int64_t J_n)
+{
+    fh_status st;
+    for (int64_t i = 1, a = 1; i < J_n; i++) {
+        if ((i & (FH_POLL_ITEMS - 1)) == 0 && fh_cancel_poll(sc->cancel))
+            return FH_ERR_CANCELLED;
+        if (!sp[i])
+            continue;
+        if (i > a && (st = fh_tally_add_padded(sc->wtally, J + off[a - 1],
+                                               (int64_t)(off[i] + 1 - off[a - 1]))) != FH_OK)
+            return st;
+        a = i + 1;
+    }
+    return FH_OK;
+}
+
+fh_status fh_wb_expand(fh_tally *words, int64_t lo, int64_t hi, fh_tally *tally,
+                       fh_cancel *cancel)
+{
+    fh_status st = fh_tally_settle(words);
+    int64_t *cp = NULL, cap = 0; /* byte offsets of a word's code points */
+    for (int64_t k = 0; st == FH_OK && words->n && k < words->n_slots; k++) {
+        const fh_tally_slot *e = &words->slots[k];
+        if (!e->count)
+            continue;
+        if ((k & (FH_POLL_ITEMS - 1)) == 0 && fh_cancel_poll(cancel)) {
+            st = FH_ERR_CANCELLED;
+            break;
+        }
+        const uint8_t *p = fh_tally_bytes(words, e);
+        const int64_t len = (int64_t)e->len;
+        if (len + 1 > cap) {
+            int64_t ncap = fh_next_cap(cap, len + 1, 64);
+            int64_t *q = realloc(cp, sizeof *cp * (size_t)ncap);
+            if (!q) {
+                st = FH_ERR_NOMEM;
+                break;
+            }
+            cp = q;
+            cap = ncap;
+        }
+        int64_t W = 0; /* UTF-8 without surrogates: a code point starts at a non-continuation */
+        for (int64_t b = 0; b < len; b++)
+            if ((p[b] & 0xC0) != 0x80)
+                cp[W++] = b;
+        cp[W] = len;
+        if (lo > W) { /* scikit-learn: the whole padded word, once */
+            st = fh_tally_add_n(tally, p, len, e->count);
+            continue;
+        }
+        for (int64_t n = lo; n <= hi && n <= W && st == FH_OK; n++)
+            for (int64_t q = 0; q + n <= W && st == FH_OK; q++)
+                st = fh_tally_add_n(tally, p + cp[q], cp[q + n] - cp[q], e->count);
+    }
+    free(cp);
+    fh_tally_clear(words);
+    return st;
 }
 
 /* The windows of char_keys (an ASCII text of L bytes, 8 readable past its end,
@@ -359,27 +423,6 @@ static fh_status count_ascii_chars(scratch *sc, const uint8_t *t, int64_t L, int
     return FH_OK;
 }
 
-/* The windows of wb_wide_keys (a joined wide text, see DEFINE_WB_JOIN_WIDE: its padding
- * makes 16 bytes readable from any offset). */
-static fh_status count_wb_wide(scratch *sc, const uint8_t *J, const uint32_t *off,
-                               const uint8_t *sp, int64_t J_n, int lo, int hi)
-{
-    fh_status st;
-    for (int64_t s = 0; s + 2 <= J_n; s++) {
-        if ((s & (FH_POLL_ITEMS - 1)) == 0 && s > 0 && fh_cancel_poll(sc->cancel))
-            return FH_ERR_CANCELLED;
-        for (int n = 2; n <= hi; n++) {
-            if (n >= 3 && sp[s + n - 2])
-                break;
-            if (n >= lo &&
-                (st = fh_tally_add_padded(sc->tally, J + off[s], off[s + n] - off[s])) !=
-                    FH_OK)
-                return st;
-        }
-    }
-    return FH_OK;
-}
-
 /* char_wb n-grams of an ASCII document, lo in {2, 3}, hi <= 8, straight from the
  * document's code units (no fh_char_text). */
 static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_opts *o,
@@ -391,7 +434,7 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
         return st;
     const int lo = (int)o->min_n, hi = (int)o->max_n;
     if (sc->tally)
-        return count_wb_joined(sc, sc->cb.pad, J_len, lo, hi);
+        return count_wb_words_ascii(sc, sc->cb.pad, J_len);
     FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (J_len + 1), 1024,
             return FH_ERR_NOMEM);
     const uint8_t *J = sc->cb.pad;
@@ -696,7 +739,7 @@ static fh_status emit_char_wb_wide(scratch *sc, const fh_text *doc, const fh_opt
         return FH_OK;
     const int lo = (int)o->min_n, hi = (int)o->max_n;
     if (sc->tally)
-        return count_wb_wide(sc, cb->pad, cb->woff, cb->wsp, J_n, lo, hi);
+        return count_wb_words_wide(sc, cb->pad, cb->woff, cb->wsp, J_n);
     FH_GROW(sc->keys, sc->cap_keys, sc->nkeys + (int64_t)(hi - lo + 1) * (J_n + 1), 1024,
             return FH_ERR_NOMEM);
     uint32_t *k = sc->keys + sc->nkeys;

@@ -947,11 +947,14 @@ void fh_free(void *p) { free(p); }
 
 struct fh_analysis {
     scratch sc;
+    fh_tally words; /* char_wb's padded words counted, not yet expanded (fh_wb_expand) */
 };
 
 fh_status fh_analysis_new(fh_analysis **out)
 {
     *out = calloc(1, sizeof **out);
+    if (*out)
+        fh_tally_init(&(*out)->words);
     return *out ? FH_OK : FH_ERR_NOMEM;
 }
 
@@ -960,7 +963,20 @@ void fh_analysis_free(fh_analysis *a)
     if (!a)
         return;
     scratch_free(&a->sc);
+    fh_tally_free(&a->words);
     free(a);
+}
+
+int64_t fh_analysis_pending(const fh_analysis *a) { return a->words.n; }
+
+fh_status fh_analysis_settle(fh_analysis *a, const fh_opts *opts, fh_cancel *cancel,
+                             fh_tally *tally, int add)
+{
+    if (!add) {
+        fh_tally_clear(&a->words);
+        return FH_OK;
+    }
+    return fh_wb_expand(&a->words, opts->min_n, opts->max_n, tally, cancel);
 }
 
 fh_status fh_analysis_count(fh_analysis *a, const fh_doc *doc, const fh_text *features,
@@ -969,6 +985,7 @@ fh_status fh_analysis_count(fh_analysis *a, const fh_doc *doc, const fh_text *fe
     scratch *sc = &a->sc;
     sc->debug = 1; /* no key loops */
     sc->tally = tally;
+    sc->wtally = &a->words;
     sc->cancel = sc->tb.cancel = sc->cb.cancel = cancel;
     hash_params hp = make_hash_params(opts);
     fh_status st = analyse_doc(sc, doc, features, opts, &hp);

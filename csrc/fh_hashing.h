@@ -170,10 +170,18 @@ typedef struct fh_analysis fh_analysis;
 /* A new analysis scratch (fh_analysis_free). Returns FH_OK or FH_ERR_NOMEM. */
 fh_status fh_analysis_new(fh_analysis **out);
 void fh_analysis_free(fh_analysis *a);
-/* Add one occurrence of each feature of doc (each time fh_doc_features lists it) to tally.
- * opts must have passed fh_opts_check. Not thread-safe (one fh_analysis and one tally per
- * thread); reads doc, features and opts only. Returns the statuses of fh_doc_features, and
- * FH_ERR_CANCELLED when cancel (may be NULL) is requested; on failure tally may hold some
- * of the document's features. */
+/* Add one occurrence of each feature of doc (each time fh_doc_features lists it) to tally,
+ * or keep it pending in a (char_wb: the padded words the n-grams come from) until
+ * fh_analysis_settle. opts must have passed fh_opts_check and be the same from one call to
+ * the next settle. Not thread-safe (one fh_analysis and one tally per thread); reads doc,
+ * features and opts only. Returns the statuses of fh_doc_features, and FH_ERR_CANCELLED
+ * when cancel (may be NULL) is requested; on failure tally and a may hold some of the
+ * document's features. */
 fh_status fh_analysis_count(fh_analysis *a, const fh_doc *doc, const fh_text *features,
                             const fh_opts *opts, fh_cancel *cancel, fh_tally *tally);
+/* Distinct items pending in a. */
+int64_t fh_analysis_pending(const fh_analysis *a);
+/* Add the features pending in a to tally (when add is nonzero; else drop them), leaving a
+ * with none. Returns FH_OK, FH_ERR_NOMEM, FH_ERR_OVERFLOW or FH_ERR_CANCELLED. */
+fh_status fh_analysis_settle(fh_analysis *a, const fh_opts *opts, fh_cancel *cancel,
+                             fh_tally *tally, int add);

@@ -561,6 +561,15 @@ static fh_status tally_drain(rec_map *map, fh_tally *t, int add)
     return st;
 }
 
+/* Add th's pending features and tally to map (when add is nonzero), leaving them empty. */
+static fh_status thread_drain(rec_thread *th, rec_map *map, const fh_opts *opts,
+                              fh_cancel *cancel, int add)
+{
+    fh_status st = fh_analysis_settle(th->a, opts, cancel, &th->tally, add);
+    fh_status st2 = tally_drain(map, &th->tally, add && st == FH_OK);
+    return st != FH_OK ? st : st2;
+}
+
 /* Count the features of documents [lo, hi) into th's tally, added to map (th's, or the
  * recorder's) whenever it grows past tally_max features. */
 static fh_status record_chunk(rec_thread *th, rec_map *map, const fh_corpus *corpus,
@@ -572,8 +581,8 @@ static fh_status record_chunk(rec_thread *th, rec_map *map, const fh_corpus *cor
                                               : fh_analysis_count(th->a, &corpus->docs[i],
                                                                   corpus->features, opts,
                                                                   cancel, &th->tally);
-        if (st == FH_OK && th->tally.n > tally_max)
-            st = tally_drain(map, &th->tally, 1);
+        if (st == FH_OK && th->tally.n + fh_analysis_pending(th->a) > tally_max)
+            st = thread_drain(th, map, opts, cancel, 1);
         if (st != FH_OK) {
             *bad_row = i;
             return st;
@@ -616,6 +625,8 @@ static void record_item(void *ctx, int64_t c, int slot)
  * status in tst[k]. */
 typedef struct {
     fh_recorder *r;
+    const fh_opts *opts;
+    fh_cancel *cancel;
     fh_status *tst;
     int n_threads;
     int add;
@@ -626,7 +637,8 @@ static void drain_item(void *ctx, int64_t k, int slot)
     drain_job *job = ctx;
     rec_thread *th = &job->r->threads[k];
     (void)slot;
-    job->tst[k] = tally_drain(job->n_threads == 1 ? &job->r->main : &th->t, &th->tally, job->add);
+    job->tst[k] = thread_drain(th, job->n_threads == 1 ? &job->r->main : &th->t, job->opts,
+                               job->cancel, job->add);
 }
 
 /* The merge after a run as a pool job: item q adds part q of the first n_threads threads'
@@ -707,10 +719,10 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
         fh_status *tst = malloc(sizeof *tst * (size_t)n_threads);
         if (!tst) {
             for (int k = 0; k < n_threads; k++)
-                fh_tally_clear(&r->threads[k].tally);
+                (void)thread_drain(&r->threads[k], NULL, opts, cancel, 0);
             st = st == FH_OK ? FH_ERR_NOMEM : st;
         } else {
-            drain_job dj = {r, tst, n_threads, st == FH_OK};
+            drain_job dj = {r, opts, cancel, tst, n_threads, st == FH_OK};
             fh_pool_run(n_threads, n_threads, drain_item, &dj);
             for (int k = 0; k < n_threads && st == FH_OK; k++)
                 st = tst[k];

@@ -56,8 +56,9 @@ typedef struct {
     int64_t dn, dcap_off;
     uint32_t *dhash; /* the murmur3 hash of each collected feature */
     int64_t dcap_hash;
-    /* fh_analysis_count only (debug is set too): the features are counted here */
-    fh_tally *tally;
+    /* fh_analysis_count only (debug is set too): the features are counted here, and the
+     * padded words of char_wb here (see fh_wb_expand) */
+    fh_tally *tally, *wtally;
 } scratch;
 
 /* What turns a hash into a key (fh_feature_key), derived from the options once per call. */

@@ -27,7 +27,7 @@ fh_status fh_tally_settle(fh_tally *t)
     for (int k = 0; k < FH_TALLY_AHEAD; k++) {
         fh_tally_key *q = &t->ahead[k];
         if (q->len <= FH_TALLY_INLINE && st == FH_OK)
-            st = fh_tally_count(t, q->w[0], q->w[1], q->len);
+            st = fh_tally_count(t, q->w[0], q->w[1], q->len, q->count);
         q->len = FH_TALLY_INLINE + 1;
     }
     return st;

@@ -33,6 +33,7 @@ typedef struct {
 
 typedef struct {
     uint64_t w[2], len;
+    int64_t count;
 } fh_tally_key;
 
 typedef struct {
@@ -49,8 +50,8 @@ typedef struct {
 void fh_tally_init(fh_tally *t);
 /* Make room for one more entry (doubling the slots). FH_OK or FH_ERR_NOMEM. */
 fh_status fh_tally_grow(fh_tally *t);
-/* Add the features still on their way (fh_tally_add_words): the tally is complete after
- * it. FH_OK or FH_ERR_NOMEM. */
+/* Add the features still on their way (fh_tally_push): n and the slots are complete
+ * only after it. FH_OK or FH_ERR_NOMEM. */
 fh_status fh_tally_settle(fh_tally *t);
 /* Add count occurrences of the long feature p[0 .. len) (len > FH_TALLY_INLINE). */
 fh_status fh_tally_add_long(fh_tally *t, const uint8_t *p, int64_t len, int64_t count);
@@ -78,8 +79,9 @@ static inline int64_t fh_tally_home(const fh_tally *t, uint64_t w0, uint64_t w1,
     return (int64_t)(x >> t->shift);
 }
 
-/* Count one occurrence of an inline feature now. */
-static inline fh_status fh_tally_count(fh_tally *t, uint64_t w0, uint64_t w1, uint64_t len)
+/* Count count occurrences of an inline feature now. */
+static inline fh_status fh_tally_count(fh_tally *t, uint64_t w0, uint64_t w1, uint64_t len,
+                                       int64_t count)
 {
     if ((t->n + 1) * 4 > t->n_slots * 3) {
         fh_status st = fh_tally_grow(t);
@@ -93,21 +95,22 @@ static inline fh_status fh_tally_count(fh_tally *t, uint64_t w0, uint64_t w1, ui
             s->w[0] = w0;
             s->w[1] = w1;
             s->len = len;
-            s->count = 1;
+            s->count = count;
             t->n++;
             return FH_OK;
         }
         if (s->w[0] == w0 && s->w[1] == w1 && s->len == len) {
-            s->count++;
+            s->count += count;
             return FH_OK;
         }
     }
 }
 
-/* Add one occurrence of the inline feature whose len (<= FH_TALLY_INLINE) bytes are the
+/* Add count occurrences of the inline feature whose len (<= FH_TALLY_INLINE) bytes are the
  * words w0, w1 (the bytes in memory order, zero past len): its slot is fetched now, and it
  * is counted FH_TALLY_AHEAD additions later (or by fh_tally_settle). */
-static inline fh_status fh_tally_add_words(fh_tally *t, uint64_t w0, uint64_t w1, uint64_t len)
+static inline fh_status fh_tally_push(fh_tally *t, uint64_t w0, uint64_t w1, uint64_t len,
+                                      int64_t count)
 {
     fh_tally_key *k = &t->ahead[t->at];
     t->at = (t->at + 1) & (FH_TALLY_AHEAD - 1);
@@ -117,14 +120,21 @@ static inline fh_status fh_tally_add_words(fh_tally *t, uint64_t w0, uint64_t w1
 #endif
     }
     if (k->len <= FH_TALLY_INLINE) {
-        fh_status st = fh_tally_count(t, k->w[0], k->w[1], k->len);
+        fh_status st = fh_tally_count(t, k->w[0], k->w[1], k->len, k->count);
         if (st != FH_OK)
             return st;
     }
     k->w[0] = w0;
     k->w[1] = w1;
     k->len = len;
+    k->count = count;
     return FH_OK;
+}
+
+/* fh_tally_push of one occurrence. */
+static inline fh_status fh_tally_add_words(fh_tally *t, uint64_t w0, uint64_t w1, uint64_t len)
+{
+    return fh_tally_push(t, w0, w1, len, 1);
 }
 
 /* The first 8 bytes at p, in memory order, as fh_tally_slot.w[0] holds them (8 bytes
@@ -148,12 +158,11 @@ static inline uint64_t fh_tally_prefix(uint64_t v, int64_t n)
 #endif
 }
 
-/* Add one occurrence of the feature p[0 .. len), reading only those bytes. */
-static inline fh_status fh_tally_add(fh_tally *t, const uint8_t *p, int64_t len)
+/* The inline bytes p[0 .. len) (len <= FH_TALLY_INLINE) as slot words, reading only
+ * those bytes. */
+static inline void fh_tally_load(const uint8_t *p, int64_t len, uint64_t w[2])
 {
-    if (len > FH_TALLY_INLINE)
-        return fh_tally_add_long(t, p, len, 1);
-    uint64_t w[2] = {0, 0};
+    w[0] = w[1] = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* overlapping loads that stay within the bytes (lengths vary: no copy loop) */
     if (len >= 8) {
@@ -172,7 +181,27 @@ static inline fh_status fh_tally_add(fh_tally *t, const uint8_t *p, int64_t len)
     if (len > 0)
         memcpy(w, p, (size_t)len);
 #endif
+}
+
+/* Add one occurrence of the feature p[0 .. len), reading only those bytes. */
+static inline fh_status fh_tally_add(fh_tally *t, const uint8_t *p, int64_t len)
+{
+    if (len > FH_TALLY_INLINE)
+        return fh_tally_add_long(t, p, len, 1);
+    uint64_t w[2];
+    fh_tally_load(p, len, w);
     return fh_tally_add_words(t, w[0], w[1], (uint64_t)len);
+}
+
+/* Add count (>= 1) occurrences of the feature p[0 .. len), reading only those bytes. */
+static inline fh_status fh_tally_add_n(fh_tally *t, const uint8_t *p, int64_t len,
+                                       int64_t count)
+{
+    if (len > FH_TALLY_INLINE)
+        return fh_tally_add_long(t, p, len, count);
+    uint64_t w[2];
+    fh_tally_load(p, len, w);
+    return fh_tally_push(t, w[0], w[1], (uint64_t)len, count);
 }
 
 /* Add one occurrence of the feature p[0 .. len), FH_TALLY_INLINE bytes readable at p:
