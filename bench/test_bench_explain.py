@@ -12,9 +12,9 @@ documents (~6 MB, see conftest.py):
 
 Target: ``record`` at most 2x ``transform`` (median against median, same run, same
 ``n_jobs``). ``extra_info`` holds MB, the thread count, the distinct tokens recorded and
-the load average at the start. The ``record`` rounds alternate with the ``transform``
-rounds of the same group only through pytest's order: on a busy machine, compare medians of
-a run and quote the load.
+the load average at the start. Each ``record`` runs right after the ``transform`` of the
+same configuration and ``n_jobs`` (one test function, ``kind`` varying fastest), so that
+the two medians compared come from the same minute of a noisy machine; quote the load.
 
 Configurations: the default words, word n-grams (1, 2), ``char_wb`` (2, 4), ``char``
 (2, 5); the multilingual corpus (default words, ``char_wb``) when babel is present.
@@ -49,30 +49,21 @@ def _info(benchmark, corpus, n_jobs):
     benchmark.extra_info["loadavg"] = os.getloadavg()[0]
 
 
+@pytest.mark.parametrize("kind", ["transform", "record"])
 @pytest.mark.parametrize("jobs", list(JOBS))
 @pytest.mark.parametrize("case", CASES, ids=[f"{c}-{n}" for c, n in CASES])
-def test_transform(benchmark, corpora, case, jobs):
+def test_explain(benchmark, corpora, case, jobs, kind):
     corpus_name, config = case
     corpus = corpora(corpus_name)
     n_jobs = JOBS[jobs]
     benchmark.group = f"explain | {corpus_name} | {config}"
-    benchmark.name = f"transform{jobs}"
+    benchmark.name = f"{kind}{jobs}"
     _info(benchmark, corpus, n_jobs)
     vec = fasthash.HashingVectorizer(n_jobs=n_jobs, **CONFIGS[config])
-    X = benchmark.pedantic(vec.transform, args=(corpus.docs,), rounds=ROUNDS, warmup_rounds=1)
-    assert X.shape[0] == len(corpus.docs)
-
-
-@pytest.mark.parametrize("jobs", list(JOBS))
-@pytest.mark.parametrize("case", CASES, ids=[f"{c}-{n}" for c, n in CASES])
-def test_record(benchmark, corpora, case, jobs):
-    corpus_name, config = case
-    corpus = corpora(corpus_name)
-    n_jobs = JOBS[jobs]
-    benchmark.group = f"explain | {corpus_name} | {config}"
-    benchmark.name = f"record{jobs}"
-    _info(benchmark, corpus, n_jobs)
-    vec = fasthash.HashingVectorizer(n_jobs=n_jobs, **CONFIGS[config])
+    if kind == "transform":
+        X = benchmark.pedantic(vec.transform, args=(corpus.docs,), rounds=ROUNDS, warmup_rounds=1)
+        assert X.shape[0] == len(corpus.docs)
+        return
 
     def record():
         return fasthash.InverseHasher(vec, n_jobs=n_jobs).fit(corpus.docs)

@@ -292,6 +292,10 @@ typedef struct {
     rec_map t;
     fh_analysis *a;
     fh_tally tally;
+    /* after a run on several threads (tally_bucket): the tally's used slots by the part of
+     * their hash, part q at order[start[q] .. start[q + 1]) */
+    int64_t *order, cap_order;
+    int64_t start[FH_RECORD_PARTS + 1];
 } rec_thread;
 
 struct fh_recorder {
@@ -334,6 +338,7 @@ void fh_recorder_free(fh_recorder *r)
         map_free(&r->threads[k].t);
         fh_analysis_free(r->threads[k].a);
         fh_tally_free(&r->threads[k].tally);
+        free(r->threads[k].order);
     }
     free(r->threads);
     free(r);
@@ -620,31 +625,61 @@ static void record_item(void *ctx, int64_t c, int slot)
                                job->opts, job->cancel, lo, hi, tally_max, &job->cbad[c]);
 }
 
-/* The tallies after a run as a pool job: item k adds thread k's tally to its map (the
- * recorder's when the run has one thread) when add is nonzero, empties it, and leaves its
+/* After a run on several threads: th's pending features settled into its tally, the murmur3
+ * hash of each used slot kept in the slot (h), and the slots listed by the part of their
+ * hash (th->order, th->start), for merge_item to add part q of every tally to part q of
+ * the recorder's map. */
+static fh_status tally_bucket(rec_thread *th, const fh_opts *opts, fh_cancel *cancel)
+{
+    fh_tally *t = &th->tally;
+    int64_t at[FH_RECORD_PARTS + 1] = {0};
+    memset(th->start, 0, sizeof th->start);
+    fh_status st = fh_analysis_settle(th->a, opts, cancel, t, 1);
+    if (st == FH_OK)
+        st = fh_tally_settle(t);
+    if (st != FH_OK || t->n == 0)
+        return st;
+    FH_GROW(th->order, th->cap_order, t->n, 1024, return FH_ERR_NOMEM);
+    for (int64_t k = 0; k < t->n_slots; k++) {
+        fh_tally_slot *e = &t->slots[k];
+        if (e->count) {
+            e->h = fh_tally_hash(t, e);
+            at[(e->h >> (32 - FH_RECORD_PART_BITS)) + 1]++;
+        }
+    }
+    for (int q = 0; q < FH_RECORD_PARTS; q++)
+        at[q + 1] += at[q];
+    memcpy(th->start, at, sizeof th->start);
+    for (int64_t k = 0; k < t->n_slots; k++)
+        if (t->slots[k].count)
+            th->order[at[t->slots[k].h >> (32 - FH_RECORD_PART_BITS)]++] = k;
+    return FH_OK;
+}
+
+/* The tallies after a run on several threads as a pool job: item k runs tally_bucket on
+ * thread k (when add is nonzero; else drops its tally and pending features) and leaves its
  * status in tst[k]. */
 typedef struct {
     fh_recorder *r;
     const fh_opts *opts;
     fh_cancel *cancel;
     fh_status *tst;
-    int n_threads;
     int add;
-} drain_job;
+} bucket_job;
 
-static void drain_item(void *ctx, int64_t k, int slot)
+static void bucket_item(void *ctx, int64_t k, int slot)
 {
-    drain_job *job = ctx;
+    bucket_job *job = ctx;
     rec_thread *th = &job->r->threads[k];
     (void)slot;
-    job->tst[k] = thread_drain(th, job->n_threads == 1 ? &job->r->main : &th->t, job->opts,
-                               job->cancel, job->add);
+    job->tst[k] = job->add ? tally_bucket(th, job->opts, job->cancel)
+                           : thread_drain(th, NULL, job->opts, job->cancel, 0);
 }
 
 /* The merge after a run as a pool job: item q adds part q of the first n_threads threads'
- * maps, in thread order, to part q of the recorder's map (when add is nonzero), empties
- * them, and leaves its status in pst[q]. The parts are disjoint: any schedule gives the
- * same map. */
+ * maps and tallies (tally_bucket), in thread order, to part q of the recorder's map (when
+ * add is nonzero), empties the maps' parts, and leaves its status in pst[q]. The parts
+ * are disjoint: any schedule gives the same map. */
 typedef struct {
     fh_recorder *r;
     fh_status *pst;
@@ -654,14 +689,34 @@ typedef struct {
 
 static void merge_item(void *ctx, int64_t q, int slot)
 {
+    enum { BLOCK = 16 };
     merge_job *job = ctx;
+    rec_table *dst = &job->r->main.part[q];
     fh_status st = FH_OK;
     (void)slot;
+    int64_t incoming = 0;
     for (int k = 0; k < job->n_threads; k++) {
-        fh_status sk = table_drain(&job->r->main.part[q], &job->r->threads[k].t.part[q],
-                                   job->add && st == FH_OK);
+        const rec_thread *th = &job->r->threads[k];
+        incoming += th->t.part[q].n + th->start[q + 1] - th->start[q];
+    }
+    if (job->add && incoming > 256)
+        st = table_reserve(dst, dst->n + incoming);
+    for (int k = 0; k < job->n_threads; k++) {
+        rec_thread *th = &job->r->threads[k];
+        fh_status sk = table_drain(dst, &th->t.part[q], job->add && st == FH_OK);
         if (st == FH_OK)
             st = sk;
+        const fh_tally *t = &th->tally;
+        for (int64_t i = th->start[q]; job->add && st == FH_OK && i < th->start[q + 1];) {
+            /* a block's slots in dst fetched before they are added */
+            const int64_t end = th->start[q + 1] - i < BLOCK ? th->start[q + 1] : i + BLOCK;
+            for (int64_t b = i; b < end && dst->n_slots; b++)
+                FH_PREFETCH(&dst->slots[t->slots[th->order[b]].h & (uint32_t)(dst->n_slots - 1)]);
+            for (; i < end && st == FH_OK; i++) {
+                const fh_tally_slot *e = &t->slots[th->order[i]];
+                st = table_add(dst, fh_tally_bytes(t, e), (int64_t)e->len, e->h, e->count);
+            }
+        }
     }
     job->pst[q] = st;
 }
@@ -715,30 +770,35 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
             }
         }
     }
-    { /* the threads' tallies into their maps (dropped after a failure) */
+    if (n_threads == 1) { /* its tally straight into the recorder's map */
+        fh_status dst = thread_drain(&r->threads[0], &r->main, opts, cancel, st == FH_OK);
+        st = st == FH_OK ? dst : st;
+    } else { /* the threads' maps and tallies into the recorder's, part by part */
         fh_status *tst = malloc(sizeof *tst * (size_t)n_threads);
+        fh_status pst[FH_RECORD_PARTS];
         if (!tst) {
+            st = st == FH_OK ? FH_ERR_NOMEM : st;
             for (int k = 0; k < n_threads; k++)
                 (void)thread_drain(&r->threads[k], NULL, opts, cancel, 0);
-            st = st == FH_OK ? FH_ERR_NOMEM : st;
         } else {
-            drain_job dj = {r, opts, cancel, tst, n_threads, st == FH_OK};
-            fh_pool_run(n_threads, n_threads, drain_item, &dj);
+            bucket_job bj = {r, opts, cancel, tst, st == FH_OK};
+            fh_pool_run(n_threads, n_threads, bucket_item, &bj);
             for (int k = 0; k < n_threads && st == FH_OK; k++)
                 st = tst[k];
-            free(tst);
         }
-    }
-    if (n_threads > 1) { /* the threads' maps into the recorder's, part by part */
-        fh_status pst[FH_RECORD_PARTS];
         int64_t entries = 0;
         for (int k = 0; k < n_threads; k++)
-            entries += map_n(&r->threads[k].t);
+            entries += map_n(&r->threads[k].t) + r->threads[k].tally.n;
         merge_job mj = {r, pst, n_threads, st == FH_OK};
         fh_pool_run(entries < FH_RECORD_PARALLEL_MERGE ? 1 : n_threads, FH_RECORD_PARTS,
                     merge_item, &mj);
         for (int q = 0; q < FH_RECORD_PARTS && st == FH_OK; q++)
             st = pst[q];
+        if (tst) { /* the tallies emptied, on the threads */
+            bucket_job cj = {r, opts, cancel, tst, 0};
+            fh_pool_run(n_threads, n_threads, bucket_item, &cj);
+            free(tst);
+        }
     }
     if (st == FH_OK && r->max_tokens > 0) {
         int64_t limit = 2 * r->kept_at_trim;

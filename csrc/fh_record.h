@@ -6,13 +6,13 @@
  *
  * A recorder counts the distinct features of the documents it is run on (each document
  * analysed exactly as the batch kernel analyses it, fh_analysis_count), on n_threads
- * threads of fh_pool: each thread counts the features by their bytes into a tally
- * (fh_tally.h: no hash per occurrence), which it hashes and adds to its own table once
- * per distinct feature (after the run, or sooner when the tally grows large), and the
- * tables are added to the recorder's after each run, also on the pool: every table is
- * split into parts by the top
- * bits of the hash, and one pool item adds part q of every thread's table (in thread order)
- * to part q of the recorder's, so the merge shrinks with threads as the counting does.
+ * threads of fh_pool. Each thread counts the features by their bytes into a tally
+ * (fh_tally.h: no hash per occurrence); a tally that grows large is hashed and added to the
+ * thread's own table once per distinct feature. After the run the tallies are hashed and,
+ * with the threads' tables, added to the recorder's on the pool: all are split into parts
+ * by the top bits of the hash, and one pool item adds part q of every thread's table and
+ * tally (in thread order) to part q of the recorder's, so the merge shrinks with threads
+ * as the counting does (a run on one thread adds its tally straight to the recorder's).
  * The column and sign of a feature follow from its murmur3 hash
  * h (fh_feature_key): column |h| mod n_features, negative iff h < 0 as int32.
  *

@@ -64,6 +64,8 @@ fh_status fh_tally_grow(fh_tally *t)
 fh_status fh_tally_add_long(fh_tally *t, const uint8_t *p, int64_t len, int64_t count)
 {
     fh_status st;
+    if (len > (int64_t)UINT32_MAX)
+        return FH_ERR_OVERFLOW;
     if ((t->n + 1) * 4 > t->n_slots * 3 && (st = fh_tally_grow(t)) != FH_OK)
         return st;
     const uint64_t h = fh_murmur3_32_inline(p, (size_t)len, 0);
@@ -75,13 +77,13 @@ fh_status fh_tally_add_long(fh_tally *t, const uint8_t *p, int64_t len, int64_t 
             memcpy(t->arena + t->alen, p, (size_t)len);
             s->w[0] = (uint64_t)t->alen;
             s->w[1] = h;
-            s->len = (uint64_t)len;
+            s->len = (uint32_t)len;
             s->count = count;
             t->alen += len;
             t->n++;
             return FH_OK;
         }
-        if (s->w[1] == h && s->len == (uint64_t)len &&
+        if (s->w[1] == h && s->len == (uint32_t)len &&
             memcmp(t->arena + s->w[0], p, (size_t)len) == 0) {
             s->count += count;
             return FH_OK;

@@ -23,7 +23,9 @@
 typedef struct {
     uint64_t w[2];  /* len <= FH_TALLY_INLINE: the bytes, zero-padded; else w[0] is the
                        offset of the bytes in the arena and w[1] their murmur3 hash */
-    uint64_t len;
+    uint32_t len;
+    uint32_t h;     /* not used by the tally: its user's (fh_record keeps the murmur3 hash
+                       there while it adds the tally to its map) */
     int64_t count;  /* 0: an empty slot */
 } fh_tally_slot;
 
@@ -53,7 +55,8 @@ fh_status fh_tally_grow(fh_tally *t);
 /* Add the features still on their way (fh_tally_push): n and the slots are complete
  * only after it. FH_OK or FH_ERR_NOMEM. */
 fh_status fh_tally_settle(fh_tally *t);
-/* Add count occurrences of the long feature p[0 .. len) (len > FH_TALLY_INLINE). */
+/* Add count occurrences of the long feature p[0 .. len) (FH_TALLY_INLINE < len < 2**32;
+ * FH_ERR_OVERFLOW beyond). */
 fh_status fh_tally_add_long(fh_tally *t, const uint8_t *p, int64_t len, int64_t count);
 /* Forget every entry, keeping the memory (O(slots) when t holds entries). */
 void fh_tally_clear(fh_tally *t);
@@ -94,12 +97,12 @@ static inline fh_status fh_tally_count(fh_tally *t, uint64_t w0, uint64_t w1, ui
         if (!s->count) {
             s->w[0] = w0;
             s->w[1] = w1;
-            s->len = len;
+            s->len = (uint32_t)len;
             s->count = count;
             t->n++;
             return FH_OK;
         }
-        if (s->w[0] == w0 && s->w[1] == w1 && s->len == len) {
+        if (s->w[0] == w0 && s->w[1] == w1 && s->len == (uint32_t)len) {
             s->count += count;
             return FH_OK;
         }

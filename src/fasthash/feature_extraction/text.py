@@ -479,18 +479,20 @@ class _Plan:
             return _hashing.ARROW_VIEWS_CHECKED
         return _hashing.ARROW_VIEWS_NONE
 
-    def batches(self, vec, X, column, prepare):
-        """A function returning the next batch (``_hashing.collect``) of the documents of
-        the iterable ``X``, or of the Arrow ``column`` (from ``arrow_column``) if not None,
-        each prepared by ``prepare`` (from :meth:`preparer`)."""
+    def batches(self, vec, X, column, prepare, max_docs=None, max_units=None):
+        """A function returning the next batch (``_hashing.collect``, at most ``max_docs``
+        documents and ``max_units`` code units, by default ``_BATCH_MAX_DOCS`` and
+        ``_BATCH_MAX_UNITS``) of the documents of the iterable ``X``, or of the Arrow
+        ``column`` (from ``arrow_column``) if not None, each prepared by ``prepare`` (from
+        :meth:`preparer`)."""
+        max_docs = _BATCH_MAX_DOCS if max_docs is None else max_docs
+        max_units = _BATCH_MAX_UNITS if max_units is None else max_units
         if column is None:
             iterator = iter(X)
-            return lambda: _hashing.collect(
-                iterator, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, self.fast_str
-            )
+            return lambda: _hashing.collect(iterator, max_docs, max_units, prepare, self.fast_str)
         views = self.arrow_views(vec, column.kind)
         return lambda: _hashing.collect_arrow(
-            column.stream, _BATCH_MAX_DOCS, _BATCH_MAX_UNITS, prepare, views, self.fast_str,
+            column.stream, max_docs, max_units, prepare, views, self.fast_str,
             column.null_value,
         )
 
