@@ -18,6 +18,8 @@ from fasthash import HashingVectorizer, InverseHasher
 CHARS = st.one_of(
     st.sampled_from("abcdeABCDE  .,'-_0123\t\n"),
     st.sampled_from("ΣσςİıßẞﬁéÉ中文😀\u0301\u00a0\u3000"),
+    # NUL and controls, whitespace that str.split() splits on (FS, NEL), a bidi control
+    st.sampled_from("\x00\x07\x1c\x85\u200f"),
 )
 DOCS = st.lists(st.text(CHARS, max_size=60), min_size=1, max_size=25)
 PARAMS = st.one_of(

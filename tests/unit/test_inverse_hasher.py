@@ -243,6 +243,36 @@ def test_generator_input_and_errors():
     assert str(err.value) == str(sk_err.value)
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"ngram_range": (1, 2)},
+        {"analyzer": "char_wb", "ngram_range": (2, 4)},
+        {"analyzer": "char", "ngram_range": (2, 5)},
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("text", ["ascii", "wide"])
+def test_lone_surrogate_raises_as_transform(params, text):
+    """A lone surrogate fails the recording as it fails ``transform`` (character
+    n-grams; the default token pattern never takes it into a word), on the counting paths
+    of ASCII and wide text, in the first document and after many that counted."""
+    word = "x\ud800y" if text == "ascii" else "Жx\ud800y"
+    for docs in ([f"a {word} b"], [f"doc {i} Жж" for i in range(500)] + [f"a {word} b"]):
+        if params.get("analyzer", "word") == "word":
+            SkHashingVectorizer(**params).transform(docs)
+            inv = InverseHasher(HashingVectorizer(**params)).fit(docs)
+            assert inv.n_documents_ == len(docs)
+            continue
+        with pytest.raises(UnicodeEncodeError) as sk_err:
+            SkHashingVectorizer(**params).transform(docs)
+        for n_jobs in (1, 2):
+            with pytest.raises(UnicodeEncodeError) as err:
+                InverseHasher(HashingVectorizer(**params), n_jobs=n_jobs).fit(docs)
+            assert str(err.value) == str(sk_err.value)
+
+
 def test_sklearn_hasher_accepted():
     sk = SkHashingVectorizer(n_features=2**6, ngram_range=(1, 2))
     fh = HashingVectorizer(n_features=2**6, ngram_range=(1, 2))
