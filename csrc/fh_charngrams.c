@@ -363,12 +363,13 @@ static fh_status count_wb_words_wide(scratch *sc, const uint8_t *J, const uint32
     return FH_OK;
 }
 
-fh_status fh_wb_expand(fh_tally *words, int64_t lo, int64_t hi, fh_tally *tally,
-                       fh_cancel *cancel)
+fh_status fh_wb_expand(const fh_tally *words, int64_t k0, int64_t k1, int64_t lo, int64_t hi,
+                       fh_tally *tally, fh_cancel *cancel)
 {
-    fh_status st = fh_tally_settle(words);
+    fh_status st = FH_OK;
     int64_t *cp = NULL, cap = 0; /* byte offsets of a word's code points */
-    for (int64_t k = 0; st == FH_OK && words->n && k < words->n_slots; k++) {
+    uint8_t *w = NULL;           /* its bytes and FH_TALLY_INLINE zeros: padded loads */
+    for (int64_t k = k0; st == FH_OK && words->n && k < k1; k++) {
         const fh_tally_slot *e = &words->slots[k];
         if (!e->count)
             continue;
@@ -376,33 +377,36 @@ fh_status fh_wb_expand(fh_tally *words, int64_t lo, int64_t hi, fh_tally *tally,
             st = FH_ERR_CANCELLED;
             break;
         }
-        const uint8_t *p = fh_tally_bytes(words, e);
         const int64_t len = (int64_t)e->len;
         if (len + 1 > cap) {
             int64_t ncap = fh_next_cap(cap, len + 1, 64);
             int64_t *q = realloc(cp, sizeof *cp * (size_t)ncap);
-            if (!q) {
+            uint8_t *b = q ? realloc(w, (size_t)ncap + FH_TALLY_INLINE) : NULL;
+            cp = q ? q : cp;
+            w = b ? b : w;
+            if (!b) {
                 st = FH_ERR_NOMEM;
                 break;
             }
-            cp = q;
             cap = ncap;
         }
+        memcpy(w, fh_tally_bytes(words, e), (size_t)len);
+        memset(w + len, 0, FH_TALLY_INLINE);
         int64_t W = 0; /* UTF-8 without surrogates: a code point starts at a non-continuation */
         for (int64_t b = 0; b < len; b++)
-            if ((p[b] & 0xC0) != 0x80)
+            if ((w[b] & 0xC0) != 0x80)
                 cp[W++] = b;
         cp[W] = len;
         if (lo > W) { /* scikit-learn: the whole padded word, once */
-            st = fh_tally_add_n(tally, p, len, e->count);
+            st = fh_tally_add_padded_n(tally, w, len, e->count);
             continue;
         }
-        for (int64_t n = lo; n <= hi && n <= W && st == FH_OK; n++)
-            for (int64_t q = 0; q + n <= W && st == FH_OK; q++)
-                st = fh_tally_add_n(tally, p + cp[q], cp[q + n] - cp[q], e->count);
+        for (int64_t q = 0; q + lo <= W && st == FH_OK; q++)
+            for (int64_t n = lo; n <= hi && q + n <= W && st == FH_OK; n++)
+                st = fh_tally_add_padded_n(tally, w + cp[q], cp[q + n] - cp[q], e->count);
     }
     free(cp);
-    fh_tally_clear(words);
+    free(w);
     return st;
 }
 

@@ -20,11 +20,12 @@ fh_status fh_char_features(scratch *sc, const fh_text *doc, const fh_opts *o,
 
 /* Counting mode (sc->tally, fh_analysis_count): char_wb n-grams of the fast paths are
  * counted as the padded words " w " they come from, into sc->wtally; fh_wb_expand adds the
- * n-grams (lo <= n <= hi) of every padded word counted in words to tally, each as many
- * times as its word was counted, and empties words. Returns FH_OK, FH_ERR_NOMEM,
- * FH_ERR_OVERFLOW or FH_ERR_CANCELLED (words is emptied whatever the status). */
-fh_status fh_wb_expand(fh_tally *words, int64_t lo, int64_t hi, fh_tally *tally,
-                       fh_cancel *cancel);
+ * n-grams (lo <= n <= hi) of the padded words in slots [k0, k1) of words (settled:
+ * fh_tally_settle) to tally, each as many times as its word was counted. It only reads
+ * words: threads may expand parts of one words tally at once, each into its own tally.
+ * Returns FH_OK, FH_ERR_NOMEM, FH_ERR_OVERFLOW or FH_ERR_CANCELLED. */
+fh_status fh_wb_expand(const fh_tally *words, int64_t k0, int64_t k1, int64_t lo, int64_t hi,
+                       fh_tally *tally, fh_cancel *cancel);
 
 /* Nonzero iff the AVX2 variants may run on this CPU. Pure (reads CPUID). */
 int fh_cpu_has_avx2(void);

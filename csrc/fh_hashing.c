@@ -972,11 +972,34 @@ int64_t fh_analysis_pending(const fh_analysis *a) { return a->words.n; }
 fh_status fh_analysis_settle(fh_analysis *a, const fh_opts *opts, fh_cancel *cancel,
                              fh_tally *tally, int add)
 {
-    if (!add) {
-        fh_tally_clear(&a->words);
-        return FH_OK;
+    fh_status st = add ? fh_tally_settle(&a->words) : FH_OK;
+    if (add && st == FH_OK)
+        st = fh_wb_expand(&a->words, 0, a->words.n_slots, opts->min_n, opts->max_n, tally,
+                          cancel);
+    fh_tally_clear(&a->words);
+    return st;
+}
+
+fh_status fh_analysis_absorb(fh_analysis *dst, fh_analysis *src)
+{
+    fh_status st = fh_tally_settle(&src->words);
+    for (int64_t k = 0; st == FH_OK && src->words.n && k < src->words.n_slots; k++) {
+        const fh_tally_slot *e = &src->words.slots[k];
+        if (e->count)
+            st = fh_tally_add_n(&dst->words, fh_tally_bytes(&src->words, e), (int64_t)e->len,
+                                e->count);
     }
-    return fh_wb_expand(&a->words, opts->min_n, opts->max_n, tally, cancel);
+    fh_tally_clear(&src->words);
+    fh_status st2 = fh_tally_settle(&dst->words);
+    return st != FH_OK ? st : st2;
+}
+
+fh_status fh_analysis_expand(const fh_analysis *a, int64_t part, int64_t n_parts,
+                             const fh_opts *opts, fh_cancel *cancel, fh_tally *tally)
+{
+    const int64_t n = a->words.n_slots; /* <= 2**40 */
+    return fh_wb_expand(&a->words, n * part / n_parts, n * (part + 1) / n_parts, opts->min_n,
+                        opts->max_n, tally, cancel);
 }
 
 fh_status fh_analysis_count(fh_analysis *a, const fh_doc *doc, const fh_text *features,

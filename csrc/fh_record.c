@@ -625,6 +625,57 @@ static void record_item(void *ctx, int64_t c, int slot)
                                job->opts, job->cancel, lo, hi, tally_max, &job->cbad[c]);
 }
 
+/* The expansion of char_wb's padded words after a run on several threads, as a pool job:
+ * every thread's pending words gathered in thread 0's analysis (fh_analysis_absorb), item e
+ * expands part e of them into the tally of the thread that runs it, and leaves its status
+ * in est[e]. No word is expanded twice (as it would be if each thread expanded its own),
+ * and a thread that gets no core leaves its parts to the others. */
+typedef struct {
+    fh_recorder *r;
+    const fh_opts *opts;
+    fh_cancel *cancel;
+    fh_status *est;
+    int64_t n_parts;
+} expand_job;
+
+static void expand_item(void *ctx, int64_t e, int slot)
+{
+    expand_job *job = ctx;
+    job->est[e] = fh_analysis_expand(job->r->threads[0].a, e, job->n_parts, job->opts,
+                                     job->cancel, &job->r->threads[slot].tally);
+}
+
+/* The expansion (expand_job) of the first n_threads threads' pending words, in parts of
+ * about FH_RECORD_EXPAND_PART words. */
+#define FH_RECORD_EXPAND_PART 4096
+
+static fh_status expand_pending(fh_recorder *r, int n_threads, const fh_opts *opts,
+                                fh_cancel *cancel)
+{
+    fh_status st = FH_OK;
+    for (int k = 1; k < n_threads; k++) {
+        fh_status sk = fh_analysis_absorb(r->threads[0].a, r->threads[k].a);
+        st = st == FH_OK ? sk : st;
+    }
+    const int64_t pending = fh_analysis_pending(r->threads[0].a);
+    if (st == FH_OK && pending) {
+        int64_t n_parts = 1 + pending / FH_RECORD_EXPAND_PART;
+        n_parts = n_parts < 256 ? n_parts : 256;
+        fh_status *est = malloc(sizeof *est * (size_t)n_parts);
+        if (!est) {
+            st = FH_ERR_NOMEM;
+        } else {
+            expand_job job = {r, opts, cancel, est, n_parts};
+            fh_pool_run(n_threads, n_parts, expand_item, &job);
+            for (int64_t e = 0; e < n_parts && st == FH_OK; e++)
+                st = est[e];
+            free(est);
+        }
+    }
+    fh_status sd = fh_analysis_settle(r->threads[0].a, opts, cancel, NULL, 0);
+    return st != FH_OK ? st : sd;
+}
+
 /* After a run on several threads: th's pending features settled into its tally, the murmur3
  * hash of each used slot kept in the slot (h), and the slots listed by the part of their
  * hash (th->order, th->start), for merge_item to add part q of every tally to part q of
@@ -781,6 +832,8 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
             for (int k = 0; k < n_threads; k++)
                 (void)thread_drain(&r->threads[k], NULL, opts, cancel, 0);
         } else {
+            if (st == FH_OK)
+                st = expand_pending(r, n_threads, opts, cancel);
             bucket_job bj = {r, opts, cancel, tst, st == FH_OK};
             fh_pool_run(n_threads, n_threads, bucket_item, &bj);
             for (int k = 0; k < n_threads && st == FH_OK; k++)

@@ -36,6 +36,7 @@ typedef struct {
 typedef struct {
     uint64_t w[2], len;
     int64_t count;
+    uint64_t x; /* fh_tally_mix of the key */
 } fh_tally_key;
 
 typedef struct {
@@ -75,16 +76,22 @@ static inline uint32_t fh_tally_hash(const fh_tally *t, const fh_tally_slot *s)
                                      : (uint32_t)s->w[1];
 }
 
+/* The mixed bits of an inline feature (words w0, w1, len bytes) or of a long one (hash):
+ * its home slot is their top log2(slots) bits, whatever the table's size. */
+static inline uint64_t fh_tally_mix(uint64_t w0, uint64_t w1, uint64_t len)
+{
+    return (w0 ^ (w1 * 0x9E3779B97F4A7C15ull) ^ len) * 0xD6E8FEB86659FD93ull;
+}
+
 /* The home slot of an inline feature (words w0, w1, len bytes) or of a long one (hash). */
 static inline int64_t fh_tally_home(const fh_tally *t, uint64_t w0, uint64_t w1, uint64_t len)
 {
-    uint64_t x = (w0 ^ (w1 * 0x9E3779B97F4A7C15ull) ^ len) * 0xD6E8FEB86659FD93ull;
-    return (int64_t)(x >> t->shift);
+    return (int64_t)(fh_tally_mix(w0, w1, len) >> t->shift);
 }
 
-/* Count count occurrences of an inline feature now. */
-static inline fh_status fh_tally_count(fh_tally *t, uint64_t w0, uint64_t w1, uint64_t len,
-                                       int64_t count)
+/* Count count occurrences of an inline feature whose fh_tally_mix is x now. */
+static inline fh_status fh_tally_count_mixed(fh_tally *t, uint64_t x, uint64_t w0, uint64_t w1,
+                                             uint64_t len, int64_t count)
 {
     if ((t->n + 1) * 4 > t->n_slots * 3) {
         fh_status st = fh_tally_grow(t);
@@ -92,7 +99,7 @@ static inline fh_status fh_tally_count(fh_tally *t, uint64_t w0, uint64_t w1, ui
             return st;
     }
     const int64_t mask = t->n_slots - 1;
-    for (int64_t i = fh_tally_home(t, w0, w1, len);; i = (i + 1) & mask) {
+    for (int64_t i = (int64_t)(x >> t->shift);; i = (i + 1) & mask) {
         fh_tally_slot *s = &t->slots[i];
         if (!s->count) {
             s->w[0] = w0;
@@ -109,6 +116,13 @@ static inline fh_status fh_tally_count(fh_tally *t, uint64_t w0, uint64_t w1, ui
     }
 }
 
+/* Count count occurrences of an inline feature now. */
+static inline fh_status fh_tally_count(fh_tally *t, uint64_t w0, uint64_t w1, uint64_t len,
+                                       int64_t count)
+{
+    return fh_tally_count_mixed(t, fh_tally_mix(w0, w1, len), w0, w1, len, count);
+}
+
 /* Add count occurrences of the inline feature whose len (<= FH_TALLY_INLINE) bytes are the
  * words w0, w1 (the bytes in memory order, zero past len): its slot is fetched now, and it
  * is counted FH_TALLY_AHEAD additions later (or by fh_tally_settle). */
@@ -116,14 +130,15 @@ static inline fh_status fh_tally_push(fh_tally *t, uint64_t w0, uint64_t w1, uin
                                       int64_t count)
 {
     fh_tally_key *k = &t->ahead[t->at];
+    const uint64_t x = fh_tally_mix(w0, w1, len);
     t->at = (t->at + 1) & (FH_TALLY_AHEAD - 1);
     if (t->n_slots) {
 #if defined(__GNUC__) || defined(__clang__)
-        __builtin_prefetch(&t->slots[fh_tally_home(t, w0, w1, len)], 1, 3);
+        __builtin_prefetch(&t->slots[x >> t->shift], 1, 3);
 #endif
     }
     if (k->len <= FH_TALLY_INLINE) {
-        fh_status st = fh_tally_count(t, k->w[0], k->w[1], k->len, k->count);
+        fh_status st = fh_tally_count_mixed(t, k->x, k->w[0], k->w[1], k->len, k->count);
         if (st != FH_OK)
             return st;
     }
@@ -131,6 +146,7 @@ static inline fh_status fh_tally_push(fh_tally *t, uint64_t w0, uint64_t w1, uin
     k->w[1] = w1;
     k->len = len;
     k->count = count;
+    k->x = x;
     return FH_OK;
 }
 
@@ -207,29 +223,43 @@ static inline fh_status fh_tally_add_n(fh_tally *t, const uint8_t *p, int64_t le
     return fh_tally_push(t, w[0], w[1], (uint64_t)len, count);
 }
 
-/* Add one occurrence of the feature p[0 .. len), FH_TALLY_INLINE bytes readable at p:
- * branch-free for the inline lengths, which vary unpredictably from one n-gram to the
- * next. */
-static inline fh_status fh_tally_add_padded(fh_tally *t, const uint8_t *p, int64_t len)
-{
-    if (len > FH_TALLY_INLINE)
-        return fh_tally_add_long(t, p, len, 1);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* the bytes kept of a word holding bytes 8 * W .. 8 * W + 8 of a feature of N bytes */
+#define FH_TALLY_PADDED 1
+/* fh_tally_keep[n]: the masks keeping the first n (<= FH_TALLY_INLINE) bytes of two words
+ * loaded from memory (the bytes kept of a word holding bytes 8 * W .. 8 * W + 8). */
 #define FH_TALLY_KEEP(N, W)                                                               \
     ((N) >= 8 * (W) + 8 ? ~0ull : (N) <= 8 * (W) ? 0ull : (1ull << (8 * ((N) - 8 * (W)))) - 1)
 #define FH_TALLY_KEEP2(N) {FH_TALLY_KEEP(N, 0), FH_TALLY_KEEP(N, 1)}
-    static const uint64_t keep[FH_TALLY_INLINE + 1][2] = {
-        FH_TALLY_KEEP2(0),  FH_TALLY_KEEP2(1),  FH_TALLY_KEEP2(2),  FH_TALLY_KEEP2(3),
-        FH_TALLY_KEEP2(4),  FH_TALLY_KEEP2(5),  FH_TALLY_KEEP2(6),  FH_TALLY_KEEP2(7),
-        FH_TALLY_KEEP2(8),  FH_TALLY_KEEP2(9),  FH_TALLY_KEEP2(10), FH_TALLY_KEEP2(11),
-        FH_TALLY_KEEP2(12), FH_TALLY_KEEP2(13), FH_TALLY_KEEP2(14), FH_TALLY_KEEP2(15),
-        FH_TALLY_KEEP2(16)};
+static const uint64_t fh_tally_keep[FH_TALLY_INLINE + 1][2] = {
+    FH_TALLY_KEEP2(0),  FH_TALLY_KEEP2(1),  FH_TALLY_KEEP2(2),  FH_TALLY_KEEP2(3),
+    FH_TALLY_KEEP2(4),  FH_TALLY_KEEP2(5),  FH_TALLY_KEEP2(6),  FH_TALLY_KEEP2(7),
+    FH_TALLY_KEEP2(8),  FH_TALLY_KEEP2(9),  FH_TALLY_KEEP2(10), FH_TALLY_KEEP2(11),
+    FH_TALLY_KEEP2(12), FH_TALLY_KEEP2(13), FH_TALLY_KEEP2(14), FH_TALLY_KEEP2(15),
+    FH_TALLY_KEEP2(16)};
 #undef FH_TALLY_KEEP2
 #undef FH_TALLY_KEEP
-    return fh_tally_add_words(t, fh_tally_load8(p) & keep[len][0],
-                              fh_tally_load8(p + 8) & keep[len][1], (uint64_t)len);
 #else
-    return fh_tally_add(t, p, len);
+#define FH_TALLY_PADDED 0
 #endif
+
+/* Add count (>= 1) occurrences of the feature p[0 .. len), FH_TALLY_INLINE bytes readable
+ * at p: branch-free for the inline lengths, which vary unpredictably from one n-gram to
+ * the next. */
+static inline fh_status fh_tally_add_padded_n(fh_tally *t, const uint8_t *p, int64_t len,
+                                              int64_t count)
+{
+    if (len > FH_TALLY_INLINE)
+        return fh_tally_add_long(t, p, len, count);
+#if FH_TALLY_PADDED
+    return fh_tally_push(t, fh_tally_load8(p) & fh_tally_keep[len][0],
+                         fh_tally_load8(p + 8) & fh_tally_keep[len][1], (uint64_t)len, count);
+#else
+    return fh_tally_add_n(t, p, len, count);
+#endif
+}
+
+/* Add one occurrence of the feature p[0 .. len), FH_TALLY_INLINE bytes readable at p. */
+static inline fh_status fh_tally_add_padded(fh_tally *t, const uint8_t *p, int64_t len)
+{
+    return fh_tally_add_padded_n(t, p, len, 1);
 }

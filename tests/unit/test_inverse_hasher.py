@@ -171,6 +171,20 @@ def test_cap_bounds_memory_and_does_not_depend_on_n_jobs():
     assert {t for t, _ in top} <= kept
 
 
+def test_char_wb_words_expanded_once_whatever_n_jobs():
+    # more distinct words than one part of the threads' shared expansion (a few thousand),
+    # seen by several threads: each word's n-grams counted once, as many times as the word
+    docs = TRICKY_DOCUMENTS + ENGLISH
+    params = {"analyzer": "char_wb", "ngram_range": (2, 4)}
+    vec = HashingVectorizer(n_features=2**12, **params)
+    maps = [InverseHasher(vec, max_tokens_per_column=None, n_jobs=n).fit(docs) for n in (1, 2, 3)]
+    assert recorded(maps[1]) == brute_force(params, docs, 2**12, True)
+    dumps = [m._dump() for m in maps]
+    for d in dumps[1:]:
+        for a, b in zip(dumps[0], d, strict=True):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
 def test_partial_fit_merge_pickle_equal_fit():
     vec = HashingVectorizer(n_features=2**8, ngram_range=(1, 2))
     whole = InverseHasher(vec, max_tokens_per_column=None).fit(DOCS)
