@@ -982,14 +982,15 @@ fh_status fh_analysis_settle(fh_analysis *a, const fh_opts *opts, fh_cancel *can
 
 fh_status fh_analysis_absorb(fh_analysis *dst, fh_analysis *src)
 {
-    fh_status st = fh_tally_settle(&src->words);
-    for (int64_t k = 0; st == FH_OK && src->words.n && k < src->words.n_slots; k++) {
+    fh_status st = src ? fh_tally_settle(&src->words) : FH_OK;
+    for (int64_t k = 0; src && st == FH_OK && src->words.n && k < src->words.n_slots; k++) {
         const fh_tally_slot *e = &src->words.slots[k];
         if (e->count)
             st = fh_tally_add_n(&dst->words, fh_tally_bytes(&src->words, e), (int64_t)e->len,
                                 e->count);
     }
-    fh_tally_clear(&src->words);
+    if (src)
+        fh_tally_clear(&src->words);
     fh_status st2 = fh_tally_settle(&dst->words);
     return st != FH_OK ? st : st2;
 }

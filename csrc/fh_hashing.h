@@ -185,9 +185,9 @@ int64_t fh_analysis_pending(const fh_analysis *a);
  * with none. Returns FH_OK, FH_ERR_NOMEM, FH_ERR_OVERFLOW or FH_ERR_CANCELLED. */
 fh_status fh_analysis_settle(fh_analysis *a, const fh_opts *opts, fh_cancel *cancel,
                              fh_tally *tally, int add);
-/* Move the features pending in src to dst (both counted with the same opts), settled: dst
- * then holds them all (ready for fh_analysis_expand), src none. Returns FH_OK, FH_ERR_NOMEM
- * or FH_ERR_OVERFLOW (src is emptied whatever the status). */
+/* Move the features pending in src (NULL: none) to dst (both counted with the same opts),
+ * settled: dst then holds them all (ready for fh_analysis_expand), src none. Returns FH_OK,
+ * FH_ERR_NOMEM or FH_ERR_OVERFLOW (src is emptied whatever the status). */
 fh_status fh_analysis_absorb(fh_analysis *dst, fh_analysis *src);
 /* Add part `part` (0 <= part < n_parts) of the features pending in a, which fh_analysis_absorb
  * settled, to tally, leaving them pending (fh_analysis_settle without add drops them). It

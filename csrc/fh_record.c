@@ -596,6 +596,23 @@ static fh_status record_chunk(rec_thread *th, rec_map *map, const fh_corpus *cor
     return FH_OK;
 }
 
+/* The distinct features a thread's tally holds before it is added to a map, in a run on
+ * n_threads threads (see FH_RECORD_TALLY_MIN). */
+static int64_t tally_limit(int n_threads)
+{
+    int64_t m = ((int64_t)1 << 20) / n_threads;
+    return m < FH_RECORD_TALLY_MIN ? FH_RECORD_TALLY_MIN
+           : m > FH_RECORD_TALLY_MAX ? FH_RECORD_TALLY_MAX
+                                     : m;
+}
+
+/* The map th's tally goes to in a run on n_threads threads: the recorder's for one thread
+ * (no merge after), else th's own. */
+static rec_map *thread_map(fh_recorder *r, rec_thread *th, int n_threads)
+{
+    return n_threads == 1 ? &r->main : &th->t;
+}
+
 /* One run's chunks as a pool job: chunk c's status and first bad row go to cst[c], cbad[c];
  * a thread counts into its own map (slot), or straight into the recorder's map when the
  * run has one thread (no merge after). */
@@ -617,32 +634,36 @@ static void record_item(void *ctx, int64_t c, int slot)
     int64_t lo = c * FH_RECORD_CHUNK_DOCS;
     int64_t hi = lo + FH_RECORD_CHUNK_DOCS < n_docs ? lo + FH_RECORD_CHUNK_DOCS : n_docs;
     job->cbad[c] = -1;
-    int64_t tally_max = ((int64_t)1 << 20) / job->n_threads;
-    tally_max = tally_max < FH_RECORD_TALLY_MIN   ? FH_RECORD_TALLY_MIN
-                : tally_max > FH_RECORD_TALLY_MAX ? FH_RECORD_TALLY_MAX
-                                                  : tally_max;
-    job->cst[c] = record_chunk(th, job->n_threads == 1 ? &job->r->main : &th->t, job->corpus,
-                               job->opts, job->cancel, lo, hi, tally_max, &job->cbad[c]);
+    job->cst[c] = record_chunk(th, thread_map(job->r, th, job->n_threads), job->corpus,
+                               job->opts, job->cancel, lo, hi, tally_limit(job->n_threads),
+                               &job->cbad[c]);
 }
 
-/* The expansion of char_wb's padded words after a run on several threads, as a pool job:
- * every thread's pending words gathered in thread 0's analysis (fh_analysis_absorb), item e
- * expands part e of them into the tally of the thread that runs it, and leaves its status
- * in est[e]. No word is expanded twice (as it would be if each thread expanded its own),
- * and a thread that gets no core leaves its parts to the others. */
+/* The expansion of char_wb's padded words after a run, as a pool job: every thread's
+ * pending words gathered in thread 0's analysis (fh_analysis_absorb), item e expands part
+ * e of them into the tally of the thread that runs it, adds that tally to the thread's map
+ * (thread_map) once it holds more than tally_max features, and leaves its status in
+ * est[e]. No word is expanded twice (as it would be if each thread expanded its own), a
+ * thread that gets no core leaves its parts to the others, and a tally stays within about
+ * tally_max features plus one part's. */
 typedef struct {
     fh_recorder *r;
     const fh_opts *opts;
     fh_cancel *cancel;
     fh_status *est;
-    int64_t n_parts;
+    int64_t n_parts, tally_max;
+    int n_threads;
 } expand_job;
 
 static void expand_item(void *ctx, int64_t e, int slot)
 {
     expand_job *job = ctx;
-    job->est[e] = fh_analysis_expand(job->r->threads[0].a, e, job->n_parts, job->opts,
-                                     job->cancel, &job->r->threads[slot].tally);
+    rec_thread *th = &job->r->threads[slot];
+    fh_status st = fh_analysis_expand(job->r->threads[0].a, e, job->n_parts, job->opts,
+                                      job->cancel, &th->tally);
+    if (st == FH_OK && th->tally.n > job->tally_max)
+        st = tally_drain(thread_map(job->r, th, job->n_threads), &th->tally, 1);
+    job->est[e] = st;
 }
 
 /* The expansion (expand_job) of the first n_threads threads' pending words, in parts of
@@ -652,7 +673,7 @@ static void expand_item(void *ctx, int64_t e, int slot)
 static fh_status expand_pending(fh_recorder *r, int n_threads, const fh_opts *opts,
                                 fh_cancel *cancel)
 {
-    fh_status st = FH_OK;
+    fh_status st = fh_analysis_absorb(r->threads[0].a, NULL);
     for (int k = 1; k < n_threads; k++) {
         fh_status sk = fh_analysis_absorb(r->threads[0].a, r->threads[k].a);
         st = st == FH_OK ? sk : st;
@@ -665,7 +686,7 @@ static fh_status expand_pending(fh_recorder *r, int n_threads, const fh_opts *op
         if (!est) {
             st = FH_ERR_NOMEM;
         } else {
-            expand_job job = {r, opts, cancel, est, n_parts};
+            expand_job job = {r, opts, cancel, est, n_parts, tally_limit(n_threads), n_threads};
             fh_pool_run(n_threads, n_parts, expand_item, &job);
             for (int64_t e = 0; e < n_parts && st == FH_OK; e++)
                 st = est[e];
@@ -821,6 +842,8 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
             }
         }
     }
+    if (st == FH_OK) /* char_wb's words into n-grams */
+        st = expand_pending(r, n_threads, opts, cancel);
     if (n_threads == 1) { /* its tally straight into the recorder's map */
         fh_status dst = thread_drain(&r->threads[0], &r->main, opts, cancel, st == FH_OK);
         st = st == FH_OK ? dst : st;
@@ -832,8 +855,6 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
             for (int k = 0; k < n_threads; k++)
                 (void)thread_drain(&r->threads[k], NULL, opts, cancel, 0);
         } else {
-            if (st == FH_OK)
-                st = expand_pending(r, n_threads, opts, cancel);
             bucket_job bj = {r, opts, cancel, tst, st == FH_OK};
             fh_pool_run(n_threads, n_threads, bucket_item, &bj);
             for (int k = 0; k < n_threads && st == FH_OK; k++)

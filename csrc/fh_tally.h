@@ -51,10 +51,11 @@ typedef struct {
 
 /* An empty tally. */
 void fh_tally_init(fh_tally *t);
-/* Make room for one more entry (doubling the slots). FH_OK or FH_ERR_NOMEM. */
+/* Make room for one more entry (doubling the slots). FH_OK, FH_ERR_NOMEM or
+ * FH_ERR_OVERFLOW (beyond 2**40 slots). */
 fh_status fh_tally_grow(fh_tally *t);
 /* Add the features still on their way (fh_tally_push): n and the slots are complete
- * only after it. FH_OK or FH_ERR_NOMEM. */
+ * only after it. FH_OK, FH_ERR_NOMEM or FH_ERR_OVERFLOW (fh_tally_grow). */
 fh_status fh_tally_settle(fh_tally *t);
 /* Add count occurrences of the long feature p[0 .. len) (FH_TALLY_INLINE < len < 2**32;
  * FH_ERR_OVERFLOW beyond). */

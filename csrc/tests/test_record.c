@@ -279,6 +279,50 @@ static void test_cap_and_trim(void)
     fh_recorder_free(r2);
 }
 
+/* char_wb words with more distinct n-grams than a thread's tally holds before it is added
+ * to a map: the expansion adds its tally midway, and the counts are the same for 1 and 2
+ * threads and with a late pool worker. " w1234567 " has 8 + 7 + ... + 3 = 33 n-grams of
+ * 3 to 8 characters (the fast path's lowest n: 2 or 3), several of them its own. */
+static void test_char_wb_expansion_overflow(void)
+{
+    enum { N = 400000, PER_WORD = 33 };
+    _Static_assert(3 * N / 2 > FH_RECORD_TALLY_MAX, "half the expansion overflows a tally");
+    static char text[(size_t)N * 10 + 1];
+    int64_t at = 0;
+    for (int i = 0; i < N; i++)
+        at += put_word(text + at, 1000000 + i);
+    fh_doc doc;
+    memset(&doc, 0, sizeof doc);
+    doc.mode = FH_DOC_TEXT;
+    doc.text.data = text;
+    doc.text.len = at;
+    doc.text.kind = FH_KIND_UCS1;
+    doc.text.ascii = 1;
+    fh_doc docs[3] = {doc, doc, doc};
+    fh_corpus c = {docs, NULL, 3};
+    const uint32_t nf = 1u << 20;
+    fh_opts o = word_opts(nf, FH_ANALYZER_CHAR_WB, 3, 8);
+    dump d[3];
+    for (int t = 0; t < 3; t++) {
+        fh_recorder *r = NULL;
+        int64_t bad = 0;
+        CHECK(fh_recorder_new(nf, 0, &r) == FH_OK);
+        fh_pool_set_test_delay(t == 2 ? 2000 : 0); /* the last: one late worker */
+        CHECK(fh_recorder_run(r, &c, &o, t == 0 ? 1 : 2, NULL, &bad) == FH_OK);
+        fh_pool_set_test_delay(0);
+        d[t] = take_dump(r);
+        fh_recorder_free(r);
+    }
+    int64_t sum = 0;
+    for (int64_t i = 0; i < d[0].n; i++)
+        sum += d[0].counts[i];
+    CHECK(sum == (int64_t)3 * N * PER_WORD);
+    CHECK(d[0].n > 3 * N);
+    CHECK(dumps_equal(&d[0], &d[1]) && dumps_equal(&d[0], &d[2]));
+    for (int t = 0; t < 3; t++)
+        dump_free(&d[t]);
+}
+
 /* Runs of many distinct features (more than the recorder merges on one thread), several of
  * them so that the map is trimmed between runs when capped: the state after every run is
  * the same for 1, 2 and 3 threads and with a late pool worker; uncapped, the counts add up
@@ -414,6 +458,7 @@ int main(void)
         fh_stopset_free(stop);
     }
     test_cap_and_trim();
+    test_char_wb_expansion_overflow();
     test_parallel_merge(0, 1u << 20);
     test_parallel_merge(3, 1024);
     test_errors_and_cancel();
