@@ -7,10 +7,7 @@
 #pragma once
 #include <stddef.h>
 
-/* n zeroed bytes (calloc's contract, released by fh_free_table with the same n); from
- * 2 MiB on, a mapping of its own, aligned to and asking for transparent huge pages
- * (MADV_HUGEPAGE: honoured where the system leaves huge pages to madvise or always uses
- * them, ignored elsewhere), zeroed page by page at first touch. NULL when out of memory. */
+/* n zeroed bytes (calloc's contract, free() them); from 2 MiB on, aligned to and asking
+ * for transparent huge pages (MADV_HUGEPAGE: honoured where the system leaves huge pages
+ * to madvise or always uses them, ignored elsewhere). NULL when out of memory. */
 void *fh_calloc_table(size_t n);
-/* Release p (NULL: nothing) from fh_calloc_table(n). */
-void fh_free_table(void *p, size_t n);

@@ -57,7 +57,7 @@ static inline const uint8_t *slot_bytes(const rec_table *t, const rec_slot *s)
 
 static void table_free(rec_table *t)
 {
-    fh_free_table(t->slots, (size_t)t->n_slots * sizeof *t->slots);
+    free(t->slots);
     free(t->arena);
     memset(t, 0, sizeof *t);
 }
@@ -76,7 +76,7 @@ static fh_status table_rehash(rec_table *t, int64_t n_slots)
             i = (i + 1) & mask;
         s[i] = t->slots[k];
     }
-    fh_free_table(t->slots, (size_t)t->n_slots * sizeof *t->slots);
+    free(t->slots);
     t->slots = s;
     t->n_slots = n_slots;
     return FH_OK;

@@ -57,7 +57,7 @@ fh_status fh_tally_grow(fh_tally *t)
             i = (i + 1) & mask;
         slots[i] = *s;
     }
-    fh_free_table(old.slots, (size_t)old.n_slots * sizeof *old.slots);
+    free(old.slots);
     return FH_OK;
 }
 
@@ -103,7 +103,7 @@ void fh_tally_clear(fh_tally *t)
 
 void fh_tally_free(fh_tally *t)
 {
-    fh_free_table(t->slots, (size_t)t->n_slots * sizeof *t->slots);
+    free(t->slots);
     free(t->arena);
     fh_tally_init(t);
 }
