@@ -166,6 +166,15 @@ def format_threads(groups):
     if limit:
         lines += ["", "time of tokenizing and hashing alone, and of the kernel, / transform"]
         lines += limit
+    explain = []
+    for group in sorted(groups):
+        for b in sorted(groups[group], key=lambda b: b["name"]):
+            ratio = b.get("extra_info", {}).get("record_over_transform")
+            if ratio is not None:
+                explain.append(f"  {group[len('explain | '):]:<36} {b['name']:<12} {ratio:>5.2f}x")
+    if explain:
+        lines += ["", "recording / transform, medians of alternated rounds (target <= 2x)"]
+        lines += explain
     return lines
 
 
