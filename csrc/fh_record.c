@@ -4,9 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if !defined(__STDC_NO_ATOMICS__)
-#include <stdatomic.h>
-#endif
 
 #include "fh_buf.h"
 #include "fh_csr.h"
@@ -423,89 +420,40 @@ static sort_rec *sorted_entries(const fh_recorder *r)
 }
 
 /* Nonzero unless r certainly has no column with more than max_tokens features: counted in
- * a dense array of counters when the columns are not many more than the features (then
- * no sort is needed when nothing is over the cap); else 1 (sort and see). The parts of the
- * map are counted as a pool job on up to n_threads threads, with atomic counters: a
- * column is over the cap once an addition finds max_tokens there (whatever the order of
- * the additions, and whether or not a counter later wraps around). */
-#if !defined(__STDC_NO_ATOMICS__)
-typedef _Atomic uint16_t cap_counter;
-static inline uint16_t cap_add(cap_counter *c, int shared)
-{
-    if (shared)
-        return atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-    uint16_t v = atomic_load_explicit(c, memory_order_relaxed);
-    atomic_store_explicit(c, (uint16_t)(v + 1), memory_order_relaxed);
-    return v;
-}
-#define FH_CAP_ADD(c) cap_add((c), job->shared)
-#define FH_CAP_OVER(job) atomic_load_explicit(&(job)->over, memory_order_relaxed)
-#define FH_CAP_SET_OVER(job) atomic_store_explicit(&(job)->over, 1, memory_order_relaxed)
-#else /* no C11 atomics: one thread */
-typedef uint16_t cap_counter;
-#define FH_CAP_ADD(c) ((*(c))++)
-#define FH_CAP_OVER(job) ((job)->over)
-#define FH_CAP_SET_OVER(job) ((job)->over = 1)
-#endif
-
-typedef struct {
-    const fh_recorder *r;
-    cap_counter *per_col;
-#if !defined(__STDC_NO_ATOMICS__)
-    atomic_int over;
-#else
-    int over;
-#endif
-    int shared; /* several threads: atomic additions (else a load and a store) */
-} cap_job;
-
-static void cap_item(void *ctx, int64_t q, int slot)
-{
-    cap_job *job = ctx;
-    const rec_table *t = &job->r->main.part[q];
-    const uint16_t cap = (uint16_t)job->r->max_tokens;
-    (void)slot;
-    for (int64_t k = 0; k < t->n_slots; k++) {
-        if (!t->slots[k].count)
-            continue;
-        if ((k & 4095) == 0 && FH_CAP_OVER(job))
-            return;
-        if ((uint16_t)FH_CAP_ADD(&job->per_col[column_of(job->r, t->slots[k].h)]) == cap)
-            FH_CAP_SET_OVER(job);
-    }
-}
-
-static int maybe_over_cap(const fh_recorder *r, int n_threads)
+ * a dense array of saturating counters when the columns are not many more than the
+ * features (then no sort is needed when nothing is over the cap); else 1 (sort and see). */
+static int maybe_over_cap(const fh_recorder *r)
 {
     const int64_t n_tokens = map_n(&r->main);
     int64_t n = n_tokens > FH_RECORD_MIN_TRIM ? n_tokens : FH_RECORD_MIN_TRIM;
     if ((int64_t)r->n_features > 64 * n || r->max_tokens >= UINT16_MAX)
         return 1;
-#if defined(__STDC_NO_ATOMICS__)
-    n_threads = 1;
-#endif
-    n_threads = n_tokens < FH_RECORD_PARALLEL_MERGE ? 1 : n_threads;
-    cap_job job = {r, calloc(r->n_features, sizeof(cap_counter)), 0, n_threads > 1};
-    if (!job.per_col)
+    uint16_t *per_col = calloc(r->n_features, sizeof *per_col);
+    if (!per_col)
         return 1;
-    fh_pool_run(n_threads, FH_RECORD_PARTS, cap_item, &job);
-    free((void *)job.per_col);
-    return FH_CAP_OVER(&job) != 0;
+    int over = 0;
+    for (int q = 0; q < FH_RECORD_PARTS && !over; q++) {
+        const rec_table *t = &r->main.part[q];
+        for (int64_t k = 0; k < t->n_slots && !over; k++) {
+            if (!t->slots[k].count)
+                continue;
+            uint16_t *c = &per_col[column_of(r, t->slots[k].h)];
+            *c += *c < UINT16_MAX;
+            over = *c > r->max_tokens;
+        }
+    }
+    free(per_col);
+    return over;
 }
 
-/* fh_recorder_trim, its check counted on up to n_threads threads. */
-static fh_status trim_on(fh_recorder *r, int n_threads);
-
-fh_status fh_recorder_trim(fh_recorder *r) { return trim_on(r, 1); }
-
-static fh_status trim_on(fh_recorder *r, int n_threads)
+fh_status fh_recorder_trim(fh_recorder *r)
 {
     fh_status st = FH_ERR_NOMEM;
     rec_map kept;
     memset(&kept, 0, sizeof kept);
     if (r->max_tokens == 0)
         return FH_OK;
-    if (!maybe_over_cap(r, n_threads)) {
+    if (!maybe_over_cap(r)) {
         r->kept_at_trim = map_n(&r->main);
         return FH_OK;
     }
@@ -931,7 +879,7 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
         if (limit < FH_RECORD_MIN_TRIM)
             limit = FH_RECORD_MIN_TRIM;
         if (map_n(&r->main) > limit)
-            st = trim_on(r, n_threads);
+            st = fh_recorder_trim(r);
     }
 cleanup:
     free(cst);
