@@ -226,6 +226,19 @@ static int64_t put_word(char *p, int i)
     return n + 2;
 }
 
+/* A document of the ASCII text p[0 .. len). */
+static fh_doc ascii_doc(const char *p, int64_t len)
+{
+    fh_doc doc;
+    memset(&doc, 0, sizeof doc);
+    doc.mode = FH_DOC_TEXT;
+    doc.text.data = p;
+    doc.text.len = len;
+    doc.text.kind = FH_KIND_UCS1;
+    doc.text.ascii = 1;
+    return doc;
+}
+
 /* Many distinct features in few columns: trimmed while recording, at most the cap kept.
  * More distinct features in one document than a thread's tally holds before it is added
  * to the map (FH_RECORD_TALLY_MAX at most). */
@@ -237,13 +250,7 @@ static void test_cap_and_trim(void)
     int64_t at = 0;
     for (int i = 0; i < N; i++)
         at += put_word(text + at, i);
-    fh_doc doc;
-    memset(&doc, 0, sizeof doc);
-    doc.mode = FH_DOC_TEXT;
-    doc.text.data = text;
-    doc.text.len = at;
-    doc.text.kind = FH_KIND_UCS1;
-    doc.text.ascii = 1;
+    fh_doc doc = ascii_doc(text, at);
     fh_doc docs[2] = {doc, doc};
     fh_corpus c = {docs, NULL, 2};
     fh_opts o = word_opts(100, FH_ANALYZER_WORD, 1, 1);
@@ -291,13 +298,7 @@ static void test_char_wb_expansion_overflow(void)
     int64_t at = 0;
     for (int i = 0; i < N; i++)
         at += put_word(text + at, 1000000 + i);
-    fh_doc doc;
-    memset(&doc, 0, sizeof doc);
-    doc.mode = FH_DOC_TEXT;
-    doc.text.data = text;
-    doc.text.len = at;
-    doc.text.kind = FH_KIND_UCS1;
-    doc.text.ascii = 1;
+    fh_doc doc = ascii_doc(text, at);
     fh_doc docs[3] = {doc, doc, doc};
     fh_corpus c = {docs, NULL, 3};
     const uint32_t nf = 1u << 20;
@@ -340,12 +341,7 @@ static void test_parallel_merge(int64_t max_tokens, uint32_t nf)
             x = x * 1103515245u + 12345u; /* a fixed pseudo-random sequence */
             at += put_word(text + at, (int)((x >> 8) % 200000u));
         }
-        memset(&docs[i], 0, sizeof docs[i]);
-        docs[i].mode = FH_DOC_TEXT;
-        docs[i].text.data = text + start;
-        docs[i].text.len = at - start;
-        docs[i].text.kind = FH_KIND_UCS1;
-        docs[i].text.ascii = 1;
+        docs[i] = ascii_doc(text + start, at - start);
     }
     fh_opts o = word_opts(nf, FH_ANALYZER_WORD, 1, 1);
     const int threads[4] = {1, 2, 3, 2};
