@@ -288,14 +288,20 @@ static fh_status drop_add(drop_map *d, uint32_t col, int64_t tokens, int64_t cou
 
 /* ---------------------------------------------------------------- the recorder */
 
+/* After a run on several threads, each thread's tally is hashed and listed by part in this
+ * many ranges of its slots, each a pool item: a descheduled thread holds up one range. */
+#define FH_RECORD_RANGES 16
+
 typedef struct {
     rec_map t;
     fh_analysis *a;
     fh_tally tally;
-    /* after a run on several threads (tally_bucket): the tally's used slots by the part of
-     * their hash, part q at order[start[q] .. start[q + 1]) */
+    /* after a run on several threads (bucket_job): the tally's used slots by the part of
+     * their hash, part q at order[start[q] .. start[q + 1]); at[j][q]: where range j's
+     * slots of part q go next */
     int64_t *order, cap_order;
     int64_t start[FH_RECORD_PARTS + 1];
+    int64_t at[FH_RECORD_RANGES][FH_RECORD_PARTS];
 } rec_thread;
 
 struct fh_recorder {
@@ -697,59 +703,115 @@ static fh_status expand_pending(fh_recorder *r, int n_threads, const fh_opts *op
     return st != FH_OK ? st : sd;
 }
 
-/* After a run on several threads: th's pending features settled into its tally, the murmur3
- * hash of each used slot kept in the slot (h), and the slots listed by the part of their
- * hash (th->order, th->start), for merge_item to add part q of every tally to part q of
- * the recorder's map. */
-static fh_status tally_bucket(rec_thread *th, const fh_opts *opts, fh_cancel *cancel)
+/* The slots of range j of th's tally. */
+static void range_of(const rec_thread *th, int j, int64_t *lo, int64_t *hi)
 {
+    const int64_t n = th->tally.n_slots;
+    *lo = n * j / FH_RECORD_RANGES;
+    *hi = n * (j + 1) / FH_RECORD_RANGES;
+}
+
+/* After a run on several threads, the tallies listed by the part of their hashes, for
+ * merge_item to add part q of every tally to part q of the recorder's map, as two pool
+ * jobs of FH_RECORD_RANGES items per thread (thread item / FH_RECORD_RANGES, range item %
+ * FH_RECORD_RANGES): pass 0 keeps the murmur3 hash of each used slot in the slot (h) and
+ * counts the range's slots of each part (at); pass 1, once at holds where each range's
+ * part goes in th->order, puts the slots there. */
+typedef struct {
+    fh_recorder *r;
+    int pass;
+} bucket_job;
+
+static void bucket_item(void *ctx, int64_t item, int slot)
+{
+    bucket_job *job = ctx;
+    rec_thread *th = &job->r->threads[item / FH_RECORD_RANGES];
+    const int j = (int)(item % FH_RECORD_RANGES);
     fh_tally *t = &th->tally;
-    int64_t at[FH_RECORD_PARTS + 1] = {0};
-    memset(th->start, 0, sizeof th->start);
-    fh_status st = fh_analysis_settle(th->a, opts, cancel, t, 1);
-    if (st == FH_OK)
-        st = fh_tally_settle(t);
-    if (st != FH_OK || t->n == 0)
-        return st;
-    FH_GROW(th->order, th->cap_order, t->n, 1024, return FH_ERR_NOMEM);
-    for (int64_t k = 0; k < t->n_slots; k++) {
-        fh_tally_slot *e = &t->slots[k];
-        if (e->count) {
-            e->h = fh_tally_hash(t, e);
-            at[(e->h >> (32 - FH_RECORD_PART_BITS)) + 1]++;
+    int64_t lo, hi;
+    (void)slot;
+    range_of(th, j, &lo, &hi);
+    int64_t *at = th->at[j];
+    if (job->pass == 0) {
+        memset(at, 0, sizeof th->at[j]);
+        for (int64_t k = lo; k < hi; k++) {
+            fh_tally_slot *e = &t->slots[k];
+            if (e->count) {
+                e->h = fh_tally_hash(t, e);
+                at[e->h >> (32 - FH_RECORD_PART_BITS)]++;
+            }
         }
+    } else {
+        for (int64_t k = lo; k < hi; k++)
+            if (t->slots[k].count)
+                th->order[at[t->slots[k].h >> (32 - FH_RECORD_PART_BITS)]++] = k;
     }
-    for (int q = 0; q < FH_RECORD_PARTS; q++)
-        at[q + 1] += at[q];
-    memcpy(th->start, at, sizeof th->start);
-    for (int64_t k = 0; k < t->n_slots; k++)
-        if (t->slots[k].count)
-            th->order[at[t->slots[k].h >> (32 - FH_RECORD_PART_BITS)]++] = k;
+}
+
+/* Room in th->order for every used slot of th's tally. */
+static fh_status order_reserve(rec_thread *th)
+{
+    FH_GROW(th->order, th->cap_order, th->tally.n, 1024, return FH_ERR_NOMEM);
     return FH_OK;
 }
 
-/* The tallies after a run on several threads as a pool job: item k runs tally_bucket on
- * thread k (when add is nonzero; else drops its tally and pending features) and leaves its
- * status in tst[k]. */
+/* The bucket_job passes over the first n_threads threads, their pending features and
+ * tallies settled first. */
+static fh_status bucket_tallies(fh_recorder *r, int n_threads, const fh_opts *opts,
+                                fh_cancel *cancel)
+{
+    fh_status st = FH_OK;
+    int64_t entries = 0;
+    for (int k = 0; k < n_threads && st == FH_OK; k++) {
+        rec_thread *th = &r->threads[k];
+        st = fh_analysis_settle(th->a, opts, cancel, &th->tally, 1);
+        if (st == FH_OK)
+            st = fh_tally_settle(&th->tally);
+        if (st == FH_OK)
+            st = order_reserve(th);
+        entries += th->tally.n;
+    }
+    if (st != FH_OK)
+        return st;
+    const int64_t n_items = (int64_t)n_threads * FH_RECORD_RANGES;
+    const int team = entries < FH_RECORD_PARALLEL_MERGE ? 1 : n_threads;
+    bucket_job job = {r, 0};
+    fh_pool_run(team, n_items, bucket_item, &job);
+    for (int k = 0; k < n_threads; k++) { /* part by part, range by range */
+        rec_thread *th = &r->threads[k];
+        int64_t at = 0;
+        for (int q = 0; q < FH_RECORD_PARTS; q++) {
+            th->start[q] = at;
+            for (int j = 0; j < FH_RECORD_RANGES; j++) {
+                const int64_t c = th->at[j][q];
+                th->at[j][q] = at;
+                at += c;
+            }
+        }
+        th->start[FH_RECORD_PARTS] = at;
+    }
+    job.pass = 1;
+    fh_pool_run(team, n_items, bucket_item, &job);
+    return FH_OK;
+}
+
+/* The tallies emptied (and pending features dropped) after a run on several threads, as a
+ * pool job: item k empties thread k's. */
 typedef struct {
     fh_recorder *r;
     const fh_opts *opts;
     fh_cancel *cancel;
-    fh_status *tst;
-    int add;
-} bucket_job;
+} clear_job;
 
-static void bucket_item(void *ctx, int64_t k, int slot)
+static void clear_item(void *ctx, int64_t k, int slot)
 {
-    bucket_job *job = ctx;
-    rec_thread *th = &job->r->threads[k];
+    clear_job *job = ctx;
     (void)slot;
-    job->tst[k] = job->add ? tally_bucket(th, job->opts, job->cancel)
-                           : thread_drain(th, NULL, job->opts, job->cancel, 0);
+    (void)thread_drain(&job->r->threads[k], NULL, job->opts, job->cancel, 0);
 }
 
 /* The merge after a run as a pool job: item q adds part q of the first n_threads threads'
- * maps and tallies (tally_bucket), in thread order, to part q of the recorder's map (when
+ * maps and tallies (bucket_tallies), in thread order, to part q of the recorder's map (when
  * add is nonzero), empties the maps' parts, and leaves its status in pst[q]. The parts
  * are disjoint: any schedule gives the same map. */
 typedef struct {
@@ -848,18 +910,9 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
         fh_status dst = thread_drain(&r->threads[0], &r->main, opts, cancel, st == FH_OK);
         st = st == FH_OK ? dst : st;
     } else { /* the threads' maps and tallies into the recorder's, part by part */
-        fh_status *tst = malloc(sizeof *tst * (size_t)n_threads);
         fh_status pst[FH_RECORD_PARTS];
-        if (!tst) {
-            st = st == FH_OK ? FH_ERR_NOMEM : st;
-            for (int k = 0; k < n_threads; k++)
-                (void)thread_drain(&r->threads[k], NULL, opts, cancel, 0);
-        } else {
-            bucket_job bj = {r, opts, cancel, tst, st == FH_OK};
-            fh_pool_run(n_threads, n_threads, bucket_item, &bj);
-            for (int k = 0; k < n_threads && st == FH_OK; k++)
-                st = tst[k];
-        }
+        if (st == FH_OK)
+            st = bucket_tallies(r, n_threads, opts, cancel);
         int64_t entries = 0;
         for (int k = 0; k < n_threads; k++)
             entries += map_n(&r->threads[k].t) + r->threads[k].tally.n;
@@ -868,11 +921,8 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
                     merge_item, &mj);
         for (int q = 0; q < FH_RECORD_PARTS && st == FH_OK; q++)
             st = pst[q];
-        if (tst) { /* the tallies emptied, on the threads */
-            bucket_job cj = {r, opts, cancel, tst, 0};
-            fh_pool_run(n_threads, n_threads, bucket_item, &cj);
-            free(tst);
-        }
+        clear_job cj = {r, opts, cancel}; /* the tallies emptied, on the threads */
+        fh_pool_run(n_threads, n_threads, clear_item, &cj);
     }
     if (st == FH_OK && r->max_tokens > 0) {
         int64_t limit = 2 * r->kept_at_trim;
