@@ -692,7 +692,11 @@ static fh_status expand_pending(fh_recorder *r, int n_threads, const fh_opts *op
         if (!est) {
             st = FH_ERR_NOMEM;
         } else {
-            expand_job job = {r, opts, cancel, est, n_parts, tally_limit(n_threads), n_threads};
+            /* checked after each part: a tally is added to its map past 5/4 of the limit,
+             * so that with a part's additions it still fits the slots of a tally at the
+             * limit (twice the limit, filled to 3/4 at most before they double) */
+            const int64_t tally_max = tally_limit(n_threads) + tally_limit(n_threads) / 4;
+            expand_job job = {r, opts, cancel, est, n_parts, tally_max, n_threads};
             fh_pool_run(n_threads, n_parts, expand_item, &job);
             for (int64_t e = 0; e < n_parts && st == FH_OK; e++)
                 st = est[e];
