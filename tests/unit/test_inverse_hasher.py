@@ -185,6 +185,28 @@ def test_char_wb_words_expanded_once_whatever_n_jobs():
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
+def test_char_wb_shared_expansion_on_every_plane():
+    # thousands of distinct words of code points from every plane, with NUL and other
+    # controls, combining marks, bidi controls and special casings: several parts of the
+    # shared expansion, on the UCS-1, UCS-2 and UCS-4 counting paths
+    rng = np.random.default_rng(7)
+    pool = (
+        list("abcxyz\x00\x07\x1b\u0301\u0308\u200f\u202e\u00df\u0130\u03a3\ufb01")
+        + [chr(c) for c in rng.integers(0x100, 0xD800, 40)]
+        + [chr(c) for c in rng.integers(0xE000, 0x10000, 20)]
+        + [chr(c) for c in rng.integers(0x10000, 0x110000, 20)]
+    )
+    pool = [c for c in pool if not c.isspace()]
+    words = {"".join(rng.choice(pool, rng.integers(1, 9))) for _ in range(12000)}
+    words = sorted(words)
+    docs = [" ".join(words[i : i + 40]) for i in range(0, len(words), 40)]
+    docs += [" ".join(w for w in words[:600] if w.isascii())]  # an ASCII document too
+    params = {"analyzer": "char_wb", "ngram_range": (2, 4)}
+    vec = HashingVectorizer(n_features=2**10, **params)
+    maps = [InverseHasher(vec, max_tokens_per_column=None, n_jobs=n).fit(docs) for n in (1, 2)]
+    assert recorded(maps[1]) == recorded(maps[0]) == brute_force(params, docs, 2**10, True)
+
+
 def test_partial_fit_merge_pickle_equal_fit():
     vec = HashingVectorizer(n_features=2**8, ngram_range=(1, 2))
     whole = InverseHasher(vec, max_tokens_per_column=None).fit(DOCS)
