@@ -21,6 +21,13 @@ medians in ``extra_info["record_over_transform"]``: the figure to judge the targ
 
 Configurations: the default words, word n-grams (1, 2), ``char_wb`` (2, 4), ``char``
 (2, 5); the multilingual corpus (default words, ``char_wb``) when babel is present.
+
+Groups ``threads | record <corpus> <configuration> | <load>``: recording with ``n_jobs=1``
+(``fasthash[1]``) and ``n_jobs=None`` (``fasthash[all]``), idle and beside one busy
+process (``fasthash.utils._busy.BusyProcesses``), for the configurations whose recording
+has the most work after the threads count (multilingual ``char_wb``, English ``char``).
+Named like ``bench/test_bench_hashing.py``'s ``threads`` groups, so that ``report.py``
+prints ``n_jobs=None``'s speed over ``n_jobs=1``'s (the target: never below 1).
 """
 
 import os
@@ -30,6 +37,7 @@ import time
 import pytest
 
 import fasthash
+from fasthash.utils._busy import BusyProcesses
 from fasthash.utils._threads import effective_n_jobs
 
 MB = 1e6
@@ -85,3 +93,27 @@ def test_explain(benchmark, corpora, case, jobs, kind):
     benchmark.extra_info["record_over_transform"] = round(
         statistics.median(times["record"]) / statistics.median(times["transform"]), 3
     )
+
+
+LOADS = {"idle": 0, "1 busy": 1}
+LOAD_CASES = [("multilingual", "char_wb(2,4)"), ("english", "char(2,5)")]
+
+
+@pytest.mark.parametrize("impl", ["fasthash[1]", "fasthash[all]"])
+@pytest.mark.parametrize("load", list(LOADS))
+@pytest.mark.parametrize("case", LOAD_CASES, ids=[f"{c}-{n}" for c, n in LOAD_CASES])
+def test_record_under_load(benchmark, corpora, case, load, impl):
+    corpus_name, config = case
+    corpus = corpora(corpus_name)
+    n_jobs = 1 if impl == "fasthash[1]" else None
+    benchmark.group = f"threads | record {corpus_name} {config} | {load}"
+    _info(benchmark, corpus, n_jobs)
+    benchmark.extra_info.update(implementation=impl, load=load, busy_processes=LOADS[load])
+    vec = fasthash.HashingVectorizer(**CONFIGS[config])
+
+    def record():
+        return fasthash.InverseHasher(vec, n_jobs=n_jobs).fit(corpus.docs)
+
+    with BusyProcesses(LOADS[load]):
+        inv = benchmark.pedantic(record, rounds=ROUNDS, warmup_rounds=1)
+    assert inv.n_documents_ == len(corpus.docs)
