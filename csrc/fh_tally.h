@@ -203,16 +203,6 @@ static inline void fh_tally_load(const uint8_t *p, int64_t len, uint64_t w[2])
 #endif
 }
 
-/* Add one occurrence of the feature p[0 .. len), reading only those bytes. */
-static inline fh_status fh_tally_add(fh_tally *t, const uint8_t *p, int64_t len)
-{
-    if (len > FH_TALLY_INLINE)
-        return fh_tally_add_long(t, p, len, 1);
-    uint64_t w[2];
-    fh_tally_load(p, len, w);
-    return fh_tally_add_words(t, w[0], w[1], (uint64_t)len);
-}
-
 /* Add count (>= 1) occurrences of the feature p[0 .. len), reading only those bytes. */
 static inline fh_status fh_tally_add_n(fh_tally *t, const uint8_t *p, int64_t len,
                                        int64_t count)
@@ -222,6 +212,12 @@ static inline fh_status fh_tally_add_n(fh_tally *t, const uint8_t *p, int64_t le
     uint64_t w[2];
     fh_tally_load(p, len, w);
     return fh_tally_push(t, w[0], w[1], (uint64_t)len, count);
+}
+
+/* Add one occurrence of the feature p[0 .. len), reading only those bytes. */
+static inline fh_status fh_tally_add(fh_tally *t, const uint8_t *p, int64_t len)
+{
+    return fh_tally_add_n(t, p, len, 1);
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
