@@ -26,6 +26,15 @@
 #define F_SAME (1u << 5)      /* its own lowercase */
 #define F_SURROGATE (1u << 6) /* a lone surrogate (so is its lowercase) */
 
+/* Flat-table bits beside the UTF-8 bytes and their length (FH_UF_LEN_SHIFT), which keep
+ * the places they have in fh_u_flat_lower / fh_u_flat_keep. */
+#define PF_CLASS (1u << 24)    /* in C */
+#define PF_WORD (1u << 25)     /* in W */
+#define PF_BYTES 0xC0FFFFFFu   /* the bytes and their number */
+#if FH_UF_SPECIAL != (1u << 26) || FH_UF_LEN_SHIFT != 30
+#error "the pattern's flat table assumes the layout of fh_u_flat_lower"
+#endif
+
 #define N_BLOCKS 0x1100 /* blocks of 256 code points below U+110000 */
 #define HASH_SLOTS 8192 /* > N_BLOCKS, a power of two */
 
@@ -231,6 +240,8 @@ struct fh_pattern {
     int run_word;     /* FH_SCAN_RUNS with anchors: W of every class character (0 or 1) */
     int ascii_caseless; /* no ASCII letter is in the class: lowering ASCII text changes no
                            token and no class test */
+    uint32_t *flat[2];  /* FH_SCAN_RUNS: per BMP code point, [0] as it is, [1] lowercased:
+                           the UTF-8 bytes, PF_CLASS, PF_WORD, or FH_UF_SPECIAL alone */
 };
 
 static uint64_t load_word(const uint8_t *bits, int64_t w)
@@ -253,6 +264,28 @@ static int class_in_word(const uint8_t *c, const uint8_t *w, int *equal)
         *equal &= x == y;
     }
     return inside ? 1 : outside ? 0 : -1;
+}
+
+/* p->flat (see stream_runs): fh_u_flat_keep's and fh_u_flat_lower's bytes, with the
+ * pattern's sets in place of their classes; special as there (a code point whose form is
+ * not one code point, the capital sigma lowered, the surrogates), so never in the class. */
+static fh_status flat_init(fh_pattern *p)
+{
+    for (int lower = 0; lower < 2; lower++) {
+        const uint32_t *u = lower ? fh_u_flat_lower : fh_u_flat_keep;
+        const unsigned fc = lower ? F_LCLASS : F_CLASS, fw = lower ? F_LWORD : F_WORD;
+        uint32_t *flat = malloc(0x10000 * sizeof *flat);
+        if (!flat)
+            return FH_ERR_NOMEM;
+        p->flat[lower] = flat;
+        for (uint32_t cp = 0; cp < 0x10000; cp++) {
+            unsigned f = table_get_bmp(&p->table, cp);
+            flat[cp] = u[cp] & FH_UF_SPECIAL
+                           ? FH_UF_SPECIAL
+                           : (u[cp] & PF_BYTES) | (f & fc ? PF_CLASS : 0) | (f & fw ? PF_WORD : 0);
+        }
+    }
+    return FH_OK;
 }
 
 fh_status fh_pattern_new(const fh_pattern_spec *spec, fh_pattern **out)
@@ -283,6 +316,10 @@ fh_status fh_pattern_new(const fh_pattern_spec *spec, fh_pattern **out)
         if (equal) /* a maximal run of W always begins and ends at a boundary */
             p->b1 = p->b2 = 0;
     }
+    if (p->scanner == FH_SCAN_RUNS && flat_init(p) != FH_OK) {
+        fh_pattern_free(p);
+        return FH_ERR_NOMEM;
+    }
     /* 'A'..'Z' (0x41..0x5A) and 'a'..'z' (0x61..0x7A): bits 1..26 and 33..58 of word 1 */
     const uint64_t letters = (0x3FFFFFFull << 1) | (0x3FFFFFFull << 33);
     p->ascii_caseless = (p->cls_ascii.bits[1] & letters) == 0;
@@ -294,6 +331,8 @@ void fh_pattern_free(fh_pattern *p)
 {
     if (!p)
         return;
+    free(p->flat[0]);
+    free(p->flat[1]);
     free(p->table.blocks);
     free(p->table.bmp);
     free(p);
@@ -701,90 +740,195 @@ static fh_status put_token(text_view *t, int64_t a, int64_t b, int64_t *tc_blk)
 
 /* ---------------------------------------------------------------- scanners */
 
-/* FH_SCAN_RUNS on code units, in one pass (the class test, the anchors' word tests and the
- * UTF-8 of the tokens from one table load per code point), for units of type T, read
- * through the lowered flags when LOWER. Polls every FH_POLL_ITEMS units. Returns
- * FH_ERR_BADARG when LOWER meets a code point that does not lowercase to one code point
- * (the caller drops the tokens found so far and prepares the text). */
-#define STREAM_RUN_END(WAFTER)                                                            \
-    do {                                                                                  \
-        int keep_ = run >= m && (!b1 || wbefore != rw) && (!b2 || (WAFTER) != rw);        \
-        if (keep_) {                                                                      \
-            int64_t kept_ = tb->n;                                                        \
-            fh_status st_ = add_token(tb, start, len - start, t->stop, sur != 0);         \
-            if (st_ != FH_OK)                                                             \
-                return st_;                                                               \
-            if (tb->n > kept_)                                                            \
-                out[len++] = ' '; /* separates it from the next token */                  \
-            else                                                                          \
-                len = start;                                                              \
-        } else {                                                                          \
-            len = start;                                                                  \
+/* FH_SCAN_RUNS on code units, in one pass, as the word tokenizers of fh_tokenize.c run:
+ * a code point of the BMP takes one load of the pattern's flat table (p->flat), which
+ * gives the UTF-8 bytes of the code point (LOWER: of its lowercase), whether that is in
+ * the class C and whether it is a word character, so a run of class characters is copied
+ * by a loop that does nothing else. The code points the table does not describe (astral
+ * ones, lone surrogates and, LOWER, those lowercasing to several code points or by context:
+ * U+0130, the capital sigma) take the general path, out of line, one position of the
+ * lowered text at a time. A run ends in a token when it has at least m positions and the
+ * anchors hold at its ends: \b before it iff the position before it, none outside the
+ * text, is a word character unlike run_word, and after it likewise (no \b falls inside a
+ * run: C is inside W or outside it). Tokens are kept, hashed (in batches of spans with
+ * BATCH) or counted as FH_END_RUN does. Polls every FH_POLL_ITEMS units. */
+
+
+/* Word flag (F_WORD) of the last code point code unit s[i] becomes (lowered with LOWER). */
+#define DEFINE_WORD_AT(NAME, T, SIGMA)                                                    \
+    static int NAME(const fh_pattern *p, const T *s, int64_t n, int64_t i, int lower)    \
+    {                                                                                     \
+        uint32_t cp = s[i];                                                               \
+        unsigned f = table_get_any(&p->table, cp);                                        \
+        if (!lower)                                                                       \
+            return (f & F_WORD) != 0;                                                     \
+        if (!(f & F_COMPLEX))                                                             \
+            return (f & F_LWORD) != 0;                                                    \
+        if (cp == 0x3A3)                                                                  \
+            cp = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                                        \
+        else {                                                                            \
+            const fh_u_record *r = fh_u_rec(cp);                                          \
+            cp = fh_u_lower_ext[r->lower + r->nlower - 1];                                \
         }                                                                                 \
-        run = 0;                                                                          \
-        sur = 0;                                                                          \
+        return (table_get_any(&p->table, cp) & F_WORD) != 0;                              \
+    }
+DEFINE_WORD_AT(word_at_1, uint8_t, final_sigma_1)
+DEFINE_WORD_AT(word_at_2, uint16_t, final_sigma_2)
+DEFINE_WORD_AT(word_at_4, uint32_t, final_sigma_4)
+
+/* A run that fails its anchors is dropped as a short one is (m >= 1). */
+#define PAT_END_RUN(WAFTER)                                                               \
+    do {                                                                                  \
+        if ((b1 && wbefore == rw) || (b2 && (WAFTER) == rw))                              \
+            run = 0;                                                                      \
+        FH_END_RUN();                                                                     \
     } while (0)
 
-#define DEFINE_STREAM_RUNS(NAME, T, GET, LOWER)                                           \
+#define DEFINE_STREAM_RUNS(NAME, T, SIGMA, WORD_AT, LOWER, BATCH)                         \
+    /* The positions code unit s[i] becomes, each joining the run or ending it. */        \
+    static FH_NOINLINE fh_status NAME##_general(fh_wstate *w, int *wbefore_io,            \
+                                                const fh_pattern *p, const text_view *t,  \
+                                                int64_t i)                                \
+    {                                                                                     \
+        uint8_t *out;                                                                     \
+        int64_t len, start, run, ntok, cap_tok, nspan;                                    \
+        uint32_t *hash;                                                                   \
+        int sur;                                                                          \
+        FH_WSTATE_LOAD(w);                                                                \
+        fh_tokbuf *tb = t->tb;                                                            \
+        const fh_stopset *stop = t->stop;                                                 \
+        const T *s = t->data;                                                             \
+        const int64_t n = t->n, minlen = p->min;                                          \
+        const int b1 = p->b1, b2 = p->b2, rw = p->run_word;                               \
+        const int fast = tb->hash_only && !stop, batch_ = BATCH;                          \
+        int wbefore = *wbefore_io;                                                        \
+        uint32_t cp = s[i], x[3];                                                         \
+        int nx = 1;                                                                       \
+        x[0] = cp;                                                                        \
+        if (LOWER && cp == 0x3A3) {                                                       \
+            x[0] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u; /* by context */                     \
+        } else if (LOWER) {                                                               \
+            const fh_u_record *r = fh_u_rec(cp);                                          \
+            if (r->nlower == 1)                                                           \
+                x[0] = (uint32_t)((int32_t)cp + r->lower);                                \
+            else                                                                          \
+                for (nx = 0; nx < r->nlower; nx++)                                        \
+                    x[nx] = fh_u_lower_ext[r->lower + nx];                                \
+        }                                                                                 \
+        for (int k = 0; k < nx; k++) {                                                    \
+            unsigned f = table_get_any(&p->table, x[k]); /* of the lowered code point */  \
+            if (f & F_CLASS) {                                                            \
+                if (run == 0) {                                                           \
+                    start = len;                                                          \
+                    wbefore = k > 0 ? (table_get_any(&p->table, x[k - 1]) & F_WORD) != 0  \
+                                    : i > 0 && WORD_AT(p, s, n, i - 1, LOWER);            \
+                }                                                                         \
+                sur |= x[k] - 0xD800u < 0x800u;                                           \
+                len += fh_put_utf8(out + len, x[k]);                                      \
+                run++;                                                                    \
+            } else if (run) {                                                             \
+                PAT_END_RUN((f & F_WORD) != 0);                                           \
+            }                                                                             \
+        }                                                                                 \
+        *wbefore_io = wbefore;                                                            \
+        FH_WSTATE_SAVE(w);                                                                \
+        return FH_OK;                                                                     \
+    }                                                                                     \
     static fh_status NAME(const fh_pattern *p, const text_view *t)                        \
     {                                                                                     \
-        const unsigned CF = LOWER ? F_LCLASS : F_CLASS, WF = LOWER ? F_LWORD : F_WORD;    \
-        const T *s = t->data;                                                             \
-        const int64_t n = t->n, m = p->min;                                               \
-        const int b1 = p->b1, b2 = p->b2, rw = p->run_word;                               \
-        const uint8_t *const bmp = p->table.bmp, *const blocks = p->table.blocks;         \
-        const uint16_t *const index = p->table.index;                                     \
-        (void)blocks; /* only for code points beyond the BMP */                           \
-        (void)index;                                                                      \
         fh_tokbuf *tb = t->tb;                                                            \
+        const fh_stopset *stop = t->stop;                                                 \
+        const T *s = t->data;                                                             \
+        const int64_t n = t->n, minlen = p->min;                                          \
+        const int b1 = p->b1, b2 = p->b2, rw = p->run_word;                               \
+        const uint32_t *const flat = p->flat[LOWER];                                      \
         uint8_t *out = tb->buf;                                                           \
-        int64_t len = 0, start = 0, run = 0;                                              \
-        const unsigned STOP = CF | (LOWER ? F_COMPLEX : 0);                               \
-        unsigned sur = 0;                                                                 \
-        int wbefore = 0;                                                                  \
+        int64_t len = 0, start = 0, run = 0, nspan = 0;                                   \
+        int sur = 0, wbefore = 0;                                                         \
+        const int fast = tb->hash_only && !stop, batch_ = BATCH;                          \
+        uint32_t *hash = tb->hash;                                                        \
+        int64_t ntok = tb->n, cap_tok = tb->cap_tok;                                      \
         for (int64_t i0 = 0; i0 < n; i0 += FH_POLL_ITEMS) {                               \
             if (i0 > 0 && fh_cancel_poll(tb->cancel))                                     \
                 return FH_ERR_CANCELLED;                                                  \
             const int64_t i1 = n - i0 < FH_POLL_ITEMS ? n : i0 + FH_POLL_ITEMS;           \
-            for (int64_t i = i0; i < i1; i++) {                                           \
-                uint32_t c = s[i];                                                        \
-                unsigned f = GET(bmp, blocks, index, c);                                  \
-                if (!(f & STOP)) { /* outside the class: the common case */               \
-                    if (run)                                                              \
-                        STREAM_RUN_END((f & WF) != 0);                                    \
-                    continue;                                                             \
+            const T *c = s + i0, *const pe = s + i1;                                      \
+            while (c < pe) {                                                              \
+                uint32_t e = FH_FLAT(T, *c);                                             \
+                if (e & PF_CLASS) {                                                       \
+                    const T *q = c + 1;                                                   \
+                    if (run == 0) {                                                       \
+                        start = len;                                                      \
+                        wbefore = b1 && c > s && WORD_AT(p, s, n, c - s - 1, LOWER);      \
+                    }                                                                     \
+                    len += fh_put_flat(out + len, e);                                     \
+                    FH_COPY_FLAT_RUN(T, q, pe, e, PF_CLASS);                              \
+                    run += q - c;                                                         \
+                    c = q;                                                                \
+                    if (c == pe)                                                          \
+                        break;                                                            \
+                } /* e: the entry of *c, not a class character the table describes */     \
+                if (sizeof(T) == 4 && (e & FH_UF_SPECIAL) && *c >= 0x10000u) {            \
+                    /* astral: never lowercased to several code points, never a sigma */  \
+                    const unsigned f = table_get(&p->table, *c);                          \
+                    if (f & (LOWER ? F_LCLASS : F_CLASS)) {                               \
+                        if (run == 0) {                                                   \
+                            start = len;                                                  \
+                            wbefore = b1 && c > s && WORD_AT(p, s, n, c - s - 1, LOWER);  \
+                        }                                                                 \
+                        len += fh_put_utf8(out + len, LOWER ? lower_one(*c) : *c);        \
+                        run++;                                                            \
+                    } else if (run) {                                                     \
+                        PAT_END_RUN((f & (LOWER ? F_LWORD : F_WORD)) != 0);               \
+                    }                                                                     \
+                } else if (e & FH_UF_SPECIAL) {                                           \
+                    fh_wstate w;                                                          \
+                    FH_WSTATE_SAVE(&w);                                                   \
+                    fh_status st_ = NAME##_general(&w, &wbefore, p, t, c - s);            \
+                    if (st_ != FH_OK)                                                     \
+                        return st_;                                                       \
+                    FH_WSTATE_LOAD(&w);                                                   \
+                } else if (run) {                                                         \
+                    PAT_END_RUN((e & PF_WORD) != 0);                                      \
                 }                                                                         \
-                if (LOWER && (f & F_COMPLEX))                                             \
-                    return FH_ERR_BADARG;                                                 \
-                if (run == 0) {                                                           \
-                    start = len;                                                          \
-                    wbefore = b1 && i > 0 && (GET(bmp, blocks, index, s[i - 1]) & WF);    \
-                }                                                                         \
-                if (LOWER && !(f & F_SAME))                                               \
-                    c = lower_one(c);                                                     \
-                sur |= f & F_SURROGATE;                                                   \
-                len += fh_put_utf8(out + len, c);                                         \
-                run++;                                                                    \
+                c++;                                                                      \
             }                                                                             \
         }                                                                                 \
         if (run)                                                                          \
-            STREAM_RUN_END(0);                                                            \
+            PAT_END_RUN(0); /* no word character after the text */                       \
+        if (fast) {                                                                       \
+            if (batch_) {                                                                 \
+                FH_FLUSH_SPANS();                                                         \
+                tb->keyed = tb->key_n_features != 0;                                      \
+            }                                                                             \
+            tb->n = ntok;                                                                 \
+        }                                                                                 \
+        (void)nspan;                                                                      \
         tb->len = len;                                                                    \
         return FH_OK;                                                                     \
     }
-DEFINE_STREAM_RUNS(stream_runs_1, uint8_t, LOOKUP_BMP, 0)
-DEFINE_STREAM_RUNS(stream_runs_1l, uint8_t, LOOKUP_BMP, 1)
-DEFINE_STREAM_RUNS(stream_runs_2, uint16_t, LOOKUP_BMP, 0)
-DEFINE_STREAM_RUNS(stream_runs_2l, uint16_t, LOOKUP_BMP, 1)
-DEFINE_STREAM_RUNS(stream_runs_4, uint32_t, LOOKUP_ANY, 0)
-DEFINE_STREAM_RUNS(stream_runs_4l, uint32_t, LOOKUP_ANY, 1)
+#define DEFINE_STREAM_RUNS_4(NAME, T, SIGMA, WORD_AT)                                     \
+    DEFINE_STREAM_RUNS(NAME##_keep, T, SIGMA, WORD_AT, 0, 0)                              \
+    DEFINE_STREAM_RUNS(NAME##_lower, T, SIGMA, WORD_AT, 1, 0)                             \
+    DEFINE_STREAM_RUNS(NAME##_keep_b, T, SIGMA, WORD_AT, 0, 1)                            \
+    DEFINE_STREAM_RUNS(NAME##_lower_b, T, SIGMA, WORD_AT, 1, 1)                           \
+    static fh_status NAME(const fh_pattern *p, const text_view *t)                        \
+    {                                                                                     \
+        const fh_tokbuf *tb = t->tb;                                                      \
+        if (tb->avx2 && tb->hash_only && !t->stop && !tb->tally) /* batches of spans */   \
+            return (t->lower ? NAME##_lower_b : NAME##_keep_b)(p, t);                     \
+        return (t->lower ? NAME##_lower : NAME##_keep)(p, t);                             \
+    }
+DEFINE_STREAM_RUNS_4(stream_runs_1, uint8_t, final_sigma_1, word_at_1)
+DEFINE_STREAM_RUNS_4(stream_runs_2, uint16_t, final_sigma_2, word_at_2)
+DEFINE_STREAM_RUNS_4(stream_runs_4, uint32_t, final_sigma_4, word_at_4)
 
 static fh_status stream_runs(const fh_pattern *p, const text_view *t)
 {
     switch (t->kind) {
-    case FH_KIND_UCS1: return (t->lower ? stream_runs_1l : stream_runs_1)(p, t);
-    case FH_KIND_UCS2: return (t->lower ? stream_runs_2l : stream_runs_2)(p, t);
-    default: return (t->lower ? stream_runs_4l : stream_runs_4)(p, t);
+    case FH_KIND_UCS1: return stream_runs_1(p, t);
+    case FH_KIND_UCS2: return stream_runs_2(p, t);
+    default: return stream_runs_4(p, t);
     }
 }
 

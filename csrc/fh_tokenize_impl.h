@@ -9,7 +9,9 @@
 
 #include "fh_buf.h"
 #include "fh_cancel.h"
+#include "fh_csr.h"
 #include "fh_murmur3.h"
+#include "fh_murmur3_avx2.h"
 #include "fh_status.h"
 #include "fh_tokenize.h"
 
@@ -225,3 +227,158 @@ static inline int64_t fh_block_runs(const uint64_t *mask, int64_t bw, int64_t lo
 {
     return fh_block_runs_impl(mask, bw, lo, end, carry, open, rs, re, 0);
 }
+
+/* ---------------------------------------------------------------- runs of token characters
+ *
+ * The run tokenizers (fh_tokenize.c's word tokenizers, fh_pattern.c's run scanner) keep
+ * their state in locals named as below and end each run with FH_END_RUN. */
+
+/* End the current run (its bytes are out[start .. len), `run` code points; `sur`: it
+ * holds a lone surrogate, which only \S can). With `fast` the hashes go to hash[ntok],
+ * capacity cap_tok: tb->hash, tb->n and tb->cap_tok in registers, written back at the end
+ * (and around reserve_tokens). */
+#define FH_END_RUN()                                                                      \
+    do {                                                                                  \
+        if (run < minlen) {                                                               \
+            len = start;                                                                  \
+        } else if (fast && tb->tally) { /* counted (not BATCH) */                        \
+            if (sur)                                                                      \
+                return FH_ERR_ENCODE; /* every token is a feature */                      \
+            fh_status tst_ = fh_tally_add_padded(tb->tally, out + start, len - start);    \
+            if (tst_ != FH_OK)                                                            \
+                return tst_;                                                              \
+            len = start;                                                                  \
+        } else if (fast) {                                                                \
+            if (sur)                                                                      \
+                return FH_ERR_ENCODE; /* every token is a feature to hash */              \
+            if (ntok == cap_tok) {                                                        \
+                tb->n = ntok;                                                             \
+                if (reserve_tokens(tb, ntok + 1) != FH_OK)                                \
+                    return FH_ERR_NOMEM;                                                  \
+                hash = tb->hash;                                                          \
+                cap_tok = tb->cap_tok;                                                    \
+            }                                                                             \
+            /* the buffer has FH_TOKEN_SLACK bytes past any token */                      \
+            const int64_t tl_ = len - start;                                              \
+            if (batch_ && tl_ <= FH_SPAN_MAXLEN) {                                        \
+                /* its bytes stay: hashed with the batch, into slot ntok */               \
+                tb->span_off[nspan] = (int32_t)start;                                     \
+                tb->span_len[nspan] = (int32_t)tl_;                                       \
+                ntok++;                                                                   \
+                if (++nspan == FH_SPAN_BATCH) {                                           \
+                    FH_FLUSH_SPANS();                                                     \
+                    len = 0;                                                              \
+                }                                                                         \
+            } else {                                                                      \
+                if (batch_)                                                               \
+                    FH_FLUSH_SPANS(); /* the slots before this token's */                 \
+                uint32_t h_ = tl_ <= 11 ? fh_murmur3_32_upto11(out + start, tl_)          \
+                                        : fh_murmur3_32_inline(out + start, (size_t)tl_, 0); \
+                hash[ntok++] = batch_ && tb->key_n_features                               \
+                                   ? fh_feature_key(h_, tb->key_n_features,               \
+                                                    tb->key_pow2_mask,                    \
+                                                    tb->key_alternate_sign)               \
+                                   : h_;                                                  \
+                len = batch_ ? 0 : start;                                                 \
+            }                                                                             \
+        } else {                                                                          \
+            int64_t tn = tb->n;                                                           \
+            fh_status ast_ = add_token(tb, start, len - start, stop, sur);                \
+            if (ast_ != FH_OK)                                                            \
+                return ast_;                                                              \
+            if (tb->n > tn)                                                               \
+                out[len++] = ' '; /* kept: separate it from the next token */             \
+            else                                                                          \
+                len = start; /* a stop word: forget its bytes */                          \
+        }                                                                                 \
+        run = 0;                                                                          \
+        sur = 0;                                                                          \
+    } while (0)
+
+/* Batch variants (BATCH 1, the AVX2 path with `fast`): a token of at most FH_SPAN_MAXLEN
+ * bytes keeps its bytes and its span (offset, length) joins tb->span_off/span_len; every
+ * FH_SPAN_BATCH tokens, at a longer token (hashed alone, after the batch) and at the
+ * document's end, the batch is hashed 8 tokens at a time (fh_murmur3_spans_avx2), straight
+ * to feature keys when the caller gave them (tb->key_n_features: then tb->keyed), and the
+ * buffer is reused from its start: the bytes written stay within a few KiB. */
+#if FH_MURMUR3_AVX2
+#define FH_FLUSH_SPANS()                                                                  \
+    do {                                                                                  \
+        if (nspan) {                                                                      \
+            fh_murmur3_spans_avx2(out, tb->span_off, tb->span_len, nspan,                 \
+                                  tb->key_n_features, tb->key_pow2_mask,                  \
+                                  tb->key_alternate_sign, hash + ntok - nspan);           \
+            nspan = 0;                                                                    \
+        }                                                                                 \
+    } while (0)
+#else
+#define FH_FLUSH_SPANS()                                                                  \
+    do {                                                                                  \
+        for (int64_t j_ = 0; j_ < nspan; j_++) {                                          \
+            uint32_t h_ = fh_murmur3_32_inline(out + tb->span_off[j_],                    \
+                                               (size_t)tb->span_len[j_], 0);              \
+            hash[ntok - nspan + j_] =                                                     \
+                tb->key_n_features ? fh_feature_key(h_, tb->key_n_features,               \
+                                                    tb->key_pow2_mask,                    \
+                                                    tb->key_alternate_sign)               \
+                                   : h_;                                                  \
+        }                                                                                 \
+        nspan = 0;                                                                        \
+    } while (0)
+#endif
+
+/* Bytes readable past the end of any token in the buffer: fh_put_flat's 4-byte store and
+ * fh_murmur3_32_upto11's reads of 12 bytes from the token's start. */
+#define FH_TOKEN_SLACK 16
+
+/* The running state of a tokenizer, for its general path taken out of line: the hot loop
+ * keeps it in registers, which a larger loop body would spill. */
+typedef struct {
+    uint8_t *out;
+    int64_t len, start, run, ntok, cap_tok, nspan;
+    uint32_t *hash;
+    int sur;
+} fh_wstate;
+
+#define FH_WSTATE_SAVE(W)                                                                 \
+    ((W)->out = out, (W)->len = len, (W)->start = start, (W)->run = run, (W)->ntok = ntok, \
+     (W)->cap_tok = cap_tok, (W)->hash = hash, (W)->sur = sur, (W)->nspan = nspan)
+#define FH_WSTATE_LOAD(W)                                                                 \
+    (out = (W)->out, len = (W)->len, start = (W)->start, run = (W)->run, ntok = (W)->ntok, \
+     cap_tok = (W)->cap_tok, hash = (W)->hash, sur = (W)->sur, nspan = (W)->nspan)
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FH_NOINLINE __attribute__((noinline))
+#else
+#define FH_NOINLINE
+#endif
+
+/* The entry of code point cp of a text of code units T in the flat table `flat` (a
+ * local: fh_u_flat_lower, fh_u_flat_keep or a pattern's): FH_UF_SPECIAL (no class bit)
+ * past the BMP. */
+#define FH_FLAT(T, cp) (sizeof(T) < 4 || (cp) < 0x10000u ? flat[cp] : FH_UF_SPECIAL)
+
+/* The rest of a run of token characters that a flat table (entries as fh_put_flat reads
+ * them) describes: from Q (before PE) on, while
+ * the entries have a bit of CLS, their bytes are appended at out + len (locals `out`,
+ * `len`). Unrolled: one test of the block's end per four code points. On exit Q == PE, or
+ * E is the entry of *Q, not in the class. */
+#define FH_COPY_FLAT_RUN(T, Q, PE, E, CLS)                                                \
+    for (;;) {                                                                            \
+        if ((PE) - (Q) >= 4) {                                                            \
+            int k_ = 0; /* a constant trip count: unrolled */                             \
+            for (; k_ < 4; k_++) {                                                        \
+                if (!(((E) = FH_FLAT(T, (Q)[k_])) & (CLS)))                               \
+                    break;                                                                \
+                len += fh_put_flat(out + len, E);                                         \
+            }                                                                             \
+            (Q) += k_;                                                                    \
+            if (k_ < 4)                                                                   \
+                break;                                                                    \
+        } else {                                                                          \
+            if ((Q) == (PE) || !(((E) = FH_FLAT(T, *(Q))) & (CLS)))                       \
+                break;                                                                    \
+            len += fh_put_flat(out + len, E);                                             \
+            (Q)++;                                                                        \
+        }                                                                                 \
+    }

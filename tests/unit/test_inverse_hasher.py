@@ -41,6 +41,7 @@ CONFIGS = [
     {"analyzer": "char_wb", "ngram_range": (2, 4)},
     {"analyzer": "char", "ngram_range": (1, 3), "strip_accents": "unicode"},
     {"token_pattern": r"\S+", "strip_accents": "ascii"},
+    {"token_pattern": r"\b\w{3,}\b"},  # the pattern run scanner, counting
     {"token_pattern": r"\w+(?:-\w+)*"},  # analysed in Python
     {"analyzer": lambda doc: doc.split()},  # a callable analyzer
 ]

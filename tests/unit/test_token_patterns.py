@@ -360,6 +360,42 @@ def test_both_scanners_are_used():
     assert tp.token_scanner(r"\w{2,3}").scanner == _hashing.SCAN_GENERAL
 
 
+RUN_PATTERNS = [
+    r"\b\w{3,}\b",  # C inside W, both anchors
+    r"\b[a-z_]+",  # C inside W, anchor at the start
+    r"\W+\b",  # C outside W, anchor at the end
+    r"\b\W+",  # ... at the start: U+0307 of a lowercased U+0130 follows a word character
+    r"[^\W\d_]+",
+    r"(?i)\b[a-z]{2,}\b",  # K (U+212A) and long s (U+017F) are in C
+    r"\d+",
+    r"[^a]+",  # lone surrogates are in C: the token cannot be hashed
+]
+
+
+@pytest.mark.parametrize("pattern", RUN_PATTERNS)
+def test_run_scanner_kernel_paths(pattern, monkeypatch):
+    """The run scanner hashes tokens as they end, in batches of spans (AVX2) or one by one
+    (baseline); code points its flat table does not describe (astral ones, lone
+    surrogates, U+0130 and the capital sigma when lowercasing) take its general path
+    between table runs, anchors judged on the lowered text. Both paths against
+    scikit-learn, lowercased or not, on text of every width and on real multilingual text."""
+    from _helpers import compare_on_kernel_paths
+
+    from fasthash._corpus import multilingual_documents
+
+    assert tp.token_scanner(pattern).scanner == _hashing.SCAN_RUNS
+    docs = _random_docs(len(pattern), 300) + [
+        "abİ İab aİb İİ xİ",  # U+0130 inside, before and after a run
+        "ΑΣ ΣΑΣ' ΑΣa ΑΣ. x\U0001d400y \U0001d400\U0001d400 ab\U0001f600",
+        "long " * 40 + "σ" * 70 + "İ" * 70,  # runs longer than a span
+    ]
+    docs += multilingual_documents()[:60]
+    for lowercase in (True, False):
+        compare_on_kernel_paths({"token_pattern": pattern, "lowercase": lowercase}, docs, monkeypatch)
+    surrogates = ["ok ab", "x\ud800y z", "\udfff", "İ\udc00"]
+    compare_on_kernel_paths({"token_pattern": pattern}, surrogates, monkeypatch)
+
+
 @pytest.mark.parametrize(
     ("pattern", "doc", "tokens"),
     [
