@@ -44,7 +44,7 @@ enum {
 
 /* Build a pattern from spec into *out (owned by the caller: fh_pattern_free). Returns
  * FH_OK, FH_ERR_NOMEM, or FH_ERR_BADARG (NULL bitmaps, m < 0, n < m and not -1).
- * O(0x110000 / 64). The result is immutable and may be shared by threads. */
+ * O(0x110000 / 64), plus two flat tables of the BMP (512 KiB) for FH_SCAN_RUNS. The result is immutable and may be shared by threads. */
 fh_status fh_pattern_new(const fh_pattern_spec *spec, fh_pattern **out);
 void fh_pattern_free(fh_pattern *pattern);
 

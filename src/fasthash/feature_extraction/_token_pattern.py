@@ -229,7 +229,7 @@ def compile_pattern(token_pattern):
     )
 
 
-@functools.lru_cache(maxsize=16)  # a Pattern holds about 100-200 kB of tables
+@functools.lru_cache(maxsize=16)  # a Pattern holds 100-700 kB of tables
 def token_scanner(token_pattern):
     """How the core scans ``token_pattern``: a ``TOKEN_*`` scanner, a ``Pattern``, or None.
 
