@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "fh_cancel.h"
+#include "fh_charngrams.h"
 #include "fh_hashing.h"
+#include "fh_murmur3.h"
 #include "fh_pattern.h"
 #include "fh_tokenize.h"
 
@@ -266,6 +268,31 @@ static void long_document(uint32_t *s, int64_t n, unsigned seed, int max_cp)
     }
 }
 
+/* The hashes of fh_pattern_tokens in hash_only mode (the run scanner hashes each token as
+ * its run ends: one by one, or with avx2 in batches of spans, reusing its buffer) against
+ * MurmurHash3 of the tokens it lists (tb holds them: not hash_only). */
+static void check_hash_only(const fh_text *t, int lowercase, const fh_pattern *p,
+                            const fh_tokbuf *listed)
+{
+    for (int avx2 = 0; avx2 <= fh_cpu_has_avx2(); avx2++) {
+        fh_tokbuf tb;
+        fh_tokbuf_init(&tb);
+        tb.hash_only = 1;
+        tb.avx2 = avx2;
+        CHECK(fh_pattern_tokens(t, lowercase, 0, p, NULL, 0, &tb) == FH_OK);
+        int same = tb.n == listed->n && !tb.keyed;
+        for (int64_t k = 0; same && k < tb.n; k++)
+            same = tb.hash[k] == fh_murmur3_32(listed->base + listed->off[k],
+                                               (size_t)listed->tlen[k], 0);
+        if (!same) {
+            fprintf(stderr, "  hash_only avx2 %d kind %d lowercase %d: %lld hashes, want %lld\n",
+                    avx2, t->kind, lowercase, (long long)tb.n, (long long)listed->n);
+            failures++;
+        }
+        fh_tokbuf_free(&tb);
+    }
+}
+
 /* Tokens of s (n code points) under p, through every text kind that can hold it, both
  * scanners, lowercase on and off, and accent stripping (which prepares non-ASCII text a
  * block at a time: on this alphabet it changes é and É only), against naive_tokens. */
@@ -334,6 +361,8 @@ static void check_long(const fh_pattern_spec *sp, const fh_pattern *p, const uin
                     }
                     same = same && off == tb.off[k] + tb.tlen[k];
                 }
+                if (same && !general && !strip)
+                    check_hash_only(&t, lowercase, p, &tb);
                 if (!same) {
                     fprintf(stderr, "  long doc n=%lld m=%lld max=%lld b=%d%d view %d general "
                             "%d lowercase %d: %lld tokens, want %lld\n", (long long)n,
