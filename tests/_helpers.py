@@ -30,6 +30,7 @@ __all__ = [
     "normalize_message",
     "parametrize_with_checks",
     "run",
+    "stable_repr",
 ]
 
 # Bytes of an element that carry its value. x87 extended precision (80 bits) is stored in
@@ -229,6 +230,16 @@ def compare_on_kernel_paths(params, docs, monkeypatch, paths=("fastest", "baseli
         except AssertionError as err:
             raise AssertionError(f"{name} path, params={params!r}: {err}") from err
     return expected
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def stable_repr(value):
+    """``repr(value)`` without memory addresses (``<function f at 0x7f...>`` becomes
+    ``<function f>``): a test id that is the same in every process, as pytest-xdist needs
+    (each worker collects the suite itself and must find the same ids)."""
+    return _ADDRESS.sub("", repr(value))
 
 
 def needs_sparse_interface(test):

@@ -19,6 +19,7 @@ from _helpers import (
     assert_csr_identical,
     assert_same_outcome,
     run,
+    stable_repr,
 )
 
 pa = pytest.importorskip("pyarrow")
@@ -81,7 +82,7 @@ PARAMS = [
 
 
 @pytest.mark.parametrize("type_name", TEXT_TYPES + BINARY_TYPES)
-@pytest.mark.parametrize("params", PARAMS, ids=repr)
+@pytest.mark.parametrize("params", PARAMS, ids=stable_repr)
 def test_every_type_and_analyzer(type_name, params):
     column = _array(DOCS, type_name)
     expected = _compare(params, column, column.to_pylist())

@@ -20,6 +20,7 @@ from _helpers import (
     compare_with_sklearn,
     normalize_message,
     run,
+    stable_repr,
 )
 from sklearn import config_context
 from sklearn.utils._param_validation import InvalidParameterError
@@ -229,7 +230,7 @@ INVALID_PARAMS = [
 ]
 
 
-@pytest.mark.parametrize("params", INVALID_PARAMS, ids=repr)
+@pytest.mark.parametrize("params", INVALID_PARAMS, ids=stable_repr)
 @pytest.mark.parametrize("method", ["fit", "fit_transform", "partial_fit"])
 def test_invalid_parameter(params, method):
     exp = _compare_call(params, lambda v: getattr(v, method)(["aa bb"]))
@@ -255,7 +256,7 @@ def test_invalid_parameter_messages_compared_without_set_order():
         {"stop_words": ("aa",)},
         {"ngram_range": [1, 2]},
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_skip_parameter_validation(params):
     with config_context(skip_parameter_validation=True):
@@ -315,7 +316,7 @@ def test_token_pattern_none_without_tokenizer():
     assert type(exp.exc) is TypeError
 
 
-@pytest.mark.parametrize("norm", ["max"], ids=repr)
+@pytest.mark.parametrize("norm", ["max"], ids=stable_repr)
 def test_norm_max_in_transform_works(norm):
     compare_with_sklearn({"norm": norm}, lambda: ["aa aa bb", ""])
 
@@ -374,7 +375,7 @@ def test_callable_analyzer_returning_str(first):
 @pytest.mark.parametrize(
     "features",
     [[1, 2], ["ok", None], ["ok", 3.5], [("a",)], [b"ok", bytearray(b"no")], [np.int64(4)]],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_callable_analyzer_non_str_features(features):
     exp = _expect_error({"analyzer": lambda d: features}, lambda: ["aa", "bb"])
@@ -401,7 +402,7 @@ def test_callable_analyzer_surrogate_feature():
 @pytest.mark.parametrize(
     "exc",
     [KeyError("k"), RuntimeError("boom"), StopIteration(), MemoryError(), UnicodeError("u")],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_exception_inside_callable_propagates(kind, exc):
     def fail(doc):
@@ -452,7 +453,7 @@ def test_lone_surrogate_in_char_ngram(analyzer, ngram_range, doc, position):
         {"strip_accents": "ascii"},
         {"lowercase": False, "stop_words": ["ab\ud800"]},
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_lone_surrogate_in_word_features(params):
     compare_with_sklearn(params, lambda: ["ab\ud800cd ok", "x\udfffy", "\ud800\ud800 zz"])
@@ -662,7 +663,7 @@ def test_native_path_bad_document_late(position):
 @pytest.mark.parametrize(
     "params",
     [{}, {"analyzer": "char"}, {"analyzer": str.split}, {"dtype": np.float16}, {"norm": None}],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_n_features_zero_raises(n_features, params):
     vec = FhHashingVectorizer(n_features=n_features, **params)
@@ -693,7 +694,7 @@ EMPTY_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("params", EMPTY_CONFIGS, ids=repr)
+@pytest.mark.parametrize("params", EMPTY_CONFIGS, ids=stable_repr)
 @pytest.mark.parametrize(
     "make_empty",
     [list, lambda: iter([]), lambda: (d for d in ()), lambda: np.array([], dtype=object)],

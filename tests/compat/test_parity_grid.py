@@ -22,6 +22,7 @@ from _helpers import (
     assert_csr_identical,
     compare_with_sklearn,
     run,
+    stable_repr,
 )
 
 from fasthash import python_analysis_reason
@@ -141,6 +142,16 @@ DEFAULTS = {name: values[0] for name, values in VALUES.items()}
 DEFAULTS["norm"] = "l2"
 
 
+def _name(value):
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    if value is STOP_CONSISTENT:
+        return "stop_consistent"
+    if value is STOP_INCONSISTENT:
+        return "stop_inconsistent"
+    return repr(value)
+
+
 def _fix(config):
     """Apply the constraints that keep a configuration meaningful."""
     config = dict(config)
@@ -154,9 +165,11 @@ def _fix(config):
         config["bad_bytes"] = False
     if config["bad_bytes"] and config["decode_error"] == "strict":
         # A strict decoding error stops everything before any feature: keep it rare.
-        config["decode_error"] = random.Random(repr(sorted(config.items()))).choice(
-            ["strict", "ignore", "replace", "ignore"]
-        )
+        # Seeded by the values' names, not their repr (a function's holds its address,
+        # which differs from one process to the next: the grid must not).
+        config["decode_error"] = random.Random(
+            repr(sorted((k, _name(v)) for k, v in config.items()))
+        ).choice(["strict", "ignore", "replace", "ignore"])
     if config["container"] == "ndarray" and config["input_mode"].startswith("file-"):
         config["container"] = "list"
     return config
@@ -209,16 +222,6 @@ def _random_configs(n, seed):
 
 
 CONFIGS = _one_factor_at_a_time() + _random_configs(300, seed=20240917)
-
-
-def _name(value):
-    if callable(value) and hasattr(value, "__name__"):
-        return value.__name__
-    if value is STOP_CONSISTENT:
-        return "stop_consistent"
-    if value is STOP_INCONSISTENT:
-        return "stop_inconsistent"
-    return repr(value)
 
 
 def _config_id(index_config):
@@ -603,7 +606,7 @@ def _random_documents(seed, n_docs):
         {"ngram_range": (1, 3), "stop_words": "english"},
         {"ngram_range": (2, 2), "lowercase": False, "dtype": np.float32, "norm": "l1"},
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_random_documents(params, global_random_seed):
     docs = _random_documents(global_random_seed, 3000)
@@ -673,7 +676,7 @@ NATIVE_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("params", NATIVE_CONFIGS, ids=repr)
+@pytest.mark.parametrize("params", NATIVE_CONFIGS, ids=stable_repr)
 def test_native_path_is_used(params):
     assert python_analysis_reason(FhHashingVectorizer(**params)) is None
 
@@ -689,7 +692,7 @@ def test_native_path_is_used(params):
         {"token_pattern": r"\w+|\d"},
         {"token_pattern": re.compile(r"\S+")},
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_python_path_is_explained(params):
     reason = python_analysis_reason(FhHashingVectorizer(**params))
@@ -745,7 +748,7 @@ def test_assert_csr_identical_detects_differences():
         {"dtype": np.int8, "norm": "l1"},
         {"input": "file"},
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_tiny_internal_batches(monkeypatch, max_docs, max_units, params):
     """Batch boundaries everywhere: the internal batch sizes are patched to tiny values."""

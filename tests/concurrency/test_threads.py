@@ -22,6 +22,7 @@ from _helpers import (
     SkHashingVectorizer,
     assert_csr_identical,
     needs_sparse_interface,
+    stable_repr,
 )
 
 import fasthash
@@ -75,7 +76,7 @@ SHARED_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("params", SHARED_CONFIGS, ids=repr)
+@pytest.mark.parametrize("params", SHARED_CONFIGS, ids=stable_repr)
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_one_instance_many_threads(params, n_jobs, corpus_3000):
     vec = FhHashingVectorizer(**params, n_jobs=n_jobs)
@@ -166,7 +167,7 @@ def test_errors_in_threads_do_not_leak(corpus_3000):
         {"n_features": 16, "norm": None},
         {"analyzer": "char", "ngram_range": (1, 3)},
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_n_jobs_invariance_large_corpus(params, corpus_3000):
     docs = corpus_3000 if params.get("analyzer", "word") == "word" else corpus_3000[::15]
@@ -201,7 +202,7 @@ def late_pool_worker():
 @pytest.mark.parametrize(
     "params",
     [{}, {"ngram_range": (1, 2), "dtype": np.float32}, {"analyzer": "char_wb"}],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_late_pool_worker_changes_no_output(params, corpus_3000, late_pool_worker):
     from fasthash._lib import _hashing
@@ -224,7 +225,9 @@ def test_late_pool_worker_feature_hasher(late_pool_worker, monkeypatch):
     assert_csr_identical(fasthash.FeatureHasher(n_jobs=2).transform(samples), expected)
 
 
-@pytest.mark.parametrize("params", [{}, {"analyzer": "char_wb", "ngram_range": (2, 4)}], ids=repr)
+@pytest.mark.parametrize(
+    "params", [{}, {"analyzer": "char_wb", "ngram_range": (2, 4)}], ids=stable_repr
+)
 @pytest.mark.parametrize("cap", [None, 2])
 def test_late_pool_worker_inverse_map(params, cap, corpus_3000, late_pool_worker):
     # thousands of distinct tokens: the threads' tables are merged part by part on 2

@@ -3,7 +3,9 @@
 """One 2-process ``distributed.LocalCluster`` on loopback, shared by every dask test.
 
 Starting a cluster costs seconds, so it is session-scoped; tests that disturb it (the
-worker-killing test) wait for it to be whole again before returning. Without dask or
+worker-killing test) wait for it to be whole again before returning. Under pytest-xdist
+every test of this directory runs on one worker (group "dask" in tests/conftest.py), so
+a run starts one cluster, not one per worker. Without dask or
 distributed the fixtures skip with the install hint (the test modules also skip at import).
 
 Warnings: pytest runs with ``filterwarnings = error``. Only distributed's known, harmless

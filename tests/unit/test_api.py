@@ -18,6 +18,7 @@ from _helpers import (
     assert_csr_identical,
     assert_same_outcome,
     run,
+    stable_repr,
 )
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
@@ -186,7 +187,7 @@ def test_clone():
         {"stop_words": "english", "dtype": np.float32, "binary": True},
         {"tokenizer": _tokenizer, "preprocessor": _preprocessor, "token_pattern": None},
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_repr_matches_sklearn(params):
     assert repr(fasthash.HashingVectorizer(**params)) == repr(SkHashingVectorizer(**params))
@@ -296,7 +297,7 @@ FIT_WARNING_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("params", FIT_WARNING_CONFIGS, ids=repr)
+@pytest.mark.parametrize("params", FIT_WARNING_CONFIGS, ids=stable_repr)
 @pytest.mark.parametrize("method", ["fit", "partial_fit", "fit_transform", "transform"])
 def test_fit_methods_and_warnings_match_sklearn(params, method):
     def call(vec):
@@ -393,7 +394,7 @@ def test_stop_words_check_swallows_errors():
         ({"analyzer": _analyzer}, False),
         ({"tokenizer": _tokenizer, "token_pattern": None}, True),
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 @pytest.mark.parametrize("method", ["transform", "fit", "partial_fit"])
 def test_stop_words_id_like_sklearn(params, has_id, method):
@@ -424,7 +425,7 @@ def test_stop_words_id_like_sklearn(params, has_id, method):
         {"tokenizer": _tokenizer},
         {"n_features": 7, "norm": None, "dtype": np.int8},
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_pickle_round_trip(params):
     vec = fasthash.HashingVectorizer(**params)
@@ -652,7 +653,7 @@ def test_murmurhash3_32_arrays(make, seed, positive):
         (np.str_("é"), 0),
         (b"x", "0"),
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_murmurhash3_32_errors(key, seed):
     expected = run(sk_murmurhash3_32, key, seed)

@@ -120,6 +120,7 @@ HUGE_DOCUMENT_CASES = {
 }
 
 
+# one at a time on one pytest-xdist worker (group "huge_documents" in tests/conftest.py)
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(HUGE_DOCUMENT_CASES))
 def test_ctrl_c_inside_one_huge_document(case):
@@ -179,6 +180,7 @@ def test_ctrl_c_inside_one_huge_feature_hasher_sample():
     _assert_stopped_promptly(out, in_kernel=False)
 
 
+# one at a time on one pytest-xdist worker (group "huge_documents" in tests/conftest.py)
 @pytest.mark.slow
 def test_ctrl_c_inside_the_merge_of_one_huge_row():
     """The merge of a huge row (what FeatureHasher runs on its kernel thread for a huge
@@ -278,6 +280,7 @@ def test_fork_child_gets_its_own_kernel_thread():
     assert res.returncode == 0, res.stderr
 
 
+# one at a time on one pytest-xdist worker (group "huge_documents" in tests/conftest.py)
 @pytest.mark.slow
 def test_ctrl_c_inside_a_huge_arrow_document():
     """An Arrow row is hashed on the kernel thread like a str: Ctrl-C cancels it at once."""

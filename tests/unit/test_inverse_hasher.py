@@ -9,7 +9,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from _helpers import TRICKY_DOCUMENTS, parametrize_with_checks
+from _helpers import TRICKY_DOCUMENTS, parametrize_with_checks, stable_repr
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import NotFittedError, SkipTestWarning
 from sklearn.feature_extraction import FeatureHasher as SkFeatureHasher
@@ -82,7 +82,7 @@ def recorded(inv):
     return out
 
 
-@pytest.mark.parametrize("params", CONFIGS, ids=lambda p: repr(p)[:40])
+@pytest.mark.parametrize("params", CONFIGS, ids=lambda p: stable_repr(p)[:40])
 @pytest.mark.parametrize("alternate_sign", [True, False])
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_map_equals_brute_force(params, alternate_sign, n_jobs):
@@ -288,7 +288,7 @@ def test_generator_input_and_errors():
         {"analyzer": "char_wb", "ngram_range": (2, 4)},
         {"analyzer": "char", "ngram_range": (2, 5)},
     ],
-    ids=repr,
+    ids=stable_repr,
 )
 @pytest.mark.parametrize("text", ["ascii", "wide"])
 def test_lone_surrogate_raises_as_transform(params, text):
