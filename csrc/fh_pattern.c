@@ -753,7 +753,6 @@ static fh_status put_token(text_view *t, int64_t a, int64_t b, int64_t *tc_blk)
  * run: C is inside W or outside it). Tokens are kept, hashed (in batches of spans with
  * BATCH) or counted as FH_END_RUN does. Polls every FH_POLL_ITEMS units. */
 
-
 /* Word flag (F_WORD) of the last code point code unit s[i] becomes (lowered with LOWER). */
 #define DEFINE_WORD_AT(NAME, T, SIGMA)                                                    \
     static int NAME(const fh_pattern *p, const T *s, int64_t n, int64_t i, int lower)    \
@@ -1131,7 +1130,8 @@ fh_status fh_pattern_tokens(const fh_text *doc, int lowercase, int strip, const 
         st = scanner == FH_SCAN_RUNS ? stream_runs(p, &t) : scan_general(p, &t);
         if (st != FH_ERR_BADARG)
             return st;
-        /* a code point lowercasing to several, or by context: prepare the text */
+        /* the general scanner met a code point lowercasing to several, or by context:
+         * prepare the text (the run scanner handles those itself) */
         tokens_reset(tb);
         t.err = FH_OK;
     }

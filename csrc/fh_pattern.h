@@ -74,8 +74,8 @@ int fh_pattern_has(const fh_pattern *pattern, int which, uint32_t cp);
  * holds a lone surrogate) or FH_ERR_CANCELLED (tb->cancel, polled at least every
  * FH_POLL_ITEMS code units). O(doc length). Beyond the tokens themselves (their UTF-8 in
  * tb->buf, or a lowercased copy of ASCII text) the scratch is bounded: the text is read in
- * blocks, and text that must be prepared first (accents stripped, or a code point
- * lowercasing to several) is prepared a block at a time. */
+ * blocks, and text that must be prepared first (accents stripped, or for the general
+ * scanner a code point lowercasing to several) is prepared a block at a time. */
 fh_status fh_pattern_tokens(const fh_text *doc, int lowercase, int strip,
                             const fh_pattern *pattern, const fh_stopset *stop, int general,
                             fh_tokbuf *tb);
