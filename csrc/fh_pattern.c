@@ -858,7 +858,11 @@ DEFINE_WORD_AT(word_at_4, uint32_t, final_sigma_4)
                     const T *q = c + 1;                                                   \
                     if (run == 0) {                                                       \
                         start = len;                                                      \
-                        wbefore = b1 && c > s && WORD_AT(p, s, n, c - s - 1, LOWER);      \
+                        if (b1) { /* the unit before: its entry, unless it is special */  \
+                            const uint32_t eb = c > s ? FH_FLAT(T, c[-1]) : 0;            \
+                            wbefore = eb & FH_UF_SPECIAL ? WORD_AT(p, s, n, c - s - 1, LOWER) \
+                                                         : (eb & PF_WORD) != 0;           \
+                        }                                                                 \
                     }                                                                     \
                     len += fh_put_flat(out + len, e);                                     \
                     FH_COPY_FLAT_RUN(T, q, pe, e, PF_CLASS);                              \
