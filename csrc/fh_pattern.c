@@ -853,7 +853,14 @@ DEFINE_WORD_AT(word_at_4, uint32_t, final_sigma_4)
             const int64_t i1 = n - i0 < FH_POLL_ITEMS ? n : i0 + FH_POLL_ITEMS;           \
             const T *c = s + i0, *const pe = s + i1;                                      \
             while (c < pe) {                                                              \
-                uint32_t e = FH_FLAT(T, *c);                                             \
+                uint32_t e;                                                               \
+                if (run == 0) { /* pass what neither starts a run nor is special */       \
+                    while (!((e = FH_FLAT(T, *c)) & (PF_CLASS | FH_UF_SPECIAL)))          \
+                        if (++c == pe)                                                    \
+                            goto block_end_;                                              \
+                } else {                                                                  \
+                    e = FH_FLAT(T, *c);                                                   \
+                }                                                                         \
                 if (e & PF_CLASS) {                                                       \
                     const T *q = c + 1;                                                   \
                     if (run == 0) {                                                       \
@@ -896,6 +903,7 @@ DEFINE_WORD_AT(word_at_4, uint32_t, final_sigma_4)
                 }                                                                         \
                 c++;                                                                      \
             }                                                                             \
+        block_end_:;                                                                      \
         }                                                                                 \
         if (run)                                                                          \
             PAT_END_RUN(0); /* no word character after the text */                       \
