@@ -439,15 +439,8 @@ static inline void ascii_lower_upto(text_view *t, int64_t hi)
                 lo[0] = cp;                                                               \
             } else if (cp < 0x80) {                                                       \
                 lo[0] = cp + ((cp - 'A' < 26u) << 5);                                     \
-            } else if (cp == 0x3A3) {                                                     \
-                lo[0] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                                 \
             } else {                                                                      \
-                const fh_u_record *r = fh_u_rec(cp);                                      \
-                if (r->nlower == 1)                                                       \
-                    lo[0] = (uint32_t)((int32_t)cp + r->lower);                           \
-                else                                                                      \
-                    for (nlo = 0; nlo < r->nlower; nlo++)                                 \
-                        lo[nlo] = fh_u_lower_ext[r->lower + nlo];                         \
+                nlo = fh_u_lower_full(cp, cp == 0x3A3 && SIGMA(s, n, i), lo);             \
             }                                                                             \
             if (!strip) {                                                                 \
                 for (int q = 0; q < nlo; q++)                                             \
@@ -763,13 +756,9 @@ static fh_status put_token(text_view *t, int64_t a, int64_t b, int64_t *tc_blk)
             return (f & F_WORD) != 0;                                                     \
         if (!(f & F_COMPLEX))                                                             \
             return (f & F_LWORD) != 0;                                                    \
-        if (cp == 0x3A3)                                                                  \
-            cp = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                                        \
-        else {                                                                            \
-            const fh_u_record *r = fh_u_rec(cp);                                          \
-            cp = fh_u_lower_ext[r->lower + r->nlower - 1];                                \
-        }                                                                                 \
-        return (table_get_any(&p->table, cp) & F_WORD) != 0;                              \
+        uint32_t x[3];                                                                    \
+        int nx = fh_u_lower_full(cp, cp == 0x3A3 && SIGMA(s, n, i), x);                   \
+        return (table_get_any(&p->table, x[nx - 1]) & F_WORD) != 0;                       \
     }
 DEFINE_WORD_AT(word_at_1, uint8_t, final_sigma_1)
 DEFINE_WORD_AT(word_at_2, uint16_t, final_sigma_2)
@@ -804,16 +793,8 @@ DEFINE_WORD_AT(word_at_4, uint32_t, final_sigma_4)
         uint32_t cp = s[i], x[3];                                                         \
         int nx = 1;                                                                       \
         x[0] = cp;                                                                        \
-        if (LOWER && cp == 0x3A3) {                                                       \
-            x[0] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u; /* by context */                     \
-        } else if (LOWER) {                                                               \
-            const fh_u_record *r = fh_u_rec(cp);                                          \
-            if (r->nlower == 1)                                                           \
-                x[0] = (uint32_t)((int32_t)cp + r->lower);                                \
-            else                                                                          \
-                for (nx = 0; nx < r->nlower; nx++)                                        \
-                    x[nx] = fh_u_lower_ext[r->lower + nx];                                \
-        }                                                                                 \
+        if (LOWER)                                                                        \
+            nx = fh_u_lower_full(cp, cp == 0x3A3 && SIGMA(s, n, i), x);                   \
         for (int k = 0; k < nx; k++) {                                                    \
             unsigned f = table_get_any(&p->table, x[k]); /* of the lowered code point */  \
             if (f & F_CLASS) {                                                            \
@@ -862,7 +843,6 @@ DEFINE_WORD_AT(word_at_4, uint32_t, final_sigma_4)
                     e = FH_FLAT(T, *c);                                                   \
                 }                                                                         \
                 if (e & PF_CLASS) {                                                       \
-                    const T *q = c + 1;                                                   \
                     if (run == 0) {                                                       \
                         start = len;                                                      \
                         if (b1) { /* the unit before: its entry, unless it is special */  \
@@ -871,10 +851,7 @@ DEFINE_WORD_AT(word_at_4, uint32_t, final_sigma_4)
                                                          : (eb & PF_WORD) != 0;           \
                         }                                                                 \
                     }                                                                     \
-                    len += fh_put_flat(out + len, e);                                     \
-                    FH_COPY_FLAT_RUN(T, q, pe, e, PF_CLASS);                              \
-                    run += q - c;                                                         \
-                    c = q;                                                                \
+                    FH_FLAT_RUN(T, c, pe, e, PF_CLASS);                                   \
                     if (c == pe)                                                          \
                         break;                                                            \
                 } /* e: the entry of *c, not a class character the table describes */     \
@@ -907,15 +884,7 @@ DEFINE_WORD_AT(word_at_4, uint32_t, final_sigma_4)
         }                                                                                 \
         if (run)                                                                          \
             PAT_END_RUN(0); /* no word character after the text */                       \
-        if (fast) {                                                                       \
-            if (batch_) {                                                                 \
-                FH_FLUSH_SPANS();                                                         \
-                tb->keyed = tb->key_n_features != 0;                                      \
-            }                                                                             \
-            tb->n = ntok;                                                                 \
-        }                                                                                 \
-        (void)nspan;                                                                      \
-        tb->len = len;                                                                    \
+        FH_FINISH_RUNS();                                                                 \
         return FH_OK;                                                                     \
     }
 #define DEFINE_STREAM_RUNS_4(NAME, T, SIGMA, WORD_AT)                                     \

@@ -486,15 +486,8 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         int nx = 0;                                                                       \
         if (!(LOWER || (STRIP && lowercase))) {                                           \
             x[nx++] = cp;                                                                 \
-        } else if (cp == 0x3A3) {                                                         \
-            x[nx++] = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u; /* by context */                  \
         } else {                                                                          \
-            const fh_u_record *r = fh_u_rec(cp);                                          \
-            if (r->nlower == 1)                                                           \
-                x[nx++] = (uint32_t)((int32_t)cp + r->lower);                             \
-            else                                                                          \
-                for (; nx < r->nlower; nx++)                                              \
-                    x[nx] = fh_u_lower_ext[r->lower + nx];                                \
+            nx = fh_u_lower_full(cp, cp == 0x3A3 && SIGMA(s, n, i), x);                   \
         }                                                                                 \
         if (STRIP) {                                                                      \
             /* strip accents from each lowered code point */                              \
@@ -594,13 +587,9 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
                     /* a run of token characters the table describes: copied by a loop    \
                      * that does nothing else, unrolled (one test of the block's end per  \
                      * four code points) */                                               \
-                    const T *q = p + 1;                                                   \
                     if (run == 0)                                                         \
                         start = len;                                                      \
-                    len += fh_put_flat(out + len, e);                                     \
-                    FH_COPY_FLAT_RUN(T, q, pe, e, cls);                                   \
-                    run += q - p;                                                         \
-                    p = q;                                                                \
+                    FH_FLAT_RUN(T, p, pe, e, cls);                                        \
                     if (p == pe)                                                          \
                         break;                                                            \
                 } /* e: the entry of *p, not a token character the table describes */     \
@@ -633,15 +622,7 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         }                                                                                 \
         if (run)                                                                          \
             FH_END_RUN(); /* the last run */                                              \
-        if (fast) {                                                                       \
-            if (batch_) {                                                                 \
-                FH_FLUSH_SPANS();                                                         \
-                tb->keyed = tb->key_n_features != 0;                                      \
-            }                                                                             \
-            tb->n = ntok;                                                                 \
-        }                                                                                 \
-        (void)nspan;                                                                      \
-        tb->len = len;                                                                    \
+        FH_FINISH_RUNS();                                                                 \
         return FH_OK;                                                                     \
     }
 

@@ -358,27 +358,48 @@ typedef struct {
  * past the BMP. */
 #define FH_FLAT(T, cp) (sizeof(T) < 4 || (cp) < 0x10000u ? flat[cp] : FH_UF_SPECIAL)
 
-/* The rest of a run of token characters that a flat table (entries as fh_put_flat reads
- * them) describes: from Q (before PE) on, while
- * the entries have a bit of CLS, their bytes are appended at out + len (locals `out`,
- * `len`). Unrolled: one test of the block's end per four code points. On exit Q == PE, or
- * E is the entry of *Q, not in the class. */
-#define FH_COPY_FLAT_RUN(T, Q, PE, E, CLS)                                                \
-    for (;;) {                                                                            \
-        if ((PE) - (Q) >= 4) {                                                            \
-            int k_ = 0; /* a constant trip count: unrolled */                             \
-            for (; k_ < 4; k_++) {                                                        \
-                if (!(((E) = FH_FLAT(T, (Q)[k_])) & (CLS)))                               \
+/* After the last run: the hashes of the batch still open, and the state the locals held,
+ * back in tb. */
+#define FH_FINISH_RUNS()                                                                  \
+    do {                                                                                  \
+        if (fast) {                                                                       \
+            if (batch_) {                                                                 \
+                FH_FLUSH_SPANS();                                                         \
+                tb->keyed = tb->key_n_features != 0;                                      \
+            }                                                                             \
+            tb->n = ntok;                                                                 \
+        }                                                                                 \
+        (void)nspan;                                                                      \
+        tb->len = len;                                                                    \
+    } while (0)
+
+/* A run of token characters that a flat table (entries as fh_put_flat reads them)
+ * describes, from P (before PE, its entry E having a bit of CLS) on: while the entries
+ * have a bit of CLS, their bytes are appended at out + len and `run` counts them (locals
+ * `out`, `len`, `run`). Unrolled: one test of the block's end per four code points. On
+ * exit P == PE, or P is past the run and E is the entry of *P, not in the class. */
+#define FH_FLAT_RUN(T, P, PE, E, CLS)                                                     \
+    do {                                                                                  \
+        const T *q_ = (P) + 1;                                                            \
+        len += fh_put_flat(out + len, E);                                                 \
+        for (;;) {                                                                        \
+            if ((PE) - q_ >= 4) {                                                         \
+                int k_ = 0; /* a constant trip count: unrolled */                         \
+                for (; k_ < 4; k_++) {                                                    \
+                    if (!(((E) = FH_FLAT(T, q_[k_])) & (CLS)))                            \
+                        break;                                                            \
+                    len += fh_put_flat(out + len, E);                                     \
+                }                                                                         \
+                q_ += k_;                                                                 \
+                if (k_ < 4)                                                               \
+                    break;                                                                \
+            } else {                                                                      \
+                if (q_ == (PE) || !(((E) = FH_FLAT(T, *q_)) & (CLS)))                     \
                     break;                                                                \
                 len += fh_put_flat(out + len, E);                                         \
+                q_++;                                                                     \
             }                                                                             \
-            (Q) += k_;                                                                    \
-            if (k_ < 4)                                                                   \
-                break;                                                                    \
-        } else {                                                                          \
-            if ((Q) == (PE) || !(((E) = FH_FLAT(T, *(Q))) & (CLS)))                       \
-                break;                                                                    \
-            len += fh_put_flat(out + len, E);                                             \
-            (Q)++;                                                                        \
         }                                                                                 \
-    }
+        run += q_ - (P);                                                                  \
+        (P) = q_;                                                                         \
+    } while (0)

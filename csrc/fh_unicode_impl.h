@@ -28,6 +28,25 @@ static inline int fh_ascii_space(uint32_t c) { return c == 0x20 || c - 0x09u < 5
 /* For a record whose lowercase mapping is one code point: the flags of that code point. */
 static inline int fh_u_lower_flags(const fh_u_record *r) { return r->flags >> 4; }
 
+/* str.lower() of the one character cp (Unicode's full mapping) written to out (3
+ * entries); returns its length (1 to 3). The capital sigma gives the final sigma iff
+ * `final`: its context decides (FH_DEFINE_FINAL_SIGMA, judged by the caller). */
+static inline int fh_u_lower_full(uint32_t cp, int final, uint32_t *out)
+{
+    if (cp == 0x3A3) {
+        out[0] = final ? 0x3C2u : 0x3C3u;
+        return 1;
+    }
+    const fh_u_record *r = fh_u_rec(cp);
+    if (r->nlower == 1) {
+        out[0] = (uint32_t)((int32_t)cp + r->lower);
+        return 1;
+    }
+    for (int k = 0; k < r->nlower; k++)
+        out[k] = fh_u_lower_ext[r->lower + k];
+    return r->nlower;
+}
+
 /* strip_accents modes (after lowercasing): scikit-learn's strip_accents_unicode and
  * strip_accents_ascii, applied per character (exact: see tools/gen_unicode_tables.py). */
 enum { FH_STRIP_NONE = 0, FH_STRIP_UNICODE = 1, FH_STRIP_ASCII = 2 };
