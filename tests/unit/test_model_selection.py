@@ -678,6 +678,38 @@ def test_compacted_regressors_match_sklearn(estimator, text_data, compactions):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_candidates_fitting_one_split_at_once_share_its_column_map(text_data, monkeypatch):
+    """Two candidates on the same split, on two threads at once: one computes the split's
+    column map, the other waits for it (before, each computed its own: 4 maps for 3 splits
+    in an unlucky run of test_compacted_regressors_match_sklearn)."""
+    from fasthash.model_selection import _fold
+
+    both_started = threading.Barrier(2, timeout=10)
+    computed = []
+    real_map, real_for_fit = _fold.column_map, _fold.SharedRows._column_map
+
+    def slow_map(X, *args, **kwargs):
+        computed.append(X.shape)
+        threading.Event().wait(0.3)  # the other candidate asks meanwhile
+        return real_map(X, *args, **kwargs)
+
+    def meet_then_map(self, key, rows, X_train):
+        both_started.wait()  # both fits ask for the map at the same time
+        return real_for_fit(self, key, rows, X_train)
+
+    monkeypatch.setattr(_fold, "column_map", slow_map)
+    monkeypatch.setattr(_fold.SharedRows, "_column_map", meet_then_map)
+    docs, labels = text_data
+    X = fasthash.HashingVectorizer(n_features=2**16).transform(docs)
+    y = np.array([len(d) % 17 for d in docs], dtype=float)
+    train = np.arange(0, X.shape[0], 2)
+    one_split = [(train, np.arange(1, X.shape[0], 2))]
+    est = SGDRegressor(random_state=0, max_iter=5, tol=None)
+    fhms.GridSearchCV(est, {"epsilon": [0.1, 1.0]}, cv=one_split, refit=False, n_jobs=2).fit(X, y)
+    assert computed == [(len(train), 2**16)]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize(
     "make",
     [

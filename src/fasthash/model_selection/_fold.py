@@ -377,15 +377,19 @@ class SharedRows:
 
     def _column_map(self, key, rows, X_train):
         """``column_map(X_train)``, computed once per split and prefix (the candidates of
-        a search share it: a few MB per split)."""
+        a search share it: a few MB per split). A fit that needs the map another thread
+        is computing waits for it rather than computing it again."""
         cache_key = (key, rows.tobytes())
         with self._lock:
-            if cache_key in self._column_maps:
-                return self._column_maps[cache_key]
-        found = column_map(X_train)
-        with self._lock:
-            if not self.refitting:
-                self._column_maps[cache_key] = found
+            key_lock = self._key_locks[("columns", cache_key)]
+        with key_lock:
+            with self._lock:
+                if cache_key in self._column_maps:
+                    return self._column_maps[cache_key]
+            found = column_map(X_train)
+            with self._lock:
+                if not self.refitting:
+                    self._column_maps[cache_key] = found
         return found
 
     def _fit_prefix_steps(self, estimator, k, rows, y):
