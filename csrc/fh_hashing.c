@@ -272,7 +272,7 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
 /* ---------------------------------------------------------------- batch */
 
 typedef struct {
-    int64_t lo, hi; /* documents [lo, hi) */
+    _Alignas(FH_LINE_PAIR) int64_t lo, hi; /* documents [lo, hi) */
     int64_t size_hint; /* first capacity: about the entries its text yields */
     int32_t *cols;
     uint8_t *vals;
@@ -660,7 +660,7 @@ fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_th
             start = i + 1;
         }
     }
-    b->chunks = calloc((size_t)(n_chunks > 0 ? n_chunks : 1), sizeof(chunk));
+    b->chunks = fh_calloc_lines((size_t)n_chunks, sizeof(chunk));
     if (!b->chunks)
         goto cleanup;
     if (ws && n_chunks > ws->n_bufs) {
@@ -704,7 +704,7 @@ fh_status fh_batch_run_ws(const fh_corpus *corpus, const fh_opts *opts, int n_th
 
     run_ctx rc = {corpus, opts, make_hash_params(opts), b, cancel, NULL};
     n_threads = fh_team_size(n_threads, n_chunks);
-    rc.scratch = calloc((size_t)n_threads, sizeof(scratch));
+    rc.scratch = fh_calloc_lines((size_t)n_threads, sizeof(scratch));
     if (!rc.scratch)
         goto cleanup;
     for (int t = 0; t < n_threads; t++)
@@ -797,7 +797,7 @@ fh_status fh_batch_hash_only(const fh_corpus *corpus, const fh_opts *opts, int n
     }
     n_threads = fh_team_size(n_threads, n_items);
     hash_only_ctx h = {corpus, opts, make_hash_params(opts), cancel, NULL, bounds, NULL, NULL};
-    h.scratch = calloc((size_t)n_threads, sizeof(scratch));
+    h.scratch = fh_calloc_lines((size_t)n_threads, sizeof(scratch));
     h.keys = calloc((size_t)(n_items + 1), sizeof(int64_t));
     h.st = calloc((size_t)(n_items + 1), sizeof(fh_status));
     st = FH_ERR_NOMEM;
@@ -952,7 +952,7 @@ struct fh_analysis {
 
 fh_status fh_analysis_new(fh_analysis **out)
 {
-    *out = calloc(1, sizeof **out);
+    *out = fh_calloc_lines(1, sizeof **out);
     if (*out)
         fh_tally_init(&(*out)->words);
     return *out ? FH_OK : FH_ERR_NOMEM;

@@ -3,11 +3,29 @@
 #define _DEFAULT_SOURCE /* madvise, posix_memalign under -std=c11 */
 #include "fh_mem.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+
+void *fh_calloc_lines(size_t n, size_t size)
+{
+    if (n == 0)
+        n = 1;
+    if (size > SIZE_MAX / n)
+        return NULL;
+#if defined(__unix__) || defined(__APPLE__)
+    void *p = NULL;
+    if (posix_memalign(&p, FH_LINE_PAIR, n * size))
+        return NULL;
+    memset(p, 0, n * size);
+    return p;
+#else
+    return calloc(n, size);
+#endif
+}
 
 void *fh_calloc_table(size_t n)
 {

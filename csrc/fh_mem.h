@@ -11,3 +11,13 @@
  * for transparent huge pages (MADV_HUGEPAGE: honoured where the system leaves huge pages
  * to madvise or always uses them, ignored elsewhere). NULL when out of memory. */
 void *fh_calloc_table(size_t n);
+
+/* Two cache lines: what one thread's data are aligned to and padded to when threads write
+ * their own elements of one array, so that no two elements share a line (nor a pair of
+ * lines, which some cores fetch together). */
+#define FH_LINE_PAIR 128
+
+/* n zeroed elements of size bytes (a multiple of FH_LINE_PAIR: a type aligned with
+ * _Alignas(FH_LINE_PAIR)) aligned to FH_LINE_PAIR, for one per thread; free() them. NULL
+ * when out of memory or n * size overflows. */
+void *fh_calloc_lines(size_t n, size_t size);

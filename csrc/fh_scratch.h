@@ -12,6 +12,7 @@
 #include "fh_cancel.h"
 #include "fh_chars.h"
 #include "fh_csr.h"
+#include "fh_mem.h"
 #include "fh_status.h"
 #include "fh_tally.h"
 #include "fh_tokenize.h"
@@ -27,9 +28,11 @@
 #define FH_BLOCK 256
 
 /* One thread's scratch: buffers reused from one document to the next (freed by the batch
- * kernel when the thread is done). */
+ * kernel when the thread is done). Aligned to FH_LINE_PAIR: the threads' scratches, one
+ * array (fh_calloc_lines), share no cache line (the end of one, read at every feature, and
+ * the start of the next, written at every token, did). */
 typedef struct {
-    fh_tokbuf tb;
+    _Alignas(FH_LINE_PAIR) fh_tokbuf tb;
     fh_charbuf cb;
     fh_decodebuf db; /* a UTF-8 document decoded (fh_text_decode) */
     uint32_t *keys, *tmp;

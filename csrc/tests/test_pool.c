@@ -4,7 +4,7 @@
  * C-level tests of the thread pool (fh_pool.h): every item runs exactly once whatever the
  * thread count, slots stay within the job's threads, several callers at once, and a late
  * worker (the test delay) changes no batch output, and workers that slow jobs down are left
- * out of the next ones. */
+ * out of the next ones; per-thread memory (fh_calloc_lines) shares no cache line. */
 #define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c11 */
 #include <limits.h>
 #include <stdatomic.h>
@@ -15,6 +15,7 @@
 
 #include "fh_features.h"
 #include "fh_hashing.h"
+#include "fh_mem.h"
 #include "fh_pool.h"
 #include "fh_test.h"
 #include "fh_threads.h"
@@ -245,8 +246,32 @@ static void test_slow_workers_are_left_out(void)
     fh_pool_set_test_delay(0);
 }
 
+/* fh_calloc_lines: zeroed elements starting on FH_LINE_PAIR boundaries; NULL when the
+ * size overflows. */
+static void test_per_thread_memory(void)
+{
+    typedef struct {
+        _Alignas(FH_LINE_PAIR) int64_t hot;
+        char rest[200];
+    } per_thread;
+    CHECK(sizeof(per_thread) % FH_LINE_PAIR == 0);
+    for (size_t n = 0; n < 5; n++) {
+        per_thread *p = fh_calloc_lines(n, sizeof *p);
+        CHECK(p != NULL);
+        if (!p)
+            continue;
+        for (size_t k = 0; k < (n ? n : 1); k++) {
+            CHECK((uintptr_t)&p[k] % FH_LINE_PAIR == 0);
+            CHECK(p[k].hot == 0 && p[k].rest[0] == 0 && p[k].rest[199] == 0);
+        }
+        free(p);
+    }
+    CHECK(fh_calloc_lines(SIZE_MAX / 64, 128) == NULL);
+}
+
 int main(void)
 {
+    test_per_thread_memory();
     test_items_once();
     test_concurrent_callers();
     test_late_worker();
