@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fh_mem.h"
 #include "fh_pool.h"
 #include "fh_threads.h"
 #include "fh_utf8.h"
@@ -355,11 +356,14 @@ static fh_status merge_rows(const int64_t *indptr, int64_t n_rows, const int32_t
     n_threads = fh_team_size(n_threads, indptr[n_rows] / FH_MERGE_MIN_PER_THREAD);
     n_threads = fh_team_size(n_threads, n_rows);
     const int64_t n_parts = merge_parts(n_threads, indptr[n_rows], n_rows);
-    /* Per-thread scratch, allocated once: keys, a second buffer of keys, bucket counts;
-     * then, for all parts, where each part's output ends. */
-    const size_t per_thread = 2 * (size_t)longest + FH_MERGE_COUNT_WORDS;
-    uint64_t *scratch =
-        malloc(sizeof(uint64_t) * (per_thread * (size_t)n_threads + (size_t)n_parts));
+    /* Per-thread scratch, allocated once: keys, a second buffer of keys, bucket counts,
+     * each thread's on its own cache lines (fh_calloc_lines); then, for all parts, where
+     * each part's output ends. */
+    const size_t line_words = FH_LINE_PAIR / sizeof(uint64_t);
+    const size_t per_thread =
+        (2 * (size_t)longest + FH_MERGE_COUNT_WORDS + line_words - 1) / line_words * line_words;
+    uint64_t *scratch = fh_calloc_lines(
+        1, sizeof(uint64_t) * (per_thread * (size_t)n_threads + (size_t)n_parts));
     if (scratch == NULL)
         return FH_ERR_NOMEM;
     merge_ctx m = {indptr, n_rows, indices, values, vsize, (uint32_t)n_cols,
@@ -493,8 +497,9 @@ static int duplicate_names(const fh_arrow_lists *l, int64_t a, int64_t b, dup_sc
         for (int64_t m = k - 1; m >= 0 && (keys[m] >> 32) == (keys[k] >> 32); m--) {
             const uint8_t *p, *q;
             int64_t lp, lq;
-            item_name(l, l->item_offset + a + (int64_t)(uint32_t)keys[k], &p, &lp);
-            item_name(l, l->item_offset + a + (int64_t)(uint32_t)keys[m], &q, &lq);
+            if (!item_name(l, l->item_offset + a + (int64_t)(uint32_t)keys[k], &p, &lp) ||
+                !item_name(l, l->item_offset + a + (int64_t)(uint32_t)keys[m], &q, &lq))
+                return -1; /* not reached: every name was read above */
             if (lp == lq && (lp == 0 || memcmp(p, q, (size_t)lp) == 0))
                 return 1;
         }
