@@ -186,10 +186,13 @@ static int64_t table_bytes(const rec_table *t)
 /* ---------------------------------------------------------------- a map of parts */
 
 /* A map is FH_RECORD_PARTS tables (parts), a feature's part given by the top bits of its
- * hash: the recorder's map and each thread's are split alike, so that adding the threads'
- * maps to the recorder's after a run is FH_RECORD_PARTS independent items (part p of every
- * thread's map into part p of the recorder's), run on the pool. In a part, a feature's slot
- * is its hash's low bits (they share no bits up to 2**(32 - FH_RECORD_PART_BITS) slots). */
+ * fh_tally_bytes_mix, the bits that also place it in a tally (fh_tally.h): the recorder's
+ * map and each thread's are split alike, and part q of a tally is (but for probe runs
+ * crossing the boundary) the q-th range of its slots. Adding the threads' maps and tallies
+ * to the recorder's after a run is then FH_RECORD_PARTS independent items (part q of
+ * every thread's map and tally into part q of the recorder's), run on the pool, each
+ * reading its tallies' range in order and writing one part, a cache-sized table. In a
+ * part, a feature's slot is the low bits of its murmur3 hash. */
 #define FH_RECORD_PART_BITS 4
 #define FH_RECORD_PARTS (1 << FH_RECORD_PART_BITS)
 
@@ -200,15 +203,19 @@ typedef struct {
     rec_table part[FH_RECORD_PARTS];
 } rec_map;
 
-static inline rec_table *map_part(rec_map *m, uint32_t h)
+/* The part of mixed bits (fh_tally_bytes_mix, fh_tally_slot_mix). */
+static inline int part_of(uint64_t mix) { return (int)(mix >> (64 - FH_RECORD_PART_BITS)); }
+
+/* The part of the feature p[0 .. len) with murmur3 hash h. */
+static inline int part_of_bytes(const uint8_t *p, int64_t len, uint32_t h)
 {
-    return &m->part[h >> (32 - FH_RECORD_PART_BITS)];
+    return part_of(fh_tally_bytes_mix(p, len, h));
 }
 
 static inline fh_status map_add(rec_map *m, const uint8_t *p, int64_t len, uint32_t h,
                                 int64_t count)
 {
-    return table_add(map_part(m, h), p, len, h, count);
+    return table_add(&m->part[part_of_bytes(p, len, h)], p, len, h, count);
 }
 
 static void map_free(rec_map *m)
@@ -288,20 +295,10 @@ static fh_status drop_add(drop_map *d, uint32_t col, int64_t tokens, int64_t cou
 
 /* ---------------------------------------------------------------- the recorder */
 
-/* After a run on several threads, each thread's tally is hashed and listed by part in this
- * many ranges of its slots, each a pool item: a descheduled thread holds up one range. */
-#define FH_RECORD_RANGES 16
-
 typedef struct {
     rec_map t;
     fh_analysis *a;
     fh_tally tally;
-    /* after a run on several threads (bucket_job): the tally's used slots by the part of
-     * their hash, part q at order[start[q] .. start[q + 1]); at[j][q]: where range j's
-     * slots of part q go next */
-    int64_t *order, cap_order;
-    int64_t start[FH_RECORD_PARTS + 1];
-    int64_t at[FH_RECORD_RANGES][FH_RECORD_PARTS];
 } rec_thread;
 
 struct fh_recorder {
@@ -344,7 +341,6 @@ void fh_recorder_free(fh_recorder *r)
         map_free(&r->threads[k].t);
         fh_analysis_free(r->threads[k].a);
         fh_tally_free(&r->threads[k].tally);
-        free(r->threads[k].order);
     }
     free(r->threads);
     free(r);
@@ -472,7 +468,7 @@ fh_status fh_recorder_trim(fh_recorder *r)
     int64_t per_part[FH_RECORD_PARTS] = {0};
     for (int64_t k = 0, run = 0; k < n; k++) {
         run = k > 0 && s[k].col == s[k - 1].col ? run + 1 : 0;
-        per_part[s[k].h >> (32 - FH_RECORD_PART_BITS)] += run < r->max_tokens;
+        per_part[part_of_bytes(s[k].p, s[k].len, s[k].h)] += run < r->max_tokens;
     }
     for (int q = 0; q < FH_RECORD_PARTS; q++)
         if (per_part[q] && (st = table_reserve(&kept.part[q], per_part[q])) != FH_OK)
@@ -539,34 +535,55 @@ fh_status fh_recorder_dump(const fh_recorder *r, int32_t *columns, uint32_t *has
     return FH_OK;
 }
 
-/* Add the entries of tally t to map (when add is nonzero, until an addition fails) and
- * empty t. Returns the first failing status. The entries are hashed a block at a time, and
- * their slots in map fetched before they are added (map is larger than the caches). */
-static fh_status tally_drain(rec_map *map, fh_tally *t, int add)
+/* Add the entries of part q of the settled tally t to dst, part q of a map, until an
+ * addition fails; returns its status. The part's slots are read in order: the q-th range
+ * of t's slots, then the probe run that crosses its end (the features of part q placed
+ * past it). The entries are hashed a block at a time, and their slots in dst fetched
+ * before they are added (a map is larger than the caches). */
+static fh_status tally_part_add(rec_table *dst, const fh_tally *t, int q)
 {
     enum { BLOCK = 16 };
     const fh_tally_slot *e[BLOCK];
     uint32_t h[BLOCK];
-    fh_status st = add ? fh_tally_settle(t) : FH_OK;
-    /* room for the new entries from the start (spread evenly over the parts by their
-     * hashes): the parts are not rehashed as they grow */
-    const int64_t per_part = t->n / FH_RECORD_PARTS;
-    for (int q = 0; add && st == FH_OK && q < FH_RECORD_PARTS && per_part > 256; q++)
-        st = table_reserve(&map->part[q], map->part[q].n + per_part + per_part / 8);
-    for (int64_t k = 0; add && st == FH_OK && k < t->n_slots;) {
+    fh_status st = FH_OK;
+    if (!t->n)
+        return FH_OK;
+    const int64_t mask = t->n_slots - 1, end = t->n_slots * (q + 1) / FH_RECORD_PARTS;
+    /* (at most 3/4 full: the run past the end stops at an empty slot) */
+    for (int64_t k = t->n_slots * q / FH_RECORD_PARTS; st == FH_OK;) {
         int n = 0;
-        for (; k < t->n_slots && n < BLOCK; k++) {
-            if (!t->slots[k].count)
+        for (; n < BLOCK && (k < end || t->slots[k & mask].count); k++) {
+            const fh_tally_slot *s = &t->slots[k & mask];
+            if (!s->count || part_of(fh_tally_slot_mix(s)) != q)
                 continue;
-            e[n] = &t->slots[k];
-            h[n] = fh_tally_hash(t, e[n]);
-            const rec_table *part = map_part(map, h[n]);
-            if (part->n_slots)
-                FH_PREFETCH(&part->slots[h[n] & (uint32_t)(part->n_slots - 1)]);
+            e[n] = s;
+            h[n] = fh_tally_hash(t, s);
+            if (dst->n_slots)
+                FH_PREFETCH(&dst->slots[h[n] & (uint32_t)(dst->n_slots - 1)]);
             n++;
         }
+        if (n == 0)
+            break;
         for (int j = 0; j < n && st == FH_OK; j++)
-            st = map_add(map, fh_tally_bytes(t, e[j]), (int64_t)e[j]->len, h[j], e[j]->count);
+            st = table_add(dst, fh_tally_bytes(t, e[j]), (int64_t)e[j]->len, h[j], e[j]->count);
+    }
+    return st;
+}
+
+/* Add the entries of tally t to map (when add is nonzero, until an addition fails) and
+ * empty t. Returns the first failing status. Part by part (tally_part_add), each part
+ * first given room for its share of the new entries (the parts are not rehashed as they
+ * grow). */
+static fh_status tally_drain(rec_map *map, fh_tally *t, int add)
+{
+    fh_status st = add ? fh_tally_settle(t) : FH_OK;
+    const int64_t per_part = t->n / FH_RECORD_PARTS;
+    for (int q = 0; add && st == FH_OK && q < FH_RECORD_PARTS; q++) {
+        rec_table *dst = &map->part[q];
+        if (per_part > 256)
+            st = table_reserve(dst, dst->n + per_part + per_part / 8);
+        if (st == FH_OK)
+            st = tally_part_add(dst, t, q);
     }
     fh_tally_clear(t);
     return st;
@@ -707,96 +724,19 @@ static fh_status expand_pending(fh_recorder *r, int n_threads, const fh_opts *op
     return st != FH_OK ? st : sd;
 }
 
-/* The slots of range j of th's tally. */
-static void range_of(const rec_thread *th, int j, int64_t *lo, int64_t *hi)
-{
-    const int64_t n = th->tally.n_slots;
-    *lo = n * j / FH_RECORD_RANGES;
-    *hi = n * (j + 1) / FH_RECORD_RANGES;
-}
-
-/* After a run on several threads, the tallies listed by the part of their hashes, for
- * merge_item to add part q of every tally to part q of the recorder's map, as two pool
- * jobs of FH_RECORD_RANGES items per thread (thread item / FH_RECORD_RANGES, range item %
- * FH_RECORD_RANGES): pass 0 keeps the murmur3 hash of each used slot in the slot (h) and
- * counts the range's slots of each part (at); pass 1, once at holds where each range's
- * part goes in th->order, puts the slots there. */
-typedef struct {
-    fh_recorder *r;
-    int pass;
-} bucket_job;
-
-static void bucket_item(void *ctx, int64_t item, int slot)
-{
-    bucket_job *job = ctx;
-    rec_thread *th = &job->r->threads[item / FH_RECORD_RANGES];
-    const int j = (int)(item % FH_RECORD_RANGES);
-    fh_tally *t = &th->tally;
-    int64_t lo, hi;
-    (void)slot;
-    range_of(th, j, &lo, &hi);
-    int64_t *at = th->at[j];
-    if (job->pass == 0) {
-        memset(at, 0, sizeof th->at[j]);
-        for (int64_t k = lo; k < hi; k++) {
-            fh_tally_slot *e = &t->slots[k];
-            if (e->count) {
-                e->h = fh_tally_hash(t, e);
-                at[e->h >> (32 - FH_RECORD_PART_BITS)]++;
-            }
-        }
-    } else {
-        for (int64_t k = lo; k < hi; k++)
-            if (t->slots[k].count)
-                th->order[at[t->slots[k].h >> (32 - FH_RECORD_PART_BITS)]++] = k;
-    }
-}
-
-/* Room in th->order for every used slot of th's tally. */
-static fh_status order_reserve(rec_thread *th)
-{
-    FH_GROW(th->order, th->cap_order, th->tally.n, 1024, return FH_ERR_NOMEM);
-    return FH_OK;
-}
-
-/* The bucket_job passes over the first n_threads threads, their pending features and
- * tallies settled first. */
-static fh_status bucket_tallies(fh_recorder *r, int n_threads, const fh_opts *opts,
+/* The pending features of the first n_threads threads added to their tallies, and the
+ * tallies settled, after a run on several threads (for merge_item). */
+static fh_status settle_tallies(fh_recorder *r, int n_threads, const fh_opts *opts,
                                 fh_cancel *cancel)
 {
     fh_status st = FH_OK;
-    int64_t entries = 0;
     for (int k = 0; k < n_threads && st == FH_OK; k++) {
         rec_thread *th = &r->threads[k];
         st = fh_analysis_settle(th->a, opts, cancel, &th->tally, 1);
         if (st == FH_OK)
             st = fh_tally_settle(&th->tally);
-        if (st == FH_OK)
-            st = order_reserve(th);
-        entries += th->tally.n;
     }
-    if (st != FH_OK)
-        return st;
-    const int64_t n_items = (int64_t)n_threads * FH_RECORD_RANGES;
-    const int team = entries < FH_RECORD_PARALLEL_MERGE ? 1 : n_threads;
-    bucket_job job = {r, 0};
-    fh_pool_run(team, n_items, bucket_item, &job);
-    for (int k = 0; k < n_threads; k++) { /* part by part, range by range */
-        rec_thread *th = &r->threads[k];
-        int64_t at = 0;
-        for (int q = 0; q < FH_RECORD_PARTS; q++) {
-            th->start[q] = at;
-            for (int j = 0; j < FH_RECORD_RANGES; j++) {
-                const int64_t c = th->at[j][q];
-                th->at[j][q] = at;
-                at += c;
-            }
-        }
-        th->start[FH_RECORD_PARTS] = at;
-    }
-    job.pass = 1;
-    fh_pool_run(team, n_items, bucket_item, &job);
-    return FH_OK;
+    return st;
 }
 
 /* The tallies emptied (and pending features dropped) after a run on several threads, as a
@@ -815,9 +755,9 @@ static void clear_item(void *ctx, int64_t k, int slot)
 }
 
 /* The merge after a run as a pool job: item q adds part q of the first n_threads threads'
- * maps and tallies (bucket_tallies), in thread order, to part q of the recorder's map (when
- * add is nonzero), empties the maps' parts, and leaves its status in pst[q]. The parts
- * are disjoint: any schedule gives the same map. */
+ * maps and settled tallies (settle_tallies), in thread order, to part q of the recorder's
+ * map (when add is nonzero), empties the maps' parts, and leaves its status in pst[q]. The
+ * parts are disjoint: any schedule gives the same map. */
 typedef struct {
     fh_recorder *r;
     fh_status *pst;
@@ -827,34 +767,24 @@ typedef struct {
 
 static void merge_item(void *ctx, int64_t q, int slot)
 {
-    enum { BLOCK = 16 };
     merge_job *job = ctx;
     rec_table *dst = &job->r->main.part[q];
     fh_status st = FH_OK;
     (void)slot;
-    int64_t incoming = 0;
+    int64_t incoming = 0; /* about: the tallies' features spread evenly over the parts */
     for (int k = 0; k < job->n_threads; k++) {
         const rec_thread *th = &job->r->threads[k];
-        incoming += th->t.part[q].n + th->start[q + 1] - th->start[q];
+        incoming += th->t.part[q].n + th->tally.n / FH_RECORD_PARTS;
     }
     if (job->add && incoming > 256)
-        st = table_reserve(dst, dst->n + incoming);
+        st = table_reserve(dst, dst->n + incoming + incoming / 8);
     for (int k = 0; k < job->n_threads; k++) {
         rec_thread *th = &job->r->threads[k];
         fh_status sk = table_drain(dst, &th->t.part[q], job->add && st == FH_OK);
         if (st == FH_OK)
             st = sk;
-        const fh_tally *t = &th->tally;
-        for (int64_t i = th->start[q]; job->add && st == FH_OK && i < th->start[q + 1];) {
-            /* a block's slots in dst fetched before they are added */
-            const int64_t end = th->start[q + 1] - i < BLOCK ? th->start[q + 1] : i + BLOCK;
-            for (int64_t b = i; b < end && dst->n_slots; b++)
-                FH_PREFETCH(&dst->slots[t->slots[th->order[b]].h & (uint32_t)(dst->n_slots - 1)]);
-            for (; i < end && st == FH_OK; i++) {
-                const fh_tally_slot *e = &t->slots[th->order[i]];
-                st = table_add(dst, fh_tally_bytes(t, e), (int64_t)e->len, e->h, e->count);
-            }
-        }
+        if (job->add && st == FH_OK)
+            st = tally_part_add(dst, &th->tally, (int)q);
     }
     job->pst[q] = st;
 }
@@ -916,7 +846,7 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
     } else { /* the threads' maps and tallies into the recorder's, part by part */
         fh_status pst[FH_RECORD_PARTS];
         if (st == FH_OK)
-            st = bucket_tallies(r, n_threads, opts, cancel);
+            st = settle_tallies(r, n_threads, opts, cancel);
         int64_t entries = 0;
         for (int k = 0; k < n_threads; k++)
             entries += map_n(&r->threads[k].t) + r->threads[k].tally.n;

@@ -10,8 +10,7 @@
 /* The home slot of a used slot's feature. */
 static int64_t slot_home(const fh_tally *t, const fh_tally_slot *s)
 {
-    return s->len <= FH_TALLY_INLINE ? fh_tally_home(t, s->w[0], s->w[1], s->len)
-                                     : fh_tally_home(t, s->w[1], 0, s->len);
+    return (int64_t)(fh_tally_slot_mix(s) >> t->shift);
 }
 
 void fh_tally_init(fh_tally *t)

@@ -24,8 +24,6 @@ typedef struct {
     uint64_t w[2];  /* len <= FH_TALLY_INLINE: the bytes, zero-padded; else w[0] is the
                        offset of the bytes in the arena and w[1] their murmur3 hash */
     uint32_t len;
-    uint32_t h;     /* not used by the tally: its user's (fh_record keeps the murmur3 hash
-                       there while it adds the tally to its map) */
     int64_t count;  /* 0: an empty slot */
 } fh_tally_slot;
 
@@ -82,6 +80,14 @@ static inline uint32_t fh_tally_hash(const fh_tally *t, const fh_tally_slot *s)
 static inline uint64_t fh_tally_mix(uint64_t w0, uint64_t w1, uint64_t len)
 {
     return (w0 ^ (w1 * 0x9E3779B97F4A7C15ull) ^ len) * 0xD6E8FEB86659FD93ull;
+}
+
+/* The mixed bits of a used slot's feature: fh_tally_mix of its words, or of its murmur3
+ * hash for a long one. */
+static inline uint64_t fh_tally_slot_mix(const fh_tally_slot *s)
+{
+    return s->len <= FH_TALLY_INLINE ? fh_tally_mix(s->w[0], s->w[1], s->len)
+                                     : fh_tally_mix(s->w[1], 0, s->len);
 }
 
 /* The home slot of an inline feature (words w0, w1, len bytes) or of a long one (hash). */
@@ -201,6 +207,17 @@ static inline void fh_tally_load(const uint8_t *p, int64_t len, uint64_t w[2])
     if (len > 0)
         memcpy(w, p, (size_t)len);
 #endif
+}
+
+/* fh_tally_slot_mix of the feature p[0 .. len) whose murmur3 hash is h (used only when
+ * len > FH_TALLY_INLINE), reading only those bytes. */
+static inline uint64_t fh_tally_bytes_mix(const uint8_t *p, int64_t len, uint32_t h)
+{
+    if (len > FH_TALLY_INLINE)
+        return fh_tally_mix(h, 0, (uint64_t)len);
+    uint64_t w[2];
+    fh_tally_load(p, len, w);
+    return fh_tally_mix(w[0], w[1], (uint64_t)len);
 }
 
 /* Add count (>= 1) occurrences of the feature p[0 .. len), reading only those bytes. */
