@@ -305,6 +305,9 @@ struct fh_recorder {
     uint32_t n_features, pow2_mask;
     int64_t max_tokens;
     int64_t kept_at_trim;
+    /* the threads' tallies and pending features still hold the last run's: emptied when
+     * (and only if) another run comes (a fit of one batch frees them unwritten) */
+    int stale;
     rec_map main;
     drop_map dropped;
     rec_thread *threads;
@@ -570,21 +573,27 @@ static fh_status tally_part_add(rec_table *dst, const fh_tally *t, int q)
     return st;
 }
 
-/* Add the entries of tally t to map (when add is nonzero, until an addition fails) and
- * empty t. Returns the first failing status. Part by part (tally_part_add), each part
- * first given room for its share of the new entries (the parts are not rehashed as they
- * grow). */
-static fh_status tally_drain(rec_map *map, fh_tally *t, int add)
+/* Add the entries of tally t to map, until an addition fails; returns its status. Part by
+ * part (tally_part_add), each part first given room for its share of the new entries (the
+ * parts are not rehashed as they grow). t keeps its entries. */
+static fh_status tally_add(rec_map *map, fh_tally *t)
 {
-    fh_status st = add ? fh_tally_settle(t) : FH_OK;
+    fh_status st = fh_tally_settle(t);
     const int64_t per_part = t->n / FH_RECORD_PARTS;
-    for (int q = 0; add && st == FH_OK && q < FH_RECORD_PARTS; q++) {
+    for (int q = 0; st == FH_OK && q < FH_RECORD_PARTS; q++) {
         rec_table *dst = &map->part[q];
         if (per_part > 256)
             st = table_reserve(dst, dst->n + per_part + per_part / 8);
         if (st == FH_OK)
             st = tally_part_add(dst, t, q);
     }
+    return st;
+}
+
+/* tally_add when add is nonzero, then t emptied. */
+static fh_status tally_drain(rec_map *map, fh_tally *t, int add)
+{
+    fh_status st = add ? tally_add(map, t) : FH_OK;
     fh_tally_clear(t);
     return st;
 }
@@ -739,8 +748,8 @@ static fh_status settle_tallies(fh_recorder *r, int n_threads, const fh_opts *op
     return st;
 }
 
-/* The tallies emptied (and pending features dropped) after a run on several threads, as a
- * pool job: item k empties thread k's. */
+/* The tallies emptied (and pending features dropped) at the start of the run after the one
+ * that left them full (fh_recorder.stale), as a pool job: item k empties thread k's. */
 typedef struct {
     fh_recorder *r;
     const fh_opts *opts;
@@ -818,6 +827,11 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
                 return st;
         }
     }
+    if (r->stale) {
+        clear_job cj = {r, opts, cancel};
+        fh_pool_run(n_threads, r->n_threads, clear_item, &cj);
+        r->stale = 0;
+    }
     st = FH_ERR_NOMEM;
     cst = calloc((size_t)n_chunks, sizeof *cst);
     cbad = malloc(sizeof *cbad * (size_t)n_chunks);
@@ -840,9 +854,13 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
     }
     if (st == FH_OK) /* char_wb's words into n-grams */
         st = expand_pending(r, n_threads, opts, cancel);
+    r->stale = 1; /* the tallies are emptied at the next run */
     if (n_threads == 1) { /* its tally straight into the recorder's map */
-        fh_status dst = thread_drain(&r->threads[0], &r->main, opts, cancel, st == FH_OK);
-        st = st == FH_OK ? dst : st;
+        rec_thread *th = &r->threads[0];
+        fh_status sa = fh_analysis_settle(th->a, opts, cancel, &th->tally, st == FH_OK);
+        st = st == FH_OK ? sa : st;
+        if (st == FH_OK)
+            st = tally_add(&r->main, &th->tally);
     } else { /* the threads' maps and tallies into the recorder's, part by part */
         fh_status pst[FH_RECORD_PARTS];
         if (st == FH_OK)
@@ -855,8 +873,6 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
                     merge_item, &mj);
         for (int q = 0; q < FH_RECORD_PARTS && st == FH_OK; q++)
             st = pst[q];
-        clear_job cj = {r, opts, cancel}; /* the tallies emptied, on the threads */
-        fh_pool_run(n_threads, n_threads, clear_item, &cj);
     }
     if (st == FH_OK && r->max_tokens > 0) {
         int64_t limit = 2 * r->kept_at_trim;
