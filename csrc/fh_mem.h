@@ -17,7 +17,7 @@ void *fh_calloc_table(size_t n);
  * lines, which some cores fetch together). */
 #define FH_LINE_PAIR 128
 
-/* n zeroed elements of size bytes (a multiple of FH_LINE_PAIR: a type aligned with
- * _Alignas(FH_LINE_PAIR)) aligned to FH_LINE_PAIR, for one per thread; free() them. NULL
- * when out of memory or n * size overflows. */
+/* n zeroed elements of size bytes, the first aligned to FH_LINE_PAIR (free() them); when
+ * size is a multiple of FH_LINE_PAIR (a type aligned with _Alignas(FH_LINE_PAIR)), every
+ * element is, one per thread. NULL when out of memory or n * size overflows. */
 void *fh_calloc_lines(size_t n, size_t size);
