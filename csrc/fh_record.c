@@ -684,6 +684,7 @@ typedef struct {
     fh_cancel *cancel;
     fh_status *est;
     int64_t n_parts, tally_max;
+    int64_t reserve; /* the slots a tally is given before its first n-gram */
     int n_threads;
 } expand_job;
 
@@ -691,8 +692,12 @@ static void expand_item(void *ctx, int64_t e, int slot)
 {
     expand_job *job = ctx;
     rec_thread *th = &job->r->threads[slot];
-    fh_status st = fh_analysis_expand(job->r->threads[0].a, e, job->n_parts, job->opts,
-                                      job->cancel, &th->tally);
+    fh_status st = FH_OK;
+    if (th->tally.n == 0) /* sized once: no doublings on the way */
+        st = fh_tally_reserve(&th->tally, job->reserve);
+    if (st == FH_OK)
+        st = fh_analysis_expand(job->r->threads[0].a, e, job->n_parts, job->opts, job->cancel,
+                                &th->tally);
     if (st == FH_OK && th->tally.n > job->tally_max)
         st = tally_drain(thread_map(job->r, th, job->n_threads), &th->tally, 1);
     job->est[e] = st;
@@ -722,7 +727,11 @@ static fh_status expand_pending(fh_recorder *r, int n_threads, const fh_opts *op
              * so that with a part's additions it still fits the slots of a tally at the
              * limit (twice the limit, filled to 3/4 at most before they double) */
             const int64_t tally_max = tally_limit(n_threads) + tally_limit(n_threads) / 4;
-            expand_job job = {r, opts, cancel, est, n_parts, tally_max, n_threads};
+            /* about the distinct n-grams a thread meets (a few per word and length), up to
+             * the limit: the tallies start at that size */
+            int64_t reserve = pending * (opts->max_n - opts->min_n + 1);
+            reserve = reserve < tally_limit(n_threads) ? reserve : tally_limit(n_threads);
+            expand_job job = {r, opts, cancel, est, n_parts, tally_max, reserve, n_threads};
             fh_pool_run(n_threads, n_parts, expand_item, &job);
             for (int64_t e = 0; e < n_parts && st == FH_OK; e++)
                 st = est[e];

@@ -32,9 +32,9 @@ fh_status fh_tally_settle(fh_tally *t)
     return st;
 }
 
-fh_status fh_tally_grow(fh_tally *t)
+/* t's entries moved to n_slots slots (a power of two, more than t has). */
+static fh_status tally_resize(fh_tally *t, int64_t n_slots)
 {
-    const int64_t n_slots = t->n_slots ? 2 * t->n_slots : 1024;
     if (n_slots > ((int64_t)1 << 40))
         return FH_ERR_OVERFLOW;
     fh_tally_slot *slots = fh_calloc_table((size_t)n_slots * sizeof *slots);
@@ -58,6 +58,19 @@ fh_status fh_tally_grow(fh_tally *t)
     }
     free(old.slots);
     return FH_OK;
+}
+
+fh_status fh_tally_grow(fh_tally *t)
+{
+    return tally_resize(t, t->n_slots ? 2 * t->n_slots : 1024);
+}
+
+fh_status fh_tally_reserve(fh_tally *t, int64_t n)
+{
+    int64_t n_slots = t->n_slots ? t->n_slots : 1024;
+    while (n * 4 > n_slots * 3 && n_slots <= ((int64_t)1 << 40))
+        n_slots *= 2;
+    return n_slots > t->n_slots ? tally_resize(t, n_slots) : FH_OK;
 }
 
 fh_status fh_tally_add_long(fh_tally *t, const uint8_t *p, int64_t len, int64_t count)

@@ -5,7 +5,7 @@
  * features fh_doc_features lists, whatever the thread count; the cap, the dropped tallies,
  * automatic trimming, merging by fh_recorder_add, cancellation and bad arguments; runs
  * large enough that the threads' maps are merged on several threads (a late pool worker
- * included) leave the same state as one thread. */
+ * included) leave the same state as one thread; a tally's reservation (fh_tally_reserve). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include "fh_murmur3.h"
 #include "fh_pool.h"
 #include "fh_record.h"
+#include "fh_tally.h"
 #include "fh_test.h"
 
 static fh_opts word_opts(uint32_t n_features, int analyzer, int64_t min_n, int64_t max_n)
@@ -432,8 +433,38 @@ static void test_errors_and_cancel(void)
     fh_recorder_free(NULL);
 }
 
+/* fh_tally_reserve: the entries a tally holds survive it, and the reserved count of
+ * entries then fits without growing. */
+static void test_tally_reserve(void)
+{
+    fh_tally t;
+    fh_tally_init(&t);
+    uint8_t key[24];
+    memset(key, 'k', sizeof key);
+    for (int64_t i = 0; i < 100; i++) { /* inline and long keys */
+        memcpy(key, &i, sizeof i);
+        CHECK(fh_tally_add_n(&t, key, i % 2 ? 24 : 9, i + 1) == FH_OK);
+    }
+    CHECK(fh_tally_settle(&t) == FH_OK && t.n == 100);
+    CHECK(fh_tally_reserve(&t, 5000) == FH_OK);
+    const int64_t slots = t.n_slots;
+    CHECK(slots * 3 >= 5000 * 4);
+    for (int64_t i = 0; i < 5000; i++) {
+        memcpy(key, &i, sizeof i);
+        CHECK(fh_tally_add_n(&t, key, i % 2 ? 24 : 9, 1) == FH_OK);
+    }
+    CHECK(fh_tally_settle(&t) == FH_OK && t.n == 5000 && t.n_slots == slots);
+    int64_t total = 0;
+    for (int64_t k = 0; k < t.n_slots; k++)
+        total += t.slots[k].count;
+    CHECK(total == 5000 + 100 * 101 / 2); /* the first 100 keys counted again */
+    CHECK(fh_tally_reserve(&t, 10) == FH_OK && t.n_slots == slots); /* never shrinks */
+    fh_tally_free(&t);
+}
+
 int main(void)
 {
+    test_tally_reserve();
     test_counts(FH_ANALYZER_WORD, 1, 1, NULL);
     test_counts(FH_ANALYZER_WORD, 1, 3, NULL);
     test_counts(FH_ANALYZER_CHAR_WB, 2, 4, NULL);
