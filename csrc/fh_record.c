@@ -727,9 +727,10 @@ static fh_status expand_pending(fh_recorder *r, int n_threads, const fh_opts *op
              * so that with a part's additions it still fits the slots of a tally at the
              * limit (twice the limit, filled to 3/4 at most before they double) */
             const int64_t tally_max = tally_limit(n_threads) + tally_limit(n_threads) / 4;
-            /* about the distinct n-grams a thread meets (a few per word and length), up to
-             * the limit: the tallies start at that size */
-            int64_t reserve = pending * (opts->max_n - opts->min_n + 1);
+            /* about the distinct n-grams a thread meets, up to the limit: a few per word
+             * and length, shared out over the threads (each meets a part of the words,
+             * and the n-grams common to them all), so that the tallies start at that size */
+            int64_t reserve = pending * (opts->max_n - opts->min_n + 1) * 2 / (n_threads + 1);
             reserve = reserve < tally_limit(n_threads) ? reserve : tally_limit(n_threads);
             expand_job job = {r, opts, cancel, est, n_parts, tally_max, reserve, n_threads};
             fh_pool_run(n_threads, n_parts, expand_item, &job);
