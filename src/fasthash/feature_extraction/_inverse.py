@@ -64,14 +64,12 @@ negative : list of TokenWeight
 
 
 def _record_batch():
-    """The bounds of a recording batch: 4x those of ``transform`` (32768 documents, 8M code
-    units). Each batch ends with its distinct tokens added to the map, so fewer, larger
-    batches add a token fewer times (6 MB of multilingual text, ``char_wb``, one thread:
-    243 ms -> 189 ms in one benchmark run); the output is the map, not a matrix per
-    batch."""
-    from fasthash.feature_extraction.text import _BATCH_MAX_DOCS, _BATCH_MAX_UNITS
-
-    return 4 * _BATCH_MAX_DOCS, 4 * _BATCH_MAX_UNITS
+    """The bounds of a recording batch: 32768 documents, 8M code units (4x the units of a
+    ``transform`` batch). Each batch ends with its distinct tokens added to the map, so
+    fewer, larger batches add a token fewer times (6 MB of multilingual text, ``char_wb``,
+    one thread: 243 ms -> 189 ms in one benchmark run); the output is the map, not a
+    matrix per batch."""
+    return 1 << 15, 1 << 23
 
 
 def _check_hasher(hasher):
