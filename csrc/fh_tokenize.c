@@ -626,9 +626,187 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         return FH_OK;                                                                     \
     }
 
+#if FH_WORDS_AVX2
+/* The block path of the wide word tokenizers: for a document whose tokens are only hashed
+ * (hash_only, AVX2, no stop words, no tally, no accent stripping), blocks of
+ * FH_WIDE_BLOCK code points, each in three passes with no branch that depends on the text:
+ * - every code point's flat-table entry (FH_FLAT) stored as its (lowercased) UTF-8 bytes,
+ *   token characters or not, with its byte offset and its class bit in the block's mask;
+ * - the runs of the mask (ascii_pair_mask for runs of >= 2, then fh_block_runs, as in
+ *   word_tokens_ascii), turned into byte spans by the offsets;
+ * - the spans hashed 8 at a time (fh_murmur3_spans_avx2), straight to feature keys when
+ *   the caller gave them.
+ * The per-code-point loop ends a run with a branch that mispredicts at almost every token
+ * (token lengths are not predictable); here only the loops over runs branch on the text.
+ * A run still open at the end of a block keeps its bytes: moved to the start of the buffer
+ * when short, else the next block is written after them. The bytes written stay within a
+ * few KiB. */
+#define FH_WIDE_BLOCK_WORDS 16
+#define FH_WIDE_BLOCK (64 * FH_WIDE_BLOCK_WORDS)
+#define FH_WIDE_MOVE_MAX 256
+/* An open run reaching this many bytes sends the document to the per-code-point path (the
+ * spans' offsets are int32). */
+#define FH_WIDE_MAX_BYTES ((int64_t)1 << 30)
+
+/* Defines `NAME(s, n, flat, cls, pairs, tb, served)`: the tokens of s[0 .. n) (code units
+ * of type T), runs of code points whose entries in flat have the class bit cls (runs of
+ * >= 2 when pairs, else >= 1), hashed into tb->hash[0 .. tb->n). *served is 0, and no
+ * token is kept, when an entry is FH_UF_SPECIAL (a code point the flat table does not
+ * describe: a lowercase mapping of several code points, the capital sigma, a surrogate, an
+ * astral code point) or an open run grows past FH_WIDE_MAX_BYTES: the caller then takes
+ * the per-code-point path. */
+#define DEFINE_WIDE_BLOCKS(NAME, T, LOAD8)                                                \
+    __attribute__((target("avx2"))) static fh_status NAME(const T *s, int64_t n,           \
+                                                          const uint32_t *flat, uint32_t cls, \
+                                                          int pairs, fh_tokbuf *tb,       \
+                                                          int *served)                    \
+    {                                                                                     \
+        const __m256i vcls = _mm256_set1_epi32((int)cls);                                 \
+        const __m256i vspecial = _mm256_set1_epi32((int)FH_UF_SPECIAL);                   \
+        const int64_t max_runs = FH_WIDE_BLOCK_WORDS * 32 + 2 + 3;                       \
+        const int shift = (int)ctz64(cls);                                                \
+        const int bmi = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi"); \
+        *served = 0;                                                                      \
+        tb->n = 0;                                                                        \
+        FH_GROW(tb->mask, tb->cap_mask, FH_WIDE_BLOCK_WORDS, 16, return FH_ERR_NOMEM);    \
+        FH_GROW(tb->runs, tb->cap_runs, 2 * max_runs, 64, return FH_ERR_NOMEM);           \
+        /* tb->cp: the block's byte offsets, then the spans' offsets and lengths */       \
+        FH_GROW(tb->cp, tb->cap_cp, FH_WIDE_BLOCK + 1 + 2 * max_runs, 64,                 \
+                return FH_ERR_NOMEM);                                                     \
+        int64_t *rs = tb->runs, *re = tb->runs + max_runs;                                \
+        uint32_t *bo = tb->cp;                                                            \
+        int32_t *so = (int32_t *)(void *)(bo + FH_WIDE_BLOCK + 1), *sl = so + max_runs;   \
+        uint64_t *mask = tb->mask, carry = 0;                                             \
+        int64_t open = -1, open_byte = 0, pos = 0, ntok = 0;                              \
+        for (int64_t lo = 0; lo < n; lo += FH_WIDE_BLOCK) {                               \
+            if ((lo & (FH_POLL_ITEMS - 1)) == 0 && lo > 0 && fh_cancel_poll(tb->cancel))  \
+                return FH_ERR_CANCELLED;                                                  \
+            const int64_t len = n - lo < FH_WIDE_BLOCK ? n - lo : FH_WIDE_BLOCK;          \
+            const int64_t bw = (len + 63) / 64;                                           \
+            if (open < 0) {                                                               \
+                pos = 0;                                                                  \
+            } else if (pos - open_byte <= FH_WIDE_MOVE_MAX) {                             \
+                memmove(tb->buf, tb->buf + open_byte, (size_t)(pos - open_byte));         \
+                pos -= open_byte;                                                         \
+                open_byte = 0;                                                            \
+            } else if (pos + 3 * FH_WIDE_BLOCK > FH_WIDE_MAX_BYTES) {                     \
+                return FH_OK; /* not served */                                            \
+            }                                                                             \
+            if (reserve_bytes(&tb->buf, &tb->cap, pos + 3 * len + FH_TOKEN_SLACK) != FH_OK) \
+                return FH_ERR_NOMEM;                                                      \
+            uint8_t *out = tb->buf;                                                       \
+            const T *p = s + lo;                                                          \
+            uint32_t acc = 0;                                                             \
+            __m256i vacc = _mm256_setzero_si256();                                        \
+            for (int64_t w = 0; w < bw; w++) {                                            \
+                const int64_t k0 = 64 * w, k1 = len - k0 < 64 ? len : k0 + 64;            \
+                uint64_t m = 0;                                                           \
+                int64_t k = k0;                                                           \
+                for (; k + 8 <= k1; k += 8) { /* 8 entries by one gather */               \
+                    const __m256i e =                                                     \
+                        _mm256_i32gather_epi32((const int *)(const void *)flat, LOAD8(p + k), 4); \
+                    vacc = _mm256_or_si256(vacc, e);                                      \
+                    const __m256i c = _mm256_cmpeq_epi32(_mm256_and_si256(e, vcls), vcls); \
+                    m |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(c))   \
+                         << (k - k0);                                                     \
+                    uint32_t e8[8];                                                       \
+                    _mm256_storeu_si256((__m256i *)(void *)e8, e);                        \
+                    for (int j = 0; j < 8; j++) {                                         \
+                        memcpy(out + pos, &e8[j], 4);                                     \
+                        bo[k + j] = (uint32_t)pos;                                        \
+                        pos += e8[j] >> FH_UF_LEN_SHIFT;                                  \
+                    }                                                                     \
+                }                                                                         \
+                for (; k < k1; k++) {                                                     \
+                    const uint32_t e = flat[p[k]];                                        \
+                    acc |= e;                                                             \
+                    memcpy(out + pos, &e, 4);                                             \
+                    bo[k] = (uint32_t)pos;                                                \
+                    pos += e >> FH_UF_LEN_SHIFT;                                          \
+                    m |= (uint64_t)((e >> shift) & 1u) << (k - k0);                       \
+                }                                                                         \
+                mask[w] = m;                                                              \
+            }                                                                             \
+            bo[len] = (uint32_t)pos;                                                      \
+            acc |= (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi32(                     \
+                       _mm256_and_si256(vacc, vspecial), vspecial)) != 0                  \
+                       ? FH_UF_SPECIAL                                                    \
+                       : 0;                                                               \
+            if (acc & FH_UF_SPECIAL)                                                      \
+                return FH_OK; /* not served */                                            \
+            if (pairs)                                                                    \
+                ascii_pair_mask(mask, bw,                                                 \
+                                lo + len < n ? (FH_FLAT(T, s[lo + len]) >> shift) & 1u : 0); \
+            const int64_t ne = bmi ? ascii_block_runs_bmi(mask, bw, lo, n, &carry, &open, rs, re) \
+                                   : fh_block_runs(mask, bw, lo, n, &carry, &open, rs, re); \
+            for (int64_t k = 0; k < ne; k++) {                                            \
+                /* only the first run may have started in an earlier block */             \
+                const int64_t a = rs[k] < lo ? open_byte : (int64_t)bo[rs[k] - lo];       \
+                so[k] = (int32_t)a;                                                       \
+                sl[k] = (int32_t)((int64_t)bo[re[k] + pairs - lo] - a);                   \
+            }                                                                             \
+            if (open >= lo)                                                               \
+                open_byte = bo[open - lo];                                                \
+            if (ne) {                                                                     \
+                if (reserve_tokens(tb, ntok + ne) != FH_OK)                               \
+                    return FH_ERR_NOMEM;                                                  \
+                fh_murmur3_spans_avx2(out, so, sl, ne, tb->key_n_features,                \
+                                      tb->key_pow2_mask, tb->key_alternate_sign,          \
+                                      tb->hash + ntok);                                   \
+                ntok += ne;                                                               \
+            }                                                                             \
+        }                                                                                 \
+        tb->n = ntok;                                                                     \
+        tb->keyed = tb->key_n_features != 0;                                              \
+        tb->base = tb->buf;                                                               \
+        tb->base_len = tb->cap;                                                           \
+        *served = 1;                                                                      \
+        return FH_OK;                                                                     \
+    }
+/* 8 code units as 8 lanes */
+FH_AVX2_INLINE __m256i wide_load8_1(const uint8_t *p)
+{
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
+}
+FH_AVX2_INLINE __m256i wide_load8_2(const uint16_t *p)
+{
+    return _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+DEFINE_WIDE_BLOCKS(wide_blocks_1, uint8_t, wide_load8_1)
+DEFINE_WIDE_BLOCKS(wide_blocks_2, uint16_t, wide_load8_2)
+/* A UCS4 text holds an astral code point, which the flat table does not describe: the
+ * per-code-point path takes it. */
+static fh_status wide_blocks_4(const uint32_t *s, int64_t n, const uint32_t *flat, uint32_t cls,
+                               int pairs, fh_tokbuf *tb, int *served)
+{
+    (void)s, (void)n, (void)flat, (void)cls, (void)pairs, (void)tb;
+    *served = 0;
+    return FH_OK;
+}
+#endif
+
 FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
+/* The block path first where it applies (see DEFINE_WIDE_BLOCKS); the per-code-point
+ * path after it when it did not serve the document. */
+#if FH_WORDS_AVX2
+#define FH_WIDE_BLOCKS_FIRST(s, n, lowercase, strip, minlen, NONSPACE, tb)          \
+    do {                                                                                  \
+        if (!(strip)) {                                                                   \
+            int served_;                                                                  \
+            fh_status st_ = _Generic((s), const uint8_t *: wide_blocks_1,               \
+                                     const uint16_t *: wide_blocks_2,                     \
+                                     const uint32_t *: wide_blocks_4)(                    \
+                (s), (n), (lowercase) ? fh_u_flat_lower : fh_u_flat_keep,                 \
+                (NONSPACE) ? FH_UF_NONSPACE : FH_UF_WORD, (minlen) == 2, (tb), &served_); \
+            if (st_ != FH_OK || served_)                                                  \
+                return st_;                                                               \
+        }                                                                                 \
+    } while (0)
+#else
+#define FH_WIDE_BLOCKS_FIRST(s, n, lowercase, strip, minlen, NONSPACE, tb) ((void)0)
+#endif
 #define DEFINE_WORD_TOKENS_3(BASE, T, SIGMA, MAXLOW, RAW, NONSPACE)                       \
     DEFINE_WORD_TOKENS(BASE##_lower, T, SIGMA, MAXLOW, RAW, 1, 0, NONSPACE, 0)            \
     DEFINE_WORD_TOKENS(BASE##_keep, T, SIGMA, MAXLOW, RAW, 0, 0, NONSPACE, 0)             \
@@ -640,6 +818,7 @@ FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
                           const fh_stopset *stop, fh_tokbuf *tb)                          \
     {                                                                                     \
         if (tb->avx2 && tb->hash_only && !stop && !tb->tally) { /* batches of spans */    \
+            FH_WIDE_BLOCKS_FIRST(s, n, lowercase, strip, minlen, NONSPACE, tb);           \
             if (strip)                                                                    \
                 return BASE##_strip_b(s, n, lowercase, strip, minlen, stop, tb);          \
             if (lowercase)                                                                \
