@@ -627,48 +627,44 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
     }
 
 #if FH_WORDS_AVX2
-/* The block path of the wide word tokenizers: for a document whose tokens are only hashed
- * (hash_only, AVX2, no stop words, no tally, no accent stripping), blocks of
- * FH_WIDE_BLOCK code points, each in three passes with no branch that depends on the text:
- * - every code point's flat-table entry (FH_FLAT) stored as its (lowercased) UTF-8 bytes,
- *   token characters or not, with its byte offset and its class bit in the block's mask;
- * - the runs of the mask (ascii_pair_mask for runs of >= 2, then fh_block_runs, as in
- *   word_tokens_ascii), turned into byte spans by the offsets;
+/* fh_wide_runs_1 and fh_wide_runs_2 (see fh_tokenize_impl.h), in blocks of FH_WIDE_BLOCK
+ * code points, each in three passes with no branch that depends on the text:
+ * - every code point's flat-table entry (8 per AVX2 gather) gives its class and word bits
+ *   in the block's masks, then, in each group of 64 code points holding a run character,
+ *   its UTF-8 bytes (run characters or not) and their offset;
+ * - the runs of the class mask (for m >= 2 those of ascii_pair_mask, which lists no run of
+ *   one character; then fh_block_runs, as in word_tokens_ascii), each kept or dropped by
+ *   its length and anchors without a branch, and turned into a byte span by the offsets;
  * - the spans hashed 8 at a time (fh_murmur3_spans_avx2), straight to feature keys when
  *   the caller gave them.
- * The per-code-point loop ends a run with a branch that mispredicts at almost every token
- * (token lengths are not predictable); here only the loops over runs branch on the text.
  * A run still open at the end of a block keeps its bytes: moved to the start of the buffer
  * when short, else the next block is written after them. The bytes written stay within a
  * few KiB. */
 #define FH_WIDE_BLOCK_WORDS 16
 #define FH_WIDE_BLOCK (64 * FH_WIDE_BLOCK_WORDS)
 #define FH_WIDE_MOVE_MAX 256
-/* An open run reaching this many bytes sends the document to the per-code-point path (the
- * spans' offsets are int32). */
+/* An open run reaching this many bytes sends the document back to the caller (the spans'
+ * offsets are int32). */
 #define FH_WIDE_MAX_BYTES ((int64_t)1 << 30)
 
-/* Defines `NAME(s, n, flat, cls, pairs, tb, served)`: the tokens of s[0 .. n) (code units
- * of type T), runs of code points whose entries in flat have the class bit cls (runs of
- * >= 2 when pairs, else >= 1), hashed into tb->hash[0 .. tb->n). *served is 0, and no
- * token is kept, when an entry is FH_UF_SPECIAL (a code point the flat table does not
- * describe: a lowercase mapping of several code points, the capital sigma, a surrogate, an
- * astral code point) or an open run grows past FH_WIDE_MAX_BYTES: the caller then takes
- * the per-code-point path. */
-#define DEFINE_WIDE_BLOCKS(NAME, T, LOAD8)                                                \
-    __attribute__((target("avx2"))) static fh_status NAME(const T *s, int64_t n,           \
-                                                          const uint32_t *flat, uint32_t cls, \
-                                                          int pairs, fh_tokbuf *tb,       \
-                                                          int *served)                    \
+#define DEFINE_WIDE_RUNS(NAME, T, LOAD8)                                                  \
+    __attribute__((target("avx2"))) fh_status NAME(const T *s, int64_t n,                 \
+                                                   const fh_wide_spec *ws, fh_tokbuf *tb, \
+                                                   int *served)                           \
     {                                                                                     \
-        const __m256i vcls = _mm256_set1_epi32((int)cls);                                 \
+        const uint32_t *const flat = ws->flat;                                            \
+        const __m256i vcls = _mm256_set1_epi32((int)ws->cls);                             \
+        const __m256i vword = _mm256_set1_epi32((int)ws->word);                           \
         const __m256i vspecial = _mm256_set1_epi32((int)FH_UF_SPECIAL);                   \
+        const int cshift = (int)ctz64(ws->cls), wshift = (int)ctz64(ws->word);            \
+        const int64_t m = ws->m, n0 = tb->n;                                              \
+        const int pairs = m >= 2, anchors = ws->b1 | ws->b2;                              \
+        const int b1 = ws->b1, b2 = ws->b2, rw = ws->run_word;                            \
         const int64_t max_runs = FH_WIDE_BLOCK_WORDS * 32 + 2 + 3;                       \
-        const int shift = (int)ctz64(cls);                                                \
         const int bmi = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi"); \
         *served = 0;                                                                      \
-        tb->n = 0;                                                                        \
-        FH_GROW(tb->mask, tb->cap_mask, FH_WIDE_BLOCK_WORDS, 16, return FH_ERR_NOMEM);    \
+        /* the masks of classes, then of words */                                         \
+        FH_GROW(tb->mask, tb->cap_mask, 2 * FH_WIDE_BLOCK_WORDS, 16, return FH_ERR_NOMEM); \
         FH_GROW(tb->runs, tb->cap_runs, 2 * max_runs, 64, return FH_ERR_NOMEM);           \
         /* tb->cp: the block's byte offsets, then the spans' offsets and lengths */       \
         FH_GROW(tb->cp, tb->cap_cp, FH_WIDE_BLOCK + 1 + 2 * max_runs, 64,                 \
@@ -676,8 +672,8 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         int64_t *rs = tb->runs, *re = tb->runs + max_runs;                                \
         uint32_t *bo = tb->cp;                                                            \
         int32_t *so = (int32_t *)(void *)(bo + FH_WIDE_BLOCK + 1), *sl = so + max_runs;   \
-        uint64_t *mask = tb->mask, carry = 0;                                             \
-        int64_t open = -1, open_byte = 0, pos = 0, ntok = 0;                              \
+        uint64_t *mask = tb->mask, *wmask = tb->mask + FH_WIDE_BLOCK_WORDS, carry = 0;    \
+        int64_t open = -1, open_byte = 0, pos = 0, ntok = n0;                             \
         for (int64_t lo = 0; lo < n; lo += FH_WIDE_BLOCK) {                               \
             if ((lo & (FH_POLL_ITEMS - 1)) == 0 && lo > 0 && fh_cancel_poll(tb->cancel))  \
                 return FH_ERR_CANCELLED;                                                  \
@@ -690,6 +686,7 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
                 pos -= open_byte;                                                         \
                 open_byte = 0;                                                            \
             } else if (pos + 3 * FH_WIDE_BLOCK > FH_WIDE_MAX_BYTES) {                     \
+                tb->n = n0;                                                               \
                 return FH_OK; /* not served */                                            \
             }                                                                             \
             if (reserve_bytes(&tb->buf, &tb->cap, pos + 3 * len + FH_TOKEN_SLACK) != FH_OK) \
@@ -700,60 +697,88 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             __m256i vacc = _mm256_setzero_si256();                                        \
             for (int64_t w = 0; w < bw; w++) {                                            \
                 const int64_t k0 = 64 * w, k1 = len - k0 < 64 ? len : k0 + 64;            \
-                uint64_t m = 0;                                                           \
+                uint64_t mc = 0, mw = 0;                                                  \
+                uint32_t ent[64]; /* the entries of the word's code points */             \
                 int64_t k = k0;                                                           \
-                for (; k + 8 <= k1; k += 8) { /* 8 entries by one gather */               \
+                for (; k + 8 <= k1; k += 8) {                                             \
                     const __m256i e =                                                     \
                         _mm256_i32gather_epi32((const int *)(const void *)flat, LOAD8(p + k), 4); \
+                    _mm256_storeu_si256((__m256i *)(void *)(ent + (k - k0)), e);          \
                     vacc = _mm256_or_si256(vacc, e);                                      \
                     const __m256i c = _mm256_cmpeq_epi32(_mm256_and_si256(e, vcls), vcls); \
-                    m |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(c))   \
-                         << (k - k0);                                                     \
-                    uint32_t e8[8];                                                       \
-                    _mm256_storeu_si256((__m256i *)(void *)e8, e);                        \
-                    for (int j = 0; j < 8; j++) {                                         \
-                        memcpy(out + pos, &e8[j], 4);                                     \
-                        bo[k + j] = (uint32_t)pos;                                        \
-                        pos += e8[j] >> FH_UF_LEN_SHIFT;                                  \
+                    mc |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(c))  \
+                          << (k - k0);                                                    \
+                    if (anchors) {                                                        \
+                        const __m256i x = _mm256_cmpeq_epi32(_mm256_and_si256(e, vword), vword); \
+                        mw |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(x)) \
+                              << (k - k0);                                                \
                     }                                                                     \
                 }                                                                         \
                 for (; k < k1; k++) {                                                     \
                     const uint32_t e = flat[p[k]];                                        \
+                    ent[k - k0] = e;                                                      \
                     acc |= e;                                                             \
-                    memcpy(out + pos, &e, 4);                                             \
-                    bo[k] = (uint32_t)pos;                                                \
-                    pos += e >> FH_UF_LEN_SHIFT;                                          \
-                    m |= (uint64_t)((e >> shift) & 1u) << (k - k0);                       \
+                    mc |= (uint64_t)((e >> cshift) & 1u) << (k - k0);                     \
+                    mw |= (uint64_t)((e >> wshift) & 1u) << (k - k0);                     \
                 }                                                                         \
-                mask[w] = m;                                                              \
+                mask[w] = mc;                                                             \
+                wmask[w] = mw;                                                            \
+                if (mc) { /* the bytes of every code point, runs or not */                \
+                    for (k = k0; k < k1; k++) {                                           \
+                        memcpy(out + pos, &ent[k - k0], 4);                               \
+                        bo[k] = (uint32_t)pos;                                            \
+                        pos += ent[k - k0] >> FH_UF_LEN_SHIFT;                            \
+                    }                                                                     \
+                } else { /* no run character: no byte a span covers */                    \
+                    const __m256i vpos = _mm256_set1_epi32((int)pos);                     \
+                    for (k = k0; k < k1; k += 8)                                          \
+                        _mm256_storeu_si256((__m256i *)(void *)(bo + k), vpos);           \
+                }                                                                         \
             }                                                                             \
             bo[len] = (uint32_t)pos;                                                      \
-            acc |= (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi32(                     \
-                       _mm256_and_si256(vacc, vspecial), vspecial)) != 0                  \
-                       ? FH_UF_SPECIAL                                                    \
-                       : 0;                                                               \
-            if (acc & FH_UF_SPECIAL)                                                      \
+            if ((acc & FH_UF_SPECIAL) ||                                                  \
+                _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_and_si256(vacc, vspecial), \
+                                                        vspecial))) {                     \
+                tb->n = n0;                                                               \
                 return FH_OK; /* not served */                                            \
+            }                                                                             \
+            /* the entry after the block (a special one has no bit: the next block then   \
+             * gives the document back) */                                                \
+            const uint32_t next = lo + len < n ? flat[s[lo + len]] : 0;                   \
             if (pairs)                                                                    \
-                ascii_pair_mask(mask, bw,                                                 \
-                                lo + len < n ? (FH_FLAT(T, s[lo + len]) >> shift) & 1u : 0); \
-            const int64_t ne = bmi ? ascii_block_runs_bmi(mask, bw, lo, n, &carry, &open, rs, re) \
+                ascii_pair_mask(mask, bw, (next >> cshift) & 1u);                         \
+            const int64_t nr = bmi ? ascii_block_runs_bmi(mask, bw, lo, n, &carry, &open, rs, re) \
                                    : fh_block_runs(mask, bw, lo, n, &carry, &open, rs, re); \
-            for (int64_t k = 0; k < ne; k++) {                                            \
+            int64_t ns = 0;                                                               \
+            for (int64_t k = 0; k < nr; k++) {                                            \
                 /* only the first run may have started in an earlier block */             \
-                const int64_t a = rs[k] < lo ? open_byte : (int64_t)bo[rs[k] - lo];       \
-                so[k] = (int32_t)a;                                                       \
-                sl[k] = (int32_t)((int64_t)bo[re[k] + pairs - lo] - a);                   \
+                const int64_t a = rs[k], b = re[k] + pairs;                               \
+                const int64_t ba = a < lo ? open_byte : (int64_t)bo[a - lo];              \
+                int keep = b - a >= m;                                                    \
+                if (anchors) {                                                            \
+                    /* the word bits around the run: in this block's mask, or the entries \
+                     * of the code points before it (earlier blocks: not special) and     \
+                     * after it */                                                        \
+                    const int64_t ia = a - 1 - lo, ib = b - lo;                           \
+                    const int wb = a > 0 && (ia >= 0 ? (int)((wmask[ia >> 6] >> (ia & 63)) & 1u) \
+                                                     : (int)((flat[s[a - 1]] >> wshift) & 1u)); \
+                    const int wa = b < n && (ib < len ? (int)((wmask[ib >> 6] >> (ib & 63)) & 1u) \
+                                                      : (int)((next >> wshift) & 1u));     \
+                    keep &= (!b1 | (wb != rw)) & (!b2 | (wa != rw));                      \
+                }                                                                         \
+                so[ns] = (int32_t)ba;                                                     \
+                sl[ns] = (int32_t)((int64_t)bo[b - lo] - ba);                             \
+                ns += keep;                                                               \
             }                                                                             \
             if (open >= lo)                                                               \
                 open_byte = bo[open - lo];                                                \
-            if (ne) {                                                                     \
-                if (reserve_tokens(tb, ntok + ne) != FH_OK)                               \
+            if (ns) {                                                                     \
+                if (reserve_tokens(tb, ntok + ns) != FH_OK)                               \
                     return FH_ERR_NOMEM;                                                  \
-                fh_murmur3_spans_avx2(out, so, sl, ne, tb->key_n_features,                \
+                fh_murmur3_spans_avx2(out, so, sl, ns, tb->key_n_features,                \
                                       tb->key_pow2_mask, tb->key_alternate_sign,          \
                                       tb->hash + ntok);                                   \
-                ntok += ne;                                                               \
+                ntok += ns;                                                               \
             }                                                                             \
         }                                                                                 \
         tb->n = ntok;                                                                     \
@@ -763,6 +788,7 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         *served = 1;                                                                      \
         return FH_OK;                                                                     \
     }
+
 /* 8 code units as 8 lanes */
 FH_AVX2_INLINE __m256i wide_load8_1(const uint8_t *p)
 {
@@ -772,14 +798,20 @@ FH_AVX2_INLINE __m256i wide_load8_2(const uint16_t *p)
 {
     return _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
-DEFINE_WIDE_BLOCKS(wide_blocks_1, uint8_t, wide_load8_1)
-DEFINE_WIDE_BLOCKS(wide_blocks_2, uint16_t, wide_load8_2)
-/* A UCS4 text holds an astral code point, which the flat table does not describe: the
- * per-code-point path takes it. */
-static fh_status wide_blocks_4(const uint32_t *s, int64_t n, const uint32_t *flat, uint32_t cls,
-                               int pairs, fh_tokbuf *tb, int *served)
+DEFINE_WIDE_RUNS(fh_wide_runs_1, uint8_t, wide_load8_1)
+DEFINE_WIDE_RUNS(fh_wide_runs_2, uint16_t, wide_load8_2)
+#else
+fh_status fh_wide_runs_1(const uint8_t *s, int64_t n, const fh_wide_spec *ws, fh_tokbuf *tb,
+                         int *served)
 {
-    (void)s, (void)n, (void)flat, (void)cls, (void)pairs, (void)tb;
+    (void)s, (void)n, (void)ws, (void)tb;
+    *served = 0;
+    return FH_OK;
+}
+fh_status fh_wide_runs_2(const uint16_t *s, int64_t n, const fh_wide_spec *ws, fh_tokbuf *tb,
+                         int *served)
+{
+    (void)s, (void)n, (void)ws, (void)tb;
     *served = 0;
     return FH_OK;
 }
@@ -788,25 +820,25 @@ static fh_status wide_blocks_4(const uint32_t *s, int64_t n, const uint32_t *fla
 FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
-/* The block path first where it applies (see DEFINE_WIDE_BLOCKS); the per-code-point
- * path after it when it did not serve the document. */
-#if FH_WORDS_AVX2
-#define FH_WIDE_BLOCKS_FIRST(s, n, lowercase, strip, minlen, NONSPACE, tb)          \
+/* fh_wide_runs first for a UCS1 or UCS2 text without accent stripping; the per-code-point
+ * path when it did not serve the document. (A UCS4 text holds an astral code point, which
+ * the flat tables do not describe.) */
+#define FH_WIDE_RUNS_FIRST(T, s, n, lowercase, strip, minlen, NONSPACE, tb)               \
     do {                                                                                  \
-        if (!(strip)) {                                                                   \
+        if (sizeof(T) < 4 && !(strip)) {                                                  \
+            const fh_wide_spec ws_ = {(lowercase) ? fh_u_flat_lower : fh_u_flat_keep,      \
+                                      (NONSPACE) ? FH_UF_NONSPACE : FH_UF_WORD,           \
+                                      FH_UF_WORD, (minlen), 0, 0, 0};                     \
             int served_;                                                                  \
-            fh_status st_ = _Generic((s), const uint8_t *: wide_blocks_1,               \
-                                     const uint16_t *: wide_blocks_2,                     \
-                                     const uint32_t *: wide_blocks_4)(                    \
-                (s), (n), (lowercase) ? fh_u_flat_lower : fh_u_flat_keep,                 \
-                (NONSPACE) ? FH_UF_NONSPACE : FH_UF_WORD, (minlen) == 2, (tb), &served_); \
+            fh_status st_ = sizeof(T) == 1                                                \
+                                ? fh_wide_runs_1((const uint8_t *)(const void *)(s), (n), \
+                                                 &ws_, (tb), &served_)                    \
+                                : fh_wide_runs_2((const uint16_t *)(const void *)(s), (n), \
+                                                 &ws_, (tb), &served_);                   \
             if (st_ != FH_OK || served_)                                                  \
                 return st_;                                                               \
         }                                                                                 \
     } while (0)
-#else
-#define FH_WIDE_BLOCKS_FIRST(s, n, lowercase, strip, minlen, NONSPACE, tb) ((void)0)
-#endif
 #define DEFINE_WORD_TOKENS_3(BASE, T, SIGMA, MAXLOW, RAW, NONSPACE)                       \
     DEFINE_WORD_TOKENS(BASE##_lower, T, SIGMA, MAXLOW, RAW, 1, 0, NONSPACE, 0)            \
     DEFINE_WORD_TOKENS(BASE##_keep, T, SIGMA, MAXLOW, RAW, 0, 0, NONSPACE, 0)             \
@@ -818,7 +850,7 @@ FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
                           const fh_stopset *stop, fh_tokbuf *tb)                          \
     {                                                                                     \
         if (tb->avx2 && tb->hash_only && !stop && !tb->tally) { /* batches of spans */    \
-            FH_WIDE_BLOCKS_FIRST(s, n, lowercase, strip, minlen, NONSPACE, tb);           \
+            FH_WIDE_RUNS_FIRST(T, s, n, lowercase, strip, minlen, NONSPACE, tb);          \
             if (strip)                                                                    \
                 return BASE##_strip_b(s, n, lowercase, strip, minlen, stop, tb);          \
             if (lowercase)                                                                \

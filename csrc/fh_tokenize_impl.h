@@ -228,6 +228,34 @@ static inline int64_t fh_block_runs(const uint64_t *mask, int64_t bw, int64_t lo
     return fh_block_runs_impl(mask, bw, lo, end, carry, open, rs, re, 0);
 }
 
+/* ---------------------------------------------------------------- the wide block path
+ *
+ * Tokens that are runs of one class of characters, for a tokenizer that only hashes them
+ * (tb->hash_only, tb->avx2, no stop words, no tally) on a UCS1 or UCS2 text: fh_tokenize.c's
+ * word tokenizers and fh_pattern.c's run scanner (FH_SCAN_RUNS). */
+typedef struct {
+    const uint32_t *flat; /* the BMP's flat-table entries (fh_put_flat's layout) */
+    uint32_t cls;         /* the entries' bit of the run characters */
+    uint32_t word;        /* the entries' bit of the word characters (the anchors') */
+    int64_t m;            /* runs of at least m characters (m >= 1) */
+    int b1, b2;           /* \b before, after the run: the character there (none outside the
+                             text) is a word character iff run_word is not */
+    int run_word;
+} fh_wide_spec;
+
+/* The maximal runs of s[0 .. n) whose entries have the bit ws->cls, of at least ws->m code
+ * points, kept by the anchors, hashed in order into tb->hash[tb->n ..) (feature keys when
+ * tb->key_n_features: then tb->keyed), tb->n counting them. Sets *served to 0, and leaves
+ * tb->n as it was, when an entry is FH_UF_SPECIAL (a code point the table does not
+ * describe: a lowercase mapping of several code points, the capital sigma, a surrogate)
+ * or a run grows past 2**30 bytes: the caller then takes its per-code-point path. Returns
+ * FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED (tb->cancel, polled every FH_POLL_ITEMS code
+ * points). Without AVX2 at build time: never served. Defined in fh_tokenize.c. */
+fh_status fh_wide_runs_1(const uint8_t *s, int64_t n, const fh_wide_spec *ws, fh_tokbuf *tb,
+                         int *served);
+fh_status fh_wide_runs_2(const uint16_t *s, int64_t n, const fh_wide_spec *ws, fh_tokbuf *tb,
+                         int *served);
+
 /* ---------------------------------------------------------------- runs of token characters
  *
  * The run tokenizers (fh_tokenize.c's word tokenizers, fh_pattern.c's run scanner) keep

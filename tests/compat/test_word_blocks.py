@@ -1,19 +1,23 @@
 # Authors: The fasthash developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""The word tokenizer's block path on non-ASCII text, against scikit-learn's transform.
+r"""The block path of the tokenizers on non-ASCII text, against scikit-learn's transform.
 
 When only the tokens' hashes are wanted (unigrams, no stop words, no accent stripping),
-a UCS1 or UCS2 document is tokenized in blocks of 1024 code points
-(``DEFINE_WIDE_BLOCKS`` in ``csrc/fh_tokenize.c``): every code point's bytes are written,
-the runs of token characters are found in the block's bitmap, and their byte spans are
-hashed 8 at a time. A run still open at a block's end keeps its bytes for the next block
-(moved to the start of the buffer up to 256 bytes, left in place beyond). A code point the
-flat table cannot describe (the capital sigma, U+0130, a surrogate) sends the whole
-document back to the per-code-point path, also after blocks already hashed.
+a UCS1 or UCS2 document is tokenized in blocks of 1024 code points (``fh_wide_runs_*``
+in ``csrc/fh_tokenize.c``), for the native word patterns and for the custom patterns
+scanned as runs of one class (``\b\w{3,}\b``, ``[^\W\d_]+``, ...): each code point's
+class and word bits go to the block's bitmaps, the bytes of each group of 64 code points
+holding a run character are written, the runs are found in the bitmap, kept by their
+length and by the ``\b`` anchors at their ends, and their byte spans are hashed 8 at a
+time. A run still open at a block's end keeps its bytes for the next block (moved to the
+start of the buffer up to 256 bytes, left in place beyond). A code point the flat table
+cannot describe (the capital sigma, U+0130, a surrogate) sends the whole document back to
+the per-code-point path, also after blocks already hashed.
 
 The documents here are built so that runs start, end and stay open at every position
 around the block boundaries, with runs of 1 to 5000 code points of 1- to 3-byte
-characters, so that every one of those cases occurs.
+characters, ASCII letters and digits next to other word characters (the anchors), so that
+every one of those cases occurs.
 """
 
 import random
@@ -41,6 +45,16 @@ SPECIALS = ["\u03a3", "\u0130", "\ud800"]
 WORD2 = r"(?u)\b\w\w+\b"
 WORD1 = r"(?u)\b\w+\b"
 NONSPACE = r"\S+"
+# custom patterns the core scans as runs of one class: \b anchors (the class inside \w),
+# runs of >= 3 and >= 4, a class outside \w's complement, a sparse class, one anchor only
+PATTERNS = [
+    r"(?u)\b[a-zA-Z]{2,}\b",
+    r"(?i)\b[a-z]{2,}\b",
+    r"\b\w{3,}\b",
+    r"[^\W\d_]+",
+    r"\d+",
+    r"\b[^\W\d]{4,}",
+]
 
 
 def _text(rng, n, word, other):
@@ -78,6 +92,15 @@ def _documents(seed):
     for word, other in ((WORD_CHARS, OTHER_CHARS), (LATIN1_WORD, LATIN1_OTHER)):
         docs += _around_boundaries(rng, word, other)
         docs += [_text(rng, rng.randint(1, 12_000), word, other) for _ in range(40)]
+    # runs of ASCII letters or digits ending exactly at a block's end, before a word
+    # character of another class or a space, in UCS2 and UCS1 text (the \b after the run
+    # is read from the next block's first character)
+    for edge in (BLOCK, 2 * BLOCK):
+        for run in ("ab", "abc", "Abcd", "12", "1234"):
+            for after in ("\u00e9", "\u0436", "7", "x", "_", " "):
+                for pad in (" ", "\u00e9 "):
+                    head = (pad * edge)[: edge - len(run) - 1] + " "
+                    docs.append(head + run + after + " zz")
     # a character of the per-code-point path after blocks already hashed
     for special in SPECIALS:
         for at in (5, BLOCK + 3, 3 * BLOCK + 500):
@@ -101,9 +124,7 @@ def _params(token_pattern, lowercase, hashing):
     ids=["default", "n_features=1000", "no-sign"],
 )
 @pytest.mark.parametrize("lowercase", [True, False], ids=["lower", "keep"])
-@pytest.mark.parametrize(
-    "token_pattern", [WORD2, WORD1, NONSPACE], ids=["word2", "word1", "nonspace"]
-)
+@pytest.mark.parametrize("token_pattern", [WORD2, WORD1, NONSPACE, *PATTERNS])
 def test_block_path_equals_sklearn(token_pattern, lowercase, hashing):
     docs = _documents(seed=zlib.crc32(f"{token_pattern} {lowercase} {hashing}".encode()))
     if token_pattern == NONSPACE:  # a \S token holding a lone surrogate raises when hashed
