@@ -481,7 +481,7 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
     static fh_status NAME(const T *s, int64_t n, int lowercase, fh_charbuf *cb,           \
                           int64_t *J_n, int *has_sur)                                     \
     {                                                                                     \
-        const uint8_t *amap = wb_ascii_map[lowercase != 0];                               \
+        const uint32_t *const flat = lowercase ? fh_u_flat_lower : fh_u_flat_keep;        \
         int64_t k = 0;                                                                    \
         uint32_t b = 0;             /* code points and bytes written */                   \
         uint32_t prev = 0, sur = 0; /* prev: the last code point written is a space */    \
@@ -506,17 +506,21 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
             }                                                                             \
             for (int64_t i = i0; i < i1; i++) {                                           \
                 uint32_t c = s[i];                                                        \
-                if (c < 0x80) {                                                           \
-                    uint8_t a = amap[c];                                                  \
-                    uint32_t is_sp = a == ' ', adv = (is_sp & prev) ^ 1u;                 \
+                const uint32_t e = sizeof(T) < 4 || c < 0x10000u ? flat[c] : FH_UF_SPECIAL; \
+                if (!(e & FH_UF_SPECIAL)) {                                               \
+                    /* the flat table's entry: a space as ' ', any other code point as    \
+                     * its (lowercased) UTF-8 bytes, with no branch on which it is */     \
+                    const uint32_t is_sp = !(e & FH_UF_NONSPACE), adv = (is_sp & prev) ^ 1u; \
+                    const uint32_t x = e ^ ((e ^ (' ' | 1u << FH_UF_LEN_SHIFT)) & (0u - is_sp)); \
                     off[k] = b;                                                           \
                     sp[k] = (uint8_t)is_sp;                                               \
-                    J[b] = a;                                                             \
+                    memcpy(J + b, &x, 4);                                                 \
                     k += adv; /* a space after a space is overwritten */                  \
-                    b += adv;                                                             \
+                    b += (x >> FH_UF_LEN_SHIFT) & (0u - adv);                             \
                     prev = is_sp;                                                         \
                     continue;                                                             \
                 }                                                                         \
+                /* the code points the table does not describe: their records */         \
                 const fh_u_record *r = fh_u_rec(c);                                       \
                 if (r->flags & FH_U_SPACE) {                                              \
                     if (!prev) {                                                          \
