@@ -389,6 +389,19 @@ static inline int ctz64(uint64_t x)
 #endif
 }
 
+/* Bits set in x. */
+static inline int popcount64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_popcountll(x);
+#else
+    int r = 0;
+    for (; x; x &= x - 1)
+        r++;
+    return r;
+#endif
+}
+
 /* 1 << b for b < 64: a load rather than a shift by a variable count (which x86 takes
  * from one register, already holding the home slot shift in fh_agg_keys). */
 static const uint64_t fh_bit64[64] = {
@@ -406,6 +419,57 @@ static inline uint32_t probe_on(uint32_t cur, uint32_t c1)
     uint32_t x = cur ^ c1;
     return x < cur ? x : cur;
 }
+
+/* The positions of the set bits of bitmap[0 .. words), in order, to out (clearing the
+ * words); returns their number. Each word's positions are written four at a time with no
+ * test between them (up to 3 entries past the last are written). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline int64_t agg_slots_impl(uint64_t *bitmap, int64_t words, uint64_t *out)
+{
+    uint64_t *p = out;
+    const uint64_t top = (uint64_t)1 << 63; /* the entries past the count: defined, unused */
+    for (int64_t w = 0; w < words; w++) {
+        uint64_t x = bitmap[w];
+        if (!x)
+            continue;
+        bitmap[w] = 0;
+        const uint64_t base = (uint64_t)w * 64;
+        uint64_t *end = p + popcount64(x);
+        for (; p < end; p += 4) {
+            p[0] = base + (uint64_t)ctz64(x | top);
+            x &= x - 1;
+            p[1] = base + (uint64_t)ctz64(x | top);
+            x &= x - 1;
+            p[2] = base + (uint64_t)ctz64(x | top);
+            x &= x - 1;
+            p[3] = base + (uint64_t)ctz64(x | top);
+            x &= x - 1;
+        }
+        p = end;
+    }
+    return p - out;
+}
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+/* with POPCNT and BMI1 (tzcnt, blsr): one instruction each */
+__attribute__((target("popcnt,bmi"))) static int64_t agg_slots_bmi(uint64_t *bitmap,
+                                                                    int64_t words, uint64_t *out)
+{
+    return agg_slots_impl(bitmap, words, out);
+}
+static int64_t agg_slots(uint64_t *bitmap, int64_t words, uint64_t *out)
+{
+    if (__builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi"))
+        return agg_slots_bmi(bitmap, words, out);
+    return agg_slots_impl(bitmap, words, out);
+}
+#else
+static int64_t agg_slots(uint64_t *bitmap, int64_t words, uint64_t *out)
+{
+    return agg_slots_impl(bitmap, words, out);
+}
+#endif
 
 const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_slot *table,
                             uint64_t *bitmap, int bits, int col_bits, uint64_t *pk, int64_t *m)
@@ -428,35 +492,29 @@ const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_slot *table,
         table[i].sum += 1 - 2 * (int32_t)(k & 1u);
         bitmap[i >> 6] |= fh_bit64[i & 63u];
     }
-    /* The occupied slots in order (clearing them); a displaced key that comes after a
-     * larger column is moved back at once (insertion sort, with little to do). pk[-1] is
-     * not read: the first key has no predecessor to compare with (prev = 0 <= anything). */
-    int64_t words = (((int64_t)1 << bits) + n + 63) / 64, d = 0;
-    uint64_t prev = 0;
-    for (int64_t w = 0; w < words; w++) {
-        uint64_t x = bitmap[w];
-        if (!x)
-            continue;
-        bitmap[w] = 0;
-        do {
-            fh_agg_slot *s = &table[w * 64 + ctz64(x)];
-            x &= x - 1;
-            uint64_t e = ((uint64_t)(s->col1 - 1u) << 32) | (uint32_t)s->sum;
-            s->col1 = 0;
-            s->sum = 0;
-            if (e >= prev) {
-                pk[d++] = e;
-                prev = e;
-            } else {
-                int64_t b = d - 1;
-                while (b >= 0 && pk[b] > e) {
-                    pk[b + 1] = pk[b];
-                    b--;
-                }
-                pk[b + 1] = e;
-                d++;
+    /* The occupied slots in order: first their indices (agg_slots: four per step, so that
+     * the number of slots in a bitmap word, unpredictable, ends few loops), then their
+     * entries in their place (clearing the slots); a displaced key that comes after a
+     * larger column is moved back at once (insertion sort, with little to do). */
+    const int64_t words = (((int64_t)1 << bits) + n + 63) / 64;
+    const int64_t d = agg_slots(bitmap, words, pk);
+    uint64_t prev = 0; /* the largest entry so far (<= any first entry) */
+    for (int64_t j = 0; j < d; j++) {
+        fh_agg_slot *s = &table[pk[j]];
+        uint64_t e = ((uint64_t)(s->col1 - 1u) << 32) | (uint32_t)s->sum;
+        s->col1 = 0;
+        s->sum = 0;
+        if (e >= prev) {
+            pk[j] = e;
+            prev = e;
+        } else {
+            int64_t b = j - 1;
+            while (b >= 0 && pk[b] > e) {
+                pk[b + 1] = pk[b];
+                b--;
             }
-        } while (x);
+            pk[b + 1] = e;
+        }
     }
     *m = d;
     return pk;

@@ -83,7 +83,7 @@ int fh_agg_bits(int64_t n, int col_bits);
  * every key and summing them (character n-gram rows, whose columns repeat, and word rows
  * of tens to hundreds of keys). bits = fh_agg_bits(n,
  * col_bits); table has 2**bits + n slots and bitmap (2**bits + n + 63) / 64 words, all zero
- * on entry and again on return; pk holds n entries. Writes the distinct columns in
+ * on entry and again on return; pk holds n + 3 entries. Writes the distinct columns in
  * ascending order to pk, packed as (column << 32) | (uint32_t)sum, returns pk and their
  * number in *m. Explicit zeros (cancelling signs) are kept: the result equals fh_sort_keys
  * + fh_sum_sorted_keys on the same keys. Pure on its arguments; O(n) expected for hashed

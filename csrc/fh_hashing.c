@@ -367,7 +367,7 @@ static fh_status agg_row(scratch *sc, chunk *c, const fh_opts *o, const hash_par
             return FH_ERR_NOMEM;
         sc->cap_bitmap = ncap;
     }
-    FH_GROW(sc->pk, sc->cap_pk, n, 1024, return FH_ERR_NOMEM);
+    FH_GROW(sc->pk, sc->cap_pk, n + 3, 1024, return FH_ERR_NOMEM);
     int64_t m;
     const uint64_t *pk =
         fh_agg_keys(sc->keys, n, sc->table, sc->bitmap, bits, hp->col_bits, sc->pk, &m);
