@@ -628,7 +628,8 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
 
 #if FH_WORDS_AVX2
 /* fh_wide_runs_1 and fh_wide_runs_2 (see fh_tokenize_impl.h), in blocks of FH_WIDE_BLOCK
- * code points, each in three passes with no branch that depends on the text:
+ * code points, each in three passes whose only branches on the text are per group of 64
+ * code points or per run, never per code point:
  * - every code point's flat-table entry (8 per AVX2 gather) gives its class and word bits
  *   in the block's masks, then, in each group of 64 code points holding a run character,
  *   its UTF-8 bytes (run characters or not) and their offset;
