@@ -895,19 +895,19 @@ DEFINE_WORD_AT(word_at_4, uint32_t, final_sigma_4)
     static fh_status NAME(const fh_pattern *p, const text_view *t)                        \
     {                                                                                     \
         const fh_tokbuf *tb = t->tb;                                                      \
-        if (tb->avx2 && tb->hash_only && !t->stop && !tb->tally) { /* batches of spans */ \
-            if (sizeof(T) < 4) { /* the block path first (fh_tokenize_impl.h) */          \
-                const fh_wide_spec ws = {p->flat[t->lower], PF_CLASS, PF_WORD, p->min,    \
-                                         p->b1, p->b2, p->run_word};                      \
-                int served;                                                               \
-                fh_status st = sizeof(T) == 1                                             \
-                                   ? fh_wide_runs_1(t->data, t->n, &ws, t->tb, &served)   \
-                                   : fh_wide_runs_2(t->data, t->n, &ws, t->tb, &served);  \
-                if (st != FH_OK || served)                                                \
-                    return st;                                                            \
-            }                                                                             \
-            return (t->lower ? NAME##_lower_b : NAME##_keep_b)(p, t);                     \
+        if (tb->avx2 && tb->hash_only && !t->stop && sizeof(T) < 4) {                    \
+            /* the block path first (fh_tokenize_impl.h), hashing or counting */          \
+            const fh_wide_spec ws = {p->flat[t->lower], PF_CLASS, PF_WORD, p->min,        \
+                                     p->b1, p->b2, p->run_word};                          \
+            int served;                                                                   \
+            fh_status st = sizeof(T) == 1                                                 \
+                               ? fh_wide_runs_1(t->data, t->n, &ws, t->tb, &served)       \
+                               : fh_wide_runs_2(t->data, t->n, &ws, t->tb, &served);      \
+            if (st != FH_OK || served)                                                    \
+                return st;                                                                \
         }                                                                                 \
+        if (tb->avx2 && tb->hash_only && !t->stop && !tb->tally) /* batches of spans */   \
+            return (t->lower ? NAME##_lower_b : NAME##_keep_b)(p, t);                     \
         return (t->lower ? NAME##_lower : NAME##_keep)(p, t);                             \
     }
 DEFINE_STREAM_RUNS_4(stream_runs_1, uint8_t, final_sigma_1, word_at_1)

@@ -675,6 +675,23 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         int32_t *so = (int32_t *)(void *)(bo + FH_WIDE_BLOCK + 1), *sl = so + max_runs;   \
         uint64_t *mask = tb->mask, *wmask = tb->mask + FH_WIDE_BLOCK_WORDS, carry = 0;    \
         int64_t open = -1, open_byte = 0, pos = 0, ntok = n0;                             \
+        if (tb->tally) {                                                                  \
+            /* tokens counted cannot be taken back: the whole text is checked first (and  \
+             * is short enough for no run to reach FH_WIDE_MAX_BYTES) */                  \
+            if (3 * (n + FH_WIDE_BLOCK) > FH_WIDE_MAX_BYTES)                              \
+                return FH_OK; /* not served */                                            \
+            __m256i v = _mm256_setzero_si256();                                           \
+            int64_t k = 0;                                                                \
+            for (; k + 8 <= n; k += 8)                                                    \
+                v = _mm256_or_si256(                                                      \
+                    v, _mm256_i32gather_epi32((const int *)(const void *)flat, LOAD8(s + k), 4)); \
+            uint32_t x = 0;                                                               \
+            for (; k < n; k++)                                                            \
+                x |= flat[s[k]];                                                          \
+            if ((x & FH_UF_SPECIAL) ||                                                    \
+                _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_and_si256(v, vspecial), vspecial))) \
+                return FH_OK; /* not served */                                            \
+        }                                                                                 \
         for (int64_t lo = 0; lo < n; lo += FH_WIDE_BLOCK) {                               \
             if ((lo & (FH_POLL_ITEMS - 1)) == 0 && lo > 0 && fh_cancel_poll(tb->cancel))  \
                 return FH_ERR_CANCELLED;                                                  \
@@ -773,7 +790,13 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             }                                                                             \
             if (open >= lo)                                                               \
                 open_byte = bo[open - lo];                                                \
-            if (ns) {                                                                     \
+            if (tb->tally) { /* counted by their bytes (FH_TOKEN_SLACK >= FH_TALLY_INLINE) */ \
+                for (int64_t k = 0; k < ns; k++) {                                        \
+                    fh_status st = fh_tally_add_padded(tb->tally, out + so[k], sl[k]);    \
+                    if (st != FH_OK)                                                      \
+                        return st;                                                        \
+                }                                                                         \
+            } else if (ns) {                                                              \
                 if (reserve_tokens(tb, ntok + ns) != FH_OK)                               \
                     return FH_ERR_NOMEM;                                                  \
                 fh_murmur3_spans_avx2(out, so, sl, ns, tb->key_n_features,                \
@@ -850,8 +873,9 @@ FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
     static fh_status BASE(const T *s, int64_t n, int lowercase, int strip, int64_t minlen, \
                           const fh_stopset *stop, fh_tokbuf *tb)                          \
     {                                                                                     \
-        if (tb->avx2 && tb->hash_only && !stop && !tb->tally) { /* batches of spans */    \
+        if (tb->avx2 && tb->hash_only && !stop)                                           \
             FH_WIDE_RUNS_FIRST(T, s, n, lowercase, strip, minlen, NONSPACE, tb);          \
+        if (tb->avx2 && tb->hash_only && !stop && !tb->tally) { /* batches of spans */    \
             if (strip)                                                                    \
                 return BASE##_strip_b(s, n, lowercase, strip, minlen, stop, tb);          \
             if (lowercase)                                                                \

@@ -230,8 +230,8 @@ static inline int64_t fh_block_runs(const uint64_t *mask, int64_t bw, int64_t lo
 
 /* ---------------------------------------------------------------- the wide block path
  *
- * Tokens that are runs of one class of characters, for a tokenizer that only hashes them
- * (tb->hash_only, tb->avx2, no stop words, no tally) on a UCS1 or UCS2 text: fh_tokenize.c's
+ * Tokens that are runs of one class of characters, for a tokenizer that only hashes or
+ * counts them (tb->hash_only, tb->avx2, no stop words) on a UCS1 or UCS2 text: fh_tokenize.c's
  * word tokenizers and fh_pattern.c's run scanner (FH_SCAN_RUNS). */
 typedef struct {
     const uint32_t *flat; /* the BMP's flat-table entries (fh_put_flat's layout) */
@@ -245,8 +245,9 @@ typedef struct {
 
 /* The maximal runs of s[0 .. n) whose entries have the bit ws->cls, of at least ws->m code
  * points, kept by the anchors, hashed in order into tb->hash[tb->n ..) (feature keys when
- * tb->key_n_features: then tb->keyed), tb->n counting them. Sets *served to 0, and leaves
- * tb->n as it was, when an entry is FH_UF_SPECIAL (a code point the table does not
+ * tb->key_n_features: then tb->keyed), tb->n counting them; with tb->tally, added to it by
+ * their bytes instead (fh_tally_add_padded; tb->n unchanged). Sets *served to 0, and leaves
+ * tb->n and the tally as they were, when an entry is FH_UF_SPECIAL (a code point the table does not
  * describe: a lowercase mapping of several code points, the capital sigma, a surrogate)
  * or a run grows past 2**30 bytes: the caller then takes its per-code-point path. Returns
  * FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED (tb->cancel, polled every FH_POLL_ITEMS code

@@ -153,3 +153,35 @@ def test_documents_reach_every_case():
                 open_runs.append(len(d[start:edge].encode("utf-8", "surrogatepass")))
     assert min(open_runs) <= 256 < max(open_runs)
     assert any(d.find(s) > BLOCK for d in docs for s in SPECIALS)
+
+
+@pytest.mark.parametrize("token_pattern", [WORD2, NONSPACE, r"\b\w{3,}\b", r"(?u)\b[a-zA-Z]{2,}\b"])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_block_path_recording_equals_brute_force(token_pattern, n_jobs):
+    """InverseHasher counts the block path's tokens by their bytes: the recorded map equals
+    scikit-learn's analyzer and murmurhash3_32 over the same documents, also for the
+    documents with a special character after blocks (checked before any token is counted)."""
+    from collections import Counter
+
+    from sklearn.utils import murmurhash3_32
+
+    from fasthash import InverseHasher
+
+    docs = _documents(seed=7)
+    if token_pattern == NONSPACE:
+        docs = [d for d in docs if "\ud800" not in d]
+    n_features = 2**8
+    params = {"token_pattern": token_pattern, "n_features": n_features}
+    analyzer = SkHashingVectorizer(**params).build_analyzer()
+    expected = {}
+    for tok, count in Counter(t for d in docs for t in analyzer(d)).items():
+        h = murmurhash3_32(tok, positive=False)
+        expected.setdefault(abs(h) % n_features, {})[tok] = (-1 if h < 0 else 1, count)
+    inv = InverseHasher(FhHashingVectorizer(**params), max_tokens_per_column=None, n_jobs=n_jobs)
+    inv.fit(docs)
+    got = {}
+    for c in range(n_features):
+        toks = inv.column_tokens(c)
+        if toks:
+            got[c] = {t: (s, n) for t, s, n in toks}
+    assert got == expected
