@@ -62,7 +62,7 @@ static fh_status tally_resize(fh_tally *t, int64_t n_slots)
 
 fh_status fh_tally_grow(fh_tally *t)
 {
-    return tally_resize(t, t->n_slots ? 2 * t->n_slots : 1024);
+    return tally_resize(t, t->n_slots ? 4 * t->n_slots : 1024);
 }
 
 fh_status fh_tally_reserve(fh_tally *t, int64_t n)

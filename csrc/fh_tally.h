@@ -49,10 +49,11 @@ typedef struct {
 
 /* An empty tally. */
 void fh_tally_init(fh_tally *t);
-/* Make room for one more entry (doubling the slots). FH_OK, FH_ERR_NOMEM or
+/* Make room for one more entry (four times the slots: fewer tables zeroed and entries moved
+ * on the way to a large tally than by doubling). FH_OK, FH_ERR_NOMEM or
  * FH_ERR_OVERFLOW (beyond 2**40 slots). */
 fh_status fh_tally_grow(fh_tally *t);
-/* Slots enough for n entries without growing (one allocation instead of the doublings on
+/* Slots enough for n entries without growing (one allocation instead of the growths on
  * the way). FH_OK, FH_ERR_NOMEM or FH_ERR_OVERFLOW. */
 fh_status fh_tally_reserve(fh_tally *t, int64_t n);
 /* Add the features still on their way (fh_tally_push): n and the slots are complete
