@@ -28,6 +28,7 @@
 /* Features of up to FH_RECORD_INLINE bytes (most words and character n-grams) are kept in
  * their slot: a lookup that finds them touches one cache line. */
 #define FH_RECORD_INLINE 16
+_Static_assert(FH_RECORD_INLINE == FH_TALLY_INLINE, "a tally's inline words are added as they are");
 
 typedef struct {
     uint32_t h;    /* murmur3 of the bytes */
@@ -88,52 +89,78 @@ static fh_status table_reserve(rec_table *t, int64_t n)
     return n_slots > t->n_slots ? table_rehash(t, n_slots) : FH_OK;
 }
 
+/* Grow t when one more entry would fill it past 3/4. */
+static inline fh_status table_make_room(rec_table *t)
+{
+    if ((t->n + 1) * 4 > t->n_slots * 3) {
+        if (t->n_slots >= ((int64_t)1 << 40))
+            return FH_ERR_OVERFLOW;
+        return table_rehash(t, t->n_slots ? 2 * t->n_slots : 1024);
+    }
+    return FH_OK;
+}
+
+/* Add count (>= 1) occurrences of the inline feature (len <= FH_RECORD_INLINE) whose bytes,
+ * zero-padded, are the words w0, w1, with hash h. */
+static inline fh_status table_add_words(rec_table *t, uint64_t w0, uint64_t w1, uint32_t len,
+                                        uint32_t h, int64_t count)
+{
+    fh_status st = table_make_room(t);
+    if (st != FH_OK)
+        return st;
+    const int64_t mask = t->n_slots - 1;
+    int64_t i = (int64_t)(h & (uint32_t)mask);
+    for (;; i = (i + 1) & mask) {
+        rec_slot *s = &t->slots[i];
+        if (!s->count)
+            break;
+        if (s->h == h && s->len == len && s->u.w[0] == w0 && s->u.w[1] == w1) {
+            s->count += count;
+            return FH_OK;
+        }
+    }
+    rec_slot *s = &t->slots[i];
+    s->u.w[0] = w0;
+    s->u.w[1] = w1;
+    s->h = h;
+    s->len = len;
+    s->count = count;
+    t->n++;
+    return FH_OK;
+}
+
 /* Add count (>= 1) occurrences of the feature p[0 .. len) with hash h. */
 static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, uint32_t h,
                                   int64_t count)
 {
-    fh_status st;
-    if ((t->n + 1) * 4 > t->n_slots * 3) { /* load factor at most 3/4 */
-        if (t->n_slots >= ((int64_t)1 << 40))
-            return FH_ERR_OVERFLOW;
-        if ((st = table_rehash(t, t->n_slots ? 2 * t->n_slots : 1024)) != FH_OK)
-            return st;
+    if (len <= FH_RECORD_INLINE) {
+        uint64_t word[FH_RECORD_INLINE / 8] = {0, 0};
+        if (len > 0)
+            memcpy(word, p, (size_t)len);
+        return table_add_words(t, word[0], word[1], (uint32_t)len, h, count);
     }
+    fh_status st = table_make_room(t);
+    if (st != FH_OK)
+        return st;
     if (len > (int64_t)UINT32_MAX)
         return FH_ERR_OVERFLOW;
-    uint64_t word[FH_RECORD_INLINE / 8] = {0, 0};
-    if (len <= FH_RECORD_INLINE && len > 0)
-        memcpy(word, p, (size_t)len);
     const int64_t mask = t->n_slots - 1;
     int64_t i = (int64_t)(h & (uint32_t)mask);
-    for (;;) {
+    for (;; i = (i + 1) & mask) {
         rec_slot *s = &t->slots[i];
         if (!s->count)
             break;
-        if (s->h == h && s->len == (uint32_t)len) {
-            int same;
-            if (len <= FH_RECORD_INLINE) {
-                same = s->u.w[0] == word[0] && s->u.w[1] == word[1];
-            } else {
-                same = memcmp(t->arena + s->u.off, p, (size_t)len) == 0;
-            }
-            if (same) {
-                s->count += count;
-                return FH_OK;
-            }
+        if (s->h == h && s->len == (uint32_t)len &&
+            memcmp(t->arena + s->u.off, p, (size_t)len) == 0) {
+            s->count += count;
+            return FH_OK;
         }
-        i = (i + 1) & mask;
     }
     rec_slot *s = &t->slots[i];
-    if (len > FH_RECORD_INLINE) {
-        FH_GROW(t->arena, t->acap, t->alen + len, 4096, return FH_ERR_NOMEM);
-        memcpy(t->arena + t->alen, p, (size_t)len);
-        s->u.off = t->alen;
-        t->alen += len;
-    } else {
-        s->u.w[0] = word[0];
-        s->u.w[1] = word[1];
-    }
+    FH_GROW(t->arena, t->acap, t->alen + len, 4096, return FH_ERR_NOMEM);
+    memcpy(t->arena + t->alen, p, (size_t)len);
+    s->u.off = t->alen;
+    t->alen += len;
     s->h = h;
     s->len = (uint32_t)len;
     s->count = count;
@@ -555,20 +582,25 @@ static fh_status tally_part_add(rec_table *dst, const fh_tally *t, int q)
     /* (at most 3/4 full: the run past the end stops at an empty slot) */
     for (int64_t k = t->n_slots * q / FH_RECORD_PARTS; st == FH_OK;) {
         int n = 0;
+        /* the block's entries listed without branches on the slots (used or not, of part
+         * q or not: at random), then hashed */
         for (; n < BLOCK && (k < end || t->slots[k & mask].count); k++) {
             const fh_tally_slot *s = &t->slots[k & mask];
-            if (!s->count || part_of(fh_tally_slot_mix(s)) != q)
-                continue;
             e[n] = s;
-            h[n] = fh_tally_hash(t, s);
-            if (dst->n_slots)
-                FH_PREFETCH(&dst->slots[h[n] & (uint32_t)(dst->n_slots - 1)]);
-            n++;
+            n += (s->count != 0) & (part_of(fh_tally_slot_mix(s)) == q);
         }
         if (n == 0)
             break;
+        for (int j = 0; j < n; j++) {
+            h[j] = fh_tally_hash(t, e[j]);
+            if (dst->n_slots)
+                FH_PREFETCH(&dst->slots[h[j] & (uint32_t)(dst->n_slots - 1)]);
+        }
         for (int j = 0; j < n && st == FH_OK; j++)
-            st = table_add(dst, fh_tally_bytes(t, e[j]), (int64_t)e[j]->len, h[j], e[j]->count);
+            st = e[j]->len <= FH_TALLY_INLINE
+                     ? table_add_words(dst, e[j]->w[0], e[j]->w[1], e[j]->len, h[j], e[j]->count)
+                     : table_add(dst, fh_tally_bytes(t, e[j]), (int64_t)e[j]->len, h[j],
+                                 e[j]->count);
     }
     return st;
 }

@@ -72,10 +72,34 @@ static inline const uint8_t *fh_tally_bytes(const fh_tally *t, const fh_tally_sl
     return s->len <= FH_TALLY_INLINE ? (const uint8_t *)s->w : t->arena + s->w[0];
 }
 
+/* The murmur3 hash (seed 0) of an inline feature: len (<= FH_TALLY_INLINE) bytes, the
+ * words w0, w1 (the bytes in memory order, zero past len). Without branches on len, which
+ * varies unpredictably from one feature to the next: each of the four 4-byte blocks is
+ * mixed and kept only when whole, and the tail (the word after the whole blocks) is
+ * always mixed, a no-op when it is zero. */
+static inline uint32_t fh_tally_inline_hash(uint64_t w0, uint64_t w1, uint64_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint32_t k[5] = {(uint32_t)w0, (uint32_t)(w0 >> 32), (uint32_t)w1,
+                           (uint32_t)(w1 >> 32), 0};
+    const uint64_t whole = len / 4;
+    uint32_t h = 0;
+    for (uint64_t b = 0; b < 4; b++) {
+        const uint32_t mixed = fh_murmur3_block(h, k[b]);
+        h = b < whole ? mixed : h;
+    }
+    h ^= fh_murmur3_scramble(k[whole]);
+    return fh_murmur3_finish(h, (uint32_t)len);
+#else
+    const uint64_t w[2] = {w0, w1};
+    return fh_murmur3_32_inline((const uint8_t *)w, len, 0);
+#endif
+}
+
 /* The murmur3 hash (seed 0) of a used slot's feature. */
 static inline uint32_t fh_tally_hash(const fh_tally *t, const fh_tally_slot *s)
 {
-    return s->len <= FH_TALLY_INLINE ? fh_murmur3_32_inline((const uint8_t *)s->w, s->len, 0)
+    return s->len <= FH_TALLY_INLINE ? fh_tally_inline_hash(s->w[0], s->w[1], s->len)
                                      : (uint32_t)s->w[1];
 }
 
