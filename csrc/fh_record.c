@@ -451,31 +451,53 @@ static sort_rec *sorted_entries(const fh_recorder *r)
     return s;
 }
 
-/* Nonzero unless r certainly has no column with more than max_tokens features: counted in
- * a dense array of saturating counters when the columns are not many more than the
- * features (then no sort is needed when nothing is over the cap); else 1 (sort and see). */
-static int maybe_over_cap(const fh_recorder *r)
+/* Nonzero if some group of columns holds more than r's max_tokens features: the columns
+ * grouped by their low `bits` bits (each column alone when 2**bits >= n_features), counted
+ * in saturating counters. No group over the cap: no column is. */
+static int groups_over_cap(const fh_recorder *r, int bits)
 {
-    const int64_t n_tokens = map_n(&r->main);
-    int64_t n = n_tokens > FH_RECORD_MIN_TRIM ? n_tokens : FH_RECORD_MIN_TRIM;
-    if ((int64_t)r->n_features > 64 * n || r->max_tokens >= UINT16_MAX)
-        return 1;
-    uint16_t *per_col = calloc(r->n_features, sizeof *per_col);
-    if (!per_col)
+    const uint32_t mask = (uint32_t)(((uint64_t)1 << bits) - 1);
+    const size_t size = ((size_t)mask + 1) * sizeof(uint16_t);
+    uint16_t *per_group = calloc(1, size);
+    if (!per_group)
         return 1;
     int over = 0;
     for (int q = 0; q < FH_RECORD_PARTS && !over; q++) {
+        /* without branches on the slots (empty or not at random): an empty slot adds 0 */
         const rec_table *t = &r->main.part[q];
-        for (int64_t k = 0; k < t->n_slots && !over; k++) {
-            if (!t->slots[k].count)
-                continue;
-            uint16_t *c = &per_col[column_of(r, t->slots[k].h)];
-            *c += *c < UINT16_MAX;
-            over = *c > r->max_tokens;
+        for (int64_t k = 0; k < t->n_slots; k++) {
+            uint16_t *c = &per_group[column_of(r, t->slots[k].h) & mask];
+            *c += (uint16_t)((t->slots[k].count != 0) & (*c < UINT16_MAX));
+            over |= *c > r->max_tokens;
         }
     }
-    free(per_col);
+    free(per_group);
     return over;
+}
+
+/* Nonzero unless r certainly has no column with more than max_tokens features (then no
+ * sort is needed). First the columns in groups, about twice as many as the features (a
+ * table that stays in the caches; a group then rarely holds more than a few features), then,
+ * if a group is over the cap, each column alone when the columns are not many more than
+ * the features; else 1 (sort and see). */
+static int maybe_over_cap(const fh_recorder *r)
+{
+    const int64_t n_tokens = map_n(&r->main);
+    if (n_tokens <= r->max_tokens)
+        return 0;
+    if (r->max_tokens >= UINT16_MAX)
+        return 1;
+    int all = 0, bits = 0;
+    while (((int64_t)1 << all) < (int64_t)r->n_features)
+        all++;
+    while (((int64_t)1 << bits) < 2 * n_tokens && bits < all)
+        bits++;
+    if (!groups_over_cap(r, bits))
+        return 0;
+    int64_t n = n_tokens > FH_RECORD_MIN_TRIM ? n_tokens : FH_RECORD_MIN_TRIM;
+    if (bits == all || (int64_t)r->n_features > 64 * n)
+        return 1;
+    return groups_over_cap(r, all);
 }
 
 fh_status fh_recorder_trim(fh_recorder *r)

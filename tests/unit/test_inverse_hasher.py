@@ -153,6 +153,40 @@ def test_cap_keeps_most_frequent():
     assert inv.n_tokens_ == sum(min(2, len(full.get(c, {}))) for c in range(n_features))
 
 
+def _column(token, n_features):
+    return abs(murmurhash3_32(token, positive=False)) % n_features
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_cap_check_on_columns_sharing_low_bits(collide):
+    # The cap check counts the columns in groups (their low bits) first: many tokens in
+    # distinct columns of one group are not capped; two tokens in one column are.
+    n_features = 2**20
+    by_column, grouped, pair = {}, [], None
+    for i in range(100_000):
+        token = f"t{i}"
+        col = _column(token, n_features)
+        if col in by_column:
+            if by_column[col] not in grouped:
+                pair = pair or [by_column[col], token]
+        elif col % 64 == 0 and len(grouped) < 20:
+            grouped.append(token)
+        by_column.setdefault(col, token)
+        if pair and len(grouped) == 20:
+            break
+    assert len(grouped) == 20 and not set(pair) & set(grouped)
+    tokens = grouped + (pair if collide else pair[:1])
+    docs = [" ".join(tokens), pair[0]]  # pair[0] the more frequent of the pair
+    vec = HashingVectorizer(n_features=n_features, token_pattern=r"\S+", lowercase=False)
+    inv = InverseHasher(vec, max_tokens_per_column=1).fit(docs)
+    expected = grouped + pair[:1]
+    assert inv.n_tokens_ == len(expected)
+    for token in expected:
+        ((got, _, count),) = inv.column_tokens(_column(token, n_features))
+        assert got == token and count == (2 if token == pair[0] else 1)
+    assert list(inv.capped_columns_) == ([_column(pair[0], n_features)] if collide else [])
+
+
 def test_cap_bounds_memory_and_does_not_depend_on_n_jobs():
     # many distinct character n-grams in few columns: trimmed while recording
     docs = ENGLISH[:3000]
