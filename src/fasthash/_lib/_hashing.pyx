@@ -514,9 +514,7 @@ _OUT_DTYPES = {FH_OUT_F64: np.float64, FH_OUT_F32: np.float32, FH_OUT_I64: np.in
 # copy); elsewhere bytearrays (grown by realloc). Maps of 2 MiB or more ask for transparent
 # huge pages (Linux, where the system leaves it to madvise): one page fault per 2 MiB
 # instead of 512, about 5% of a character n-gram transform (the core also faults each
-# batch's slice in with one call before copying into it). They are mapped and grown in
-# whole multiples of 2 MiB, which Linux places on a 2 MiB boundary: only the 2 MiB ranges
-# that lie wholly inside a map get huge pages, none for most of an unaligned 5 MiB map.
+# batch's slice in with one call before copying into it).
 USE_MMAP = hasattr(_mmap, "MAP_PRIVATE") and hasattr(_mmap, "MAP_ANONYMOUS")
 _MADV_HUGEPAGE = getattr(_mmap, "MADV_HUGEPAGE", None)
 _HUGE_PAGE_BYTES = 1 << 21
@@ -530,34 +528,25 @@ def _advise_huge_pages(m):
             pass
 
 
-def _map_bytes(Py_ssize_t nbytes):
-    """A map's size for ``nbytes``: a whole number of huge pages from one on."""
-    if nbytes < _HUGE_PAGE_BYTES:
-        return nbytes
-    return -(-nbytes // _HUGE_PAGE_BYTES) * _HUGE_PAGE_BYTES
-
-
 def _private_map(Py_ssize_t nbytes):
     if USE_MMAP:
-        m = _mmap.mmap(-1, _map_bytes(nbytes), flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
+        m = _mmap.mmap(-1, nbytes, flags=_mmap.MAP_PRIVATE | _mmap.MAP_ANONYMOUS)
         _advise_huge_pages(m)
         return m
     return bytearray(nbytes)
 
 
 def _resize(m, Py_ssize_t nbytes):
-    """``m`` grown to at least ``nbytes`` (a map: to ``_map_bytes(nbytes)``), or shrunk to
-    exactly ``nbytes``."""
     if isinstance(m, bytearray):
         if nbytes > len(m):
             m.extend(bytes(nbytes - len(m)))
         else:
             del m[nbytes:]
-    elif nbytes > len(m):
-        m.resize(_map_bytes(nbytes))
-        _advise_huge_pages(m)
-    elif nbytes < len(m):
+    else:
+        grow = nbytes > len(m)
         m.resize(nbytes)
+        if grow:
+            _advise_huge_pages(m)
 
 
 # One workspace kept between transform calls (its chunk buffers stay faulted in: about 4%
