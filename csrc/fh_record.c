@@ -346,6 +346,18 @@ static inline uint32_t column_of(const fh_recorder *r, uint32_t h)
     return fh_feature_key(h, r->n_features, r->pow2_mask, 0) >> 1;
 }
 
+/* r's parameters set (valid ones) and its map empty. */
+static void recorder_start(fh_recorder *r, uint32_t n_features, int64_t max_tokens)
+{
+    map_free(&r->main);
+    drop_free(&r->dropped);
+    r->n_features = n_features;
+    r->pow2_mask = (n_features & (n_features - 1)) == 0 && n_features > 1 ? n_features - 1 : 0;
+    r->max_tokens = max_tokens;
+    r->kept_at_trim = 0;
+    r->stale = r->n_threads > 0; /* the threads' tables: emptied at the next run */
+}
+
 fh_status fh_recorder_new(uint32_t n_features, int64_t max_tokens, fh_recorder **out)
 {
     *out = NULL;
@@ -354,11 +366,29 @@ fh_status fh_recorder_new(uint32_t n_features, int64_t max_tokens, fh_recorder *
     fh_recorder *r = calloc(1, sizeof *r);
     if (!r)
         return FH_ERR_NOMEM;
-    r->n_features = n_features;
-    r->pow2_mask = (n_features & (n_features - 1)) == 0 && n_features > 1 ? n_features - 1 : 0;
-    r->max_tokens = max_tokens;
+    recorder_start(r, n_features, max_tokens);
     *out = r;
     return FH_OK;
+}
+
+fh_status fh_recorder_reset(fh_recorder *r, uint32_t n_features, int64_t max_tokens)
+{
+    if (n_features < 1 || n_features > 2147483647u || max_tokens < 0)
+        return FH_ERR_BADARG;
+    recorder_start(r, n_features, max_tokens);
+    return FH_OK;
+}
+
+int64_t fh_recorder_scratch_bytes(const fh_recorder *r)
+{
+    int64_t total = 0;
+    for (int k = 0; k < r->n_threads; k++) {
+        const rec_thread *th = &r->threads[k];
+        total += th->tally.n_slots * (int64_t)sizeof *th->tally.slots + th->tally.acap;
+        for (int q = 0; q < FH_RECORD_PARTS; q++)
+            total += th->t.part[q].n_slots * (int64_t)sizeof(rec_slot) + th->t.part[q].acap;
+    }
+    return total;
 }
 
 void fh_recorder_free(fh_recorder *r)

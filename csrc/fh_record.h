@@ -46,6 +46,13 @@ typedef struct fh_recorder fh_recorder;
 fh_status fh_recorder_new(uint32_t n_features, int64_t max_tokens, fh_recorder **out);
 void fh_recorder_free(fh_recorder *r);
 
+/* r made what fh_recorder_new(n_features, max_tokens) makes, but for its threads' tables,
+ * kept (emptied at its next run): a recorder used again for new maps does not fault fresh
+ * memory in for them. FH_OK or FH_ERR_BADARG (r unchanged). */
+fh_status fh_recorder_reset(fh_recorder *r, uint32_t n_features, int64_t max_tokens);
+/* The bytes of the threads' tables r keeps (their tallies and maps). */
+int64_t fh_recorder_scratch_bytes(const fh_recorder *r);
+
 /* Count the features of every document of corpus, analysed with opts (whose n_features must
  * be the recorder's; alternate_sign is not used: the recorder keeps every hash). Up to
  * n_threads threads of fh_pool: several threads count into tables of their

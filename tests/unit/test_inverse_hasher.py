@@ -187,6 +187,23 @@ def test_cap_check_on_columns_sharing_low_bits(collide):
     assert list(inv.capped_columns_) == ([_column(pair[0], n_features)] if collide else [])
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_next_map_reuses_the_tables_emptied(n_jobs):
+    # A map's recorder, once dropped, keeps its threads' tables for the next map: that map
+    # has none of the first one's features (the tables still hold them).
+    from fasthash._lib import _hashing
+
+    first = InverseHasher(HashingVectorizer(n_features=2**10), n_jobs=n_jobs).fit(DOCS)
+    del first
+    assert _hashing._spare_recorder_bytes() > 0
+    params = {"analyzer": "char_wb", "ngram_range": (2, 3)}
+    docs = ENGLISH[200:260]
+    vec = HashingVectorizer(n_features=2**12, **params)
+    inv = InverseHasher(vec, max_tokens_per_column=None, n_jobs=n_jobs).fit(docs)
+    assert _hashing._spare_recorder_bytes() == -1  # taken
+    assert recorded(inv) == brute_force(params, docs, 2**12, True)
+
+
 def test_cap_bounds_memory_and_does_not_depend_on_n_jobs():
     # many distinct character n-grams in few columns: trimmed while recording
     docs = ENGLISH[:3000]
