@@ -244,6 +244,7 @@ def test_large_outputs_are_advised_huge_pages():
     """Output maps of 2 MiB or more carry the huge-page advice ("hg") once grown past that
     size batch after batch; smaller ones do not. (indptr is checked elsewhere: it is copied
     to int32 when its values fit, as scikit-learn's is.)"""
+    _hashing._drop_spare_maps()  # (a kept map that was large would keep its advice)
     small = HashingVectorizer(n_jobs=1).transform(["a small document"])
     docs = [f"w{i} x{i % 7} y{i % 1000} z{i % 13}" for i in range(300_000)]
     X = HashingVectorizer(n_jobs=2).transform(docs)
@@ -265,6 +266,38 @@ def test_workspace_is_kept_between_calls_and_reused():
     assert 0 < kept <= 1 << 25  # one workspace, within the cap
     assert_same(vec.transform(docs), want)  # a reused workspace changes nothing
     assert _hashing._spare_workspace_bytes() == kept
+
+
+def test_output_maps_of_dropped_results_are_reused():
+    """The maps of a result the caller dropped are kept and taken by the next transform;
+    a kept map is not zero: the next result is still scikit-learn's (indptr[0] = 0 when
+    the map it takes held another array)."""
+    docs = [f"w{i} x{i % 7} y{i % 100}" for i in range(20000)]
+    want = SkHashingVectorizer().transform(docs)
+    vec = HashingVectorizer(n_jobs=2)
+    _hashing._drop_spare_maps()
+    tiny = vec.transform(["a bb ccc dddd eeeee ffffff"])  # maps too small for the next
+    del tiny
+    assert _hashing._spare_maps_bytes() > 0
+    # no batch: indptr[0] is the builder's own, in a kept map that held another array
+    indptr, indices, data = _hashing.CSRBuilder(fh_text._Plan(vec).options).finish()
+    assert indptr.tolist() == [0] and indices.size == data.size == 0
+    X = vec.transform(docs)
+    assert_same(X, want)
+    size = X.data.nbytes + X.indices.nbytes
+    del X
+    assert size <= _hashing._spare_maps_bytes() <= 1 << 26  # its maps kept
+    assert_same(vec.transform(docs), want)
+
+
+def test_live_results_are_never_written_by_later_transforms():
+    docs = [f"w{i} x{i % 7} y{i % 100}" for i in range(5000)]
+    vec = HashingVectorizer(n_jobs=2)
+    X = vec.transform(docs)
+    copy = X.copy()
+    for k in range(4):  # results taken and dropped around the live one
+        assert_same(vec.transform(docs[k:]), SkHashingVectorizer().transform(docs[k:]))
+    assert_same(X, copy)
 
 
 @pytest.mark.parametrize(
