@@ -100,6 +100,24 @@ static inline fh_status table_make_room(rec_table *t)
     return FH_OK;
 }
 
+/* The slot of t holding the feature of hash h and len bytes, or the empty slot where it
+ * goes: an inline feature (inl nonzero, len <= FH_RECORD_INLINE) given by its zero-padded
+ * words w0, w1, a longer one by its bytes p (inl is a constant where this is inlined). */
+static inline rec_slot *table_probe(const rec_table *t, uint32_t h, uint32_t len, int inl,
+                                    uint64_t w0, uint64_t w1, const uint8_t *p)
+{
+    const int64_t mask = t->n_slots - 1;
+    for (int64_t i = (int64_t)(h & (uint32_t)mask);; i = (i + 1) & mask) {
+        rec_slot *s = &t->slots[i];
+        if (!s->count)
+            return s;
+        if (s->h == h && s->len == len &&
+            (inl ? s->u.w[0] == w0 && s->u.w[1] == w1
+                 : memcmp(t->arena + s->u.off, p, (size_t)len) == 0))
+            return s;
+    }
+}
+
 /* Add count (>= 1) occurrences of the inline feature (len <= FH_RECORD_INLINE) whose bytes,
  * zero-padded, are the words w0, w1, with hash h. */
 static inline fh_status table_add_words(rec_table *t, uint64_t w0, uint64_t w1, uint32_t len,
@@ -108,24 +126,15 @@ static inline fh_status table_add_words(rec_table *t, uint64_t w0, uint64_t w1, 
     fh_status st = table_make_room(t);
     if (st != FH_OK)
         return st;
-    const int64_t mask = t->n_slots - 1;
-    int64_t i = (int64_t)(h & (uint32_t)mask);
-    for (;; i = (i + 1) & mask) {
-        rec_slot *s = &t->slots[i];
-        if (!s->count)
-            break;
-        if (s->h == h && s->len == len && s->u.w[0] == w0 && s->u.w[1] == w1) {
-            s->count += count;
-            return FH_OK;
-        }
+    rec_slot *s = table_probe(t, h, len, 1, w0, w1, NULL);
+    if (!s->count) {
+        s->u.w[0] = w0;
+        s->u.w[1] = w1;
+        s->h = h;
+        s->len = len;
+        t->n++;
     }
-    rec_slot *s = &t->slots[i];
-    s->u.w[0] = w0;
-    s->u.w[1] = w1;
-    s->h = h;
-    s->len = len;
-    s->count = count;
-    t->n++;
+    s->count += count;
     return FH_OK;
 }
 
@@ -144,27 +153,17 @@ static inline fh_status table_add(rec_table *t, const uint8_t *p, int64_t len, u
         return st;
     if (len > (int64_t)UINT32_MAX)
         return FH_ERR_OVERFLOW;
-    const int64_t mask = t->n_slots - 1;
-    int64_t i = (int64_t)(h & (uint32_t)mask);
-    for (;; i = (i + 1) & mask) {
-        rec_slot *s = &t->slots[i];
-        if (!s->count)
-            break;
-        if (s->h == h && s->len == (uint32_t)len &&
-            memcmp(t->arena + s->u.off, p, (size_t)len) == 0) {
-            s->count += count;
-            return FH_OK;
-        }
+    rec_slot *s = table_probe(t, h, (uint32_t)len, 0, 0, 0, p);
+    if (!s->count) {
+        FH_GROW(t->arena, t->acap, t->alen + len, 4096, return FH_ERR_NOMEM);
+        memcpy(t->arena + t->alen, p, (size_t)len);
+        s->u.off = t->alen;
+        t->alen += len;
+        s->h = h;
+        s->len = (uint32_t)len;
+        t->n++;
     }
-    rec_slot *s = &t->slots[i];
-    FH_GROW(t->arena, t->acap, t->alen + len, 4096, return FH_ERR_NOMEM);
-    memcpy(t->arena + t->alen, p, (size_t)len);
-    s->u.off = t->alen;
-    t->alen += len;
-    s->h = h;
-    s->len = (uint32_t)len;
-    s->count = count;
-    t->n++;
+    s->count += count;
     return FH_OK;
 }
 
