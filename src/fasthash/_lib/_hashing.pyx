@@ -576,19 +576,11 @@ cdef _keep_map(m):
 cdef _take_map(Py_ssize_t nbytes):
     """A map of at least ``nbytes``: the smallest kept one that is that large, else the
     largest kept one grown, else a new one. Its bytes are not zero when kept."""
-    cdef Py_ssize_t best = -1, k
-    for k in range(len(_spare_maps)):
-        size = len(_spare_maps[k])
-        if best < 0:
-            best = k
-        elif size >= nbytes:
-            if len(_spare_maps[best]) < nbytes or size < len(_spare_maps[best]):
-                best = k
-        elif size > len(_spare_maps[best]):
-            best = k
-    if best < 0:
+    if not _spare_maps:
         return _private_map(nbytes)
-    m = _spare_maps.pop(best)
+    large = [m for m in _spare_maps if len(m) >= nbytes]
+    m = min(large, key=len) if large else max(_spare_maps, key=len)
+    _spare_maps.remove(m)
     if len(m) < nbytes:
         _resize(m, nbytes)
     return m
