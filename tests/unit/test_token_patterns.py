@@ -59,6 +59,33 @@ def test_builtin_scanners_are_chosen_by_meaning(pattern, expected):
     assert tp.token_scanner(pattern) == expected
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    [r"(?u)\b\w\w+\b", r"\w\w+", r"\b\w{2,}", r"(?x) \b \w \w+ \b  # verbose", r"\w+",
+     r"(?ms)\w{1,}", r"\b\w+", r"\w{2}", r"\w\w\w+", r"(?i)\w+", r"(?a)\w\w+", r"[\w]+"],
+)
+def test_unicode_word_runs_told_from_the_parse_as_from_the_bitmaps(pattern):
+    # runs of Unicode \w are recognised without running re over every code point (most of
+    # a first transform), and exactly where the bitmaps would choose the same scanner
+    tp.token_scanner.cache_clear()
+    tp._class_bits.cache_clear()
+    fast = tp._unicode_word_runs(pattern)
+    if fast is not None:
+        assert tp.token_scanner(pattern) == fast
+        assert tp._class_bits.cache_info().misses == 0  # no bitmap computed
+    spec = tp._spec(pattern)
+    class_bits, word_bits, lo, hi, bound_start, bound_end = spec
+    slow = tp._builtin_scanner(class_bits, word_bits, lo, hi, bound_start or bound_end)
+    assert fast is None or fast == slow
+
+
+def test_default_pattern_is_recognised_without_a_bitmap():
+    tp.token_scanner.cache_clear()
+    tp._class_bits.cache_clear()
+    assert tp.token_scanner(r"(?u)\b\w\w+\b") == _hashing.TOKEN_WORD2
+    assert tp._class_bits.cache_info().misses == 0
+
+
 NATIVE = [
     r"(?u)\b[a-zA-Z]{2,}\b",
     r"[a-zA-Z]{2,}",

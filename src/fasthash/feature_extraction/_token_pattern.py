@@ -191,9 +191,9 @@ def _word_bits(flags):
     return _class_bits(r"\w", re.ASCII if flags & re.ASCII else re.UNICODE)
 
 
-def _spec(token_pattern):
-    """``(class bits, word bits, min, max or None, \\b first, \\b last)`` of a pattern
-    in the subset, else None."""
+def _parts(token_pattern):
+    """``(flags, atoms, \\b first, \\b last)`` of a pattern of the subset's shape, else
+    None; ``atoms`` is a list of ``(atom, min, max or None)``."""
     if not isinstance(token_pattern, str):
         return None
     parsed = _parse(token_pattern)
@@ -209,13 +209,49 @@ def _spec(token_pattern):
     atoms = items[bound_start : len(items) - bound_end]
     if not atoms or any(item is _BOUND for item in atoms):
         return None
-    flags = compiled.flags
+    return compiled.flags, atoms, bound_start, bound_end
+
+
+def _repeats(atoms):
+    """The fewest and most (None: no limit) characters a run of ``atoms`` matches."""
+    lo = sum(item[1] for item in atoms)
+    hi = None if any(item[2] is None for item in atoms) else sum(item[2] for item in atoms)
+    return lo, hi
+
+
+def _spec(token_pattern):
+    """``(class bits, word bits, min, max or None, \\b first, \\b last)`` of a pattern
+    in the subset, else None."""
+    parts = _parts(token_pattern)
+    if parts is None:
+        return None
+    flags, atoms, bound_start, bound_end = parts
     bits = {_class_bits(atom, flags) for atom, _, _ in atoms}
     if len(bits) != 1:
         return None  # different classes one after the other
-    lo = sum(item[1] for item in atoms)
-    hi = None if any(item[2] is None for item in atoms) else sum(item[2] for item in atoms)
+    lo, hi = _repeats(atoms)
     return bits.pop(), _word_bits(flags), lo, hi, bound_start, bound_end
+
+
+def _unicode_word_runs(token_pattern):
+    r"""The built-in scanner of runs of ``\w`` in Unicode mode (scikit-learn's default
+    pattern and its spellings), told from the pattern's parse alone, else None.
+
+    Its atoms and its ```` are then all Unicode ``\w``, so the bitmaps that
+    ``_builtin_scanner`` compares are the same without being computed: running ``re``
+    over every code point takes about 30 ms, once per process, which was most of a first
+    transform of a few MB. Under ``re.IGNORECASE`` or ``re.ASCII`` the bitmaps decide.
+    """
+    parts = _parts(token_pattern)
+    if parts is None:
+        return None
+    flags, atoms, _, _ = parts
+    if flags & (re.ASCII | re.IGNORECASE) or any(atom != r"\w" for atom, _, _ in atoms):
+        return None
+    lo, hi = _repeats(atoms)
+    if hi is not None or lo not in (1, 2):
+        return None
+    return _hashing.TOKEN_WORD1 if lo == 1 else _hashing.TOKEN_WORD2
 
 
 def compile_pattern(token_pattern):
@@ -238,6 +274,9 @@ def token_scanner(token_pattern):
     >= 2 of them; runs of non-whitespace) are chosen for every spelling with their exact
     meaning (compared as sets of code points).
     """
+    builtin = _unicode_word_runs(token_pattern)
+    if builtin is not None:
+        return builtin
     spec = _spec(token_pattern)
     if spec is None:
         return None
