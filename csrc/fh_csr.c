@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "fh_bits.h"
+
 static void insertion_sort(uint32_t *a, int64_t n)
 {
     for (int64_t i = 1; i < n; i++) {
@@ -374,34 +376,6 @@ int fh_agg_bits(int64_t n, int col_bits)
     return b < col_bits ? b : col_bits;
 }
 
-/* Index of the lowest set bit of x != 0. */
-static inline int ctz64(uint64_t x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_ctzll(x);
-#else
-    int b = 0;
-    while (!(x & 1u)) {
-        x >>= 1;
-        b++;
-    }
-    return b;
-#endif
-}
-
-/* Bits set in x. */
-static inline int popcount64(uint64_t x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_popcountll(x);
-#else
-    int r = 0;
-    for (; x; x &= x - 1)
-        r++;
-    return r;
-#endif
-}
-
 /* 1 << b for b < 64: a load rather than a shift by a variable count (which x86 takes
  * from one register, already holding the home slot shift in fh_agg_keys). */
 static const uint64_t fh_bit64[64] = {
@@ -429,25 +403,13 @@ __attribute__((always_inline))
 static inline int64_t agg_slots_impl(uint64_t *bitmap, int64_t words, uint64_t *out)
 {
     uint64_t *p = out;
-    const uint64_t top = (uint64_t)1 << 63; /* the entries past the count: defined, unused */
     for (int64_t w = 0; w < words; w++) {
         uint64_t x = bitmap[w];
         if (!x)
             continue;
         bitmap[w] = 0;
-        const uint64_t base = (uint64_t)w * 64;
-        uint64_t *end = p + popcount64(x);
-        for (; p < end; p += 4) {
-            p[0] = base + (uint64_t)ctz64(x | top);
-            x &= x - 1;
-            p[1] = base + (uint64_t)ctz64(x | top);
-            x &= x - 1;
-            p[2] = base + (uint64_t)ctz64(x | top);
-            x &= x - 1;
-            p[3] = base + (uint64_t)ctz64(x | top);
-            x &= x - 1;
-        }
-        p = end;
+        /* (int64_t and uint64_t may alias: the positions are below 2**63) */
+        p = (uint64_t *)fh_bit_positions4(x, popcount64(x), w * 64, (int64_t *)p);
     }
     return p - out;
 }

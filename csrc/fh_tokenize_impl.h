@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fh_bits.h"
 #include "fh_buf.h"
 #include "fh_cancel.h"
 #include "fh_csr.h"
@@ -98,75 +99,10 @@ static inline void ascii_lower(const uint8_t *s, int64_t n, uint8_t *out)
         out[i] = (uint8_t)(s[i] + (((uint8_t)(s[i] - 'A') < 26) << 5));
 }
 
-static inline int64_t ctz64(uint64_t x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_ctzll(x);
-#else
-    int64_t r = 0;
-    while (!(x & 1)) {
-        x >>= 1;
-        r++;
-    }
-    return r;
-#endif
-}
-
-/* Leading zero bits of x (x != 0). */
-static inline int64_t clz64(uint64_t x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_clzll(x);
-#else
-    int64_t r = 0;
-    while (!(x >> 63)) {
-        x <<= 1;
-        r++;
-    }
-    return r;
-#endif
-}
-
 /* Text scanned per block by the ASCII run scanners (64-bit mask words): bounds their
  * scratch and the work between two polls of the cancellation token. */
 #define FH_ASCII_BLOCK_WORDS (FH_POLL_ITEMS / 64)
 
-/* Appends base + the position of each of the count set bits of x (in order) at p and
- * returns p + count: four at a time with no test between them (writes up to 3 entries
- * past the positions: p must have room for them). count must be the number of bits set
- * in x. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((always_inline))
-#endif
-static inline int64_t *fh_bit_positions4(uint64_t x, int64_t count, int64_t base, int64_t *p)
-{
-    int64_t *end = p + count;
-    const uint64_t top = (uint64_t)1 << 63; /* the entries past count: defined, ignored */
-    for (; p < end; p += 4) {
-        p[0] = base + ctz64(x | top);
-        x &= x - 1;
-        p[1] = base + ctz64(x | top);
-        x &= x - 1;
-        p[2] = base + ctz64(x | top);
-        x &= x - 1;
-        p[3] = base + ctz64(x | top);
-        x &= x - 1;
-    }
-    return end;
-}
-
-/* Bits set in x. */
-static inline int64_t popcount64(uint64_t x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_popcountll(x);
-#else
-    int64_t r = 0;
-    for (; x; x &= x - 1)
-        r++;
-    return r;
-#endif
-}
 
 /* Runs of set bits in one block of a bitmap over text positions: mask words [0, bw) hold
  * the bits of positions [lo, lo + 64 bw); bits from the text's end `end` on are clear.
