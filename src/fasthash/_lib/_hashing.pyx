@@ -613,9 +613,6 @@ cdef class _MapOwner:
     def __getbuffer__(self, Py_buffer *buffer, int flags):
         PyBuffer_FillInfo(buffer, self, self.view.buf, self.view.len, 0, flags)
 
-    def __releasebuffer__(self, Py_buffer *buffer):
-        pass
-
     def __dealloc__(self):
         if self.held:
             PyBuffer_Release(&self.view)
