@@ -20,6 +20,9 @@ CHARS = st.one_of(
     st.sampled_from("ΣσςİıßẞﬁéÉ中文😀\u0301\u00a0\u3000"),
     # NUL and controls, whitespace that str.split() splits on (FS, NEL), a bidi control
     st.sampled_from("\x00\x07\x1c\x85\u200f"),
+    # any code point of any plane but the lone surrogates (which fail the recording as
+    # they fail transform: tests/unit/test_inverse_hasher.py)
+    st.characters(exclude_categories=("Cs",)),
 )
 DOCS = st.lists(st.text(CHARS, max_size=60), min_size=1, max_size=25)
 PARAMS = st.one_of(
