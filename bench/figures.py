@@ -25,6 +25,7 @@ Groups understood (see bench/README.md):
 """
 
 import re
+import statistics
 
 MB = 1e6
 
@@ -230,6 +231,20 @@ def plot_speedup(benchmarks, meta=None):
     return _finish(fig, meta)
 
 
+def threads_ratio(benches):
+    """n_jobs=None's speed over n_jobs=1's in one ``threads | ...`` group (None without both):
+    the geometric mean of the benchmarks' ``interleaved_ratio`` (each measured both settings
+    in alternate calls), else the ratio of the two benchmarks' medians (earlier runs)."""
+    interleaved = [b["extra_info"]["interleaved_ratio"] for b in benches
+                   if b.get("extra_info", {}).get("interleaved_ratio")]
+    if interleaved:
+        return statistics.geometric_mean(interleaved)
+    m = {b.get("extra_info", {}).get("implementation"): b["stats"]["median"] for b in benches}
+    if m.get("fasthash[1]") and m.get("fasthash[all]"):
+        return m["fasthash[1]"] / m["fasthash[all]"]
+    return None
+
+
 def scaling_ratios(benchmarks):
     """``{configuration: {(base, load): ratio}}``: median[1 thread] / median[all threads].
 
@@ -250,6 +265,10 @@ def scaling_ratios(benchmarks):
                 continue
             load = load_of(bench) or NO_LOAD
             cells.setdefault((match["base"], load), {})[match["threads"]] = _median(bench)
+        ratio = threads_ratio(benches) if group.startswith("threads | ") else None
+        if ratio is not None and len(cells) == 1:  # n_jobs=1 and None in alternate calls
+            out.setdefault(_config_label(group), {})[next(iter(cells))] = ratio
+            continue
         for key, medians in cells.items():
             many = medians.get("all") or next(
                 (m for t, m in medians.items() if t.isdigit() and int(t) > 1), None

@@ -122,8 +122,11 @@ def format_report(data):
 
 def format_threads(groups):
     """Lines summing up the ``threads | ...`` groups: n_jobs=None's speed over n_jobs=1's
-    (the same run, medians) per configuration and load, and idle, as a fraction of the
-    GIL-free control's; and the ``limit | ...`` groups as shares of the transform's time."""
+    (the same run, medians of interleaved calls) per configuration and load, and idle, as a
+    fraction of the GIL-free control's; and the ``limit | ...`` groups as shares of the
+    transform's time."""
+    from figures import threads_ratio
+
     def medians(benches):
         return {b.get("extra_info", {}).get("implementation"): b["stats"]["median"]
                 for b in benches}
@@ -139,9 +142,8 @@ def format_threads(groups):
     for group in sorted(groups):
         if not group.startswith("threads | ") or group.startswith("threads | control"):
             continue
-        m = medians(groups[group])
-        if m.get("fasthash[1]") and m.get("fasthash[all]"):
-            ratio = m["fasthash[1]"] / m["fasthash[all]"]
+        ratio = threads_ratio(groups[group])
+        if ratio is not None:
             row = f"  {group[len('threads | '):]:<52} {ratio:>6.2f}x"
             if group.endswith("| idle") and control:
                 row += f"  {ratio / control:>5.2f} of the control"
