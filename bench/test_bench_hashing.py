@@ -675,7 +675,7 @@ def test_threads_under_load(benchmark, corpora, reference_outputs, case, load, i
     with BusyProcesses(LOADS[load]):
         X = benchmark.pedantic(transform, setup=setup, rounds=LOAD_ROUNDS, warmup_rounds=1)
     # each round over the call just before it (setup also ran before the warm-up round)
-    pairs = zip(benchmark.stats.stats.data, other_times[-LOAD_ROUNDS:])
+    pairs = zip(benchmark.stats.stats.data, other_times[-LOAD_ROUNDS:], strict=True)
     ratios = [other / own if n_jobs is None else own / other for own, other in pairs]
     benchmark.extra_info.update(
         implementation=impl, config=case, n_jobs=n_jobs, threads=effective_n_jobs(n_jobs),
