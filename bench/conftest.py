@@ -6,6 +6,8 @@ Run with ``python bench/report.py`` (see bench/README.md) or ``python -m pytest 
 """
 
 import itertools
+import statistics
+import time
 
 import pytest
 
@@ -93,3 +95,36 @@ def loky_executor():
     from joblib.externals.loky import get_reusable_executor
 
     get_reusable_executor().shutdown(wait=True)
+
+
+@pytest.fixture
+def pedantic_interleaved(benchmark):
+    """``run(target, other, rounds, target_is_none)``: ``benchmark.pedantic(target)`` with a
+    call of ``other`` (untimed, no arguments) before each round, for the ``threads | ...``
+    groups: ``target`` and ``other`` are the same work with ``n_jobs=None`` and
+    ``n_jobs=1`` (``target_is_none`` says which is which).
+
+    Beside busy processes, where the OS places the threads decides the speed of either
+    setting for hundreds of milliseconds at a time, so medians of two separate benchmarks
+    compare placements. Records ``extra_info["interleaved_ratio"]``: the median over rounds
+    of n_jobs=None's speed over n_jobs=1's, each round against the call just before it.
+    Returns target's result.
+    """
+
+    def run(target, other, rounds, target_is_none):
+        other_times = []
+
+        def setup():
+            t0 = time.perf_counter()
+            other()
+            other_times.append(time.perf_counter() - t0)
+
+        result = benchmark.pedantic(target, setup=setup, rounds=rounds, warmup_rounds=1)
+        # (setup also ran before the warm-up round)
+        pairs = zip(benchmark.stats.stats.data, other_times[-rounds:], strict=True)
+        benchmark.extra_info["interleaved_ratio"] = statistics.median(
+            o / t if target_is_none else t / o for t, o in pairs
+        )
+        return result
+
+    return run

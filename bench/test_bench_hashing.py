@@ -26,8 +26,6 @@ import ctypes
 import ctypes.util
 import functools
 import gc
-import statistics
-import time
 import tracemalloc
 
 import numpy as np
@@ -603,11 +601,10 @@ def test_kernel_thread_count(benchmark, n_threads):
 # Beside busy processes, where the OS places our threads and theirs decides the speed of
 # either setting for hundreds of milliseconds at a time: n_jobs=1 alone took 14 ms in one
 # benchmark and 22 ms in the next, on the same code. So each round of one setting follows
-# an (untimed) call of the other, beside the same busy processes, and each benchmark
-# records the speed of n_jobs=None over n_jobs=1 as the median over its rounds of the
-# round's time over the other call's (``extra_info["interleaved_ratio"]``): both settings
-# measured in the same moments. bench/report.py quotes the geometric mean of the two
-# benchmarks' ratios (which also cancels any advantage of going first).
+# an (untimed) call of the other, beside the same busy processes (the pedantic_interleaved
+# fixture of conftest.py): both settings measured in the same moments. bench/report.py
+# quotes the geometric mean of the two benchmarks' ratios (which also cancels any
+# advantage of going first).
 LOADS = {"idle": 0, "1 busy": 1, "2 busy": 2}
 LOAD_ROUNDS = 15
 LOAD_IMPLEMENTATIONS = {"fasthash[1]": 1, "fasthash[all]": None}
@@ -657,30 +654,21 @@ LOAD_CASES = {
 @pytest.mark.parametrize("impl", list(LOAD_IMPLEMENTATIONS))
 @pytest.mark.parametrize("load", list(LOADS))
 @pytest.mark.parametrize("case", list(LOAD_CASES))
-def test_threads_under_load(benchmark, corpora, reference_outputs, case, load, impl):
+def test_threads_under_load(benchmark, pedantic_interleaved, corpora, reference_outputs, case,
+                            load, impl):
     """n_jobs=1 against n_jobs=None with 0, 1 and 2 busy processes beside the call, each
     round after a call of the other setting (timed apart)."""
     n_jobs = LOAD_IMPLEMENTATIONS[impl]
     transform, data, n_bytes, sk_transform = LOAD_CASES[case](corpora, n_jobs)
     other = LOAD_CASES[case](corpora, 1 if n_jobs is None else None)[0]
-    other_times = []
-
-    def setup():
-        t0 = time.perf_counter()
-        other(data)
-        other_times.append(time.perf_counter() - t0)
-        return (data,), {}
-
     benchmark.group = f"threads | {case} | {load}"
-    with BusyProcesses(LOADS[load]):
-        X = benchmark.pedantic(transform, setup=setup, rounds=LOAD_ROUNDS, warmup_rounds=1)
-    # each round over the call just before it (setup also ran before the warm-up round)
-    pairs = zip(benchmark.stats.stats.data, other_times[-LOAD_ROUNDS:], strict=True)
-    ratios = [other / own if n_jobs is None else own / other for own, other in pairs]
     benchmark.extra_info.update(
         implementation=impl, config=case, n_jobs=n_jobs, threads=effective_n_jobs(n_jobs),
-        load=load, busy_processes=LOADS[load], interleaved_ratio=statistics.median(ratios),
+        load=load, busy_processes=LOADS[load],
     )
+    with BusyProcesses(LOADS[load]):
+        X = pedantic_interleaved(lambda: transform(data), lambda: other(data), LOAD_ROUNDS,
+                                 n_jobs is None)
     record_throughput(benchmark, n_bytes)
     key = ("threads", case)
     if key not in reference_outputs:
