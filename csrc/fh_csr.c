@@ -372,7 +372,7 @@ void fh_normalize_f32(float *v, int64_t n, int norm)
 
 int fh_agg_bits(int64_t n, int col_bits)
 {
-    int b = bit_length((uint64_t)n) + 1; /* 2n < 2**b <= 4n */
+    int b = bit_length((uint64_t)n) + 2; /* 4n < 2**b <= 8n */
     return b < col_bits ? b : col_bits;
 }
 

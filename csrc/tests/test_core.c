@@ -371,8 +371,8 @@ static void test_agg_keys(void)
      * zeros), clustered columns and every table size from tiny to FH_AGG_MAX_KEYS. */
     enum { N = 1 << 16 };
     static uint32_t keys[N], copy[N], tmp[N];
-    static uint64_t pk[N + 3], bitmap[(4 * N + N) / 64 + 2];
-    static fh_agg_slot table[4 * N + N];
+    static uint64_t pk[N + 3], bitmap[(8 * N + N) / 64 + 2];
+    static fh_agg_slot table[8 * N + N];
     static int32_t cols[N];
     static int64_t counts[N];
     const int col_bits_list[] = {0, 1, 4, 10, 20, 31};
