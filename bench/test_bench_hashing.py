@@ -592,7 +592,8 @@ def test_kernel_thread_count(benchmark, n_threads):
 
 # Groups ``threads | <configuration> | <load>``: ``fasthash[1]`` (n_jobs=1) and
 # ``fasthash[all]`` (n_jobs=None) with 0, 1 or 2 other processes keeping cores busy (`python
-# -c 'while True: pass'`, started before and killed after each benchmark); and the idle
+# -c 'while True: pass'`, started before and killed after each benchmark) or a BLAS-threaded
+# job beside them (numpy matrix products on every core); and the idle
 # GIL-free control ``threads | control: 2 x numpy.sort | idle`` (``control[1]``: two sorts
 # one after the other; ``control[all]``: the two at once on two threads), what this machine
 # gives two threads at best. n_jobs=None must never be slower than n_jobs=1 (medians), and
@@ -605,7 +606,11 @@ def test_kernel_thread_count(benchmark, n_threads):
 # fixture of conftest.py): both settings measured in the same moments. bench/report.py
 # quotes the geometric mean of the two benchmarks' ratios (which also cancels any
 # advantage of going first).
-LOADS = {"idle": 0, "1 busy": 1, "2 busy": 2}
+# load -> (processes, what they run: fasthash.utils._busy.BusyProcesses); "BLAS job": one
+# process multiplying matrices through numpy's BLAS on every core (OpenBLAS's threads spin
+# between calls).
+LOADS = {"idle": (0, "python"), "1 busy": (1, "python"), "2 busy": (2, "python"),
+         "BLAS job": (1, "blas")}
 LOAD_ROUNDS = 15
 LOAD_IMPLEMENTATIONS = {"fasthash[1]": 1, "fasthash[all]": None}
 
@@ -664,9 +669,9 @@ def test_threads_under_load(benchmark, pedantic_interleaved, corpora, reference_
     benchmark.group = f"threads | {case} | {load}"
     benchmark.extra_info.update(
         implementation=impl, config=case, n_jobs=n_jobs, threads=effective_n_jobs(n_jobs),
-        load=load, busy_processes=LOADS[load],
+        load=load, busy_processes=LOADS[load][0],
     )
-    with BusyProcesses(LOADS[load]):
+    with BusyProcesses(*LOADS[load]):
         X = pedantic_interleaved(lambda: transform(data), lambda: other(data), LOAD_ROUNDS,
                                  n_jobs is None)
     record_throughput(benchmark, n_bytes)

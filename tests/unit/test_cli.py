@@ -58,6 +58,18 @@ def test_busy_processes_are_reaped_even_when_the_block_raises():
     assert all(p.returncode is not None for p in procs) and busy.procs == []
 
 
+def test_busy_blas_process_runs_numpy_until_the_block_ends():
+    from fasthash.utils._busy import BusyProcesses
+
+    with BusyProcesses(1, work="blas") as busy:
+        (proc,) = busy.procs
+        assert proc.poll() is None  # started, imported numpy, multiplied once, still at work
+        assert "a @ a" in proc.args[-1]
+    assert proc.returncode is not None and busy.procs == []
+    with pytest.raises(ValueError, match="work must be one of"):
+        BusyProcesses(1, work="gpu")
+
+
 def test_demo_exits_1_when_outputs_differ(monkeypatch, capsys):
     class Wrong(fasthash.HashingVectorizer):
         def transform(self, X):

@@ -6,27 +6,44 @@ import subprocess
 import sys
 import time
 
-_SPIN = "import sys; sys.stdout.write('up\\n'); sys.stdout.flush()\nwhile True: pass"
+_READY = "sys.stdout.write('up\\n'); sys.stdout.flush()\n"
+# What each process runs: a pure-Python loop (one core), or matrix products through numpy's
+# BLAS with its default threads (every core, and OpenBLAS's threads spin between calls).
+_WORK = {
+    "python": "import sys\n" + _READY + "while True: pass",
+    "blas": (
+        "import sys\nimport numpy as np\na = np.random.default_rng(0).random((512, 512))\n"
+        "a @ a\n" + _READY + "while True: a @ a"
+    ),
+}
 
 
 class BusyProcesses:
-    """``n`` Python processes spinning (one core each) while the ``with`` block runs.
+    """``n`` processes keeping cores busy while the ``with`` block runs.
 
-    Each process has started spinning when ``__enter__`` returns; ``__exit__`` kills and
-    reaps them all, also when the block raises (KeyboardInterrupt included).
+    ``work="python"``: each spins in a pure-Python loop (one core each). ``work="blas"``:
+    each multiplies 512 x 512 matrices with numpy, whose BLAS runs on every core by default
+    (a BLAS-threaded job beside the call). Each process is at work when ``__enter__``
+    returns; ``__exit__`` kills and reaps them all, also when the block raises
+    (KeyboardInterrupt included).
     """
 
-    def __init__(self, n):
+    def __init__(self, n, work="python"):
+        if work not in _WORK:
+            raise ValueError(f"work must be one of {sorted(_WORK)}, got {work!r}")
         self.n = n
+        self.work = work
         self.procs = []
 
     def __enter__(self):
         try:
             for _ in range(self.n):
                 self.procs.append(
-                    subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE)
+                    subprocess.Popen(
+                        [sys.executable, "-c", _WORK[self.work]], stdout=subprocess.PIPE
+                    )
                 )
-            for p in self.procs:  # each is spinning once it has written its line
+            for p in self.procs:  # each is at work once it has written its line
                 p.stdout.readline()
         except BaseException:
             self.__exit__()
