@@ -661,8 +661,8 @@ LOAD_CASES = {
 @pytest.mark.parametrize("case", list(LOAD_CASES))
 def test_threads_under_load(benchmark, pedantic_interleaved, corpora, reference_outputs, case,
                             load, impl):
-    """n_jobs=1 against n_jobs=None with 0, 1 and 2 busy processes beside the call, each
-    round after a call of the other setting (timed apart)."""
+    """n_jobs=1 against n_jobs=None with 0, 1 and 2 busy processes or a BLAS job beside the
+    call, each round after a call of the other setting (timed apart)."""
     n_jobs = LOAD_IMPLEMENTATIONS[impl]
     transform, data, n_bytes, sk_transform = LOAD_CASES[case](corpora, n_jobs)
     other = LOAD_CASES[case](corpora, 1 if n_jobs is None else None)[0]
