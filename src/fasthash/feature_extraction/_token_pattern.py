@@ -237,7 +237,7 @@ def _unicode_word_runs(token_pattern):
     r"""The built-in scanner of runs of ``\w`` in Unicode mode (scikit-learn's default
     pattern and its spellings), told from the pattern's parse alone, else None.
 
-    Its atoms and its ```` are then all Unicode ``\w``, so the bitmaps that
+    Its atoms and its ``\b`` are then all Unicode ``\w``, so the bitmaps that
     ``_builtin_scanner`` compares are the same without being computed: running ``re``
     over every code point takes about 30 ms, once per process, which was most of a first
     transform of a few MB. Under ``re.IGNORECASE`` or ``re.ASCII`` the bitmaps decide.
