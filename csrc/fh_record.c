@@ -345,27 +345,17 @@ static inline uint32_t column_of(const fh_recorder *r, uint32_t h)
     return fh_feature_key(h, r->n_features, r->pow2_mask, 0) >> 1;
 }
 
-/* r's parameters set (valid ones) and its map empty. */
-static void recorder_start(fh_recorder *r, uint32_t n_features, int64_t max_tokens)
-{
-    map_free(&r->main);
-    drop_free(&r->dropped);
-    r->n_features = n_features;
-    r->pow2_mask = (n_features & (n_features - 1)) == 0 && n_features > 1 ? n_features - 1 : 0;
-    r->max_tokens = max_tokens;
-    r->kept_at_trim = 0;
-    r->stale = r->n_threads > 0; /* the threads' tables: emptied at the next run */
-}
-
 fh_status fh_recorder_new(uint32_t n_features, int64_t max_tokens, fh_recorder **out)
 {
     *out = NULL;
-    if (n_features < 1 || n_features > 2147483647u || max_tokens < 0)
-        return FH_ERR_BADARG;
     fh_recorder *r = calloc(1, sizeof *r);
     if (!r)
         return FH_ERR_NOMEM;
-    recorder_start(r, n_features, max_tokens);
+    fh_status st = fh_recorder_reset(r, n_features, max_tokens);
+    if (st != FH_OK) {
+        free(r);
+        return st;
+    }
     *out = r;
     return FH_OK;
 }
@@ -374,7 +364,13 @@ fh_status fh_recorder_reset(fh_recorder *r, uint32_t n_features, int64_t max_tok
 {
     if (n_features < 1 || n_features > 2147483647u || max_tokens < 0)
         return FH_ERR_BADARG;
-    recorder_start(r, n_features, max_tokens);
+    map_free(&r->main);
+    drop_free(&r->dropped);
+    r->n_features = n_features;
+    r->pow2_mask = (n_features & (n_features - 1)) == 0 && n_features > 1 ? n_features - 1 : 0;
+    r->max_tokens = max_tokens;
+    r->kept_at_trim = 0;
+    r->stale = r->n_threads > 0; /* the threads' tables: emptied at the next run */
     return FH_OK;
 }
 
