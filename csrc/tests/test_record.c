@@ -5,7 +5,8 @@
  * features fh_doc_features lists, whatever the thread count; the cap, the dropped tallies,
  * automatic trimming, merging by fh_recorder_add, cancellation and bad arguments; runs
  * large enough that the threads' maps are merged on several threads (a late pool worker
- * included) leave the same state as one thread; a tally's reservation (fh_tally_reserve). */
+ * included) leave the same state as one thread; a tally's reservation (fh_tally_reserve),
+ * and the expansion's (sized once, whichever thread does the work). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,6 +326,46 @@ static void test_char_wb_expansion_overflow(void)
         dump_free(&d[t]);
 }
 
+/* The expansion's tallies are sized once, for the n-grams one thread may meet: with one
+ * worker late, the caller expands nearly every word, and its tally, reserved for one
+ * n-gram per word and length, holds them all without growing (an estimate shared out over
+ * the threads made it grow to four times its slots). N distinct words of 5 symbols of 36,
+ * char_wb(3, 3): D distinct trigrams, 3/8 S < D <= 3/4 S for S = 2**16 slots, the slots
+ * reserved for N. */
+static void test_char_wb_expansion_reserve(void)
+{
+    enum { N = 30000, PER_DOC = 100, S = 1 << 16 };
+    static char text[(size_t)N * 6];
+    static fh_doc docs[N / PER_DOC];
+    int64_t at = 0;
+    for (int d = 0; d < N / PER_DOC; d++) {
+        const int64_t start = at;
+        for (int i = d * PER_DOC; i < (d + 1) * PER_DOC; i++) {
+            /* distinct: i * 7919 mod 36**5 is one-to-one (7919 is prime to 36) */
+            uint32_t x = (uint32_t)(((uint64_t)i * 7919u + 12345u) % 60466176u);
+            for (int k = 0; k < 5; k++, x /= 36)
+                text[at++] = "0123456789abcdefghijklmnopqrstuvwxyz"[x % 36];
+            text[at++] = ' ';
+        }
+        docs[d] = ascii_doc(text + start, at - start);
+    }
+    fh_corpus c = {docs, NULL, N / PER_DOC};
+    const uint32_t nf = 1u << 20;
+    fh_opts o = word_opts(nf, FH_ANALYZER_CHAR_WB, 3, 3);
+    for (int late = 0; late < 2; late++) {
+        fh_recorder *r = NULL;
+        int64_t bad = 0;
+        CHECK(fh_recorder_new(nf, 0, &r) == FH_OK);
+        fh_pool_set_test_delay(late ? 2000 : 0);
+        CHECK(fh_recorder_run(r, &c, &o, 2, NULL, &bad) == FH_OK);
+        fh_pool_set_test_delay(0);
+        const int64_t d = fh_recorder_n_tokens(r);
+        CHECK(d > 3 * (int64_t)S / 8 && d <= 3 * (int64_t)S / 4); /* the premise */
+        CHECK(fh_recorder_scratch_bytes(r) <= 2 * (int64_t)S * (int64_t)sizeof(fh_tally_slot));
+        fh_recorder_free(r);
+    }
+}
+
 /* Runs of many distinct features (more than the recorder merges on one thread), several of
  * them so that the map is trimmed between runs when capped: the state after every run is
  * the same for 1, 2 and 3 threads and with a late pool worker; uncapped, the counts add up
@@ -486,6 +527,7 @@ int main(void)
 {
     test_tally_inline_hash();
     test_tally_reserve();
+    test_char_wb_expansion_reserve();
     test_counts(FH_ANALYZER_WORD, 1, 1, NULL);
     test_counts(FH_ANALYZER_WORD, 1, 3, NULL);
     test_counts(FH_ANALYZER_CHAR_WB, 2, 4, NULL);
