@@ -376,8 +376,8 @@ int fh_agg_bits(int64_t n, int col_bits)
     return b < col_bits ? b : col_bits;
 }
 
-/* 1 << b for b < 64: a load rather than a shift by a variable count (which x86 takes
- * from one register, already holding the home slot shift in fh_agg_keys). */
+/* 1 << b for b < 64: a load rather than a shift by a variable count (which x86 without
+ * BMI2 takes from one register, already holding the home slot shift in agg_insert). */
 static const uint64_t fh_bit64[64] = {
 #define FH_B4(b) (uint64_t)1 << (b), (uint64_t)1 << ((b) + 1), (uint64_t)1 << ((b) + 2), \
                  (uint64_t)1 << ((b) + 3)
@@ -386,12 +386,35 @@ static const uint64_t fh_bit64[64] = {
 #undef FH_B4
 };
 
-/* Nonzero iff slot content cur is neither empty (0) nor c1, computed without a branch
- * (compilers split `cur != c1 && cur != 0` into two, the first unpredictable). */
-static inline uint32_t probe_on(uint32_t cur, uint32_t c1)
+/* A key's term of its column's sum, by its low bit (fh_feature_key's sign): a load rather
+ * than the arithmetic (one instruction instead of three). */
+static const int32_t fh_sign_term[2] = {1, -1};
+
+/* The keys added to the table and marked in the bitmap (see fh_agg_keys). A slot's tag is
+ * its key with the low bit set, 2 * column + 1: odd, so that one product tests both ways a
+ * probe ends, at an empty slot (tag 0) or at the key's own (tag ^ t == 0): tag * (tag ^ t)
+ * is 0 exactly then, as for an odd tag, tag ^ t is even and below 2**32, and its product
+ * with an odd number is 0 modulo 2**32 only if it is 0 (a hit and an empty slot, about
+ * equally frequent: one test, rarely failed, for both). shift: set a bitmap bit by a shift
+ * (x86 with BMI2: one instruction, from any register), else by a load from fh_bit64.
+ * Always inlined, so that a constant shift selects one. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline void agg_insert_impl(const uint32_t *keys, int64_t n, fh_agg_slot *table,
+                                   uint64_t *bitmap, int hshift, int shift)
 {
-    uint32_t x = cur ^ c1;
-    return x < cur ? x : cur;
+    for (int64_t j = 0; j < n; j++) {
+        const uint32_t k = keys[j], t = k | 1u;
+        uint32_t i = k >> hshift;
+        uint32_t tag = table[i].tag;
+        while (tag * (tag ^ t) != 0) /* linear probing, forwards */
+            tag = table[++i].tag;
+        /* a new column and a repeated one take the same stores (an empty slot sums 0) */
+        table[i].tag = t;
+        table[i].sum += fh_sign_term[k & 1u];
+        bitmap[i >> 6] |= shift ? (uint64_t)1 << (i & 63u) : fh_bit64[i & 63u];
+    }
 }
 
 /* The positions of the set bits of bitmap[0 .. words), in order, to out (clearing the
@@ -426,10 +449,30 @@ static int64_t agg_slots(uint64_t *bitmap, int64_t words, uint64_t *out)
         return agg_slots_bmi(bitmap, words, out);
     return agg_slots_impl(bitmap, words, out);
 }
+/* with BMI2 (shlx: a shift by any register's count) */
+__attribute__((target("bmi2"))) static void agg_insert_bmi2(const uint32_t *keys, int64_t n,
+                                                            fh_agg_slot *table,
+                                                            uint64_t *bitmap, int hshift)
+{
+    agg_insert_impl(keys, n, table, bitmap, hshift, 1);
+}
+static void agg_insert(const uint32_t *keys, int64_t n, fh_agg_slot *table, uint64_t *bitmap,
+                       int hshift)
+{
+    if (__builtin_cpu_supports("bmi2"))
+        agg_insert_bmi2(keys, n, table, bitmap, hshift);
+    else
+        agg_insert_impl(keys, n, table, bitmap, hshift, 0);
+}
 #else
 static int64_t agg_slots(uint64_t *bitmap, int64_t words, uint64_t *out)
 {
     return agg_slots_impl(bitmap, words, out);
+}
+static void agg_insert(const uint32_t *keys, int64_t n, fh_agg_slot *table, uint64_t *bitmap,
+                       int hshift)
+{
+    agg_insert_impl(keys, n, table, bitmap, hshift, 0);
 }
 #endif
 
@@ -440,20 +483,7 @@ const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_slot *table,
      * in ascending order, but for keys displaced (by linear probing, always forwards) past
      * a larger column of their cluster. Probing never wraps: a cluster may run into the n
      * slots past the first 2**bits. */
-    const int hshift = col_bits - bits + 1;
-    for (int64_t j = 0; j < n; j++) {
-        uint32_t k = keys[j], c1 = (k >> 1) + 1u;
-        uint32_t i = k >> hshift;
-        uint32_t cur = table[i].col1;
-        /* A hit and an empty slot, about equally frequent, both end the probe: one test,
-         * rarely failed, for both (min(cur, cur ^ c1) == 0: cur is 0 or c1). */
-        while (probe_on(cur, c1))
-            cur = table[++i].col1;
-        /* a new column and a repeated one take the same stores (an empty slot sums 0) */
-        table[i].col1 = c1;
-        table[i].sum += 1 - 2 * (int32_t)(k & 1u);
-        bitmap[i >> 6] |= fh_bit64[i & 63u];
-    }
+    agg_insert(keys, n, table, bitmap, col_bits - bits + 1);
     /* The occupied slots in order: first their indices (agg_slots: four per step, so that
      * the number of slots in a bitmap word, unpredictable, ends few loops), then their
      * entries in their place (clearing the slots); a displaced key that comes after a
@@ -463,8 +493,8 @@ const uint64_t *fh_agg_keys(const uint32_t *keys, int64_t n, fh_agg_slot *table,
     uint64_t prev = 0; /* the largest entry so far (<= any first entry) */
     for (int64_t j = 0; j < d; j++) {
         fh_agg_slot *s = &table[pk[j]];
-        uint64_t e = ((uint64_t)(s->col1 - 1u) << 32) | (uint32_t)s->sum;
-        s->col1 = 0;
+        uint64_t e = ((uint64_t)(s->tag >> 1) << 32) | (uint32_t)s->sum;
+        s->tag = 0;
         s->sum = 0;
         if (e >= prev) {
             pk[j] = e;

@@ -61,10 +61,10 @@ int64_t fh_sum_sorted_keys(const uint32_t *keys, int64_t n, int32_t *cols, int64
 int64_t fh_sum_sorted_keys_f64(const uint32_t *keys, int64_t n, int32_t *cols, double *vals,
                                fh_cancel *cancel);
 
-/* One slot of the per-row aggregation table: col1 is the column + 1 (0: empty), sum the
+/* One slot of the per-row aggregation table: tag is 2 * column + 1 (0: empty), sum the
  * sum of its signs so far. */
 typedef struct {
-    uint32_t col1;
+    uint32_t tag;
     int32_t sum;
 } fh_agg_slot;
 

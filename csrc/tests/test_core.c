@@ -406,7 +406,7 @@ static void test_agg_keys(void)
             CHECK(same);
             int zero = 1; /* the table and bitmap are all zero again */
             for (int64_t k = 0; k < ((int64_t)1 << bits) + n; k++)
-                zero &= table[k].col1 == 0 && table[k].sum == 0;
+                zero &= table[k].tag == 0 && table[k].sum == 0;
             for (int64_t k = 0; k < (((int64_t)1 << bits) + n + 63) / 64; k++)
                 zero &= bitmap[k] == 0;
             CHECK(zero);
