@@ -549,6 +549,54 @@ static inline double sq_f32(float x)
     return (double)q;
 }
 
+/* v[i] / s for every i (float32: through double, as fh_normalize_f32): divisions, each
+ * rounded alone, so the same bits at any vector width. With AVX2, four per instruction
+ * instead of SSE2's two: the divisions are most of a row's normalisation (multilingual
+ * char_wb(2,4), one thread: 4% of the transform's time). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline void divide_f64_impl(double *v, int64_t n, double s)
+{
+    for (int64_t i = 0; i < n; i++)
+        v[i] = v[i] / s;
+}
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline void divide_f32_impl(float *v, int64_t n, double s)
+{
+    for (int64_t i = 0; i < n; i++)
+        v[i] = (float)((double)v[i] / s);
+}
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+__attribute__((target("avx2"))) static void divide_f64_avx2(double *v, int64_t n, double s)
+{
+    divide_f64_impl(v, n, s);
+}
+__attribute__((target("avx2"))) static void divide_f32_avx2(float *v, int64_t n, double s)
+{
+    divide_f32_impl(v, n, s);
+}
+static void divide_f64(double *v, int64_t n, double s)
+{
+    if (n >= 8 && __builtin_cpu_supports("avx2"))
+        divide_f64_avx2(v, n, s);
+    else
+        divide_f64_impl(v, n, s);
+}
+static void divide_f32(float *v, int64_t n, double s)
+{
+    if (n >= 8 && __builtin_cpu_supports("avx2"))
+        divide_f32_avx2(v, n, s);
+    else
+        divide_f32_impl(v, n, s);
+}
+#else
+static void divide_f64(double *v, int64_t n, double s) { divide_f64_impl(v, n, s); }
+static void divide_f32(float *v, int64_t n, double s) { divide_f32_impl(v, n, s); }
+#endif
+
 void fh_normalize_ints_f64(double *v, int64_t n, int norm)
 {
     if (norm == FH_NORM_NONE)
@@ -559,8 +607,7 @@ void fh_normalize_ints_f64(double *v, int64_t n, int norm)
         return;
     if (norm == FH_NORM_L2)
         s = sqrt(s);
-    for (int64_t i = 0; i < n; i++)
-        v[i] = v[i] / s;
+    divide_f64(v, n, s);
 }
 
 void fh_normalize_ints_f32(float *v, int64_t n, int norm)
@@ -573,6 +620,5 @@ void fh_normalize_ints_f32(float *v, int64_t n, int norm)
         return;
     if (norm == FH_NORM_L2)
         s = sqrt(s);
-    for (int64_t i = 0; i < n; i++)
-        v[i] = (float)((double)v[i] / s);
+    divide_f32(v, n, s);
 }
