@@ -804,7 +804,7 @@ static fh_status expand_pending(fh_recorder *r, int n_threads, const fh_opts *op
         } else {
             /* checked after each part: a tally is added to its map past 5/4 of the limit,
              * so that with a part's additions it still fits the slots of a tally at the
-             * limit (twice the limit, filled to 3/4 at most before they double) */
+             * limit (twice the limit, filled to 3/4 at most before they grow fourfold) */
             const int64_t tally_max = tally_limit(n_threads) + tally_limit(n_threads) / 4;
             /* about the distinct n-grams a thread meets, up to the limit, so that the
              * tallies start at that size: one per word and length, whatever the number of
