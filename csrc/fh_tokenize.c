@@ -648,6 +648,25 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
  * offsets are int32). */
 #define FH_WIDE_MAX_BYTES ((int64_t)1 << 30)
 
+__attribute__((target("avx2"))) int fh_wide_may_be_special(const uint16_t *s, int64_t n)
+{
+    const __m256i i130 = _mm256_set1_epi16(0x130), sigma = _mm256_set1_epi16(0x3A3);
+    const __m256i hi5 = _mm256_set1_epi16((short)0xF800), sur = _mm256_set1_epi16((short)0xD800);
+    __m256i acc = _mm256_setzero_si256();
+    int64_t k = 0;
+    for (; k + 16 <= n; k += 16) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + k));
+        acc = _mm256_or_si256(
+            acc, _mm256_or_si256(
+                     _mm256_or_si256(_mm256_cmpeq_epi16(v, i130), _mm256_cmpeq_epi16(v, sigma)),
+                     _mm256_cmpeq_epi16(_mm256_and_si256(v, hi5), sur)));
+    }
+    int any = !_mm256_testz_si256(acc, acc);
+    for (; k < n; k++)
+        any |= s[k] == 0x130 || s[k] == 0x3A3 || (s[k] & 0xF800) == 0xD800;
+    return any;
+}
+
 #define DEFINE_WIDE_RUNS(NAME, T, LOAD8)                                                  \
     __attribute__((target("avx2"))) fh_status NAME(const T *s, int64_t n,                 \
                                                    const fh_wide_spec *ws, fh_tokbuf *tb, \
@@ -677,19 +696,10 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
         int64_t open = -1, open_byte = 0, pos = 0, ntok = n0;                             \
         if (tb->tally) {                                                                  \
             /* tokens counted cannot be taken back: the whole text is checked first (and  \
-             * is short enough for no run to reach FH_WIDE_MAX_BYTES) */                  \
-            if (3 * (n + FH_WIDE_BLOCK) > FH_WIDE_MAX_BYTES)                              \
-                return FH_OK; /* not served */                                            \
-            __m256i v = _mm256_setzero_si256();                                           \
-            int64_t k = 0;                                                                \
-            for (; k + 8 <= n; k += 8)                                                    \
-                v = _mm256_or_si256(                                                      \
-                    v, _mm256_i32gather_epi32((const int *)(const void *)flat, LOAD8(s + k), 4)); \
-            uint32_t x = 0;                                                               \
-            for (; k < n; k++)                                                            \
-                x |= flat[s[k]];                                                          \
-            if ((x & FH_UF_SPECIAL) ||                                                    \
-                _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_and_si256(v, vspecial), vspecial))) \
+             * is short enough for no run to reach FH_WIDE_MAX_BYTES), by its code units  \
+             * (fh_wide_may_be_special: no table load) */                                 \
+            if (3 * (n + FH_WIDE_BLOCK) > FH_WIDE_MAX_BYTES ||                            \
+                (sizeof(T) == 2 && fh_wide_may_be_special((const uint16_t *)(const void *)s, n))) \
                 return FH_OK; /* not served */                                            \
         }                                                                                 \
         for (int64_t lo = 0; lo < n; lo += FH_WIDE_BLOCK) {                               \
@@ -757,6 +767,8 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             if ((acc & FH_UF_SPECIAL) ||                                                  \
                 _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_and_si256(vacc, vspecial), \
                                                         vspecial))) {                     \
+                if (tb->tally) /* a table fh_wide_may_be_special does not describe */     \
+                    return FH_ERR_BADARG;                                                 \
                 tb->n = n0;                                                               \
                 return FH_OK; /* not served */                                            \
             }                                                                             \

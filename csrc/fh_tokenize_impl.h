@@ -185,13 +185,22 @@ typedef struct {
  * their bytes instead (fh_tally_add_padded; tb->n unchanged). Sets *served to 0, and leaves
  * tb->n and the tally as they were, when an entry is FH_UF_SPECIAL (a code point the table does not
  * describe: a lowercase mapping of several code points, the capital sigma, a surrogate)
- * or a run grows past 2**30 bytes: the caller then takes its per-code-point path. Returns
- * FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED (tb->cancel, polled every FH_POLL_ITEMS code
- * points). Without AVX2 at build time: never served. Defined in fh_tokenize.c. */
+ * or a run grows past 2**30 bytes: the caller then takes its per-code-point path. With
+ * tb->tally, the text is first checked by fh_wide_may_be_special (a UCS1 text: no code
+ * unit can be special), which must flag every special entry of ws->flat: FH_ERR_BADARG
+ * if the blocks meet one it did not. Returns FH_OK, FH_ERR_NOMEM, FH_ERR_CANCELLED
+ * (tb->cancel, polled every FH_POLL_ITEMS code points) or FH_ERR_BADARG. Without AVX2 at
+ * build time: never served. Defined in fh_tokenize.c. */
 fh_status fh_wide_runs_1(const uint8_t *s, int64_t n, const fh_wide_spec *ws, fh_tokbuf *tb,
                          int *served);
 fh_status fh_wide_runs_2(const uint16_t *s, int64_t n, const fh_wide_spec *ws, fh_tokbuf *tb,
                          int *served);
+/* 1 if the UCS2 text s[0 .. n) holds a code unit that may be special in a flat table
+ * (fh_u_flat_lower, fh_u_flat_keep and the patterns' tables made from them: U+0130, whose
+ * lowercase is two code points, the capital sigma U+03A3, and the surrogates), else 0:
+ * 16 code units per AVX2 compare, no table load (fh_wide_runs' check before it counts
+ * tokens). Defined where fh_wide_runs is (AVX2 at build time). */
+int fh_wide_may_be_special(const uint16_t *s, int64_t n);
 
 /* ---------------------------------------------------------------- runs of token characters
  *

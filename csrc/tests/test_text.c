@@ -13,6 +13,8 @@
 #include "fh_hashing.h"
 #include "fh_test.h"
 #include "fh_tokenize.h"
+#include "fh_tokenize_impl.h"
+#include "fh_unicode_impl.h"
 #include "fh_utf8.h"
 
 /* ---------------------------------------------------------------- random text */
@@ -399,11 +401,37 @@ static void test_utf8_errors(void)
     CHECK(fh_doc_features(&d1, NULL, &oc, &buf1, &off1, &nf1) == FH_ERR_DECODE);
 }
 
+/* fh_wide_may_be_special flags every code unit a flat table marks special (the recording
+ * of wide text counts tokens only after it: a special code point it missed would fail the
+ * recording), and only those, in the vector part of a text and in its tail. */
+static void test_wide_may_be_special(void)
+{
+#if FH_MURMUR3_AVX2
+    if (!__builtin_cpu_supports("avx2"))
+        return;
+    enum { N = 37 }; /* two vectors of 16 and a tail of 5 */
+    uint16_t text[N];
+    int missed = 0, extra = 0;
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        for (int k = 0; k < N; k++)
+            text[k] = 'a';
+        text[cp % N] = (uint16_t)cp;
+        const int special = ((fh_u_flat_lower[cp] | fh_u_flat_keep[cp]) & FH_UF_SPECIAL) != 0;
+        const int flagged = fh_wide_may_be_special(text, N);
+        missed += special && !flagged;
+        extra += flagged && !special;
+    }
+    CHECK(missed == 0 && extra == 0);
+    CHECK(fh_wide_may_be_special(text, 0) == 0);
+#endif
+}
+
 int main(void)
 {
     test_utf8_check();
     test_utf8_rows();
     test_utf8_errors();
+    test_wide_may_be_special();
     printf("text: %s\n", failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
 }
