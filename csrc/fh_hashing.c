@@ -1,6 +1,5 @@
 /* Authors: The fasthash developers
  * SPDX-License-Identifier: BSD-3-Clause */
-#define _DEFAULT_SOURCE /* madvise under -std=c11 (Linux) */
 #include "fh_hashing.h"
 
 #include <stdlib.h>
@@ -8,19 +7,12 @@
 
 #include "fh_buf.h"
 #include "fh_charngrams.h"
+#include "fh_mem.h"
 #include "fh_murmur3.h"
 #include "fh_pool.h"
 #include "fh_threads.h"
 #include "fh_unicode_impl.h"
 #include "fh_utf8.h"
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#include <unistd.h>
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
-#endif
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -841,24 +833,6 @@ typedef struct {
     void *data;
 } copy_ctx;
 
-/* Fault in the pages of [p, p + len) for writing, ahead of a copy there: one call instead of
- * a page fault per page (the output's pages are fresh). Only a hint: a no-op where the
- * kernel lacks MADV_POPULATE_WRITE, or if it fails (the copy then faults the pages in as
- * usual). The bytes are unchanged. */
-static void prefault_for_write(void *p, size_t len)
-{
-#if defined(__linux__)
-    long page = sysconf(_SC_PAGESIZE);
-    if (len == 0 || page <= 0)
-        return;
-    uintptr_t a = (uintptr_t)p, start = a - a % (uintptr_t)page;
-    (void)madvise((void *)start, len + (a - start), MADV_POPULATE_WRITE);
-#else
-    (void)p;
-    (void)len;
-#endif
-}
-
 /* One item of fh_batch_copy's job: chunk c's rows to their place in the output. */
 static void copy_chunk(void *arg, int64_t c, int slot)
 {
@@ -871,8 +845,8 @@ static void copy_chunk(void *arg, int64_t c, int slot)
         if (fh_cancel_poll(cc->cancel))
             break; /* reported by fh_batch_copy */
         int64_t len = ch->nnz - k0 < FH_COPY_SLICE ? ch->nnz - k0 : FH_COPY_SLICE;
-        prefault_for_write(cc->indices + at + k0, sizeof(int32_t) * (size_t)len);
-        prefault_for_write((uint8_t *)cc->data + (size_t)(at + k0) * (size_t)b->elem,
+        fh_prefault_write(cc->indices + at + k0, sizeof(int32_t) * (size_t)len);
+        fh_prefault_write((uint8_t *)cc->data + (size_t)(at + k0) * (size_t)b->elem,
                            (size_t)b->elem * (size_t)len);
         memcpy(cc->indices + at + k0, ch->cols + k0, sizeof(int32_t) * (size_t)len);
         memcpy((uint8_t *)cc->data + (size_t)(at + k0) * (size_t)b->elem,

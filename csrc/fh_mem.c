@@ -8,7 +8,28 @@
 #include <string.h>
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
 #endif
+#endif
+
+/* Tables from this size on are faulted in at once (fh_prefault_write) by fh_calloc_table. */
+#define FH_PREFAULT_MIN ((size_t)1 << 16)
+
+void fh_prefault_write(void *p, size_t len)
+{
+#if defined(__linux__)
+    long page = sysconf(_SC_PAGESIZE);
+    if (len == 0 || page <= 0)
+        return;
+    uintptr_t a = (uintptr_t)p, start = a - a % (uintptr_t)page;
+    (void)madvise((void *)start, len + (a - start), MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
 
 void *fh_calloc_lines(size_t n, size_t size)
 {
@@ -40,5 +61,8 @@ void *fh_calloc_table(size_t n)
         return p;
     }
 #endif
-    return calloc(1, n > 0 ? n : 1);
+    void *p = calloc(1, n > 0 ? n : 1);
+    if (p && n >= FH_PREFAULT_MIN)
+        fh_prefault_write(p, n);
+    return p;
 }
