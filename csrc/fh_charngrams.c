@@ -644,7 +644,7 @@ FH_AVX2_INLINE void wide_block_avx2(const uint8_t *J, const uint32_t *off, int64
                 _mm256_loadu_si256((const __m256i *)(const void *)(o + n)), base);
             const __m256i q = _mm256_srli_epi32(len, 2);
             __m256i x = hq[0], tw = w[0];
-            for (int t = 1; t <= hi; t++) {
+            for (int t = 1; t <= n; t++) { /* n code points: at most 4n bytes, q <= n */
                 const __m256i m = _mm256_cmpeq_epi32(q, _mm256_set1_epi32(t));
                 x = _mm256_blendv_epi8(x, hq[t], m);
                 tw = _mm256_blendv_epi8(tw, w[t], m);
