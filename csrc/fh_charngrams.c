@@ -476,10 +476,12 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
  * follows: FH_WIDE_PAD_CP offsets (the end) and spaces, FH_WIDE_PAD_BYTES bytes (spaces).
  * The caller keeps n * 12 + FH_WIDE_PAD_BYTES under 2**32. Sets *has_sur when the text
  * holds a lone surrogate (the caller then takes the general path, which raises as
- * scikit-learn does). Returns FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED. O(n). */
-#define DEFINE_WB_JOIN_WIDE(NAME, T, SIGMA)                                               \
-    static fh_status NAME(const T *s, int64_t n, int lowercase, fh_charbuf *cb,           \
-                          int64_t *J_n, int *has_sur)                                     \
+ * scikit-learn does). Returns FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED. O(n). ATTR: the
+ * function's attributes; VEC: 1 to try JOIN8 (wide_join8_*) on each 8 code points first
+ * (the AVX2 variants), 0 for one by one only. */
+#define DEFINE_WB_JOIN_WIDE(NAME, T, SIGMA, ATTR, VEC, JOIN8)                            \
+    ATTR static fh_status NAME(const T *s, int64_t n, int lowercase, fh_charbuf *cb,      \
+                               int64_t *J_n, int *has_sur)                                \
     {                                                                                     \
         const uint32_t *const flat = lowercase ? fh_u_flat_lower : fh_u_flat_keep;        \
         int64_t k = 0;                                                                    \
@@ -504,52 +506,65 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
                 k = b = 1;                                                                \
                 prev = 1;                                                                 \
             }                                                                             \
-            for (int64_t i = i0; i < i1; i++) {                                           \
-                uint32_t c = s[i];                                                        \
-                const uint32_t e = sizeof(T) < 4 || c < 0x10000u ? flat[c] : FH_UF_SPECIAL; \
-                if (!(e & FH_UF_SPECIAL)) {                                               \
-                    /* the flat table's entry: a space as ' ', any other code point as    \
-                     * its (lowercased) UTF-8 bytes, with no branch on which it is */     \
-                    const uint32_t is_sp = !(e & FH_UF_NONSPACE), adv = (is_sp & prev) ^ 1u; \
-                    const uint32_t x = e ^ ((e ^ (' ' | 1u << FH_UF_LEN_SHIFT)) & (0u - is_sp)); \
-                    off[k] = b;                                                           \
-                    sp[k] = (uint8_t)is_sp;                                               \
-                    memcpy(J + b, &x, 4);                                                 \
-                    k += adv; /* a space after a space is overwritten */                  \
-                    b += (x >> FH_UF_LEN_SHIFT) & (0u - adv);                             \
-                    prev = is_sp;                                                         \
-                    continue;                                                             \
-                }                                                                         \
-                /* the code points the table does not describe: their records */         \
-                const fh_u_record *r = fh_u_rec(c);                                       \
-                if (r->flags & FH_U_SPACE) {                                              \
-                    if (!prev) {                                                          \
-                        off[k] = b;                                                       \
-                        sp[k++] = 1;                                                      \
-                        J[b++] = ' ';                                                     \
-                    }                                                                     \
-                    prev = 1;                                                             \
-                    continue;                                                             \
-                }                                                                         \
-                prev = 0;                                                                 \
-                sur |= (uint32_t)(c - 0xD800u < 0x800u);                                  \
-                if (lowercase) {                                                          \
-                    if (c == 0x3A3u) {                                                    \
-                        c = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                             \
-                    } else if (r->nlower == 1) {                                          \
-                        c = (uint32_t)((int32_t)c + r->lower);                            \
-                    } else {                                                              \
-                        for (int j = 0; j < r->nlower; j++) {                             \
-                            off[k] = b;                                                   \
-                            sp[k++] = 0;                                                  \
-                            b += (uint32_t)fh_put_utf8(J + b, fh_u_lower_ext[r->lower + j]); \
-                        }                                                                 \
+            for (int64_t i = i0, stop; i < i1;) {                                         \
+                /* 8 code points at a time (JOIN8), else (a special one among them, or   \
+                 * the last few) one by one */                                            \
+                stop = i1;                                                                \
+                if (VEC && i + 8 <= i1) {                                                 \
+                    if (JOIN8(s + i, flat, J, off, sp, &k, &b, &prev)) {                  \
+                        i += 8;                                                           \
                         continue;                                                         \
                     }                                                                     \
+                    stop = i + 8;                                                         \
                 }                                                                         \
-                off[k] = b;                                                               \
-                sp[k++] = 0;                                                              \
-                b += (uint32_t)fh_put_utf8(J + b, c);                                     \
+                for (; i < stop; i++) {                                                   \
+                    uint32_t c = s[i];                                                    \
+                    const uint32_t e = sizeof(T) < 4 || c < 0x10000u ? flat[c] : FH_UF_SPECIAL; \
+                    if (!(e & FH_UF_SPECIAL)) {                                           \
+                        /* the flat table's entry: a space as ' ', any other code point as \
+                         * its (lowercased) UTF-8 bytes, with no branch on which it is */ \
+                        const uint32_t is_sp = !(e & FH_UF_NONSPACE), adv = (is_sp & prev) ^ 1u; \
+                        const uint32_t x =                                                \
+                            e ^ ((e ^ (' ' | 1u << FH_UF_LEN_SHIFT)) & (0u - is_sp));     \
+                        off[k] = b;                                                       \
+                        sp[k] = (uint8_t)is_sp;                                           \
+                        memcpy(J + b, &x, 4);                                             \
+                        k += adv; /* a space after a space is overwritten */              \
+                        b += (x >> FH_UF_LEN_SHIFT) & (0u - adv);                         \
+                        prev = is_sp;                                                     \
+                        continue;                                                         \
+                    }                                                                     \
+                    /* the code points the table does not describe: their records */      \
+                    const fh_u_record *r = fh_u_rec(c);                                   \
+                    if (r->flags & FH_U_SPACE) {                                          \
+                        if (!prev) {                                                      \
+                            off[k] = b;                                                   \
+                            sp[k++] = 1;                                                  \
+                            J[b++] = ' ';                                                 \
+                        }                                                                 \
+                        prev = 1;                                                         \
+                        continue;                                                         \
+                    }                                                                     \
+                    prev = 0;                                                             \
+                    sur |= (uint32_t)(c - 0xD800u < 0x800u);                              \
+                    if (lowercase) {                                                      \
+                        if (c == 0x3A3u) {                                                \
+                            c = SIGMA(s, n, i) ? 0x3C2u : 0x3C3u;                         \
+                        } else if (r->nlower == 1) {                                      \
+                            c = (uint32_t)((int32_t)c + r->lower);                        \
+                        } else {                                                          \
+                            for (int j = 0; j < r->nlower; j++) {                         \
+                                off[k] = b;                                               \
+                                sp[k++] = 0;                                              \
+                                b += (uint32_t)fh_put_utf8(J + b, fh_u_lower_ext[r->lower + j]); \
+                            }                                                             \
+                            continue;                                                     \
+                        }                                                                 \
+                    }                                                                     \
+                    off[k] = b;                                                           \
+                    sp[k++] = 0;                                                          \
+                    b += (uint32_t)fh_put_utf8(J + b, c);                                 \
+                }                                                                         \
             }                                                                             \
         }                                                                                 \
         if (!prev) {                                                                      \
@@ -570,9 +585,120 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
 FH_DEFINE_FINAL_SIGMA(final_sigma_1, uint8_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_2, uint16_t)
 FH_DEFINE_FINAL_SIGMA(final_sigma_4, uint32_t)
-DEFINE_WB_JOIN_WIDE(wb_join_1, uint8_t, final_sigma_1)
-DEFINE_WB_JOIN_WIDE(wb_join_2, uint16_t, final_sigma_2)
-DEFINE_WB_JOIN_WIDE(wb_join_4, uint32_t, final_sigma_4)
+#define FH_NO_JOIN8(...) 0
+DEFINE_WB_JOIN_WIDE(wb_join_1, uint8_t, final_sigma_1, , 0, FH_NO_JOIN8)
+DEFINE_WB_JOIN_WIDE(wb_join_2, uint16_t, final_sigma_2, , 0, FH_NO_JOIN8)
+DEFINE_WB_JOIN_WIDE(wb_join_4, uint32_t, final_sigma_4, , 0, FH_NO_JOIN8)
+
+#if FH_AVX2_DISPATCH
+/* The lanes of an 8-bit mask's set bits, in order (then zeros): fh_join_keep[m][j] is the
+ * lane of the j-th set bit of m. The bytes of up to four UTF-8 sequences of 0 to 3 bytes
+ * held one per 32-bit lane, in order: fh_join_pack[l][p] is the byte of the lane vector
+ * (0 .. 15) that goes to byte p, for the lengths l = l0 | l1 << 2 | l2 << 4 | l3 << 6
+ * (0x80, a zero byte, past their sum). Filled once, when the library is loaded. */
+static uint8_t fh_join_keep[256][8];
+static uint8_t fh_join_pack[256][16];
+
+__attribute__((constructor)) static void fh_join_tables(void)
+{
+    for (int m = 0; m < 256; m++) {
+        for (int j = 0, at = 0; j < 8; j++)
+            if (m >> j & 1)
+                fh_join_keep[m][at++] = (uint8_t)j;
+        int at = 0;
+        for (int j = 0; j < 4; j++)
+            for (int q = 0; q < (m >> (2 * j) & 3); q++)
+                fh_join_pack[m][at++] = (uint8_t)(4 * j + q);
+        for (; at < 16; at++)
+            fh_join_pack[m][at] = 0x80;
+    }
+}
+
+/* DEFINE_WB_JOIN_WIDE's step on 8 code points (idx, one per lane, each < 2**16), none of
+ * them special: their flat-table entries gathered, each space after a space dropped, the
+ * others' offsets, space flags and bytes written at *k and *b as the one-by-one step
+ * writes them (16 bytes from J + *b, 8 entries from off + *k and sp + *k: room the caller
+ * has). Returns 0, writing nothing, when one of them is special. */
+FH_AVX2_INLINE int wide_join8(__m256i idx, const uint32_t *flat, uint8_t *J, uint32_t *off,
+                              uint8_t *sp, int64_t *k, uint32_t *b, uint32_t *prev)
+{
+    const __m256i e = _mm256_i32gather_epi32((const int *)(const void *)flat, idx, 4);
+    if (!_mm256_testz_si256(e, _mm256_set1_epi32((int)FH_UF_SPECIAL)))
+        return 0;
+    const __m256i zero = _mm256_setzero_si256();
+    /* spaces (all ones), and the lanes before them (lane 0's: the last code point written) */
+    const __m256i is_sp = _mm256_cmpeq_epi32(
+        _mm256_and_si256(e, _mm256_set1_epi32((int)FH_UF_NONSPACE)), zero);
+    __m256i before =
+        _mm256_permutevar8x32_epi32(is_sp, _mm256_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6));
+    before = _mm256_blend_epi32(before, _mm256_set1_epi32(-(int)*prev), 0x01);
+    const __m256i drop = _mm256_and_si256(is_sp, before);
+    const __m256i x =
+        _mm256_blendv_epi8(e, _mm256_set1_epi32((int)(' ' | 1u << FH_UF_LEN_SHIFT)), is_sp);
+    /* the bytes of each kept lane, their inclusive and exclusive sums */
+    const __m256i len = _mm256_andnot_si256(drop, _mm256_srli_epi32(x, FH_UF_LEN_SHIFT));
+    __m256i sum = _mm256_add_epi32(len, _mm256_slli_si256(len, 4));
+    sum = _mm256_add_epi32(sum, _mm256_slli_si256(sum, 8));
+    const __m256i low_total = _mm256_permutevar8x32_epi32(sum, _mm256_set1_epi32(3));
+    sum = _mm256_add_epi32(sum, _mm256_blend_epi32(zero, low_total, 0xF0));
+    const __m256i at = _mm256_add_epi32(_mm256_set1_epi32((int)*b), _mm256_sub_epi32(sum, len));
+    /* the kept lanes' offsets and space flags, packed */
+    const int keep = ~_mm256_movemask_ps(_mm256_castsi256_ps(drop)) & 0xFF;
+    const __m256i perm = _mm256_cvtepu8_epi32(
+        _mm_loadl_epi64((const __m128i *)(const void *)fh_join_keep[keep]));
+    _mm256_storeu_si256((__m256i *)(void *)(off + *k), _mm256_permutevar8x32_epi32(at, perm));
+    __m256i f = _mm256_permutevar8x32_epi32(_mm256_srli_epi32(is_sp, 31), perm);
+    f = _mm256_shuffle_epi8(f, _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1,
+                                                -1, -1, -1, -1, 0, 4, 8, 12, -1, -1, -1, -1,
+                                                -1, -1, -1, -1, -1, -1, -1, -1));
+    f = _mm256_permutevar8x32_epi32(f, _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0));
+    _mm_storel_epi64((__m128i *)(void *)(sp + *k), _mm256_castsi256_si128(f));
+    /* the kept lanes' bytes, packed four lanes (at most 12 bytes) at a time */
+    __m256i l4 = _mm256_sllv_epi32(len, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
+    l4 = _mm256_add_epi32(l4, _mm256_shuffle_epi32(l4, 0x4E));
+    l4 = _mm256_add_epi32(l4, _mm256_shuffle_epi32(l4, 0xB1));
+    const __m256i ctrl = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128(
+            (const __m128i *)(const void *)fh_join_pack[_mm256_cvtsi256_si32(l4)])),
+        _mm_loadu_si128((const __m128i *)(const void *)fh_join_pack[_mm256_extract_epi32(l4, 4)]),
+        1);
+    const __m256i bytes = _mm256_shuffle_epi8(x, ctrl);
+    const uint32_t half = (uint32_t)_mm256_extract_epi32(sum, 3);
+    _mm_storeu_si128((__m128i *)(void *)(J + *b), _mm256_castsi256_si128(bytes));
+    _mm_storeu_si128((__m128i *)(void *)(J + *b + half), _mm256_extracti128_si256(bytes, 1));
+    *k += __builtin_popcount((unsigned)keep);
+    *b += (uint32_t)_mm256_extract_epi32(sum, 7);
+    *prev = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(is_sp)) >> 7;
+    return 1;
+}
+FH_AVX2_INLINE int wide_join8_1(const uint8_t *p, const uint32_t *flat, uint8_t *J,
+                                uint32_t *off, uint8_t *sp, int64_t *k, uint32_t *b,
+                                uint32_t *prev)
+{
+    const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
+    return wide_join8(idx, flat, J, off, sp, k, b, prev);
+}
+FH_AVX2_INLINE int wide_join8_2(const uint16_t *p, const uint32_t *flat, uint8_t *J,
+                                uint32_t *off, uint8_t *sp, int64_t *k, uint32_t *b,
+                                uint32_t *prev)
+{
+    const __m256i idx = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
+    return wide_join8(idx, flat, J, off, sp, k, b, prev);
+}
+FH_AVX2_INLINE int wide_join8_4(const uint32_t *p, const uint32_t *flat, uint8_t *J,
+                                uint32_t *off, uint8_t *sp, int64_t *k, uint32_t *b,
+                                uint32_t *prev)
+{
+    const __m256i idx = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    if (_mm256_movemask_epi8(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(0xFFFF))))
+        return 0; /* past the BMP: no flat-table entry */
+    return wide_join8(idx, flat, J, off, sp, k, b, prev);
+}
+#define FH_AVX2_POPCNT __attribute__((target("avx2,popcnt")))
+DEFINE_WB_JOIN_WIDE(wb_join_1_avx2, uint8_t, final_sigma_1, FH_AVX2_POPCNT, 1, wide_join8_1)
+DEFINE_WB_JOIN_WIDE(wb_join_2_avx2, uint16_t, final_sigma_2, FH_AVX2_POPCNT, 1, wide_join8_2)
+DEFINE_WB_JOIN_WIDE(wb_join_4_avx2, uint32_t, final_sigma_4, FH_AVX2_POPCNT, 1, wide_join8_4)
+#endif
 
 /* Masks keeping the first r bytes of a 32-bit little-endian word, r = 0 .. 3 (8 entries:
  * the AVX2 loop reads it as one vector). */
@@ -734,11 +860,27 @@ static fh_status emit_char_wb_wide(scratch *sc, const fh_text *doc, const fh_opt
     fh_status st;
     int64_t J_n;
     int has_sur;
-    switch (doc->kind) {
-    case FH_KIND_UCS1: st = wb_join_1(doc->data, doc->len, o->lowercase, cb, &J_n, &has_sur); break;
-    case FH_KIND_UCS2: st = wb_join_2(doc->data, doc->len, o->lowercase, cb, &J_n, &has_sur); break;
-    case FH_KIND_UCS4: st = wb_join_4(doc->data, doc->len, o->lowercase, cb, &J_n, &has_sur); break;
-    default: return FH_ERR_BADARG;
+    const int lower = o->lowercase;
+#if FH_AVX2_DISPATCH
+    if (hp->avx2) {
+        switch (doc->kind) {
+        case FH_KIND_UCS1: st = wb_join_1_avx2(doc->data, doc->len, lower, cb, &J_n, &has_sur);
+            break;
+        case FH_KIND_UCS2: st = wb_join_2_avx2(doc->data, doc->len, lower, cb, &J_n, &has_sur);
+            break;
+        case FH_KIND_UCS4: st = wb_join_4_avx2(doc->data, doc->len, lower, cb, &J_n, &has_sur);
+            break;
+        default: return FH_ERR_BADARG;
+        }
+    } else
+#endif
+    {
+        switch (doc->kind) {
+        case FH_KIND_UCS1: st = wb_join_1(doc->data, doc->len, lower, cb, &J_n, &has_sur); break;
+        case FH_KIND_UCS2: st = wb_join_2(doc->data, doc->len, lower, cb, &J_n, &has_sur); break;
+        case FH_KIND_UCS4: st = wb_join_4(doc->data, doc->len, lower, cb, &J_n, &has_sur); break;
+        default: return FH_ERR_BADARG;
+        }
     }
     if (st != FH_OK)
         return st;
