@@ -614,15 +614,14 @@ __attribute__((constructor)) static void fh_join_tables(void)
     }
 }
 
-/* DEFINE_WB_JOIN_WIDE's step on 8 code points (idx, one per lane, each < 2**16), none of
- * them special: their flat-table entries gathered, each space after a space dropped, the
+/* DEFINE_WB_JOIN_WIDE's step on 8 code points whose flat-table entries are e (one per
+ * lane), none of them special: each space after a space dropped, the
  * others' offsets, space flags and bytes written at *k and *b as the one-by-one step
  * writes them (16 bytes from J + *b, 8 entries from off + *k and sp + *k: room the caller
  * has). Returns 0, writing nothing, when one of them is special. */
-FH_AVX2_INLINE int wide_join8(__m256i idx, const uint32_t *flat, uint8_t *J, uint32_t *off,
-                              uint8_t *sp, int64_t *k, uint32_t *b, uint32_t *prev)
+FH_AVX2_INLINE int wide_join8(__m256i e, uint8_t *J, uint32_t *off, uint8_t *sp, int64_t *k,
+                              uint32_t *b, uint32_t *prev)
 {
-    const __m256i e = _mm256_i32gather_epi32((const int *)(const void *)flat, idx, 4);
     if (!_mm256_testz_si256(e, _mm256_set1_epi32((int)FH_UF_SPECIAL)))
         return 0;
     const __m256i zero = _mm256_setzero_si256();
@@ -675,24 +674,24 @@ FH_AVX2_INLINE int wide_join8_1(const uint8_t *p, const uint32_t *flat, uint8_t 
                                 uint32_t *off, uint8_t *sp, int64_t *k, uint32_t *b,
                                 uint32_t *prev)
 {
-    const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
-    return wide_join8(idx, flat, J, off, sp, k, b, prev);
+    return wide_join8(fh_mm_flat8_1(flat, p), J, off, sp, k, b, prev);
 }
 FH_AVX2_INLINE int wide_join8_2(const uint16_t *p, const uint32_t *flat, uint8_t *J,
                                 uint32_t *off, uint8_t *sp, int64_t *k, uint32_t *b,
                                 uint32_t *prev)
 {
-    const __m256i idx = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
-    return wide_join8(idx, flat, J, off, sp, k, b, prev);
+    return wide_join8(fh_mm_flat8_2(flat, p), J, off, sp, k, b, prev);
 }
 FH_AVX2_INLINE int wide_join8_4(const uint32_t *p, const uint32_t *flat, uint8_t *J,
                                 uint32_t *off, uint8_t *sp, int64_t *k, uint32_t *b,
                                 uint32_t *prev)
 {
-    const __m256i idx = _mm256_loadu_si256((const __m256i *)(const void *)p);
-    if (_mm256_movemask_epi8(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(0xFFFF))))
+    if ((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) > 0xFFFFu)
         return 0; /* past the BMP: no flat-table entry */
-    return wide_join8(idx, flat, J, off, sp, k, b, prev);
+    const __m256i e = _mm256_setr_epi32(
+        (int)flat[p[0]], (int)flat[p[1]], (int)flat[p[2]], (int)flat[p[3]], (int)flat[p[4]],
+        (int)flat[p[5]], (int)flat[p[6]], (int)flat[p[7]]);
+    return wide_join8(e, J, off, sp, k, b, prev);
 }
 #define FH_AVX2_POPCNT __attribute__((target("avx2,popcnt")))
 DEFINE_WB_JOIN_WIDE(wb_join_1_avx2, uint8_t, final_sigma_1, FH_AVX2_POPCNT, 1, wide_join8_1)

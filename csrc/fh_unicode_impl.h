@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fh_murmur3_avx2.h"
 #include "fh_unicode.h"
 #include "fh_unicode_tables.h"
 
@@ -151,3 +152,19 @@ static inline int fh_put_flat(uint8_t *p, uint32_t e)
         }                                                                                 \
         return j == n || !(f & FH_U_CASED);                                               \
     }
+
+#if FH_MURMUR3_AVX2
+/* The flat-table entries (fh_u_flat_lower, fh_u_flat_keep, a pattern's) of the 8 code
+ * units at p, as 8 lanes: 8 loads rather than a gather, which took 1.7x as long on the
+ * machine we measure on (an AMD Zen 4: 2.96 against 1.70 ns, a C microbenchmark). */
+FH_AVX2_INLINE __m256i fh_mm_flat8_1(const uint32_t *flat, const uint8_t *p)
+{
+    return _mm256_setr_epi32((int)flat[p[0]], (int)flat[p[1]], (int)flat[p[2]], (int)flat[p[3]],
+                             (int)flat[p[4]], (int)flat[p[5]], (int)flat[p[6]], (int)flat[p[7]]);
+}
+FH_AVX2_INLINE __m256i fh_mm_flat8_2(const uint32_t *flat, const uint16_t *p)
+{
+    return _mm256_setr_epi32((int)flat[p[0]], (int)flat[p[1]], (int)flat[p[2]], (int)flat[p[3]],
+                             (int)flat[p[4]], (int)flat[p[5]], (int)flat[p[6]], (int)flat[p[7]]);
+}
+#endif
