@@ -742,29 +742,10 @@ static FH_ALWAYS_INLINE int64_t wb_wide_keys(const uint8_t *J, const uint32_t *o
 }
 
 #if FH_AVX2_DISPATCH
-/* The four 32-bit words at p + o[j] (j = 0 .. 7), lane j of w[q] the q-th: each position's
- * 16 bytes loaded, then the 8 x 4 words transposed (five times faster than four gathers
- * on the machine we measure on, an AMD Zen 4: 0.25 against 1.34 ns a position). */
-FH_AVX2_INLINE void words4_avx2(const uint8_t *p, const uint32_t *o, __m256i *w)
-{
-#define FH_ROW(a, b)                                                                      \
-    _mm256_inserti128_si256(                                                              \
-        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p + o[a]))), \
-        _mm_loadu_si128((const __m128i *)(const void *)(p + o[b])), 1)
-    const __m256i r0 = FH_ROW(0, 4), r1 = FH_ROW(1, 5), r2 = FH_ROW(2, 6), r3 = FH_ROW(3, 7);
-#undef FH_ROW
-    const __m256i t0 = _mm256_unpacklo_epi32(r0, r1), t1 = _mm256_unpackhi_epi32(r0, r1);
-    const __m256i t2 = _mm256_unpacklo_epi32(r2, r3), t3 = _mm256_unpackhi_epi32(r2, r3);
-    w[0] = _mm256_unpacklo_epi64(t0, t2);
-    w[1] = _mm256_unpackhi_epi64(t0, t2);
-    w[2] = _mm256_unpacklo_epi64(t1, t3);
-    w[3] = _mm256_unpackhi_epi64(t1, t3);
-}
-
 /* The keys of wb_wide_keys (power-of-two n_features: key_pow2) for the start positions
  * s0 .. s0 + P - 1 (P <= FH_BLOCK) and every n in [lo, hi] (hi <= FH_WIDE_MAX_N), n-gram or
  * not, into kb[(n - lo) * FH_BLOCK + j], 8 positions at a time: the blocks of the hi code
- * points from each position are loaded (words4_avx2) and mixed once, and each length picks
+ * points from each position are loaded (fh_mm_words4) and mixed once, and each length picks
  * its prefix state and tail word by its byte length. */
 FH_AVX2_INLINE void wide_block_avx2(const uint8_t *J, const uint32_t *off, int64_t s0,
                                     int64_t P, int lo, int hi, uint32_t mask, uint32_t alt,
@@ -779,7 +760,7 @@ FH_AVX2_INLINE void wide_block_avx2(const uint8_t *J, const uint32_t *off, int64
         __m256i w[FH_WIDE_MAX_N + 4], hq[FH_WIDE_MAX_N + 1];
         hq[0] = _mm256_setzero_si256();
         for (int q = 0; q < hi; q += 4)
-            words4_avx2(J + 4 * q, o, w + q);
+            fh_mm_words4(J + 4 * q, o, w + q);
         for (int q = 0; q < hi; q++)
             hq[q + 1] = fh_mm_murmur3_block(hq[q], w[q]);
         w[hi] = _mm256_setzero_si256();

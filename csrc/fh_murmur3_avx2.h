@@ -40,21 +40,47 @@ FH_AVX2_INLINE __m256i fh_mm_murmur3_finish(__m256i h, __m256i len)
     return _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
 }
 
+/* The four 32-bit words at p + o[j] (j = 0 .. 7), lane j of w[q] the q-th: each position's
+ * 16 bytes loaded (all readable), then the 8 x 4 words transposed (five times faster than
+ * four gathers on the machine we measure on, an AMD Zen 4: 0.25 against 1.34 ns a
+ * position, a C microbenchmark). */
+FH_AVX2_INLINE void fh_mm_words4(const uint8_t *p, const uint32_t *o, __m256i *w)
+{
+#define FH_ROW(a, b)                                                                      \
+    _mm256_inserti128_si256(                                                              \
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p + o[a]))), \
+        _mm_loadu_si128((const __m128i *)(const void *)(p + o[b])), 1)
+    const __m256i r0 = FH_ROW(0, 4), r1 = FH_ROW(1, 5), r2 = FH_ROW(2, 6), r3 = FH_ROW(3, 7);
+#undef FH_ROW
+    const __m256i t0 = _mm256_unpacklo_epi32(r0, r1), t1 = _mm256_unpackhi_epi32(r0, r1);
+    const __m256i t2 = _mm256_unpacklo_epi32(r2, r3), t3 = _mm256_unpackhi_epi32(r2, r3);
+    w[0] = _mm256_unpacklo_epi64(t0, t2);
+    w[1] = _mm256_unpackhi_epi64(t0, t2);
+    w[2] = _mm256_unpacklo_epi64(t1, t3);
+    w[3] = _mm256_unpackhi_epi64(t1, t3);
+}
+
 /* The tail step and the finalization of 8 keys: h holds each key's state after its whole
  * 4-byte blocks; key j is the len[j] bytes at base + off[j] (byte offsets). Its tail, the
  * len % 4 bytes after the whole blocks, is read as the 4-byte word there and masked (zero,
- * a no-op, when len is a multiple of 4): up to 3 bytes past each key must be readable. */
-FH_AVX2_INLINE __m256i fh_mm_murmur3_tail_finish(__m256i h, const int *base, __m256i off,
-                                                 __m256i len)
+ * a no-op, when len is a multiple of 4): up to 3 bytes past each key must be readable.
+ * fh_mm_murmur3_tail_word_finish: the same for tail words already read (tail). */
+FH_AVX2_INLINE __m256i fh_mm_murmur3_tail_word_finish(__m256i h, __m256i tail, __m256i len)
 {
     const __m256i one = _mm256_set1_epi32(1), three = _mm256_set1_epi32(3);
-    __m256i tail =
-        _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_andnot_si256(three, len)), 1);
     /* the tail's len % 4 bytes: (1 << 8 (len % 4)) - 1 */
     __m256i keep = _mm256_sub_epi32(
         _mm256_sllv_epi32(one, _mm256_slli_epi32(_mm256_and_si256(len, three), 3)), one);
     h = _mm256_xor_si256(h, fh_mm_murmur3_scramble(_mm256_and_si256(tail, keep)));
     return fh_mm_murmur3_finish(h, len);
+}
+FH_AVX2_INLINE __m256i fh_mm_murmur3_tail_finish(__m256i h, const int *base, __m256i off,
+                                                 __m256i len)
+{
+    const __m256i three = _mm256_set1_epi32(3);
+    __m256i tail =
+        _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_andnot_si256(three, len)), 1);
+    return fh_mm_murmur3_tail_word_finish(h, tail, len);
 }
 
 /* fh_murmur3_32(base + off[j], len[j], 0) on each lane j, for keys of any length:

@@ -241,9 +241,10 @@ FH_AVX2_INLINE __m256i mm_offsets(const int64_t *p, __m256i lo)
 }
 
 /* ascii_hash_runs for runs [i0, ne) starting at or after lo (b + lo: the block), 8 at a
- * time: every run hashed as fh_murmur3_32_upto11 does (both 4-byte blocks and the tail
- * word gathered, the blocks past the run's whole ones discarded, the tail masked to its
- * len % 4 bytes), then the runs of more than 11 bytes (3% of English tokens) hashed
+ * time: every run hashed as fh_murmur3_32_upto11 does (its first 16 bytes loaded,
+ * fh_mm_words4, for both 4-byte blocks and the tail word; the blocks past the run's whole
+ * ones discarded, the tail masked to its len % 4 bytes; b holds 16 readable bytes from
+ * every start), then the runs of more than 11 bytes (3% of English tokens) hashed
  * again one by one. With keys and a power-of-two n_features, the keys are made on the 8
  * lanes too (fh_feature_key: column |h| & mask, the sign bit of h). The last group of 8
  * runs past ne: rs and re must hold 7 more readable runs of the block after ne, whose
@@ -253,7 +254,6 @@ ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int6
                      int64_t i0, int64_t ne, int pairs, int keys, const fh_tokbuf *tb,
                      uint32_t *out)
 {
-    const int *blk = (const int *)(const void *)(b + lo);
     const __m256i lo4 = _mm256_set1_epi64x(lo), adj = _mm256_set1_epi32(pairs);
     const __m256i three = _mm256_set1_epi32(3);
     const __m256i seven = _mm256_set1_epi32(7), eleven = _mm256_set1_epi32(11);
@@ -263,13 +263,20 @@ ascii_hash_runs_avx2(const uint8_t *b, int64_t lo, const int64_t *rs, const int6
     for (int64_t i = i0; i < ne; i += 8) {
         __m256i s = mm_offsets(rs + i, lo4);
         __m256i len = _mm256_add_epi32(_mm256_sub_epi32(mm_offsets(re + i, lo4), s), adj);
-        __m256i v0 = _mm256_i32gather_epi32(blk, s, 1);
-        __m256i v1 = _mm256_i32gather_epi32(blk + 1, s, 1);
-        __m256i ha = fh_mm_murmur3_block(_mm256_setzero_si256(), v0);
-        __m256i hb = fh_mm_murmur3_block(ha, v1);
-        __m256i h = _mm256_and_si256(ha, _mm256_cmpgt_epi32(len, three));
-        h = _mm256_blendv_epi8(h, hb, _mm256_cmpgt_epi32(len, seven));
-        h = fh_mm_murmur3_tail_finish(h, blk, s, len);
+        uint32_t o8[8];
+        __m256i w[4];
+        _mm256_storeu_si256((__m256i *)(void *)o8, s);
+        fh_mm_words4(b + lo, o8, w);
+        const __m256i more3 = _mm256_cmpgt_epi32(len, three);
+        const __m256i more7 = _mm256_cmpgt_epi32(len, seven);
+        __m256i ha = fh_mm_murmur3_block(_mm256_setzero_si256(), w[0]);
+        __m256i hb = fh_mm_murmur3_block(ha, w[1]);
+        __m256i h = _mm256_and_si256(ha, more3);
+        h = _mm256_blendv_epi8(h, hb, more7);
+        /* the tail word, after the len / 4 whole blocks (runs of more than 11 bytes are
+         * hashed again below) */
+        const __m256i tail = _mm256_blendv_epi8(_mm256_blendv_epi8(w[0], w[1], more3), w[2], more7);
+        h = fh_mm_murmur3_tail_word_finish(h, tail, len);
         if (vkeys)
             h = fh_mm_feature_keys_pow2(h, pm, alt);
         _mm256_storeu_si256((__m256i *)(void *)(out + i), h);
