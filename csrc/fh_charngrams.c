@@ -592,33 +592,23 @@ DEFINE_WB_JOIN_WIDE(wb_join_4, uint32_t, final_sigma_4, , 0, FH_NO_JOIN8)
 
 #if FH_AVX2_DISPATCH
 /* The lanes of an 8-bit mask's set bits, in order (then zeros): fh_join_keep[m][j] is the
- * lane of the j-th set bit of m. The bytes of up to four UTF-8 sequences of 0 to 3 bytes
- * held one per 32-bit lane, in order: fh_join_pack[l][p] is the byte of the lane vector
- * (0 .. 15) that goes to byte p, for the lengths l = l0 | l1 << 2 | l2 << 4 | l3 << 6
- * (0x80, a zero byte, past their sum). Filled once, when the library is loaded. */
+ * lane of the j-th set bit of m. Filled once, when the library is loaded. */
 static uint8_t fh_join_keep[256][8];
-static uint8_t fh_join_pack[256][16];
 
-__attribute__((constructor)) static void fh_join_tables(void)
+__attribute__((constructor)) static void fh_join_keep_init(void)
 {
-    for (int m = 0; m < 256; m++) {
+    for (int m = 0; m < 256; m++)
         for (int j = 0, at = 0; j < 8; j++)
             if (m >> j & 1)
                 fh_join_keep[m][at++] = (uint8_t)j;
-        int at = 0;
-        for (int j = 0; j < 4; j++)
-            for (int q = 0; q < (m >> (2 * j) & 3); q++)
-                fh_join_pack[m][at++] = (uint8_t)(4 * j + q);
-        for (; at < 16; at++)
-            fh_join_pack[m][at] = 0x80;
-    }
 }
 
 /* DEFINE_WB_JOIN_WIDE's step on 8 code points whose flat-table entries are e (one per
- * lane), none of them special: each space after a space dropped, the
- * others' offsets, space flags and bytes written at *k and *b as the one-by-one step
- * writes them (16 bytes from J + *b, 8 entries from off + *k and sp + *k: room the caller
- * has). Returns 0, writing nothing, when one of them is special. */
+ * lane), none of them special: each space after a space dropped, the others' offsets,
+ * space flags and bytes written at *k and *b as the one-by-one step writes them (the
+ * offsets and flags packed by fh_join_keep, the bytes by fh_mm_put_utf8_8; 28 bytes from
+ * J + *b, 8 entries from off + *k and sp + *k: room the caller has). Returns 0, writing
+ * nothing, when one of them is special. */
 FH_AVX2_INLINE int wide_join8(__m256i e, uint8_t *J, uint32_t *off, uint8_t *sp, int64_t *k,
                               uint32_t *b, uint32_t *prev)
 {
@@ -636,10 +626,7 @@ FH_AVX2_INLINE int wide_join8(__m256i e, uint8_t *J, uint32_t *off, uint8_t *sp,
         _mm256_blendv_epi8(e, _mm256_set1_epi32((int)(' ' | 1u << FH_UF_LEN_SHIFT)), is_sp);
     /* the bytes of each kept lane, their inclusive and exclusive sums */
     const __m256i len = _mm256_andnot_si256(drop, _mm256_srli_epi32(x, FH_UF_LEN_SHIFT));
-    __m256i sum = _mm256_add_epi32(len, _mm256_slli_si256(len, 4));
-    sum = _mm256_add_epi32(sum, _mm256_slli_si256(sum, 8));
-    const __m256i low_total = _mm256_permutevar8x32_epi32(sum, _mm256_set1_epi32(3));
-    sum = _mm256_add_epi32(sum, _mm256_blend_epi32(zero, low_total, 0xF0));
+    const __m256i sum = fh_mm_prefix_sum8(len);
     const __m256i at = _mm256_add_epi32(_mm256_set1_epi32((int)*b), _mm256_sub_epi32(sum, len));
     /* the kept lanes' offsets and space flags, packed */
     const int keep = ~_mm256_movemask_ps(_mm256_castsi256_ps(drop)) & 0xFF;
@@ -652,19 +639,8 @@ FH_AVX2_INLINE int wide_join8(__m256i e, uint8_t *J, uint32_t *off, uint8_t *sp,
                                                 -1, -1, -1, -1, -1, -1, -1, -1));
     f = _mm256_permutevar8x32_epi32(f, _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0));
     _mm_storel_epi64((__m128i *)(void *)(sp + *k), _mm256_castsi256_si128(f));
-    /* the kept lanes' bytes, packed four lanes (at most 12 bytes) at a time */
-    __m256i l4 = _mm256_sllv_epi32(len, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
-    l4 = _mm256_add_epi32(l4, _mm256_shuffle_epi32(l4, 0x4E));
-    l4 = _mm256_add_epi32(l4, _mm256_shuffle_epi32(l4, 0xB1));
-    const __m256i ctrl = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(_mm_loadu_si128(
-            (const __m128i *)(const void *)fh_join_pack[_mm256_cvtsi256_si32(l4)])),
-        _mm_loadu_si128((const __m128i *)(const void *)fh_join_pack[_mm256_extract_epi32(l4, 4)]),
-        1);
-    const __m256i bytes = _mm256_shuffle_epi8(x, ctrl);
-    const uint32_t half = (uint32_t)_mm256_extract_epi32(sum, 3);
-    _mm_storeu_si128((__m128i *)(void *)(J + *b), _mm256_castsi256_si128(bytes));
-    _mm_storeu_si128((__m128i *)(void *)(J + *b + half), _mm256_extracti128_si256(bytes, 1));
+    /* the kept lanes' bytes */
+    fh_mm_put_utf8_8(J + *b, x, len, (uint32_t)_mm256_extract_epi32(sum, 3));
     *k += __builtin_popcount((unsigned)keep);
     *b += (uint32_t)_mm256_extract_epi32(sum, 7);
     *prev = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(is_sp)) >> 7;

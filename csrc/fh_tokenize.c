@@ -758,7 +758,20 @@ __attribute__((target("avx2"))) int fh_wide_may_be_special(const uint16_t *s, in
                 mask[w] = mc;                                                             \
                 wmask[w] = mw;                                                            \
                 if (mc) { /* the bytes of every code point, runs or not */                \
-                    for (k = k0; k < k1; k++) {                                           \
+                    for (k = k0; k + 8 <= k1; k += 8) { /* 8 at a time */                 \
+                        const __m256i e = _mm256_loadu_si256(                             \
+                            (const __m256i *)(const void *)(ent + (k - k0)));             \
+                        const __m256i l = _mm256_srli_epi32(e, FH_UF_LEN_SHIFT);          \
+                        const __m256i sum = fh_mm_prefix_sum8(l);                         \
+                        _mm256_storeu_si256(                                              \
+                            (__m256i *)(void *)(bo + k),                                  \
+                            _mm256_add_epi32(_mm256_set1_epi32((int)pos),                 \
+                                             _mm256_sub_epi32(sum, l)));                  \
+                        fh_mm_put_utf8_8(out + pos, e, l,                                 \
+                                         (uint32_t)_mm256_extract_epi32(sum, 3));         \
+                        pos += (uint32_t)_mm256_extract_epi32(sum, 7);                    \
+                    }                                                                     \
+                    for (; k < k1; k++) {                                                 \
                         memcpy(out + pos, &ent[k - k0], 4);                               \
                         bo[k] = (uint32_t)pos;                                            \
                         pos += ent[k - k0] >> FH_UF_LEN_SHIFT;                            \
