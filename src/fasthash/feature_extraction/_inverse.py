@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Hashed columns explained in tokens: the inverse map of the hashing trick."""
 
+import copy
 from collections import namedtuple
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction import FeatureHasher as _SkFeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer as _SkHashingVectorizer
@@ -265,8 +266,10 @@ class InverseHasher(BaseEstimator):
         """The kernel options of the hasher's analysis (a float64 transform of it)."""
         from fasthash.feature_extraction.text import _Plan
 
-        vec = clone(self.hasher)
-        vec.set_params(dtype=np.float64, norm=None, binary=False)
+        # a shallow copy, not clone: clone's signature inspection took 0.4 ms of a 19 ms
+        # fit (multilingual words); the analysis parameters are only read
+        vec = copy.copy(self.hasher)
+        vec.dtype, vec.norm, vec.binary = np.float64, None, False
         plan = _Plan(vec)
         analyzer = vec.build_analyzer()
         prepare = plan.preparer(vec, analyzer)
