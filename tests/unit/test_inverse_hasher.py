@@ -259,6 +259,24 @@ def test_char_wb_shared_expansion_on_every_plane():
     assert recorded(maps[1]) == recorded(maps[0]) == brute_force(params, docs, 2**10, True)
 
 
+@pytest.mark.parametrize("special", ["", "\u0130", "\u03a3", "\ud800"])
+@pytest.mark.parametrize("at", ["first block", "later block"])
+def test_words_of_long_wide_documents(special, at):
+    # UCS-2 documents longer than a block of the wide word path (1024 code points) with a
+    # special code point (lowercase of two code points, the capital sigma, a lone
+    # surrogate) in the first block or a later one: the check before any word is counted
+    # sends the document to the general path, and the counts are scikit-learn's
+    words = ["слово", "Δέλτα", "ημέρα", "x1", "ab", "Язык", "ΔΕΛΤΑ", "фраза"] * 60
+    text = " ".join(words)
+    cut = 100 if at == "first block" else 2000
+    doc = text[:cut] + " " + special + "Ab " + text[cut:]
+    docs = [doc, text]
+    vec = HashingVectorizer(n_features=2**10)
+    expected = brute_force({}, docs, 2**10, True)
+    assert len(doc) > 1024
+    assert recorded(InverseHasher(vec, max_tokens_per_column=None, n_jobs=1).fit(docs)) == expected
+
+
 def test_partial_fit_merge_pickle_equal_fit():
     vec = HashingVectorizer(n_features=2**8, ngram_range=(1, 2))
     whole = InverseHasher(vec, max_tokens_per_column=None).fit(DOCS)
