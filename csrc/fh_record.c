@@ -483,7 +483,7 @@ static int groups_over_cap(const fh_recorder *r, int bits)
 {
     const uint32_t mask = (uint32_t)(((uint64_t)1 << bits) - 1);
     const size_t size = ((size_t)mask + 1) * sizeof(uint16_t);
-    uint16_t *per_group = calloc(1, size);
+    uint16_t *per_group = fh_calloc_table(size); /* faulted in at once: read, then written */
     if (!per_group)
         return 1;
     int over = 0;
