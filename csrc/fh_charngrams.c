@@ -477,7 +477,7 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
  * The caller keeps n * 12 + FH_WIDE_PAD_BYTES under 2**32. Sets *has_sur when the text
  * holds a lone surrogate (the caller then takes the general path, which raises as
  * scikit-learn does). Returns FH_OK, FH_ERR_NOMEM or FH_ERR_CANCELLED. O(n). ATTR: the
- * function's attributes; VEC: 1 to try JOIN8 (wide_join8_*) on each 8 code points first
+ * function's attributes; VEC: 1 to try JOIN8 (FH_WIDE_JOIN8) on each 8 code points first
  * (the AVX2 variants), 0 for one by one only. */
 #define DEFINE_WB_JOIN_WIDE(NAME, T, SIGMA, ATTR, VEC, JOIN8)                            \
     ATTR static fh_status NAME(const T *s, int64_t n, int lowercase, fh_charbuf *cb,      \
@@ -511,7 +511,7 @@ static fh_status emit_char_wb_joined(scratch *sc, const fh_text *doc, const fh_o
                  * the last few) one by one */                                            \
                 stop = i1;                                                                \
                 if (VEC && i + 8 <= i1) {                                                 \
-                    if (JOIN8(s + i, flat, J, off, sp, &k, &b, &prev)) {                  \
+                    if (JOIN8(T, s + i, flat, J, off, sp, &k, &b, &prev)) {               \
                         i += 8;                                                           \
                         continue;                                                         \
                     }                                                                     \
@@ -646,33 +646,16 @@ FH_AVX2_INLINE int wide_join8(__m256i e, uint8_t *J, uint32_t *off, uint8_t *sp,
     *prev = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(is_sp)) >> 7;
     return 1;
 }
-FH_AVX2_INLINE int wide_join8_1(const uint8_t *p, const uint32_t *flat, uint8_t *J,
-                                uint32_t *off, uint8_t *sp, int64_t *k, uint32_t *b,
-                                uint32_t *prev)
-{
-    return wide_join8(fh_mm_flat8_1(flat, p), J, off, sp, k, b, prev);
-}
-FH_AVX2_INLINE int wide_join8_2(const uint16_t *p, const uint32_t *flat, uint8_t *J,
-                                uint32_t *off, uint8_t *sp, int64_t *k, uint32_t *b,
-                                uint32_t *prev)
-{
-    return wide_join8(fh_mm_flat8_2(flat, p), J, off, sp, k, b, prev);
-}
-FH_AVX2_INLINE int wide_join8_4(const uint32_t *p, const uint32_t *flat, uint8_t *J,
-                                uint32_t *off, uint8_t *sp, int64_t *k, uint32_t *b,
-                                uint32_t *prev)
-{
-    if ((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) > 0xFFFFu)
-        return 0; /* past the BMP: no flat-table entry */
-    const __m256i e = _mm256_setr_epi32(
-        (int)flat[p[0]], (int)flat[p[1]], (int)flat[p[2]], (int)flat[p[3]], (int)flat[p[4]],
-        (int)flat[p[5]], (int)flat[p[6]], (int)flat[p[7]]);
-    return wide_join8(e, J, off, sp, k, b, prev);
-}
+/* wide_join8 on the 8 code units at p (of type T), if they are all in the BMP (which the
+ * flat tables describe). */
+#define FH_WIDE_JOIN8(T, p, flat, J, off, sp, k, b, prev)                                 \
+    ((sizeof(T) < 4 || ((uint32_t)((p)[0] | (p)[1] | (p)[2] | (p)[3] | (p)[4] | (p)[5] |   \
+                                    (p)[6] | (p)[7]) >> 16) == 0) &&                      \
+     wide_join8(FH_MM_FLAT8(flat, p), J, off, sp, k, b, prev))
 #define FH_AVX2_POPCNT __attribute__((target("avx2,popcnt")))
-DEFINE_WB_JOIN_WIDE(wb_join_1_avx2, uint8_t, final_sigma_1, FH_AVX2_POPCNT, 1, wide_join8_1)
-DEFINE_WB_JOIN_WIDE(wb_join_2_avx2, uint16_t, final_sigma_2, FH_AVX2_POPCNT, 1, wide_join8_2)
-DEFINE_WB_JOIN_WIDE(wb_join_4_avx2, uint32_t, final_sigma_4, FH_AVX2_POPCNT, 1, wide_join8_4)
+DEFINE_WB_JOIN_WIDE(wb_join_1_avx2, uint8_t, final_sigma_1, FH_AVX2_POPCNT, 1, FH_WIDE_JOIN8)
+DEFINE_WB_JOIN_WIDE(wb_join_2_avx2, uint16_t, final_sigma_2, FH_AVX2_POPCNT, 1, FH_WIDE_JOIN8)
+DEFINE_WB_JOIN_WIDE(wb_join_4_avx2, uint32_t, final_sigma_4, FH_AVX2_POPCNT, 1, FH_WIDE_JOIN8)
 #endif
 
 /* Masks keeping the first r bytes of a 32-bit little-endian word, r = 0 .. 3 (8 entries:

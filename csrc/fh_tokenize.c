@@ -637,7 +637,7 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
 /* fh_wide_runs_1 and fh_wide_runs_2 (see fh_tokenize_impl.h), in blocks of FH_WIDE_BLOCK
  * code points, each in three passes whose only branches on the text are per group of 64
  * code points or per run, never per code point:
- * - every code point's flat-table entry (8 at a time, fh_mm_flat8_*) gives its class and word bits
+ * - every code point's flat-table entry (8 at a time, FH_MM_FLAT8) gives its class and word bits
  *   in the block's masks, then, in each group of 64 code points holding a run character,
  *   its UTF-8 bytes (run characters or not) and their offset;
  * - the runs of the class mask (for m >= 2 those of ascii_pair_mask, which lists no run of
@@ -674,7 +674,7 @@ __attribute__((target("avx2"))) int fh_wide_may_be_special(const uint16_t *s, in
     return any;
 }
 
-#define DEFINE_WIDE_RUNS(NAME, T, FLAT8)                                                  \
+#define DEFINE_WIDE_RUNS(NAME, T)                                                         \
     __attribute__((target("avx2"))) fh_status NAME(const T *s, int64_t n,                 \
                                                    const fh_wide_spec *ws, fh_tokbuf *tb, \
                                                    int *served)                           \
@@ -736,7 +736,7 @@ __attribute__((target("avx2"))) int fh_wide_may_be_special(const uint16_t *s, in
                 uint32_t ent[64]; /* the entries of the word's code points */             \
                 int64_t k = k0;                                                           \
                 for (; k + 8 <= k1; k += 8) {                                             \
-                    const __m256i e = FLAT8(flat, p + k);                                 \
+                    const __m256i e = FH_MM_FLAT8(flat, p + k);                           \
                     _mm256_storeu_si256((__m256i *)(void *)(ent + (k - k0)), e);          \
                     vacc = _mm256_or_si256(vacc, e);                                      \
                     const __m256i c = _mm256_cmpeq_epi32(_mm256_and_si256(e, vcls), vcls); \
@@ -844,8 +844,8 @@ __attribute__((target("avx2"))) int fh_wide_may_be_special(const uint16_t *s, in
         return FH_OK;                                                                     \
     }
 
-DEFINE_WIDE_RUNS(fh_wide_runs_1, uint8_t, fh_mm_flat8_1)
-DEFINE_WIDE_RUNS(fh_wide_runs_2, uint16_t, fh_mm_flat8_2)
+DEFINE_WIDE_RUNS(fh_wide_runs_1, uint8_t)
+DEFINE_WIDE_RUNS(fh_wide_runs_2, uint16_t)
 #else
 fh_status fh_wide_runs_1(const uint8_t *s, int64_t n, const fh_wide_spec *ws, fh_tokbuf *tb,
                          int *served)
