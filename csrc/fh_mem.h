@@ -7,7 +7,7 @@
 #pragma once
 #include <stddef.h>
 
-/* n zeroed bytes (calloc's contract, free() them); from 2 MiB on, aligned to and asking
+/* n zeroed bytes (calloc's contract; free them with fh_free_table); from 2 MiB on, aligned to and asking
  * for transparent huge pages (MADV_HUGEPAGE: honoured where the system leaves huge pages
  * to madvise or always uses them, ignored elsewhere), and written through; from 64 KiB on,
  * faulted in for writing at once (fh_prefault_write). calloc's fresh pages are otherwise
@@ -15,6 +15,18 @@
  * its first write: two faults per page, in the middle of the probes (recording
  * multilingual words: 0.91 of the time without them). NULL when out of memory. */
 void *fh_calloc_table(size_t n);
+
+/* Free a table p of n bytes from fh_calloc_table (p may be NULL). From 64 KiB on it is
+ * kept, up to 256 MiB of tables in all and lazily freeable (MADV_FREE), for the next
+ * fh_calloc_table of n bytes, which then finds its pages mapped: no page faults, no
+ * zeroing by the system before the zeroing it needs. Thread-safe. */
+void fh_free_table(void *p, size_t n);
+
+/* Bytes of the tables kept for reuse (fh_free_table). */
+size_t fh_table_cache_bytes(void);
+
+/* Free the tables kept for reuse. */
+void fh_table_cache_release(void);
 
 /* Fault in the pages of [p, p + len) for writing in one call (MADV_POPULATE_WRITE) instead
  * of a fault per page when they are first touched. Only a hint: a no-op where the kernel

@@ -55,7 +55,7 @@ static inline const uint8_t *slot_bytes(const rec_table *t, const rec_slot *s)
 
 static void table_free(rec_table *t)
 {
-    free(t->slots);
+    fh_free_table(t->slots, sizeof *t->slots * (size_t)t->n_slots);
     free(t->arena);
     memset(t, 0, sizeof *t);
 }
@@ -74,7 +74,7 @@ static fh_status table_rehash(rec_table *t, int64_t n_slots)
             i = (i + 1) & mask;
         s[i] = t->slots[k];
     }
-    free(t->slots);
+    fh_free_table(t->slots, sizeof *t->slots * (size_t)t->n_slots);
     t->slots = s;
     t->n_slots = n_slots;
     return FH_OK;
@@ -496,7 +496,7 @@ static int groups_over_cap(const fh_recorder *r, int bits)
             over |= *c > r->max_tokens;
         }
     }
-    free(per_group);
+    fh_free_table(per_group, size);
     return over;
 }
 

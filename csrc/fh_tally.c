@@ -56,7 +56,7 @@ static fh_status tally_resize(fh_tally *t, int64_t n_slots)
             i = (i + 1) & mask;
         slots[i] = *s;
     }
-    free(old.slots);
+    fh_free_table(old.slots, sizeof *old.slots * (size_t)old.n_slots);
     return FH_OK;
 }
 
@@ -115,7 +115,7 @@ void fh_tally_clear(fh_tally *t)
 
 void fh_tally_free(fh_tally *t)
 {
-    free(t->slots);
+    fh_free_table(t->slots, sizeof *t->slots * (size_t)t->n_slots);
     free(t->arena);
     fh_tally_init(t);
 }

@@ -4,7 +4,8 @@
  * C-level tests of the thread pool (fh_pool.h): every item runs exactly once whatever the
  * thread count, slots stay within the job's threads, several callers at once, and a late
  * worker (the test delay) changes no batch output, and workers that slow jobs down are left
- * out of the next ones; per-thread memory (fh_calloc_lines) shares no cache line. */
+ * out of the next ones; per-thread memory (fh_calloc_lines) shares no cache line; tables
+ * freed by fh_free_table are reused zeroed, within the cache's bounds, from any thread. */
 #define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c11 */
 #include <limits.h>
 #include <stdatomic.h>
@@ -269,9 +270,98 @@ static void test_per_thread_memory(void)
     CHECK(fh_calloc_lines(SIZE_MAX / 64, 128) == NULL);
 }
 
+/* 1 iff the n bytes at p are all zero. */
+static int all_zero(const unsigned char *p, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (p[k])
+            return 0;
+    return 1;
+}
+
+/* fh_free_table keeps a table of 64 KiB or more for the next fh_calloc_table of its size,
+ * which gets it back zeroed; smaller tables and other sizes are not served from it, and
+ * the oldest kept go first beyond 256 MiB. */
+static void test_table_cache(void)
+{
+    const size_t n = (size_t)1 << 16, mib = (size_t)1 << 20;
+    fh_table_cache_release();
+    CHECK(fh_table_cache_bytes() == 0);
+    unsigned char *p = fh_calloc_table(n);
+    CHECK(p && all_zero(p, n));
+    if (!p)
+        return;
+    memset(p, 0xAB, n);
+    fh_free_table(p, n);
+#if defined(__linux__) && FH_TEST_PTHREADS
+    CHECK(fh_table_cache_bytes() == n);
+    unsigned char *other = fh_calloc_table(2 * n); /* another size: a new table */
+    CHECK(other && other != p && all_zero(other, 2 * n) && fh_table_cache_bytes() == n);
+    unsigned char *q = fh_calloc_table(n);
+    CHECK(q == p && all_zero(q, n) && fh_table_cache_bytes() == 0);
+    fh_free_table(other, 2 * n);
+    fh_free_table(q, n);
+    CHECK(fh_table_cache_bytes() == 3 * n);
+    unsigned char *small = fh_calloc_table(4096);
+    fh_free_table(small, 4096); /* not kept */
+    CHECK(fh_table_cache_bytes() == 3 * n);
+    /* five tables of 64 MiB: the first two (and the small ones) make room for the last */
+    unsigned char *big[5];
+    for (int k = 0; k < 5; k++) {
+        big[k] = fh_calloc_table(64 * mib);
+        CHECK(big[k] && big[k][0] == 0 && big[k][64 * mib - 1] == 0);
+    }
+    for (int k = 0; k < 5; k++)
+        fh_free_table(big[k], 64 * mib);
+    CHECK(fh_table_cache_bytes() == 4 * 64 * mib);
+    unsigned char *again = fh_calloc_table(64 * mib);
+    CHECK(again == big[4] && all_zero(again, 64 * mib)); /* the newest of its size */
+    fh_free_table(again, 64 * mib);
+    fh_free_table(fh_calloc_table(257 * mib), 257 * mib); /* larger than the cache: freed */
+    CHECK(fh_table_cache_bytes() == 4 * 64 * mib);
+#else
+    CHECK(fh_table_cache_bytes() == 0);
+#endif
+    fh_table_cache_release();
+    CHECK(fh_table_cache_bytes() == 0);
+}
+
+/* Threads taking and giving back tables of a few sizes at once each get a zeroed table of
+ * their own. */
+static void table_item(void *arg, int64_t item, int slot)
+{
+    _Atomic int *bad = arg;
+    (void)slot;
+    const size_t n = ((size_t)1 << 16) << (item % 3);
+    for (int rep = 0; rep < 20; rep++) {
+        unsigned char *p = fh_calloc_table(n);
+        if (!p || !all_zero(p, n)) {
+            atomic_store(bad, 1);
+            free(p);
+            return;
+        }
+        memset(p, (int)(item & 0x7F) + 1, n);
+        for (volatile int spin = 0; spin < 1000; spin++) {
+        }
+        if (p[0] != (unsigned char)((item & 0x7F) + 1) || p[n - 1] != p[0])
+            atomic_store(bad, 1); /* another thread wrote it */
+        fh_free_table(p, n);
+    }
+}
+
+static void test_table_cache_threads(void)
+{
+    _Atomic int bad = 0;
+    fh_pool_run(0, 64, table_item, (void *)&bad);
+    CHECK(!atomic_load(&bad));
+    fh_table_cache_release();
+}
+
 int main(void)
 {
     test_per_thread_memory();
+    test_table_cache();
+    test_table_cache_threads();
     test_items_once();
     test_concurrent_callers();
     test_late_worker();

@@ -189,18 +189,17 @@ def test_cap_check_on_columns_sharing_low_bits(collide):
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_next_map_reuses_the_tables_emptied(n_jobs):
-    # A map's recorder, once dropped, keeps its threads' tables for the next map: that map
-    # has none of the first one's features (the tables still hold them).
+    # A map's recorder, once dropped, leaves its hash tables for the next maps to reuse:
+    # those maps have none of the first one's features (the tables still held them).
     from fasthash._lib import _hashing
 
-    first = InverseHasher(HashingVectorizer(n_features=2**10), n_jobs=n_jobs).fit(DOCS)
-    del first
-    assert _hashing._spare_recorder_bytes() > 0
-    params = {"analyzer": "char_wb", "ngram_range": (2, 3)}
-    docs = ENGLISH[200:260]
+    params = {"ngram_range": (1, 2)}
     vec = HashingVectorizer(n_features=2**12, **params)
+    first = InverseHasher(vec, max_tokens_per_column=None, n_jobs=n_jobs).fit(ENGLISH[:1000])
+    del first
+    assert _hashing._table_cache_bytes() > 0
+    docs = ENGLISH[1000:2000]  # tables of the same sizes, dirty if not emptied
     inv = InverseHasher(vec, max_tokens_per_column=None, n_jobs=n_jobs).fit(docs)
-    assert _hashing._spare_recorder_bytes() == -1  # taken
     assert recorded(inv) == brute_force(params, docs, 2**12, True)
 
 

@@ -921,19 +921,9 @@ def _murmurhash3_array(const int32_t[::1] key, unsigned int seed, bint positive)
 
 # ------------------------------------------------------------------ recording (inverse map)
 
-# One recorder's threads' tables kept between maps, as the transform keeps a workspace: the
-# next Recorder takes them (emptied at its first run), if no other holds them, instead of
-# faulting in fresh memory (on a 2-core VM, repeated multilingual fits on two threads took
-# 35 ms instead of 15 ms in most processes when each faulted its tables in afresh). Kept
-# only up to _SPARE_RECORDER_MAX_BYTES; freed otherwise. Swapped under the GIL by code that
-# runs no Python code, like _spare_ws.
-cdef int64_t _SPARE_RECORDER_MAX_BYTES = 1 << 26
-cdef fh_recorder *_spare_recorder = NULL
-
-
-def _spare_recorder_bytes():
-    """For tests: the bytes of the kept recorder's tables, or -1 if none is kept."""
-    return -1 if _spare_recorder == NULL else fh_recorder_scratch_bytes(_spare_recorder)
+def _table_cache_bytes():
+    """For tests: the bytes of the freed recorder tables kept for reuse (``fh_mem.h``)."""
+    return fh_table_cache_bytes()
 
 
 cdef class Recorder:
@@ -955,25 +945,12 @@ cdef class Recorder:
     cdef fh_status st
 
     def __cinit__(self, uint32_t n_features, int64_t max_tokens):
-        global _spare_recorder
-        self.c = _spare_recorder
-        _spare_recorder = NULL
         self.n_features = n_features
         self.max_tokens = max_tokens
-        if self.c != NULL and fh_recorder_reset(self.c, n_features, max_tokens) == FH_OK:
-            return
-        fh_recorder_free(self.c)
-        self.c = NULL
         _check(fh_recorder_new(n_features, max_tokens, &self.c), -1)
 
     def __dealloc__(self):
-        global _spare_recorder
-        if (self.c != NULL and _spare_recorder == NULL
-                and fh_recorder_scratch_bytes(self.c) <= _SPARE_RECORDER_MAX_BYTES
-                and fh_recorder_reset(self.c, self.n_features, self.max_tokens) == FH_OK):
-            _spare_recorder = self.c  # its map freed now, its threads' tables kept
-        else:
-            fh_recorder_free(self.c)
+        fh_recorder_free(self.c)  # its tables kept for the next recorder (fh_free_table)
 
     @property
     def n_tokens(self):

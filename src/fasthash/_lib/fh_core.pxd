@@ -306,13 +306,15 @@ cdef extern from "fh_features.h" nogil:
     int64_t fh_arrow_list_item_count(const fh_arrow_lists *l, int64_t row0, int64_t n)
 
 
+cdef extern from "fh_mem.h" nogil:
+    size_t fh_table_cache_bytes()
+
+
 cdef extern from "fh_record.h" nogil:
     ctypedef struct fh_recorder:
         pass
     fh_status fh_recorder_new(uint32_t n_features, int64_t max_tokens, fh_recorder **out)
     void fh_recorder_free(fh_recorder *r)
-    fh_status fh_recorder_reset(fh_recorder *r, uint32_t n_features, int64_t max_tokens)
-    int64_t fh_recorder_scratch_bytes(const fh_recorder *r)
     fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts *opts,
                               int n_threads, fh_cancel *cancel, int64_t *bad_row)
     fh_status fh_recorder_add(fh_recorder *r, const uint8_t *bytes, int64_t len, int64_t count)
