@@ -947,6 +947,11 @@ void fh_analysis_free(fh_analysis *a)
 
 int64_t fh_analysis_pending(const fh_analysis *a) { return a->words.n; }
 
+fh_tally *fh_analysis_first_tally(fh_analysis *a, const fh_opts *opts, fh_tally *tally)
+{
+    return opts->analyzer == FH_ANALYZER_CHAR_WB ? &a->words : tally;
+}
+
 fh_status fh_analysis_settle(fh_analysis *a, const fh_opts *opts, fh_cancel *cancel,
                              fh_tally *tally, int add)
 {

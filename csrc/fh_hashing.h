@@ -181,6 +181,9 @@ fh_status fh_analysis_count(fh_analysis *a, const fh_doc *doc, const fh_text *fe
                             const fh_opts *opts, fh_cancel *cancel, fh_tally *tally);
 /* Distinct items pending in a. */
 int64_t fh_analysis_pending(const fh_analysis *a);
+/* The tally the analysis counts opts's features into first: a's own (char_wb's padded
+ * words, pending) or the caller's tally. */
+fh_tally *fh_analysis_first_tally(fh_analysis *a, const fh_opts *opts, fh_tally *tally);
 /* Add the features pending in a to tally (when add is nonzero; else drop them), leaving a
  * with none. Returns FH_OK, FH_ERR_NOMEM, FH_ERR_OVERFLOW or FH_ERR_CANCELLED. */
 fh_status fh_analysis_settle(fh_analysis *a, const fh_opts *opts, fh_cancel *cancel,

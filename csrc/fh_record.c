@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "fh_record.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -717,6 +718,38 @@ static int64_t tally_limit(int n_threads)
                                      : m;
 }
 
+/* Code units of text per distinct feature, for the first size of a run's tallies: a tally
+ * that grows from 1024 slots, fourfold each time, to its size spent a tenth of a fit on the
+ * moves and the zeroing (multilingual words: 3.1M units, 116k distinct words). */
+#define FH_RECORD_UNITS_PER_FEATURE 27
+/* The distinct features of 1/k of the documents, as a fraction of all: about k**-0.6
+ * (the multilingual words: 80k of 116k on each of two threads). */
+#define FH_RECORD_SHARE_EXPONENT 0.6
+/* Documents whose lengths give the run's (their mean times the documents). */
+#define FH_RECORD_SAMPLE_DOCS 256
+
+/* The first size, in features, of the tally a thread's analysis counts into first
+ * (fh_analysis_first_tally) in a run on n_threads threads, from the text of its documents:
+ * the thread's share of them when the tally is the thread's own (shared zero), all of
+ * them for char_wb's padded words (shared nonzero: gathered in one tally before their
+ * expansion). At most tally_limit. A size too small only leaves growths; too large, fresh
+ * zeroing and sparser scans. */
+static int64_t tally_first_size(const fh_corpus *corpus, int n_threads, int shared)
+{
+    const int64_t n = corpus->n_docs < FH_RECORD_SAMPLE_DOCS ? corpus->n_docs
+                                                             : FH_RECORD_SAMPLE_DOCS;
+    int64_t units = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (corpus->docs[i].mode == FH_DOC_TEXT)
+            units += corpus->docs[i].text.len;
+    double est = (double)units / (double)(n ? n : 1) * (double)corpus->n_docs /
+                 FH_RECORD_UNITS_PER_FEATURE;
+    if (!shared)
+        est *= pow((double)n_threads, -FH_RECORD_SHARE_EXPONENT);
+    const int64_t limit = tally_limit(n_threads);
+    return est > (double)limit ? limit : (int64_t)est;
+}
+
 /* The map th's tally goes to in a run on n_threads threads: the recorder's for one thread
  * (no merge after), else th's own. */
 static rec_map *thread_map(fh_recorder *r, rec_thread *th, int n_threads)
@@ -734,6 +767,7 @@ typedef struct {
     fh_cancel *cancel;
     fh_status *cst;
     int64_t *cbad;
+    int64_t first_size; /* tally_first_size of the tally counted into first */
     int n_threads;
 } record_job;
 
@@ -745,9 +779,14 @@ static void record_item(void *ctx, int64_t c, int slot)
     int64_t lo = c * FH_RECORD_CHUNK_DOCS;
     int64_t hi = lo + FH_RECORD_CHUNK_DOCS < n_docs ? lo + FH_RECORD_CHUNK_DOCS : n_docs;
     job->cbad[c] = -1;
-    job->cst[c] = record_chunk(th, thread_map(job->r, th, job->n_threads), job->corpus,
-                               job->opts, job->cancel, lo, hi, tally_limit(job->n_threads),
-                               &job->cbad[c]);
+    fh_tally *first = fh_analysis_first_tally(th->a, job->opts, &th->tally);
+    fh_status st = first->n_slots ? FH_OK : fh_tally_reserve(first, job->first_size);
+    job->cst[c] = st != FH_OK ? st
+                              : record_chunk(th, thread_map(job->r, th, job->n_threads),
+                                             job->corpus, job->opts, job->cancel, lo, hi,
+                                             tally_limit(job->n_threads), &job->cbad[c]);
+    if (st != FH_OK)
+        job->cbad[c] = lo;
 }
 
 /* The expansion of char_wb's padded words after a run, as a pool job: every thread's
@@ -940,7 +979,9 @@ fh_status fh_recorder_run(fh_recorder *r, const fh_corpus *corpus, const fh_opts
     cbad = malloc(sizeof *cbad * (size_t)n_chunks);
     if (!cst || !cbad)
         goto cleanup;
-    record_job job = {r, corpus, opts, cancel, cst, cbad, n_threads};
+    const int shared = opts->analyzer == FH_ANALYZER_CHAR_WB;
+    record_job job = {r,    corpus, opts, cancel, cst, cbad,
+                      tally_first_size(corpus, n_threads, shared), n_threads};
     fh_pool_run(n_threads, n_chunks, record_item, &job);
     /* serial: the lowest failing document, whatever the schedule */
     st = FH_OK;

@@ -366,6 +366,29 @@ static void test_char_wb_expansion_reserve(void)
     }
 }
 
+/* A run's tallies start at a size from the length of its text, not grown from the
+ * smallest: 1000 documents of 270 code units, 10 distinct words in all, on one thread
+ * leave a tally of 16Ki slots (for 1000 * 270 / 27 = 10k features), not 1024. */
+static void test_tally_first_size(void)
+{
+    enum { N_FIRST = 1000, FIRST_LEN = 270 };
+    static char text[FIRST_LEN + 1];
+    static fh_doc docs[N_FIRST];
+    for (int k = 0; k < FIRST_LEN; k++)
+        text[k] = k % 3 == 2 ? ' ' : (char)('a' + (k / 3) % 10);
+    for (int d = 0; d < N_FIRST; d++)
+        docs[d] = ascii_doc(text, FIRST_LEN);
+    fh_corpus c = {docs, NULL, N_FIRST};
+    fh_opts o = word_opts(1u << 20, FH_ANALYZER_WORD, 1, 1);
+    fh_recorder *r = NULL;
+    int64_t bad = 0;
+    CHECK(fh_recorder_new(1u << 20, 0, &r) == FH_OK);
+    CHECK(fh_recorder_run(r, &c, &o, 1, NULL, &bad) == FH_OK);
+    CHECK(fh_recorder_n_tokens(r) == 10);
+    CHECK(fh_recorder_scratch_bytes(r) == 16384 * (int64_t)sizeof(fh_tally_slot));
+    fh_recorder_free(r);
+}
+
 /* Runs of many distinct features (more than the recorder merges on one thread), several of
  * them so that the map is trimmed between runs when capped: the state after every run is
  * the same for 1, 2 and 3 threads and with a late pool worker; uncapped, the counts add up
@@ -527,6 +550,7 @@ int main(void)
 {
     test_tally_inline_hash();
     test_tally_reserve();
+    test_tally_first_size();
     test_char_wb_expansion_reserve();
     test_counts(FH_ANALYZER_WORD, 1, 1, NULL);
     test_counts(FH_ANALYZER_WORD, 1, 3, NULL);
