@@ -722,6 +722,11 @@ static int64_t tally_limit(int n_threads)
  * that grows from 1024 slots, fourfold each time, to its size spent a tenth of a fit on the
  * moves and the zeroing (multilingual words: 3.1M units, 116k distinct words). */
 #define FH_RECORD_UNITS_PER_FEATURE 27
+/* At most this many features all told: text with fewer distinct features than units
+ * suggest (English words) then gets at most 8 MiB of slots, not a sparse table whose
+ * zeroing and scans cost more than the growths they save (English default words, two
+ * threads: 1.10x the time with 8 MiB per thread instead of 4 MiB). */
+#define FH_RECORD_FIRST_MAX 140000
 /* The distinct features of 1/k of the documents, as a fraction of all: about k**-0.6
  * (the multilingual words: 80k of 116k on each of two threads). */
 #define FH_RECORD_SHARE_EXPONENT 0.6
@@ -732,8 +737,7 @@ static int64_t tally_limit(int n_threads)
  * (fh_analysis_first_tally) in a run on n_threads threads, from the text of its documents:
  * the thread's share of them when the tally is the thread's own (shared zero), all of
  * them for char_wb's padded words (shared nonzero: gathered in one tally before their
- * expansion). At most tally_limit. A size too small only leaves growths; too large, fresh
- * zeroing and sparser scans. */
+ * expansion). A size too small only leaves growths; too large, zeroing and sparse scans. */
 static int64_t tally_first_size(const fh_corpus *corpus, int n_threads, int shared)
 {
     const int64_t n = corpus->n_docs < FH_RECORD_SAMPLE_DOCS ? corpus->n_docs
@@ -744,6 +748,7 @@ static int64_t tally_first_size(const fh_corpus *corpus, int n_threads, int shar
             units += corpus->docs[i].text.len;
     double est = (double)units / (double)(n ? n : 1) * (double)corpus->n_docs /
                  FH_RECORD_UNITS_PER_FEATURE;
+    est = est < FH_RECORD_FIRST_MAX ? est : FH_RECORD_FIRST_MAX;
     if (!shared)
         est *= pow((double)n_threads, -FH_RECORD_SHARE_EXPONENT);
     const int64_t limit = tally_limit(n_threads);
