@@ -349,18 +349,21 @@ static fh_status count_wb_words_ascii(scratch *sc, const uint8_t *J, int64_t J_l
 static fh_status count_wb_words_wide(scratch *sc, const uint8_t *J, const uint32_t *off,
                                      const uint8_t *sp, int64_t J_n)
 {
-    fh_status st;
+    fh_status st = FH_OK;
     for (int64_t i = 1, a = 1; i < J_n; i++) {
-        if ((i & (FH_POLL_ITEMS - 1)) == 0 && fh_cancel_poll(sc->cancel))
-            return FH_ERR_CANCELLED;
+        if ((i & (FH_POLL_ITEMS - 1)) == 0 && fh_cancel_poll(sc->cancel)) {
+            st = FH_ERR_CANCELLED;
+            break;
+        }
         if (!sp[i])
             continue;
-        if (i > a && (st = fh_tally_add_padded(sc->wtally, J + off[a - 1],
-                                               (int64_t)(off[i] + 1 - off[a - 1]))) != FH_OK)
-            return st;
+        if (i > a && (st = fh_tally_push_padded(sc->wtally, J + off[a - 1],
+                                                (int64_t)(off[i] + 1 - off[a - 1]))) != FH_OK)
+            break;
         a = i + 1;
     }
-    return FH_OK;
+    fh_status sf = fh_tally_flush_long(sc->wtally); /* before J is written again */
+    return st != FH_OK ? st : sf;
 }
 
 fh_status fh_wb_expand(const fh_tally *words, int64_t k0, int64_t k1, int64_t lo, int64_t hi,

@@ -22,7 +22,7 @@ void fh_tally_init(fh_tally *t)
 
 fh_status fh_tally_settle(fh_tally *t)
 {
-    fh_status st = FH_OK;
+    fh_status st = fh_tally_flush_long(t);
     for (int k = 0; k < FH_TALLY_AHEAD; k++) {
         fh_tally_key *q = &t->ahead[k];
         if (q->len <= FH_TALLY_INLINE && st == FH_OK)
@@ -75,12 +75,47 @@ fh_status fh_tally_reserve(fh_tally *t, int64_t n)
 
 fh_status fh_tally_add_long(fh_tally *t, const uint8_t *p, int64_t len, int64_t count)
 {
+    return fh_tally_add_long_hashed(t, p, len, count, fh_murmur3_32_inline(p, (size_t)len, 0));
+}
+
+fh_status fh_tally_push_long(fh_tally *t, const uint8_t *p, int64_t len, int64_t count)
+{
+    const uint32_t h = fh_murmur3_32_inline(p, (size_t)len, 0);
+#if defined(__GNUC__) || defined(__clang__)
+    if (t->n_slots)
+        __builtin_prefetch(&t->slots[fh_tally_home(t, h, 0, (uint64_t)len)], 1, 3);
+#endif
+    fh_tally_long_key *k = &t->long_ahead[t->long_at];
+    t->long_at = (t->long_at + 1) & (FH_TALLY_LONG_AHEAD - 1);
+    fh_status st = k->p ? fh_tally_add_long_hashed(t, k->p, k->len, k->count, k->h) : FH_OK;
+    k->p = p;
+    k->len = len;
+    k->count = count;
+    k->h = h;
+    return st;
+}
+
+fh_status fh_tally_flush_long(fh_tally *t)
+{
+    fh_status st = FH_OK;
+    for (int k = 0; k < FH_TALLY_LONG_AHEAD; k++) {
+        fh_tally_long_key *q = &t->long_ahead[k];
+        if (q->p && st == FH_OK)
+            st = fh_tally_add_long_hashed(t, q->p, q->len, q->count, q->h);
+        q->p = NULL;
+    }
+    return st;
+}
+
+fh_status fh_tally_add_long_hashed(fh_tally *t, const uint8_t *p, int64_t len, int64_t count,
+                                   uint32_t hash)
+{
     fh_status st;
     if (len > (int64_t)UINT32_MAX)
         return FH_ERR_OVERFLOW;
     if ((t->n + 1) * 4 > t->n_slots * 3 && (st = fh_tally_grow(t)) != FH_OK)
         return st;
-    const uint64_t h = fh_murmur3_32_inline(p, (size_t)len, 0);
+    const uint64_t h = hash;
     const int64_t mask = t->n_slots - 1;
     for (int64_t i = fh_tally_home(t, h, 0, (uint64_t)len);; i = (i + 1) & mask) {
         fh_tally_slot *s = &t->slots[i];
@@ -111,6 +146,8 @@ void fh_tally_clear(fh_tally *t)
     t->alen = 0;
     for (int k = 0; k < FH_TALLY_AHEAD; k++)
         t->ahead[k].len = FH_TALLY_INLINE + 1;
+    for (int k = 0; k < FH_TALLY_LONG_AHEAD; k++)
+        t->long_ahead[k].p = NULL;
 }
 
 void fh_tally_free(fh_tally *t)

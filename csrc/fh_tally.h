@@ -37,6 +37,17 @@ typedef struct {
     uint64_t x; /* fh_tally_mix of the key */
 } fh_tally_key;
 
+/* Long features whose slot is being fetched (fh_tally_push_long), added
+ * FH_TALLY_LONG_AHEAD long additions later or by fh_tally_flush_long: their bytes stay
+ * where the caller has them until then. */
+#define FH_TALLY_LONG_AHEAD 8
+
+typedef struct {
+    const uint8_t *p; /* NULL: a free entry */
+    int64_t len, count;
+    uint32_t h; /* murmur3 of the bytes */
+} fh_tally_long_key;
+
 typedef struct {
     fh_tally_slot *slots;
     int64_t n, n_slots; /* used slots; a power of two, or 0 */
@@ -45,6 +56,8 @@ typedef struct {
     int64_t alen, acap;
     fh_tally_key ahead[FH_TALLY_AHEAD]; /* a ring: len > FH_TALLY_INLINE marks a free entry */
     int at;
+    fh_tally_long_key long_ahead[FH_TALLY_LONG_AHEAD]; /* a ring */
+    int long_at;
 } fh_tally;
 
 /* An empty tally. */
@@ -62,6 +75,16 @@ fh_status fh_tally_settle(fh_tally *t);
 /* Add count occurrences of the long feature p[0 .. len) (FH_TALLY_INLINE < len < 2**32;
  * FH_ERR_OVERFLOW beyond). */
 fh_status fh_tally_add_long(fh_tally *t, const uint8_t *p, int64_t len, int64_t count);
+/* fh_tally_add_long of a feature whose murmur3 hash (seed 0) is h. */
+fh_status fh_tally_add_long_hashed(fh_tally *t, const uint8_t *p, int64_t len, int64_t count,
+                                   uint32_t h);
+/* fh_tally_add_long, its slot fetched now and the addition made FH_TALLY_LONG_AHEAD
+ * fh_tally_push_long calls later, or by fh_tally_flush_long, which the caller must call
+ * before p[0 .. len) changes. A tally larger than the caches then waits for several slots
+ * at once. */
+fh_status fh_tally_push_long(fh_tally *t, const uint8_t *p, int64_t len, int64_t count);
+/* Add the long features still on their way (fh_tally_push_long). */
+fh_status fh_tally_flush_long(fh_tally *t);
 /* Forget every entry, keeping the memory (O(slots) when t holds entries). */
 void fh_tally_clear(fh_tally *t);
 void fh_tally_free(fh_tally *t);
@@ -304,4 +327,12 @@ static inline fh_status fh_tally_add_padded_n(fh_tally *t, const uint8_t *p, int
 static inline fh_status fh_tally_add_padded(fh_tally *t, const uint8_t *p, int64_t len)
 {
     return fh_tally_add_padded_n(t, p, len, 1);
+}
+
+/* fh_tally_add_padded, a long feature through fh_tally_push_long: p[0 .. len) must stay
+ * until fh_tally_flush_long. */
+static inline fh_status fh_tally_push_padded(fh_tally *t, const uint8_t *p, int64_t len)
+{
+    return len > FH_TALLY_INLINE ? fh_tally_push_long(t, p, len, 1)
+                                 : fh_tally_add_padded_n(t, p, len, 1);
 }

@@ -821,12 +821,14 @@ __attribute__((target("avx2"))) int fh_wide_may_be_special(const uint16_t *s, in
             }                                                                             \
             if (open >= lo)                                                               \
                 open_byte = bo[open - lo];                                                \
-            if (tb->tally) { /* counted by their bytes (FH_TOKEN_SLACK >= FH_TALLY_INLINE) */ \
-                for (int64_t k = 0; k < ns; k++) {                                        \
-                    fh_status st = fh_tally_add_padded(tb->tally, out + so[k], sl[k]);    \
-                    if (st != FH_OK)                                                      \
-                        return st;                                                        \
-                }                                                                         \
+            if (tb->tally) { /* counted by their bytes (FH_TOKEN_SLACK >= FH_TALLY_INLINE); \
+                              * the long ones before the buffer is written again */         \
+                fh_status st = FH_OK;                                                     \
+                for (int64_t k = 0; k < ns && st == FH_OK; k++)                           \
+                    st = fh_tally_push_padded(tb->tally, out + so[k], sl[k]);             \
+                fh_status sf = fh_tally_flush_long(tb->tally);                            \
+                if (st != FH_OK || sf != FH_OK)                                           \
+                    return st != FH_OK ? st : sf;                                         \
             } else if (ns) {                                                              \
                 if (reserve_tokens(tb, ntok + ns) != FH_OK)                               \
                     return FH_ERR_NOMEM;                                                  \

@@ -526,6 +526,40 @@ static void test_tally_reserve(void)
     fh_tally_free(&t);
 }
 
+/* Long features pushed ahead (fh_tally_push_long) are counted as fh_tally_add_long counts
+ * them, by the next pushes or fh_tally_flush_long, and not again by fh_tally_settle. */
+static void test_tally_push_long(void)
+{
+    fh_tally a, b;
+    fh_tally_init(&a);
+    fh_tally_init(&b);
+    static uint8_t keys[300][20];
+    for (int i = 0; i < 300; i++) {
+        memset(keys[i], 'L', sizeof keys[i]);
+        const int id = (i * 7) % 37; /* 37 distinct, repeated */
+        memcpy(keys[i], &id, sizeof id);
+        CHECK(fh_tally_push_long(&a, keys[i], 17 + id % 4, 1) == FH_OK);
+        CHECK(fh_tally_add_long(&b, keys[i], 17 + id % 4, 1) == FH_OK);
+    }
+    CHECK(fh_tally_flush_long(&a) == FH_OK && fh_tally_settle(&a) == FH_OK);
+    CHECK(a.n == 37 && b.n == 37);
+    int64_t total = 0;
+    for (int64_t k = 0; k < a.n_slots; k++) {
+        const fh_tally_slot *s = &a.slots[k];
+        if (!s->count)
+            continue;
+        total += s->count;
+        int found = 0;
+        for (int64_t j = 0; j < b.n_slots; j++)
+            found |= b.slots[j].count == s->count && b.slots[j].len == s->len &&
+                     memcmp(fh_tally_bytes(&b, &b.slots[j]), fh_tally_bytes(&a, s), s->len) == 0;
+        CHECK(found);
+    }
+    CHECK(total == 300);
+    fh_tally_free(&a);
+    fh_tally_free(&b);
+}
+
 /* fh_tally_inline_hash, branch-free over the zero-padded words of a tally's inline
  * feature, equals murmur3 of its bytes for every inline length. */
 static void test_tally_inline_hash(void)
@@ -550,6 +584,7 @@ int main(void)
 {
     test_tally_inline_hash();
     test_tally_reserve();
+    test_tally_push_long();
     test_tally_first_size();
     test_char_wb_expansion_reserve();
     test_counts(FH_ANALYZER_WORD, 1, 1, NULL);
