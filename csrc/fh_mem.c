@@ -66,13 +66,28 @@ void *fh_calloc_lines(size_t n, size_t size)
 #define MADV_FREE 8 /* Linux 4.5 */
 #endif
 
+typedef struct {
+    void *p;
+    size_t n; /* bytes */
+} kept_table;
+
 static struct {
     pthread_mutex_t lock;
-    void *p[FH_TABLE_CACHE_SLOTS]; /* oldest first */
-    size_t n[FH_TABLE_CACHE_SLOTS];
+    kept_table kept[FH_TABLE_CACHE_SLOTS]; /* oldest first */
     int count;
     size_t bytes;
-} table_cache = {PTHREAD_MUTEX_INITIALIZER, {NULL}, {0}, 0, 0};
+} table_cache = {PTHREAD_MUTEX_INITIALIZER, {{NULL, 0}}, 0, 0};
+
+/* Take entry k out of the cache (the lock held), returning its table. */
+static void *cache_remove(int k)
+{
+    void *p = table_cache.kept[k].p;
+    table_cache.bytes -= table_cache.kept[k].n;
+    table_cache.count--;
+    memmove(&table_cache.kept[k], &table_cache.kept[k + 1],
+            sizeof table_cache.kept[0] * (size_t)(table_cache.count - k));
+    return p;
+}
 
 /* fork() while another thread holds the lock: the child's copy is unlocked. */
 static void cache_lock_all(void) { pthread_mutex_lock(&table_cache.lock); }
@@ -94,18 +109,9 @@ static void *cache_take(size_t n)
 {
     void *p = NULL;
     cache_lock();
-    for (int k = table_cache.count - 1; k >= 0; k--) {
-        if (table_cache.n[k] != n)
-            continue;
-        p = table_cache.p[k];
-        table_cache.bytes -= n;
-        table_cache.count--;
-        memmove(&table_cache.p[k], &table_cache.p[k + 1],
-                sizeof table_cache.p[0] * (size_t)(table_cache.count - k));
-        memmove(&table_cache.n[k], &table_cache.n[k + 1],
-                sizeof table_cache.n[0] * (size_t)(table_cache.count - k));
-        break;
-    }
+    for (int k = table_cache.count - 1; k >= 0 && !p; k--)
+        if (table_cache.kept[k].n == n)
+            p = cache_remove(k);
     pthread_mutex_unlock(&table_cache.lock);
     return p;
 }
@@ -125,17 +131,9 @@ static void cache_keep(void *p, size_t n)
     }
     cache_lock();
     while (table_cache.count == FH_TABLE_CACHE_SLOTS ||
-           table_cache.bytes + n > FH_TABLE_CACHE_BYTES) {
-        evicted[n_evicted++] = table_cache.p[0];
-        table_cache.bytes -= table_cache.n[0];
-        table_cache.count--;
-        memmove(&table_cache.p[0], &table_cache.p[1],
-                sizeof table_cache.p[0] * (size_t)table_cache.count);
-        memmove(&table_cache.n[0], &table_cache.n[1],
-                sizeof table_cache.n[0] * (size_t)table_cache.count);
-    }
-    table_cache.p[table_cache.count] = p;
-    table_cache.n[table_cache.count++] = n;
+           table_cache.bytes + n > FH_TABLE_CACHE_BYTES)
+        evicted[n_evicted++] = cache_remove(0);
+    table_cache.kept[table_cache.count++] = (kept_table){p, n};
     table_cache.bytes += n;
     pthread_mutex_unlock(&table_cache.lock);
     for (int k = 0; k < n_evicted; k++)
@@ -162,9 +160,7 @@ void fh_table_cache_release(void)
 #if FH_TABLE_CACHE
     for (;;) {
         cache_lock();
-        void *p = table_cache.count ? table_cache.p[--table_cache.count] : NULL;
-        if (p)
-            table_cache.bytes -= table_cache.n[table_cache.count];
+        void *p = table_cache.count ? cache_remove(table_cache.count - 1) : NULL;
         pthread_mutex_unlock(&table_cache.lock);
         if (!p)
             return;
