@@ -381,15 +381,30 @@ def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint f
     Python. Exceptions from the iterator or from ``prepare`` propagate.
     """
     cdef Batch b = Batch()
-    cdef Py_ssize_t units = 0
+    cdef Py_ssize_t units = 0, n
+    cdef list refs = b.refs
+    cdef fh_doc *d
     while b.n_docs < max_docs and units < max_units:
         doc = next(iterator, _END)
         if doc is _END:
             b.exhausted = True
             break
         if fast_str and PyUnicode_CheckExact(doc):
-            b._add_text(doc)
-            units += PyUnicode_GET_LENGTH(doc) + 1
+            # _add_text's entry, written in place (most documents: one field per store)
+            if b.n_docs == b.cap_docs:
+                b._reserve_docs(1)
+            d = &b.docs[b.n_docs]
+            n = PyUnicode_GET_LENGTH(doc)
+            d.text.data = PyUnicode_DATA(doc)
+            d.text.len = n
+            d.text.kind = PyUnicode_KIND(doc)
+            d.text.ascii = PyUnicode_IS_ASCII(doc)
+            d.feat_start = 0
+            d.n_feat = 0
+            d.mode = FH_DOC_TEXT
+            refs.append(doc)
+            b.n_docs += 1
+            units += n + 1
             continue
         native, value = prepare(doc)
         if native:
