@@ -49,6 +49,12 @@ typedef struct {
     int64_t cap_bitmap;
     uint64_t *pk;
     int64_t cap_pk;
+    /* a group of short documents scanned together (fh_hashing.c): their text, each
+     * followed by a space, the end of each, and the index of each one's first token */
+    uint8_t *gtext;
+    int64_t cap_gtext;
+    int64_t *gend, *gfirst;
+    int64_t cap_gend, cap_gfirst;
     uint32_t kb[8 * FH_BLOCK]; /* block_keys_pow2's keys (up to 8 lengths per position) */
     fh_cancel *cancel;         /* the call's token (may be NULL), also in tb and cb */
     /* fh_doc_features only: collected feature bytes */

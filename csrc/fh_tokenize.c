@@ -390,6 +390,13 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
     const int keys = fast && lowercase && tb->key_n_features != 0;
     uint64_t carry = 0;
     int64_t open = -1; /* start of a run open at the end of the previous block */
+    const int64_t n_group = tb->group_n;
+    int64_t g = 0; /* the document of the runs being read (with a group) */
+    if (n_group > 0) {
+        if (!fast || tb->tally)
+            return FH_ERR_BADARG;
+        tb->group_first[0] = 0;
+    }
 #if FH_WORDS_AVX2
     const int bmi = tb->avx2 && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");
 #endif
@@ -418,6 +425,18 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             bmi ? ascii_block_runs_bmi(tb->mask, bw, lo, n, &carry, &open, rs, re) :
 #endif
                      fh_block_runs(tb->mask, bw, lo, n, &carry, &open, rs, re);
+        if (n_group > 0) { /* the runs of each document (locals: no reload per run) */
+            const int64_t *gend = tb->group_end, base = tb->n;
+            int64_t *gfirst = tb->group_first;
+            for (int64_t i = 0; g < n_group; g++) {
+                const int64_t end = gend[g];
+                while (i < ne && rs[i] < end)
+                    i++;
+                if (i == ne) /* document g may go on in the next block */
+                    break;
+                gfirst[g + 1] = base + i;
+            }
+        }
         if (fast && tb->tally) {
             /* Unigrams, no stop words, counted (fh_analysis_count): every run a token. */
             for (int64_t i = 0; i < ne; i++) {
@@ -460,6 +479,8 @@ static fh_status word_tokens_ascii(const uint8_t *s, int64_t n, int lowercase, i
             if (add_token(tb, rs[i], re[i] + pairs - rs[i], stop, 0) != FH_OK)
                 return FH_ERR_NOMEM;
     }
+    while (g < n_group)
+        tb->group_first[++g] = tb->n;
     tb->keyed = keys;
     return FH_OK;
 }

@@ -98,6 +98,15 @@ typedef struct {
                         counted into it by their bytes (fh_tally_add), none is kept (n
                         stays 0), and no_hash is set */
     int avx2;  /* set by the caller: the AVX2 loops may run (the CPU has AVX2) */
+    /* Set by the caller (optional, group_n 0: none), with hash_only, no tally and no stop
+     * set, for an ASCII text that is group_n documents each followed by one ASCII space
+     * (which ends a token of every FH_TOKEN_*, so that no token spans two documents):
+     * document d ends before group_end[d] (its space included). The tokens are those of
+     * the documents one after another, and group_first[d] is set to the index of document
+     * d's first token, group_first[group_n] to n (group_n + 1 entries). */
+    const int64_t *group_end;
+    int64_t *group_first;
+    int64_t group_n;
     int32_t span_off[FH_SPAN_BATCH], span_len[FH_SPAN_BATCH]; /* scratch: a batch of spans */
 } fh_tokbuf;
 

@@ -426,6 +426,83 @@ static void random_ascii(char *out, int n, unsigned *s)
     out[n] = 0;
 }
 
+/* Documents scanned as one group (fh_tokbuf.group_*), each followed by a space: the same
+ * tokens, hashes and keys as each document scanned alone, whatever the token type, case,
+ * keys and instruction set, with documents that are empty, start or end with a token
+ * character, and a text longer than one of the scanner's blocks (a run carried over). */
+static void test_grouped_tokens(void)
+{
+    enum { N_DOCS = 1500, MAX_LEN = 90 };
+    static char docs[N_DOCS][MAX_LEN + 1];
+    static uint8_t text[N_DOCS * (MAX_LEN + 1)];
+    static int64_t ends[N_DOCS], first[N_DOCS + 1];
+    unsigned seed = 7;
+    int64_t len = 0;
+    for (int d = 0; d < N_DOCS; d++) {
+        seed = seed * 1103515245u + 12345u;
+        int n = d % 97 == 5 ? 0 : (int)((seed >> 16) % (MAX_LEN + 1));
+        random_ascii(docs[d], n, &seed);
+        if (n > 0 && d % 3 == 0)
+            docs[d][0] = 'Q'; /* a token character right after the previous document */
+        if (n > 0 && d % 5 == 0)
+            docs[d][n - 1] = '7';
+        memcpy(text + len, docs[d], (size_t)n);
+        len += n;
+        text[len++] = ' ';
+        ends[d] = len;
+    }
+    CHECK(len > 65536); /* more than one block of the scanner */
+    fh_text all = {text, len, FH_KIND_UCS1, 1};
+    const int tokens[] = {FH_TOKEN_WORD2, FH_TOKEN_WORD1, FH_TOKEN_NONSPACE};
+    uint32_t *want = malloc(sizeof(uint32_t) * (size_t)len);
+    int same = want != NULL;
+    for (int avx2 = 0; avx2 <= 1 && same; avx2++) {
+        for (int k = 0; k < 3; k++) {
+            for (int lower = 0; lower <= 1; lower++) {
+                for (int keyed = 0; keyed <= 1; keyed++) {
+                    fh_tokbuf tb;
+                    fh_tokbuf_init(&tb);
+                    tb.hash_only = 1;
+                    tb.avx2 = avx2 && __builtin_cpu_supports("avx2");
+                    tb.key_n_features = keyed ? 1u << 10 : 0;
+                    tb.key_pow2_mask = keyed ? (1u << 10) - 1 : 0;
+                    tb.key_alternate_sign = 1;
+                    /* each document alone */
+                    int64_t n_want = 0;
+                    int keyed_alone = 1;
+                    for (int d = 0; d < N_DOCS; d++) {
+                        fh_text t = {docs[d], (int64_t)strlen(docs[d]), FH_KIND_UCS1, 1};
+                        CHECK(fh_word_tokens(&t, lower, 0, tokens[k], NULL, &tb) == FH_OK);
+                        if (tb.n > 0)
+                            keyed_alone &= tb.keyed;
+                        memcpy(want + n_want, tb.hash, sizeof(uint32_t) * (size_t)tb.n);
+                        n_want += tb.n;
+                        first[d + 1] = n_want; /* (first[0] is 0) */
+                    }
+                    /* as one group */
+                    int64_t got_first[N_DOCS + 1];
+                    tb.group_end = ends;
+                    tb.group_first = got_first;
+                    tb.group_n = N_DOCS;
+                    CHECK(fh_word_tokens(&all, lower, 0, tokens[k], NULL, &tb) == FH_OK);
+                    same &= tb.n == n_want && tb.keyed == keyed_alone;
+                    same &= memcmp(tb.hash, want, sizeof(uint32_t) * (size_t)n_want) == 0;
+                    first[0] = 0;
+                    same &= memcmp(got_first, first, sizeof first) == 0;
+                    /* only for unigram hashes: a stop set or a tally is refused */
+                    tb.hash_only = 0;
+                    CHECK(fh_word_tokens(&all, lower, 0, tokens[k], NULL, &tb) ==
+                          FH_ERR_BADARG);
+                    tb.group_n = 0;
+                    fh_tokbuf_free(&tb);
+                }
+            }
+        }
+    }
+    CHECK(same);
+    free(want);
+}
+
 static void test_char_paths(void)
 {
     /* Every path of the character analyzers gives the same rows: the fastest (AVX2 where
@@ -878,6 +955,7 @@ int main(void)
     test_sort_and_sum();
     test_sort_network();
     test_tokenizer();
+    test_grouped_tokens();
     test_errors();
     test_workspace();
     test_agg_keys();
