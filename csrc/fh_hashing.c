@@ -488,10 +488,15 @@ static int group_opts(const scratch *sc, const fh_opts *o)
            o->paths != FH_PATHS_REFERENCE && !sc->debug && !sc->tally;
 }
 
+/* An ASCII str, or UTF-8 bytes (an Arrow row) found to be ASCII, short enough. */
 static int group_doc(const fh_doc *d)
 {
-    return d->mode == FH_DOC_TEXT && d->text.ascii && d->text.len <= FH_GROUP_DOC_UNITS &&
-           (d->text.kind == FH_KIND_UCS1 || d->text.kind == FH_KIND_UTF8);
+    const fh_text *t = &d->text;
+    if (d->mode != FH_DOC_TEXT || t->len > FH_GROUP_DOC_UNITS)
+        return 0;
+    if (t->kind == FH_KIND_UCS1)
+        return t->ascii;
+    return t->kind == FH_KIND_UTF8 && (t->ascii || fh_is_ascii(t->data, t->len));
 }
 
 /* The end of the group of documents starting at i (at most hi): i + 1 for a document

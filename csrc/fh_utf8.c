@@ -64,6 +64,8 @@ static inline int64_t ascii_run_end(const uint8_t *s, int64_t i, int64_t end)
     return i;
 }
 
+int fh_is_ascii(const uint8_t *s, int64_t n) { return ascii_run_end(s, 0, n) == n; }
+
 fh_status fh_utf8_check(const uint8_t *s, int64_t n, fh_cancel *cancel, fh_utf8_info *info)
 {
     int64_t i = 0, cont = 0;

@@ -48,3 +48,6 @@ void fh_decodebuf_free(fh_decodebuf *db);
  * O(t->len). */
 fh_status fh_text_decode(const fh_text *t, fh_decodebuf *db, fh_cancel *cancel, fh_text *out,
                          int64_t *error_at);
+
+/* Nonzero iff every byte of s[0 .. n) is < 0x80. Pure, O(n). */
+int fh_is_ascii(const uint8_t *s, int64_t n);
