@@ -22,7 +22,7 @@ Usage::
     python tools/test_sklearn_versions.py                      # every declared minor
     python tools/test_sklearn_versions.py --versions 1.6.1 -- tests/compat -x
     python tools/test_sklearn_versions.py --workdir /tmp/fh-matrix --reuse   # keep venvs
-    python tools/test_sklearn_versions.py --oldest -- tests/compat          # what CI adds
+    python tools/test_sklearn_versions.py --oldest --with "pandas<3" -- tests/compat  # CI
 
 Exit status: 0 when every run passed, 1 otherwise. Logs and JUnit reports are kept in the
 work directory (``--workdir``, default a new temporary directory, removed unless
@@ -78,8 +78,9 @@ def build_wheel(workdir, log):
     return wheel
 
 
-def make_env(workdir, spec, wheel, reuse, log):
-    """A virtualenv with ``wheel[test]`` and scikit-learn ``spec``; its python and version."""
+def make_env(workdir, spec, wheel, reuse, log, extra=()):
+    """A virtualenv with ``wheel[test]``, scikit-learn ``spec`` and the requirements
+    ``extra``; its python and scikit-learn version."""
     env = workdir / ("venv-" + re.sub(r"[^0-9A-Za-z.]+", "_", spec))
     python = env / "bin" / "python"
     if not (reuse and python.exists()):
@@ -87,7 +88,7 @@ def make_env(workdir, spec, wheel, reuse, log):
             shutil.rmtree(env)
         run([sys.executable, "-m", "venv", str(env)], log)
         pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        run([*pip, f"{wheel}[test]", f"scikit-learn{spec}"], log)
+        run([*pip, f"{wheel}[test]", f"scikit-learn{spec}", *extra], log)
     else:  # the wheel may be newer than the one installed
         pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
         run([*pip, "--force-reinstall", "--no-deps", str(wheel)], log)
@@ -131,6 +132,14 @@ def main(argv=None):
     parser.add_argument("--reuse", action="store_true", help="reuse venvs left in --workdir")
     parser.add_argument("--keep", action="store_true", help="keep a temporary --workdir")
     parser.add_argument("--wheel", type=Path, help="install this wheel instead of building one")
+    parser.add_argument(
+        "--with",
+        dest="extra",
+        nargs="+",
+        default=[],
+        metavar="REQUIREMENT",
+        help='more requirements for every venv (for example "pandas<3")',
+    )
     parser.add_argument("pytest_args", nargs="*", help="arguments for pytest (after --)")
     args = parser.parse_args(argv)
 
@@ -155,7 +164,7 @@ def main(argv=None):
             log.unlink(missing_ok=True)
             start = time.monotonic()
             try:
-                python, version = make_env(workdir, spec, wheel, args.reuse, log)
+                python, version = make_env(workdir, spec, wheel, args.reuse, log, args.extra)
             except subprocess.CalledProcessError:
                 rows.append((spec, "install failed", None, time.monotonic() - start, log))
                 print(f"scikit-learn{spec}: install failed (see {log})", flush=True)

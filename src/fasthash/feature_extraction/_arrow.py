@@ -103,10 +103,16 @@ def arrow_column(X):
         exporter, null_value = found
         try:
             stream = exporter.__arrow_c_stream__()
-        except (AttributeError, ImportError):  # pandas < 2.2, or a pyarrow it finds too old
+        except (AttributeError, ImportError):  # pandas < 3, or a pyarrow it finds too old
             import pyarrow as pa  # an Arrow-backed dtype means pyarrow is there
 
-            stream = pa.chunked_array(exporter.array).__arrow_c_stream__()
+            # What pandas 3's Series.__arrow_c_stream__ does: pa.array reads the Series'
+            # Arrow data (a dictionary array for a categorical) through __arrow_array__.
+            # Not pa.chunked_array(X.array): that iterates the values, one array each.
+            data = pa.array(exporter)
+            if not isinstance(data, pa.ChunkedArray):
+                data = pa.chunked_array([data])
+            stream = data.__arrow_c_stream__()
         return ArrowColumn(_arrow.from_stream(stream), null_value)
     if (
         getattr(cls, "__arrow_c_stream__", None) is None

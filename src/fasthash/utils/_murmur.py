@@ -48,6 +48,15 @@ def murmurhash3_32(key, seed=0, positive=False):
             return _hashing._murmurhash3_bytes_u32(key.encode("utf-8"), seed)
         return _hashing._murmurhash3_bytes_s32(key.encode("utf-8"), seed)
     elif isinstance(key, int) or isinstance(key, np.int32):
+        if not -0x80000000 <= key <= 0x7FFFFFFF:
+            # Not a C int: the OverflowError's text comes from the Cython that compiled
+            # the function (on Python 3.13, Cython 3.3 calls PyLong_AsInt: "Python int too
+            # large to convert to C int"; the Cython 3.2 of scikit-learn 1.9's wheels says
+            # "value too large to convert to int" or "... to C long"), so the installed
+            # scikit-learn raises it itself.
+            from sklearn.utils import murmurhash3_32 as sk_murmurhash3_32
+
+            return sk_murmurhash3_32(key, seed, positive)
         if positive:
             return _hashing._murmurhash3_int_u32(key, seed)
         return _hashing._murmurhash3_int_s32(key, seed)
