@@ -471,7 +471,7 @@ static fh_status process_doc(scratch *sc, chunk *c, const fh_corpus *corpus, int
 
 /* Short documents tokenized together. A document of a few words alone pays the ASCII word
  * scanner's fixed costs (its blocks' setup and tail, the empty lanes of its last 8 runs)
- * for few tokens: English lines of about 200 bytes took 77 ns more each than the same text
+ * for few tokens: English documents of about 200 bytes took 77 ns more each than the same text
  * in documents 8 times as long (a third of the time to tokenize and hash them). So
  * consecutive ASCII documents of at most FH_GROUP_DOC_UNITS code units, up to
  * FH_GROUP_UNITS in all, are copied into one text, each followed by a space, and scanned

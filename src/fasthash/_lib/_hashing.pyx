@@ -390,7 +390,7 @@ def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint f
             b.exhausted = True
             break
         if fast_str and PyUnicode_CheckExact(doc):
-            # _add_text's entry, written in place (most documents: one field per store)
+            # what _add_text does, inlined: the common case of the loop
             if b.n_docs == b.cap_docs:
                 b._reserve_docs(1)
             d = &b.docs[b.n_docs]
