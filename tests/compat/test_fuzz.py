@@ -302,6 +302,49 @@ def _first_difference(params, docs):
     return None
 
 
+def test_grouped_ascii_documents(monkeypatch, global_random_seed):
+    """The kernel tokenizes runs of short ASCII documents together (the built-in token
+    spellings, unigrams, no stop words; ``analyse_group`` in csrc/fh_hashing.c): ASCII
+    documents (NUL, the other controls and DEL among their characters) of every length
+    around the group bounds (1024 code units a document, 16384 a group), every ninth one
+    of another profile (which ends a group), and the same corpus with a lone surrogate
+    inside (the same error, for the same document)."""
+    rng = np.random.default_rng(global_random_seed + 2)
+    pick = lambda values: values[rng.integers(len(values))]  # noqa: E731
+    lengths = [0, 1, 2, 3, 5, 8, 13, 30, 64, 65, 200, 1023, 1024, 1025]
+    profiles = ["latin1", "bmp", "astral", "planes"]
+    docs = []
+    for i in range(N_DOCS):
+        length = int(rng.choice(lengths))
+        profile = "ascii" if i % 9 else profiles[(i // 9) % len(profiles)]
+        docs.append(_random_document(rng, profile, length)[:length])
+    assert sum(d.isascii() and "\x00" in d for d in docs) > 20
+    surrogate = _random_document(rng, "surrogate", 10)
+    corpora = [("corpus", docs), ("with a surrogate", docs[:60] + [surrogate] + docs[60:80])]
+    for index, body in enumerate(TOKEN_BODIES[:10]):  # the built-in scanners' spellings
+        for strip in (None, "unicode", "ascii"):
+            for lowercase in (True, False):
+                params = {"token_pattern": pick(["", "(?u)"]) + body, "strip_accents": strip,
+                          "lowercase": lowercase, "binary": bool(rng.integers(4) == 0),
+                          "norm": pick([None, "l1", "l2"]), "dtype": pick(DTYPES[:4]),
+                          "alternate_sign": bool(rng.integers(4) != 0),
+                          "n_features": pick(N_FEATURES)}
+                for what, corpus in corpora:
+                    expected = run(lambda c=corpus: SkHashingVectorizer(**params).transform(c))
+                    for path_name, path in PATHS.items():
+                        monkeypatch.setattr(fh_text, "_KERNEL_PATHS", path)
+                        n_jobs = 1 + (index + path + lowercase) % 2
+                        got = run(lambda c=corpus, j=n_jobs: FhHashingVectorizer(
+                            **params, n_jobs=j).transform(c))
+                        try:
+                            assert_same_outcome(got, expected)
+                        except AssertionError as err:
+                            raise AssertionError(
+                                f"seed {global_random_seed}, {what}, {path_name} path, "
+                                f"n_jobs={n_jobs}, params={params!r}: {err}"
+                            ) from err
+
+
 def test_nul_inside_wide_text_is_a_token_character():
     """U+0000 is \\S, not a separator, in every kind of text (it was one outside ASCII)."""
     docs = ["café a\x00b", "a\x00b", "\x00", "ΑΣ\x00ΣΑ \x00x", "\U0001f600\x00\x00 \x00b",
