@@ -330,12 +330,13 @@ def test_grouped_ascii_documents(monkeypatch, global_random_seed):
                           "alternate_sign": bool(rng.integers(4) != 0),
                           "n_features": pick(N_FEATURES)}
                 for what, corpus in corpora:
-                    expected = run(lambda c=corpus: SkHashingVectorizer(**params).transform(c))
+                    expected = run(lambda c=corpus, p=params: SkHashingVectorizer(
+                        **p).transform(c))
                     for path_name, path in PATHS.items():
                         monkeypatch.setattr(fh_text, "_KERNEL_PATHS", path)
                         n_jobs = 1 + (index + path + lowercase) % 2
-                        got = run(lambda c=corpus, j=n_jobs: FhHashingVectorizer(
-                            **params, n_jobs=j).transform(c))
+                        got = run(lambda c=corpus, p=params, j=n_jobs: FhHashingVectorizer(
+                            **p, n_jobs=j).transform(c))
                         try:
                             assert_same_outcome(got, expected)
                         except AssertionError as err:
