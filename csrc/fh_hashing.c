@@ -202,6 +202,21 @@ static fh_status emit_words(scratch *sc, const fh_opts *o, const hash_params *hp
     return FH_OK;
 }
 
+/* What the word scanners of sc->tb produce for the options: for unigrams, only the hashes
+ * (or counts when counting), and the keys themselves where the ASCII scanner can. */
+static void word_scan_setup(scratch *sc, const fh_opts *o, const hash_params *hp)
+{
+    fh_tokbuf *tb = &sc->tb;
+    tb->hash_only = o->max_n == 1 && (!sc->debug || sc->tally);
+    tb->tally = o->max_n == 1 ? sc->tally : NULL;
+    tb->no_hash = sc->tally != NULL; /* counted by their bytes */
+    tb->key_n_features = tb->hash_only && !sc->tally ? hp->n_features : 0; /* emit_words */
+    tb->key_pow2_mask = hp->pow2_mask;
+    tb->key_alternate_sign = hp->alternate_sign;
+    tb->avx2 = hp->avx2;
+    tb->keyed = 0;
+}
+
 /* The features of one document, emitted into sc (keys, or bytes in debug mode). */
 static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *features,
                              const fh_opts *o, const hash_params *hp)
@@ -214,16 +229,7 @@ static fh_status analyse_doc(scratch *sc, const fh_doc *d, const fh_text *featur
         if ((st = fh_text_decode(&d->text, &sc->db, sc->cancel, &text, &bad_at)) != FH_OK)
             return st;
         if (o->analyzer == FH_ANALYZER_WORD) {
-            /* unigrams: the tokenizer hashes them only (or counts them when counting) */
-            sc->tb.hash_only = o->max_n == 1 && (!sc->debug || sc->tally);
-            sc->tb.tally = o->max_n == 1 ? sc->tally : NULL;
-            sc->tb.no_hash = sc->tally != NULL; /* counted by their bytes */
-            /* unigrams: the ASCII scanner may make the keys itself (emit_words) */
-            sc->tb.key_n_features = sc->tb.hash_only && !sc->tally ? hp->n_features : 0;
-            sc->tb.key_pow2_mask = hp->pow2_mask;
-            sc->tb.key_alternate_sign = hp->alternate_sign;
-            sc->tb.avx2 = hp->avx2;
-            sc->tb.keyed = 0;
+            word_scan_setup(sc, o, hp);
             st = o->pattern ? fh_pattern_tokens(&text, o->lowercase, o->strip_accents, o->pattern,
                                                 o->stop, o->paths == FH_PATHS_REFERENCE, &sc->tb)
                             : fh_word_tokens(&text, o->lowercase, o->strip_accents, o->token,
@@ -535,14 +541,7 @@ static fh_status analyse_group(scratch *sc, const fh_doc *docs, int64_t i0, int6
     }
     const fh_text text = {sc->gtext, len, FH_KIND_UCS1, 1};
     fh_tokbuf *tb = &sc->tb;
-    tb->hash_only = 1; /* as analyse_doc sets it for unigrams */
-    tb->tally = NULL;
-    tb->no_hash = 0;
-    tb->key_n_features = hp->n_features;
-    tb->key_pow2_mask = hp->pow2_mask;
-    tb->key_alternate_sign = hp->alternate_sign;
-    tb->avx2 = hp->avx2;
-    tb->keyed = 0;
+    word_scan_setup(sc, o, hp); /* (group_opts: unigrams, neither counted nor debug) */
     tb->group_end = sc->gend;
     tb->group_first = sc->gfirst;
     tb->group_n = n_docs;

@@ -381,7 +381,7 @@ def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint f
     Python. Exceptions from the iterator or from ``prepare`` propagate.
     """
     cdef Batch b = Batch()
-    cdef Py_ssize_t units = 0, n
+    cdef Py_ssize_t units = 0
     cdef list refs = b.refs
     cdef fh_doc *d
     while b.n_docs < max_docs and units < max_units:
@@ -394,17 +394,13 @@ def collect(iterator, Py_ssize_t max_docs, Py_ssize_t max_units, prepare, bint f
             if b.n_docs == b.cap_docs:
                 b._reserve_docs(1)
             d = &b.docs[b.n_docs]
-            n = PyUnicode_GET_LENGTH(doc)
-            d.text.data = PyUnicode_DATA(doc)
-            d.text.len = n
-            d.text.kind = PyUnicode_KIND(doc)
-            d.text.ascii = PyUnicode_IS_ASCII(doc)
+            _view(doc, &d.text)
             d.feat_start = 0
             d.n_feat = 0
             d.mode = FH_DOC_TEXT
             refs.append(doc)
             b.n_docs += 1
-            units += n + 1
+            units += d.text.len + 1
             continue
         native, value = prepare(doc)
         if native:
